@@ -1,0 +1,61 @@
+import type { z } from "zod";
+import { CoreErrors } from "../errors/core-errors.js";
+import { type Config, type ConfigInput, configSchema } from "./schema.js";
+import { type ConfigTree, envConfig, flagConfig, mergeTrees, readYamlConfig } from "./sources.js";
+
+/** Where configuration comes from, in increasing precedence. */
+export interface ConfigSources {
+  /** The variant app's defaults. */
+  defaults?: ConfigInput;
+  /** Path of the YAML file (`--config`, the ConfigMap's manager.yaml). */
+  file?: string;
+  /** Environment; `MANAGEOS_*` variables are read. */
+  env?: NodeJS.ProcessEnv;
+  /** Named flags already turned into a tree (`--bp-mode` -> `{bp: {enabled: true}}`). */
+  flags?: ConfigTree;
+  /** `--set path=value` assignments, applied last. */
+  set?: readonly string[];
+}
+
+/** Loads, merges and validates configuration; throws CORE_ERR_CONFIG_INVALID listing every `path: message`. */
+export async function loadConfig(sources: ConfigSources = {}): Promise<Readonly<Config>> {
+  const file = sources.file === undefined ? {} : await readYamlConfig(sources.file);
+  const env = envConfig(sources.env ?? {});
+  const set = flagConfig(sources.set ?? []);
+  if (set.problems.length > 0) throw CoreErrors.configInvalid(set.problems, { details: { problems: set.problems } });
+  const merged = mergeTrees((sources.defaults ?? {}) as ConfigTree, file, env, sources.flags ?? {}, set.tree);
+  return validateConfig(merged);
+}
+
+/** Validates a merged tree against the schema and freezes the result. */
+export function validateConfig(tree: unknown): Readonly<Config> {
+  const result = configSchema.safeParse(tree);
+  if (!result.success) {
+    const problems = formatIssues(result.error.issues);
+    throw CoreErrors.configInvalid(problems, { details: { problems } });
+  }
+  return deepFreeze(result.data);
+}
+
+/** One `path: message` line per problem; unknown keys get a line each. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const base = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) lines.push(`${base ? `${base}.` : ""}${key}: unknown key`);
+    } else {
+      lines.push(`${base || "(root)"}: ${issue.message}`);
+    }
+  }
+  return lines;
+}
+
+/** Freezes a value and everything inside it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

@@ -1,0 +1,162 @@
+import { z } from "zod";
+import { byteSize, duration } from "./duration.js";
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s/]+):\d{1,5}$/, "expected host:port, such as 127.0.0.1:8080");
+const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, "expected an http:// or https:// URL");
+const storageUrl = z
+  .string()
+  .regex(/^(file:\/\/.+|gs:\/\/[a-z0-9][a-z0-9._-]*[a-z0-9](\/.*)?)$/, "expected file:///path or gs://bucket/prefix");
+const dirtyStep = z.enum(["restore-latest", "replay", "fail"]);
+
+/** The admin APIs nodeos serves that must never reach the public port. */
+export const DEFAULT_PROXY_DENY = ["/v1/producer/*", "/v1/net/*", "/v1/db_size/*", "/v1/debug/*"];
+
+/** The one manageos configuration schema; every source is merged, then validated here. */
+export const configSchema = z.strictObject({
+  /** Which app and flavour is running; set by the variant app's defaults. */
+  app: z
+    .strictObject({
+      name: z.string().min(1).default("manageos"),
+      flavour: z.enum(["eos", "bos", "geth"]).default("eos"),
+    })
+    .prefault({}),
+  /** Where manageos keeps its own state (jobs, markers). */
+  stateDir: z.string().min(1).default("./.manageos/state"),
+  /** The hostname this node publishes and compares to `bp.producerHostname`. */
+  hostname: z.string().min(1).optional(),
+  log: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+      format: z.enum(["auto", "json", "pretty"]).default("auto"),
+      /** Re-emit DMLOG lines too (they can be tens of MiB each). */
+      deepMindLines: z.boolean().default(false),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      listen: hostPort.default("127.0.0.1:8080"),
+      /** Bearer token required on mutating routes; required when listening beyond loopback. */
+      token: z.string().min(16, "a token needs at least 16 characters").optional(),
+    })
+    .prefault({}),
+  proxy: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      listen: hostPort.default("0.0.0.0:9999"),
+      deny: z.array(z.string().startsWith("/")).default(DEFAULT_PROXY_DENY),
+      /** The gate opens only when the head block is at most this old. */
+      syncedMaxLag: duration().default(10_000),
+      retryAfter: duration().default(5_000),
+    })
+    .prefault({}),
+  node: z
+    .strictObject({
+      kind: z.enum(["nodeos", "geth"]).default("nodeos"),
+      binary: z.string().min(1).default("nodeos"),
+      dataDir: z.string().min(1).default("./.manageos/data"),
+      configDir: z.string().min(1).default("./.manageos/config"),
+      genesisJson: z.string().min(1).optional(),
+      /** A config.ini template; managed keys are added to it. */
+      configTemplate: z.string().min(1).optional(),
+      /** Extra config.ini keys; an array value becomes repeated keys, in order. */
+      configKeys: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
+      httpAddress: hostPort.default("127.0.0.1:8888"),
+      extraArgs: z.array(z.string()).default([]),
+      env: z.record(z.string(), z.string()).default({}),
+      blockInterval: duration().default(500),
+      roundLength: z.number().int().positive().default(12),
+      pollInterval: duration().default(1_000),
+    })
+    .prefault({}),
+  superviser: z
+    .strictObject({
+      termRetryInterval: duration().default(10_000),
+      killAfter: duration().default(300_000),
+      restart: z
+        .strictObject({
+          policy: z.enum(["always", "on-failure", "never"]).default("on-failure"),
+          backoffBase: duration().default(1_000),
+          backoffCap: duration().default(60_000),
+          resetAfter: duration().default(300_000),
+          crashLoopThreshold: z.number().int().positive().default(5),
+        })
+        .prefault({}),
+      maxLineLength: byteSize().default(64 * 1024 * 1024),
+      keepLastLines: z.number().int().nonnegative().default(200),
+      pluginQueueLines: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      url: storageUrl.default("file://./.manageos/storage"),
+      chunkSize: byteSize().default(16 * 1024 * 1024),
+      parallel: z.number().int().min(1).max(64).default(4),
+      retries: z.number().int().min(0).max(20).default(5),
+      compress: z.enum(["none", "gzip"]).default("none"),
+    })
+    .prefault({}),
+  backup: z
+    .strictObject({
+      tag: z.string().regex(/^[a-z0-9-]+$/, "lowercase letters, digits and dashes").default("manual"),
+      keepLast: z.number().int().min(1).optional(),
+      maxAge: duration().optional(),
+      everyBlocks: z.number().int().positive().optional(),
+      every: duration().optional(),
+      snapshotsKeepLast: z.number().int().min(1).default(5),
+      bootstrap: z.enum(["backup", "snapshot", "genesis"]).default("backup"),
+      dirtyPolicy: z.array(dirtyStep).min(1).default(["restore-latest", "replay", "fail"]),
+    })
+    .prefault({}),
+  bp: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      producerName: z.string().regex(/^[a-z1-5.]{1,13}$/, "an Antelope account name").optional(),
+      blocksigner: httpUrl.default("http://127.0.0.1:6666"),
+      producerHostname: z.string().min(1).optional(),
+      claimWindow: duration().default(5_000),
+      pauseTimeout: duration().default(30_000),
+      takeover: z.boolean().default(false),
+      reloadPolicy: z.enum(["handoff", "wait-round"]).default("wait-round"),
+    })
+    .prefault({}),
+  coordinator: z
+    .strictObject({
+      kind: z.enum(["local", "etcd"]).default("local"),
+      endpoints: z.array(httpUrl).default([]),
+      prefix: z.string().startsWith("/").default("/manageos"),
+      leaseTtl: duration().default(10_000),
+    })
+    .prefault({}),
+  configWatch: z
+    .strictObject({
+      dir: z.string().min(1).optional(),
+      configmap: z.string().min(1).optional(),
+      namespace: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  mindreader: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      workDir: z.string().min(1).default("./.manageos/blocks-work"),
+      blockStore: storageUrl.default("file://./.manageos/blocks"),
+      startBlockNum: z.number().int().nonnegative().optional(),
+      stopBlockNum: z.number().int().positive().optional(),
+      readinessMaxLatency: duration().default(30_000),
+      maxPendingFiles: z.number().int().positive().default(20_000),
+      bundleSize: z.number().int().positive().default(100),
+    })
+    .prefault({}),
+  geth: z
+    .strictObject({
+      args: z.array(z.string()).default(["--datadir", "{data-dir}", "--http", "--http.port", "{http-port}"]),
+      rpcUrl: httpUrl.optional(),
+    })
+    .prefault({}),
+});
+
+/** Configuration as written by a person: every field optional. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** Validated, defaulted configuration. */
+export type Config = z.output<typeof configSchema>;

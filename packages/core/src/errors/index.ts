@@ -1,0 +1,3 @@
+export * from "./manageos-error.js";
+export * from "./catalogue.js";
+export * from "./core-errors.js";
