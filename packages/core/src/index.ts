@@ -5,3 +5,4 @@ export * from "./metrics/index.js";
 export * from "./fs/index.js";
 export * from "./chain/index.js";
 export * from "./version.js";
+export * from "./storage/index.js";
