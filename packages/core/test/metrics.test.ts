@@ -1,0 +1,31 @@
+import { Counter } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { createMetricsRegistry, metricName } from "../src/index.js";
+
+describe("metrics registry", () => {
+  it("exposes default process metrics and ours under the manageos_ prefix, with default labels", async () => {
+    const registry = createMetricsRegistry({ app: "eos" });
+    const restarts = new Counter({
+      name: metricName("restarts_total"),
+      help: "Restarts of the node process",
+      registers: [registry],
+    });
+    restarts.inc(2);
+    const text = await registry.metrics();
+    expect(text).toContain("# TYPE manageos_restarts_total counter");
+    expect(text).toContain('manageos_restarts_total{app="eos"} 2');
+    expect(text).toMatch(/^manageos_process_cpu_seconds_total\{app="eos"\} [\d.e-]+$/m);
+    expect(text).toMatch(/^manageos_process_resident_memory_bytes\{app="eos"\} \d+$/m);
+    const names = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) expect(name).toMatch(/^manageos_/);
+  });
+
+  it("keeps registries apart", async () => {
+    const a = createMetricsRegistry();
+    const b = createMetricsRegistry();
+    new Counter({ name: metricName("only_in_a_total"), help: "x", registers: [a] });
+    expect(await a.metrics()).toContain("manageos_only_in_a_total");
+    expect(await b.metrics()).not.toContain("manageos_only_in_a_total");
+  });
+});
