@@ -15,3 +15,8 @@ export function sharedTsup(overrides: Options = {}): Options {
     ...overrides,
   };
 }
+
+/** The build of an app: one runnable file with a shebang; workspace packages and npm dependencies resolve from node_modules. */
+export function appTsup(): Options {
+  return sharedTsup({ banner: { js: "#!/usr/bin/env node" } });
+}

@@ -1,7 +1,5 @@
 import { defineConfig } from "tsup";
-import { sharedTsup } from "../../tsup.shared.js";
+import { appTsup } from "../../tsup.shared.js";
 
-// One runnable file: workspace packages are bundled in, npm dependencies stay external.
-export default defineConfig(
-  sharedTsup({ noExternal: [/^@manageos\//], banner: { js: "#!/usr/bin/env node" } }),
-);
+// One runnable file; the workspace packages it imports resolve from node_modules.
+export default defineConfig(appTsup());

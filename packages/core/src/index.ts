@@ -6,3 +6,4 @@ export * from "./fs/index.js";
 export * from "./chain/index.js";
 export * from "./version.js";
 export * from "./storage/index.js";
+export * from "./cli/index.js";

@@ -1,0 +1,3 @@
+export * from "./variant.js";
+export * from "./run-flags.js";
+export * from "./program.js";

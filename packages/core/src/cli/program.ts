@@ -1,0 +1,111 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { loadConfig } from "../config/load.js";
+import { isManageosError } from "../errors/manageos-error.js";
+import { createLogger } from "../logging/logger.js";
+import { MANAGEOS_VERSION } from "../version.js";
+import { RUN_FLAGS, runFlagsToTree } from "./run-flags.js";
+import { type AppVariant, type Daemon, EXIT } from "./variant.js";
+
+/** Extra subcommands an app or a later part adds (the API client commands). */
+export type CommandInstaller = (program: Command, variant: AppVariant, exit: (code: number) => void) => void;
+
+/** Where the CLI writes; tests pass their own. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_IO: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+/** Runs the app binary: `run` (the default) starts the daemon, other commands talk to it. Resolves with the exit code. */
+export async function runCli(
+  variant: AppVariant,
+  argv: readonly string[],
+  options: { daemon?: Daemon; commands?: CommandInstaller[]; io?: Partial<CliIo> } = {},
+): Promise<number> {
+  const io: CliIo = { ...DEFAULT_IO, ...options.io };
+  let code: number = EXIT.ok;
+  const exit = (c: number) => {
+    code = c;
+  };
+  const program = new Command(variant.bin)
+    .description(variant.description)
+    .version(`${variant.bin} ${MANAGEOS_VERSION}`, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  const run = program
+    .command("run", { isDefault: true })
+    .description("run the daemon: supervise the node, serve the operator API and the public proxy")
+    .option("-c, --config <file>", "YAML configuration file (manager.yaml); also MANAGEOS_CONFIG")
+    .option("--set <path=value>", "set any configuration key, e.g. proxy.syncedMaxLag=30s (repeatable)", collect, [])
+    .option("--print-config", "print the validated configuration as JSON and exit");
+  for (const { flag, help, boolean, number } of RUN_FLAGS) {
+    const option = new Option(boolean ? `--${flag}` : `--${flag} <value>`, help);
+    run.addOption(number ? option.argParser(nonNegativeInt) : option);
+  }
+  run.action(async (flags: Record<string, unknown>) => {
+    code = await runDaemon(variant, flags, io, options.daemon);
+  });
+  for (const install of options.commands ?? []) install(program, variant, exit);
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    throw error;
+  }
+  return code;
+}
+
+// Loads and validates configuration, then hands over to the daemon.
+async function runDaemon(
+  variant: AppVariant,
+  flags: Record<string, unknown>,
+  io: CliIo,
+  daemon: Daemon | undefined,
+): Promise<number> {
+  const file = (flags.config as string | undefined) ?? io.env.MANAGEOS_CONFIG;
+  let config: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    config = await loadConfig({
+      defaults: variant.defaults,
+      file,
+      env: io.env,
+      flags: runFlagsToTree(flags),
+      set: flags.set as string[],
+    });
+  } catch (error) {
+    if (!isManageosError(error)) throw error;
+    io.err(`${variant.bin}: ${error.message}\n`);
+    return EXIT.config;
+  }
+  if (flags.printConfig === true) {
+    io.out(`${JSON.stringify(config, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (daemon === undefined) {
+    io.err(`${variant.bin}: configuration is valid; this build has no daemon to run\n`);
+    return EXIT.unavailable;
+  }
+  const logger = createLogger({ level: config.log.level, format: config.log.format, base: { app: variant.name } });
+  return daemon(config, { logger, variant });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number");
+  return Number(value);
+}

@@ -1,0 +1,24 @@
+import type { Config, ConfigInput } from "../config/schema.js";
+import type { Logger } from "../logging/logger.js";
+
+/** What distinguishes the four apps: a name and configuration defaults. */
+export interface AppVariant {
+  /** `eos`, `bos`, `eos-mindreader`, `bos-mindreader`. */
+  readonly name: string;
+  /** The binary's name, e.g. `manageos-eos`. */
+  readonly bin: string;
+  readonly description: string;
+  readonly defaults: ConfigInput;
+}
+
+/** Runs the daemon until it is told to stop; resolves with the process exit code. */
+export type Daemon = (config: Readonly<Config>, deps: { logger: Logger; variant: AppVariant }) => Promise<number>;
+
+/** Exit codes of the binary. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 64,
+  unavailable: 69,
+  config: 78,
+} as const;
