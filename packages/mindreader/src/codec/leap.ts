@@ -1,0 +1,57 @@
+import { type ABIDecoder, Checksum256, Serializer } from "@wharfkit/antelope";
+import { MindreaderErrors } from "../errors.js";
+import { computeBlockId } from "./block-id.js";
+import type { BlockMeta } from "./block-meta.js";
+import { BlockHeaderStateLegacyCommon, LeapBlockState, SpringBlockStateLegacy } from "./block-state.js";
+import { BlockHeader } from "./header.js";
+import { hexBytes, readHexPrefix } from "./hex.js";
+import { blockTimeIso } from "./time.js";
+
+/** Which `block_state_legacy` layout an `ACCEPTED_BLOCK <num> <hex>` line carries. */
+export type LegacyStateLayout = "leap" | "spring";
+
+/** Reads the header facts off a packed `block_state_legacy` (the prefix only) and computes the block id. */
+export function decodeBlockStateMeta(hex: string, printedNum?: number): BlockMeta {
+  return readHexPrefix(hex, "ACCEPTED_BLOCK block state", (decoder, bytes) => metaFrom(decoder, bytes, printedNum));
+}
+
+function metaFrom(decoder: ABIDecoder, bytes: Buffer, printedNum: number | undefined): BlockMeta {
+  const common = Serializer.decode({ data: decoder, type: BlockHeaderStateLegacyCommon });
+  const printedId = String(Serializer.decode({ data: decoder, type: Checksum256 }));
+  const start = decoder.getPosition();
+  const header = Serializer.decode({ data: decoder, type: BlockHeader });
+  const num = common.block_num.toNumber();
+  const id = computeBlockId(bytes.subarray(start, decoder.getPosition()), num);
+  if (id !== printedId) throw MindreaderErrors.blockIdMismatch(num, id, printedId);
+  if (printedNum !== undefined && printedNum !== num) {
+    throw MindreaderErrors.decode(`ACCEPTED_BLOCK ${printedNum}`, `the block state is block ${num}`);
+  }
+  return {
+    num,
+    id,
+    previous: String(header.previous),
+    timestamp: blockTimeIso(header.timestamp),
+    producer: String(header.producer),
+    lib: common.dpos_irreversible_blocknum.toNumber(),
+  };
+}
+
+/** Decodes a whole leap 13 `block_state_legacy` (signed block included). */
+export function decodeLeapBlockState(hex: string): LeapBlockState {
+  return Serializer.decode({ data: hexBytes(hex, "leap block state"), type: LeapBlockState });
+}
+
+/** Decodes a whole spring 1 legacy block state (leap's plus `action_mroot_savanna`). */
+export function decodeSpringBlockStateLegacy(hex: string): SpringBlockStateLegacy {
+  return Serializer.decode({ data: hexBytes(hex, "spring block state"), type: SpringBlockStateLegacy });
+}
+
+/** Packs a leap block state as `ACCEPTED_BLOCK` prints it (lowercase hex). */
+export function encodeLeapBlockState(state: LeapBlockState): string {
+  return Serializer.encode({ object: LeapBlockState.from(state), type: LeapBlockState }).hexString;
+}
+
+/** Packs a spring legacy block state as spring's `ACCEPTED_BLOCK` prints it (lowercase hex). */
+export function encodeSpringBlockStateLegacy(state: SpringBlockStateLegacy): string {
+  return Serializer.encode({ object: SpringBlockStateLegacy.from(state), type: SpringBlockStateLegacy }).hexString;
+}

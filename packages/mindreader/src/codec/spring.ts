@@ -1,0 +1,51 @@
+import { Serializer } from "@wharfkit/antelope";
+import { MindreaderErrors } from "../errors.js";
+import { computeBlockId } from "./block-id.js";
+import type { BlockMeta } from "./block-meta.js";
+import { SignedBlock } from "./block.js";
+import { BlockHeader } from "./header.js";
+import { hexBytes, readHexPrefix } from "./hex.js";
+import { blockTimeIso } from "./time.js";
+
+/** The fields of `ACCEPTED_BLOCK_V2 <id> <num> <lib> <block> <finality data> <proposer policy> <finalizer policy>`. */
+export interface AcceptedBlockV2Fields {
+  readonly id: string;
+  readonly num: number;
+  readonly lib: number;
+  /** Hex of the packed `signed_block`. */
+  readonly block: string;
+  /** The remaining hex fields, kept as printed. */
+  readonly rest: readonly string[];
+}
+
+/** Reads a spring V2 block: header facts from the signed block, id computed and checked against the printed one. */
+export function decodeSignedBlockMeta(fields: AcceptedBlockV2Fields): BlockMeta {
+  return readHexPrefix(fields.block, "ACCEPTED_BLOCK_V2 signed block", (decoder, bytes) => {
+    const header = Serializer.decode({ data: decoder, type: BlockHeader });
+    const previous = String(header.previous);
+    const num = Number.parseInt(previous.slice(0, 8), 16) + 1;
+    const id = computeBlockId(bytes.subarray(0, decoder.getPosition()), num);
+    if (num !== fields.num) {
+      throw MindreaderErrors.decode(`ACCEPTED_BLOCK_V2 ${fields.num}`, `the signed block is block ${num}`);
+    }
+    if (id !== fields.id.toLowerCase()) throw MindreaderErrors.blockIdMismatch(num, id, fields.id);
+    return {
+      num,
+      id,
+      previous,
+      timestamp: blockTimeIso(header.timestamp),
+      producer: String(header.producer),
+      lib: fields.lib,
+    };
+  });
+}
+
+/** Decodes a whole packed `signed_block`. */
+export function decodeSignedBlock(hex: string): SignedBlock {
+  return Serializer.decode({ data: hexBytes(hex, "signed block"), type: SignedBlock });
+}
+
+/** Packs a signed block as spring's `ACCEPTED_BLOCK_V2` prints it (lowercase hex). */
+export function encodeSignedBlock(block: SignedBlock): string {
+  return Serializer.encode({ object: SignedBlock.from(block), type: SignedBlock }).hexString;
+}
