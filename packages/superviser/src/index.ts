@@ -1,1 +1,5 @@
-export {};
+export * from "./errors/index.js";
+export * from "./lines/index.js";
+export * from "./process/index.js";
+export * from "./plugins/index.js";
+export * from "./metrics/index.js";

@@ -1,0 +1,139 @@
+import type { ExitResult } from "./types.js";
+
+/** Where a supervised node is in its life. */
+export type ChainState = "stopped" | "starting" | "running" | "stopping" | "backoff" | "crash-loop" | "failed";
+
+/** Which kind of node a Chain drives. */
+export type ChainKind = "nodeos" | "geth";
+
+/** One block seen in the node's logs (nodeos `Received block` / `Produced block`) or its RPC (geth). */
+export interface BlockEvent {
+  readonly num: number;
+  /** The id as printed: 16 hex chars of a nodeos id, or a full geth hash. */
+  readonly idPrefix: string;
+  readonly producer: string;
+  /** ISO 8601 UTC, with `Z`. */
+  readonly time: string;
+  readonly lib: number | undefined;
+  readonly kind: "produced" | "received";
+  readonly trxs?: number;
+  readonly confirmed?: number;
+}
+
+/** Why the node's data is thought to be dirty, and from where we learnt it. */
+export interface DirtyEvent {
+  readonly source: "offline" | "log" | "exit-code";
+  readonly dataDir: string;
+  readonly detail: string;
+}
+
+/** What the node's own API last said about its head. */
+export interface HeadInfo {
+  readonly headBlockNum: number;
+  readonly headBlockId?: string;
+  /** ISO 8601 UTC, with `Z`. */
+  readonly headBlockTime?: string;
+  readonly libNum?: number;
+  readonly chainId?: string;
+  readonly serverVersion?: string;
+  /** Milliseconds since the epoch when this was read. */
+  readonly observedAt: number;
+}
+
+/** How a chain is started. */
+export interface ChainStartOptions {
+  /** Replay from blocks.log (`soft`) or from the blocks alone, wiping state (`hard`). */
+  readonly replay?: "soft" | "hard";
+  /** A snapshot file to start from (nodeos). */
+  readonly snapshot?: string;
+}
+
+/** A point-in-time view of a chain for the status API. */
+export interface ChainStatus {
+  readonly kind: ChainKind;
+  readonly state: ChainState;
+  readonly pid: number | undefined;
+  readonly restarts: number;
+  readonly crashLoop: boolean;
+  readonly dirty: boolean;
+  readonly head: HeadInfo | undefined;
+  readonly lastBlock: BlockEvent | undefined;
+  readonly lastExit: ExitResult | undefined;
+  /** Milliseconds since the current child started; undefined when none runs. */
+  readonly uptimeMs: number | undefined;
+}
+
+/** Events a Chain emits, as EventEmitter argument tuples. */
+export interface ChainEventMap {
+  state: [next: ChainState, previous: ChainState];
+  block: [block: BlockEvent];
+  dirty: [event: DirtyEvent];
+  exit: [result: ExitResult];
+  head: [head: HeadInfo];
+}
+
+/** A node the operator drives: the seam between core and the superviser package. */
+export interface Chain {
+  readonly kind: ChainKind;
+  /** Starts the node; resolves once the child runs. Rejects with a coded error (dirty data, spawn failure). */
+  start(options?: ChainStartOptions): Promise<void>;
+  /** Stops the node (TERM, repeated, KILL as a last resort); undefined when nothing was running. */
+  stop(): Promise<ExitResult | undefined>;
+  /** Stops then starts. */
+  restart(options?: ChainStartOptions): Promise<void>;
+  status(): ChainStatus;
+  /** The last lines the child printed, oldest first, for error reports. */
+  lastLines(): readonly string[];
+  on<E extends keyof ChainEventMap>(event: E, listener: (...args: ChainEventMap[E]) => void): this;
+  off<E extends keyof ChainEventMap>(event: E, listener: (...args: ChainEventMap[E]) => void): this;
+  /** Stops the node and every poller; the Chain is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** What nodeos' producer API answers to create_snapshot. */
+export interface SnapshotInfo {
+  readonly headBlockId: string;
+  readonly headBlockNum: number;
+  readonly headBlockTime: string;
+  readonly version: number;
+  readonly snapshotName: string;
+}
+
+/** A chain that can pause and resume block production. */
+export interface Producer {
+  pauseProduction(): Promise<void>;
+  resumeProduction(): Promise<void>;
+  isProductionPaused(): Promise<boolean>;
+}
+
+/** A chain that can write a state snapshot while running. */
+export interface Snapshotable {
+  createSnapshot(): Promise<SnapshotInfo>;
+}
+
+/** A chain whose data directory can be backed up while it is stopped. */
+export interface Backupable {
+  /** The directory to back up and restore. */
+  readonly dataDir: string;
+  /** Paths relative to dataDir worth backing up (e.g. `blocks`, `state`). */
+  backupPaths(): readonly string[];
+  /** True when the data on disk is marked dirty (checked offline). */
+  isDataDirty(): Promise<boolean>;
+}
+
+/** True when the chain can pause and resume production. */
+export function isProducer(chain: Chain): chain is Chain & Producer {
+  const c = chain as Chain & Partial<Producer>;
+  return typeof c.pauseProduction === "function" && typeof c.resumeProduction === "function";
+}
+
+/** True when the chain can take snapshots. */
+export function isSnapshotable(chain: Chain): chain is Chain & Snapshotable {
+  return typeof (chain as Chain & Partial<Snapshotable>).createSnapshot === "function";
+}
+
+/** True when the chain's data directory can be backed up. */
+export function isBackupable(chain: Chain): chain is Chain & Backupable {
+  const c = chain as Chain & Partial<Backupable>;
+  return typeof c.dataDir === "string" && typeof c.backupPaths === "function";
+}

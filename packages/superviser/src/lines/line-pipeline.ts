@@ -1,0 +1,161 @@
+import type { Readable } from "node:stream";
+import type { Logger, LogLine, LogPlugin } from "@manageos/core";
+import { LineSplitter } from "./line-splitter.js";
+import { createLineStats, type LineStats, type StreamName } from "./line-stats.js";
+import { PluginRunner } from "./plugin-runner.js";
+
+/** Limits of one pipeline. */
+export interface LinePipelineOptions {
+  /** Bytes; longer lines are cut and counted. */
+  maxLineLength: number;
+  /** Lines each plugin may have waiting before it loses lines (lossy) or pauses the pipes. */
+  queueLines: number;
+}
+
+/** What a pipeline needs from outside. */
+export interface LinePipelineDeps {
+  logger: Logger;
+  /** Shared counters, so totals survive restarts of the child. */
+  stats?: LineStats;
+  now?: () => number;
+}
+
+/**
+ * Reads a child's stdout and stderr, splits lines and hands them to plugins in order.
+ * Backpressure: when a non-lossy plugin's queue is full, both pipes are paused (the child
+ * then blocks on its writes, as nodeos does for deep-mind) until the queue is half empty.
+ * Lossy plugins never pause anything; they lose the newest lines and count them.
+ */
+export class LinePipeline {
+  readonly stats: LineStats;
+  readonly runners: readonly PluginRunner[];
+  private readonly streams: Readable[] = [];
+  private readonly ended: Promise<void>[] = [];
+  private readonly splitters: Partial<Record<StreamName, LineSplitter>> = {};
+  private readonly logger: Logger;
+  private readonly maxLineLength: number;
+  private readonly now: () => number;
+  private receivedAt = 0;
+  private paused = false;
+
+  constructor(plugins: readonly LogPlugin[], opts: LinePipelineOptions, deps: LinePipelineDeps) {
+    this.logger = deps.logger.child({ module: "lines" });
+    this.stats = deps.stats ?? createLineStats();
+    this.now = deps.now ?? Date.now;
+    const hooks = {
+      onRelief: () => this.maybeResume(),
+      onError: (error: unknown, plugin: LogPlugin) => this.pluginFailed(error, plugin),
+      now: this.now,
+    };
+    this.runners = plugins.map((plugin) => new PluginRunner(plugin, opts.queueLines, hooks));
+    this.maxLineLength = opts.maxLineLength;
+  }
+
+  /** Starts reading one pipe. */
+  attach(stream: Readable | null | undefined, name: StreamName): void {
+    if (stream === null || stream === undefined) return;
+    const splitter = this.splitterFor(name);
+    this.streams.push(stream);
+    this.ended.push(
+      new Promise((resolve) => {
+        stream.once("end", resolve);
+        stream.once("close", resolve);
+        stream.once("error", (error) => {
+          this.logger.warn({ err: error, stream: name }, "pipe error");
+          resolve();
+        });
+      }),
+    );
+    stream.on("data", (chunk: Buffer) => {
+      this.receivedAt = this.now();
+      this.stats.bytes[name] += chunk.length;
+      splitter.push(chunk);
+    });
+  }
+
+  /** Feeds bytes as if read from a pipe (for replaying captured output). */
+  feed(chunk: Buffer, name: StreamName): void {
+    this.receivedAt = this.now();
+    this.stats.bytes[name] += chunk.length;
+    this.splitterFor(name).push(chunk);
+  }
+
+  // One splitter per pipe, made on first use.
+  private splitterFor(name: StreamName): LineSplitter {
+    let splitter = this.splitters[name];
+    if (splitter === undefined) {
+      splitter = new LineSplitter(this.maxLineLength, (text, truncated) => this.dispatch(name, text, truncated));
+      this.splitters[name] = splitter;
+    }
+    return splitter;
+  }
+
+  /** After the child exited: reads the pipes to their end (bounded), hands over every line, flushes plugins. */
+  async drain(timeoutMs: number): Promise<void> {
+    const timedOut = await withTimeout(Promise.all(this.ended), timeoutMs);
+    if (timedOut) {
+      // A grandchild may hold the pipe open; do not wait on it forever.
+      this.logger.warn({ timeoutMs }, "pipes still open after the child exited; closing them");
+      for (const stream of this.streams) stream.destroy();
+    }
+    for (const splitter of Object.values(this.splitters)) splitter.end();
+    for (const runner of this.runners) {
+      if (await withTimeout(runner.idle(), timeoutMs)) {
+        this.logger.warn({ plugin: runner.plugin.name, queued: runner.queued }, "plugin did not finish its lines in time");
+        continue;
+      }
+      try {
+        await runner.plugin.flush?.();
+      } catch (error) {
+        this.pluginFailed(error, runner.plugin);
+      }
+    }
+  }
+
+  // One line: count it and offer it to every plugin, pausing the pipes if one is congested.
+  private dispatch(stream: StreamName, text: string, truncated: boolean): void {
+    this.stats.lines[stream]++;
+    if (truncated) {
+      this.stats.truncated[stream]++;
+      this.logger.warn({ stream, maxLineLength: this.maxLineLength }, "line longer than the maximum; cut");
+    }
+    const line: LogLine = { stream, text, truncated, receivedAt: this.receivedAt };
+    const runners = this.runners;
+    let congested = false;
+    for (let i = 0; i < runners.length; i++) {
+      if (!(runners[i] as PluginRunner).offer(line)) congested = true;
+    }
+    if (congested && !this.paused) {
+      this.paused = true;
+      for (const s of this.streams) s.pause();
+    }
+  }
+
+  // Resumes the pipes once no non-lossy plugin is congested.
+  private maybeResume(): void {
+    if (!this.paused) return;
+    for (const runner of this.runners) if (runner.congested) return;
+    this.paused = false;
+    for (const s of this.streams) s.resume();
+  }
+
+  // A plugin bug must not stop the pipeline; say so, not on every line.
+  private pluginFailed(error: unknown, plugin: LogPlugin): void {
+    const runner = this.runners.find((r) => r.plugin === plugin);
+    const count = runner?.errors ?? 1;
+    if (count <= 1 || count % 1000 === 0) this.logger.error({ err: error, plugin: plugin.name, count }, "log plugin failed on a line");
+  }
+}
+
+// Resolves true when the promise did not settle within the time.
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,88 @@
+/** Receives each complete line; `truncated` when it was cut at the maximum length. */
+export type LineSink = (text: string, truncated: boolean) => void;
+
+const NEWLINE = 10;
+const CR = 13;
+
+/**
+ * Splits a byte stream into lines on Buffers: a line inside one chunk costs one string and
+ * nothing else; a line spanning chunks is joined once. A line longer than `maxLineLength`
+ * bytes is handed over cut at that length as soon as the limit is reached, and the rest of
+ * it is skipped up to its newline, so memory stays bounded by the limit.
+ */
+export class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  private skipping = false;
+
+  constructor(
+    private readonly maxLineLength: number,
+    private readonly sink: LineSink,
+  ) {}
+
+  /** Feeds one chunk read from the pipe. */
+  push(chunk: Buffer): void {
+    const length = chunk.length;
+    let start = 0;
+    while (start < length) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl === -1) {
+        this.keep(chunk, start, length);
+        return;
+      }
+      if (this.skipping) {
+        this.skipping = false;
+      } else if (this.pendingLength === 0) {
+        this.emitRange(chunk, start, nl);
+      } else {
+        this.keep(chunk, start, nl);
+        if (this.skipping) this.skipping = false;
+        else this.emitPending();
+      }
+      start = nl + 1;
+    }
+  }
+
+  /** Hands over a last line that had no newline (the stream ended). */
+  end(): void {
+    if (!this.skipping && this.pendingLength > 0) this.emitPending();
+    this.pending = [];
+    this.pendingLength = 0;
+    this.skipping = false;
+  }
+
+  // A whole line inside one chunk: decode straight from the chunk, no intermediate Buffer.
+  private emitRange(chunk: Buffer, start: number, end: number): void {
+    let stop = end;
+    if (stop > start && chunk[stop - 1] === CR) stop--;
+    if (stop - start > this.maxLineLength) this.sink(chunk.toString("utf8", start, start + this.maxLineLength), true);
+    else this.sink(chunk.toString("utf8", start, stop), false);
+  }
+
+  // Holds part of an unfinished line, cutting it (and skipping the rest) once it passes the limit.
+  private keep(chunk: Buffer, start: number, end: number): void {
+    if (this.skipping || end <= start) return;
+    const room = this.maxLineLength - this.pendingLength;
+    if (end - start > room) {
+      this.pending.push(chunk.subarray(start, start + room));
+      const text = Buffer.concat(this.pending, this.maxLineLength).toString("utf8");
+      this.pending = [];
+      this.pendingLength = 0;
+      this.skipping = true;
+      this.sink(text, true);
+      return;
+    }
+    this.pending.push(chunk.subarray(start, end));
+    this.pendingLength += end - start;
+  }
+
+  // Joins the held parts of a line and hands it over.
+  private emitPending(): void {
+    const joined = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingLength);
+    this.pending = [];
+    this.pendingLength = 0;
+    let stop = joined.length;
+    if (stop > 0 && joined[stop - 1] === CR) stop--;
+    this.sink(joined.toString("utf8", 0, stop), false);
+  }
+}

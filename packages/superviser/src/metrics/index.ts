@@ -1,0 +1,2 @@
+export * from "./exit-reason.js";
+export * from "./superviser-metrics.js";

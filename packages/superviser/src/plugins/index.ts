@@ -1,0 +1,3 @@
+export * from "./keep-last-lines.js";
+export * from "./level-mapping.js";
+export * from "./regexp-hook.js";

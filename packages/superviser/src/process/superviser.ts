@@ -1,0 +1,297 @@
+import { EventEmitter } from "node:events";
+import type { ChainState, ExitResult, Logger, LogPlugin } from "@manageos/core";
+import { SuperviserErrors } from "../errors/index.js";
+import { LinePipeline } from "../lines/line-pipeline.js";
+import { createLineStats, type LineStats } from "../lines/line-stats.js";
+import { KeepLastLinesPlugin } from "../plugins/keep-last-lines.js";
+import { backoffDelay } from "./backoff.js";
+import { type Clock, systemClock } from "./clock.js";
+import { isFailure, type RestartOptions, shouldRestart } from "./restart-policy.js";
+import { type Child, type LaunchSpec, type RawExit, spawnChild } from "./spawn-child.js";
+import { type TerminateOptions, type TerminateOutcome, terminate } from "./terminate.js";
+
+/** What the superviser runs and how it treats it. */
+export interface SuperviserOptions {
+  /** Used in logs: `nodeos`, `geth`, a fixture name. */
+  name: string;
+  /** The command, or a function computing it before every start (config.ini, dirty check, arguments). */
+  launch: LaunchSpec | (() => LaunchSpec | Promise<LaunchSpec>);
+  terminate: TerminateOptions;
+  restart: RestartOptions;
+  maxLineLength: number;
+  queueLines: number;
+  keepLastLines: number;
+  /** Bound on reading the pipes to their end after the exit (milliseconds). */
+  drainTimeout?: number;
+}
+
+/** What the superviser needs from outside. */
+export interface SuperviserDeps {
+  logger: Logger;
+  plugins?: readonly LogPlugin[];
+  clock?: Clock;
+}
+
+/** A scheduled restart. */
+export interface BackoffEvent {
+  attempt: number;
+  delayMs: number;
+  crashLoop: boolean;
+}
+
+/** An exit with how long the child had run. */
+export interface SuperviserExit extends ExitResult {
+  uptimeMs: number;
+}
+
+/** Events of a Superviser. */
+export interface SuperviserEventMap {
+  state: [next: ChainState, previous: ChainState];
+  spawn: [pid: number];
+  exit: [result: SuperviserExit];
+  backoff: [event: BackoffEvent];
+  failure: [error: Error];
+}
+
+/** Per-plugin health of the line pipeline. */
+export interface PluginStats {
+  name: string;
+  dropped: number;
+  queued: number;
+  lagSeconds: number;
+}
+
+interface Run {
+  child: Child;
+  pid: number;
+  exited: Promise<RawExit>;
+  pipeline: LinePipeline;
+  startedAt: number;
+  requested: boolean;
+  terminating?: Promise<TerminateOutcome>;
+  done: Promise<SuperviserExit>;
+}
+
+/**
+ * Owns one child process: starts it in its own process group, feeds its lines to plugins,
+ * stops it with repeated TERM then KILL, and restarts it after a crash with exponential backoff.
+ */
+export class Superviser extends EventEmitter<SuperviserEventMap> {
+  state: ChainState = "stopped";
+  /** Restarts done after crashes, in total. */
+  restarts = 0;
+  /** Crashes since the child last ran stably. */
+  crashes = 0;
+  lastExit: SuperviserExit | undefined;
+  readonly lineStats: LineStats = createLineStats();
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly plugins: readonly LogPlugin[];
+  private readonly keepLast: KeepLastLinesPlugin;
+  private readonly droppedTotals = new Map<string, number>();
+  private run: Run | undefined;
+  private starting: Promise<void> | undefined;
+  private backoffTimer: unknown;
+  private stableTimer: unknown;
+  private closed = false;
+
+  constructor(
+    private readonly opts: SuperviserOptions,
+    deps: SuperviserDeps,
+  ) {
+    super();
+    this.logger = deps.logger.child({ module: "superviser", child: opts.name });
+    this.clock = deps.clock ?? systemClock;
+    this.keepLast = new KeepLastLinesPlugin({ size: opts.keepLastLines });
+    this.plugins = [this.keepLast, ...(deps.plugins ?? [])];
+  }
+
+  /** The running child's pid. */
+  get pid(): number | undefined {
+    return this.run?.pid;
+  }
+
+  /** True while the crash count is at or past the crash-loop threshold. */
+  get crashLoop(): boolean {
+    return this.crashes >= this.opts.restart.crashLoopThreshold;
+  }
+
+  /** Milliseconds since the running child started. */
+  get uptimeMs(): number | undefined {
+    return this.run === undefined ? undefined : this.clock.now() - this.run.startedAt;
+  }
+
+  /** The last lines printed, oldest first. */
+  lastLines(): string[] {
+    return this.keepLast.lines();
+  }
+
+  /** Dropped lines and lag per plugin, totals across restarts. */
+  pluginStats(): PluginStats[] {
+    const runners = this.run?.pipeline.runners ?? [];
+    return this.plugins.map((plugin, i) => {
+      const runner = runners[i];
+      return {
+        name: plugin.name,
+        dropped: (this.droppedTotals.get(plugin.name) ?? 0) + (runner?.dropped ?? 0),
+        queued: runner?.queued ?? 0,
+        lagSeconds: (runner?.lagMs ?? 0) / 1000,
+      };
+    });
+  }
+
+  /** Starts the child; resolves once it runs. A pending backoff restart is done now instead. */
+  async start(): Promise<void> {
+    if (this.closed) throw SuperviserErrors.closed(this.opts.name);
+    if (this.state === "starting" || this.state === "running" || this.state === "stopping") {
+      throw SuperviserErrors.state("start", this.state);
+    }
+    this.cancelBackoff();
+    if (this.state === "failed" || this.state === "stopped") this.crashes = 0;
+    await this.spawnOnce();
+  }
+
+  /** Stops the child (or a pending restart); resolves with how it ended, undefined if nothing ran. */
+  async stop(): Promise<SuperviserExit | undefined> {
+    if (this.backoffTimer !== undefined) {
+      this.cancelBackoff();
+      this.setState("stopped");
+      return undefined;
+    }
+    if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    const run = this.run;
+    if (run === undefined) return undefined;
+    if (!run.requested) {
+      run.requested = true;
+      this.setState("stopping");
+      this.logger.info({ pid: run.pid }, "stopping");
+      run.terminating = terminate(run.pid, run.exited, this.opts.terminate, { clock: this.clock, logger: this.logger });
+    }
+    return run.done;
+  }
+
+  /** Stops the child for good; start() is refused afterwards. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.closed = true;
+  }
+
+  // Computes the launch, spawns the child and wires its pipes.
+  private spawnOnce(): Promise<void> {
+    this.setState("starting");
+    const starting = this.doSpawn().finally(() => {
+      this.starting = undefined;
+    });
+    this.starting = starting;
+    return starting;
+  }
+
+  private async doSpawn(): Promise<void> {
+    let spawned: Awaited<ReturnType<typeof spawnChild>>;
+    try {
+      const launch = this.opts.launch;
+      const spec = typeof launch === "function" ? await launch() : launch;
+      spawned = await spawnChild(spec);
+    } catch (error) {
+      this.setState("failed");
+      this.logger.error({ err: error }, "cannot start");
+      this.emit("failure", error as Error);
+      throw error;
+    }
+    const { child, exited } = spawned;
+    const pid = child.pid as number;
+    const pipeline = new LinePipeline(
+      this.plugins,
+      { maxLineLength: this.opts.maxLineLength, queueLines: this.opts.queueLines },
+      { logger: this.logger, stats: this.lineStats, now: () => this.clock.now() },
+    );
+    pipeline.attach(child.stdout, "stdout");
+    pipeline.attach(child.stderr, "stderr");
+    const run: Run = { child, pid, exited, pipeline, startedAt: this.clock.now(), requested: false } as Run;
+    run.done = this.watch(run);
+    this.run = run;
+    this.stableTimer = this.clock.setTimeout(() => this.markStable(), this.opts.restart.resetAfter);
+    this.logger.info({ pid }, "started");
+    this.setState("running");
+    this.emit("spawn", pid);
+  }
+
+  // Waits for the child to end, reads its last lines, reports, and restarts if the policy says so.
+  private async watch(run: Run): Promise<SuperviserExit> {
+    const raw = await run.exited;
+    await run.pipeline.drain(this.opts.drainTimeout ?? 10_000);
+    const outcome = run.terminating === undefined ? undefined : await run.terminating;
+    this.clock.clearTimeout(this.stableTimer);
+    for (const runner of run.pipeline.runners) {
+      this.droppedTotals.set(runner.plugin.name, (this.droppedTotals.get(runner.plugin.name) ?? 0) + runner.dropped);
+    }
+    const result: SuperviserExit = {
+      exitCode: raw.exitCode,
+      signal: raw.signal,
+      killed: outcome?.killed ?? false,
+      timedOut: outcome?.timedOut ?? false,
+      requested: run.requested,
+      uptimeMs: this.clock.now() - run.startedAt,
+    };
+    this.run = undefined;
+    this.lastExit = result;
+    this.logExit(result);
+    this.emit("exit", result);
+    if (result.requested || this.closed) this.setState("stopped");
+    else this.afterCrash(result);
+    return result;
+  }
+
+  // Schedules a restart with backoff, or settles in stopped/failed, by policy.
+  private afterCrash(result: SuperviserExit): void {
+    const restart = this.opts.restart;
+    if (!shouldRestart(result, restart)) {
+      this.setState(isFailure(result) ? "failed" : "stopped");
+      return;
+    }
+    if (result.uptimeMs >= restart.resetAfter) this.crashes = 0;
+    this.crashes++;
+    const delayMs = backoffDelay(this.crashes, restart);
+    const crashLoop = this.crashLoop;
+    if (crashLoop) {
+      this.logger.error({ crashes: this.crashes, delayMs, lastLines: this.lastLines().slice(-20) }, "crash loop");
+    } else {
+      this.logger.warn({ crashes: this.crashes, delayMs }, "restarting after backoff");
+    }
+    this.setState(crashLoop ? "crash-loop" : "backoff");
+    this.emit("backoff", { attempt: this.crashes, delayMs, crashLoop });
+    this.backoffTimer = this.clock.setTimeout(() => {
+      this.backoffTimer = undefined;
+      this.restarts++;
+      this.spawnOnce().catch(() => undefined);
+    }, delayMs);
+  }
+
+  // The child ran long enough: forget earlier crashes.
+  private markStable(): void {
+    if (this.crashes > 0) this.logger.info({ crashes: this.crashes }, "running stably again; crash count reset");
+    this.crashes = 0;
+  }
+
+  private cancelBackoff(): void {
+    if (this.backoffTimer === undefined) return;
+    this.clock.clearTimeout(this.backoffTimer);
+    this.backoffTimer = undefined;
+  }
+
+  // Logs an exit at the level it deserves: asked for is info, a crash warn, a failure with no restart error.
+  private logExit(result: SuperviserExit): void {
+    const fields = { exitCode: result.exitCode, signal: result.signal, killed: result.killed, uptimeMs: result.uptimeMs };
+    if (result.requested) this.logger.info(fields, "stopped");
+    else if (!isFailure(result)) this.logger.info(fields, "exited");
+    else if (shouldRestart(result, this.opts.restart)) this.logger.warn(fields, "crashed");
+    else this.logger.error({ ...fields, lastLines: this.lastLines().slice(-20) }, "failed; not restarting");
+  }
+
+  private setState(next: ChainState): void {
+    const previous = this.state;
+    if (previous === next) return;
+    this.state = next;
+    this.emit("state", next, previous);
+  }
+}
