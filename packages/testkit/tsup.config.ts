@@ -1,4 +1,20 @@
+import { chmod } from "node:fs/promises";
 import { defineConfig } from "tsup";
 import { sharedTsup } from "../../tsup.shared.js";
 
-export default defineConfig(sharedTsup());
+// One build for the library and both simulators; the shebang is harmless in index.js.
+export default defineConfig(
+  sharedTsup({
+    entry: {
+      index: "src/index.ts",
+      "nodeos-sim": "src/bin/nodeos-sim.ts",
+      "blocksigner-sim": "src/bin/blocksigner-sim.ts",
+    },
+    banner: { js: "#!/usr/bin/env node" },
+    external: ["vitest"],
+    onSuccess: async () => {
+      await chmod("dist/nodeos-sim.js", 0o755);
+      await chmod("dist/blocksigner-sim.js", 0o755);
+    },
+  }),
+);

@@ -1,0 +1,53 @@
+import { PrivateKey } from "@wharfkit/antelope";
+import { TestkitErrors } from "../errors.js";
+
+/** Signs block digests for one public key: a local key (`KEY:`) or a keosd-compatible signer (`KEOSD:`). */
+export interface SignatureProvider {
+  readonly publicKey: string;
+  readonly kind: "KEY" | "KEOSD";
+  readonly url?: string;
+  sign(digestHex: string): Promise<string>;
+}
+
+/** Parses `signature-provider = <PUBKEY>=KEY:<privkey>` / `<PUBKEY>=KEOSD:<url>`. */
+export function parseSignatureProvider(spec: string, timeoutMs: number): SignatureProvider {
+  const eq = spec.indexOf("=");
+  const colon = spec.indexOf(":", eq);
+  if (eq <= 0 || colon === -1) throw TestkitErrors.badOptionValue("signature-provider", spec);
+  const publicKey = spec.slice(0, eq);
+  const kind = spec.slice(eq + 1, colon);
+  const rest = spec.slice(colon + 1);
+  if (kind === "KEY") {
+    let key: PrivateKey;
+    try {
+      key = PrivateKey.from(rest);
+    } catch (error) {
+      throw TestkitErrors.badOptionValue("signature-provider", spec, { cause: error });
+    }
+    return { publicKey, kind, sign: async (digest) => key.signDigest(digest).toString() };
+  }
+  if (kind === "KEOSD") {
+    const url = rest;
+    return { publicKey, kind, url, sign: (digest) => keosdSign(url, digest, publicKey, timeoutMs) };
+  }
+  throw TestkitErrors.badOptionValue("signature-provider", spec);
+}
+
+// What nodeos does for KEOSD providers: POST [digest, pubkey] to the wallet API and take the signature back.
+async function keosdSign(url: string, digest: string, publicKey: string, timeoutMs: number): Promise<string> {
+  const endpoint = new URL("/v1/wallet/sign_digest", url).toString();
+  let res: Response;
+  try {
+    res = await fetch(endpoint, {
+      method: "POST",
+      body: JSON.stringify([digest, publicKey]),
+      headers: { "content-type": "application/json" },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw TestkitErrors.signerFailed(url, (error as Error).message, { cause: error });
+  }
+  const body = (await res.json().catch(() => undefined)) as unknown;
+  if (!res.ok || typeof body !== "string") throw TestkitErrors.signerFailed(url, `HTTP ${res.status}`);
+  return body;
+}

@@ -1,0 +1,44 @@
+import { basename } from "node:path";
+
+/** Log line layout: leap (`nodeos` thread, full receive stats) or EOSIO 1.x (`thread-0`, `conf:`). */
+export type LogLayout = "leap" | "legacy";
+
+/** Simulator-only settings. nodeos refuses unknown options, so these come from `NODEOS_SIM_*` variables. */
+export interface SimEnv {
+  readonly blockIntervalMs: number;
+  readonly termDelayMs: number;
+  readonly ignoreTerms: number;
+  readonly logLayout: LogLayout;
+  readonly syslog: boolean;
+  readonly clusterDir: string | undefined;
+  readonly instance: string;
+  readonly libLag: number;
+  readonly portFile: string | undefined;
+  readonly serverVersion: string;
+}
+
+/** Reads the `NODEOS_SIM_*` variables; dataDir names the instance when NODEOS_SIM_INSTANCE is unset. */
+export function readSimEnv(env: NodeJS.ProcessEnv, dataDir: string): SimEnv {
+  return {
+    blockIntervalMs: positive(env.NODEOS_SIM_BLOCK_INTERVAL_MS, 500),
+    termDelayMs: nonNegative(env.NODEOS_SIM_TERM_DELAY_MS, 0),
+    ignoreTerms: nonNegative(env.NODEOS_SIM_IGNORE_TERMS, 0),
+    logLayout: env.NODEOS_SIM_LOG_LAYOUT === "legacy" ? "legacy" : "leap",
+    syslog: env.NODEOS_SIM_SYSLOG === "1" || env.NODEOS_SIM_SYSLOG === "true",
+    clusterDir: env.NODEOS_SIM_CLUSTER_DIR || undefined,
+    instance: env.NODEOS_SIM_INSTANCE || basename(dataDir),
+    libLag: nonNegative(env.NODEOS_SIM_LIB_LAG, 24),
+    portFile: env.NODEOS_SIM_PORT_FILE || undefined,
+    serverVersion: env.NODEOS_SIM_VERSION || "v5.0.3",
+  };
+}
+
+function positive(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw !== undefined && raw !== "" && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function nonNegative(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw !== undefined && raw !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
