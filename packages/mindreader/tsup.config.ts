@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
 import { sharedTsup } from "../../tsup.shared.js";
 
-export default defineConfig(sharedTsup());
+// prom-client and fastify come with @manageos/core: keep them external so one copy is loaded.
+export default defineConfig(sharedTsup({ external: ["prom-client", "fastify"] }));

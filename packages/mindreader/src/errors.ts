@@ -22,6 +22,12 @@ export const MindreaderErrors = {
   backlogFull: defineError("MDR_ERR_BACKLOG_FULL", 503, (pending: number, bound: number) =>
     `${pending} block files wait for upload (bound ${bound}): the block store is slow or down`,
   ),
+  lineTruncated: defineError("MDR_ERR_LINE_TRUNCATED", 500, (num: number | undefined) =>
+    `a deep-mind line of block ${num ?? "?"} was cut at the maximum line length: raise it above the largest block`,
+  ),
+  fromTooOld: defineError("MDR_ERR_FROM_TOO_OLD", 410, (from: number, oldest: number) =>
+    `block ${from} is no longer in the live stream's memory (oldest ${oldest})`,
+  ),
   badRequest: defineError("MDR_ERR_BAD_REQUEST", 400, (reason: string) => `bad request: ${reason}`),
   options: defineError("MDR_ERR_OPTIONS", 400, (reason: string) => `invalid mindreader options: ${reason}`),
 };

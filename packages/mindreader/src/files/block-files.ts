@@ -1,0 +1,234 @@
+import { EventEmitter } from "node:events";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { atomicWrite, type Logger, type ManageosError, type Store } from "@manageos/core";
+import type { BlockMeta } from "../codec/block-meta.js";
+import { MindreaderErrors } from "../errors.js";
+import type { MindreaderMetrics } from "../metrics/metrics.js";
+import type { AssembledBlock } from "../reader/assembler.js";
+import { BacklogAlarm, type BacklogLevel } from "./backlog.js";
+import { type BundlePlan, Bundler } from "./bundler.js";
+import { encodeBlockFile } from "./content.js";
+import { BUNDLE_EXT, bundleFileName, isValidSuffix, oneBlockFileName, parseOneBlockFileName } from "./naming.js";
+import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
+
+/** Where block files go and how much may wait for the store. */
+export interface BlockFilesOptions {
+  /** Local work dir: `blocks/` (one-block files) and `bundles/` live under it. */
+  readonly workDir: string;
+  /** Short writer id ending every one-block file name (letters, digits, `_`, `.`). */
+  readonly suffix: string;
+  /** Files waiting for upload before the error alarm; writing goes on beyond it. */
+  readonly maxPendingFiles: number;
+  /** Store key prefix of one-block files. Default `one-blocks/`. */
+  readonly oneBlockPrefix?: string;
+  /** Store key prefix of bundles. Default `bundles/`. */
+  readonly bundlePrefix?: string;
+  readonly upload?: Partial<UploaderOptions>;
+}
+
+/** What the block files need from the app. */
+export interface BlockFilesDeps {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly metrics?: MindreaderMetrics;
+}
+
+/** Events of the block files. */
+export interface BlockFilesEvents {
+  /** A one-block file is in the work dir. */
+  written: [meta: BlockMeta, name: string];
+  /** A bundle is in the work dir. */
+  bundle: [base: number, name: string];
+  /** A file reached the block store. */
+  uploaded: [key: string];
+  /** The backlog crossed a threshold: `warn` at half of maxPendingFiles, `full` at it, `ok` when back under half. */
+  backlog: [level: BacklogLevel, pending: number];
+  writeError: [error: ManageosError];
+}
+
+const DEFAULT_UPLOAD: UploaderOptions = { concurrency: 4, timeoutMs: 30_000, retryBaseMs: 500, retryMaxMs: 30_000 };
+
+/**
+ * One-block files and bundles: written to the local work dir in order, then uploaded by a bounded uploader.
+ * Nothing here ever waits on the store on behalf of the reader; when the store is slow or down files pile up
+ * locally (metric, warn at half of `maxPendingFiles`, error at it) and keep being written: the disk is the buffer.
+ */
+export class BlockFiles extends EventEmitter<BlockFilesEvents> {
+  private readonly blocksDir: string;
+  private readonly bundlesDir: string;
+  private readonly uploader: Uploader;
+  private readonly bundler = new Bundler();
+  private readonly alarm: BacklogAlarm;
+  private readonly uploaded = new Set<string>();
+  private writes: Promise<unknown> = Promise.resolve();
+  private writesQueued = 0;
+  private readonly oneBlockPrefix: string;
+  private readonly bundlePrefix: string;
+
+  constructor(
+    private readonly opts: BlockFilesOptions,
+    private readonly deps: BlockFilesDeps,
+  ) {
+    super();
+    if (!isValidSuffix(opts.suffix)) throw MindreaderErrors.options(`suffix ${JSON.stringify(opts.suffix)}`);
+    if (!(opts.maxPendingFiles >= 2)) throw MindreaderErrors.options("maxPendingFiles must be at least 2");
+    this.blocksDir = join(opts.workDir, "blocks");
+    this.bundlesDir = join(opts.workDir, "bundles");
+    this.oneBlockPrefix = opts.oneBlockPrefix ?? "one-blocks/";
+    this.bundlePrefix = opts.bundlePrefix ?? "bundles/";
+    this.alarm = new BacklogAlarm(opts.maxPendingFiles);
+    this.uploader = new Uploader(
+      { ...DEFAULT_UPLOAD, ...opts.upload },
+      {
+        store: deps.store,
+        logger: deps.logger,
+        onUploaded: (job) => this.onUploaded(job),
+        onAttempt: (result) => deps.metrics?.uploadsTotal.inc({ result }),
+        onPendingChange: (pending) => this.onPending(pending),
+      },
+    );
+  }
+
+  /** Creates the work dir and queues what a previous run left there (files written but not uploaded). */
+  async start(): Promise<void> {
+    await mkdir(this.blocksDir, { recursive: true });
+    await mkdir(this.bundlesDir, { recursive: true });
+    const blocks = (await readdir(this.blocksDir)).filter((name) => parseOneBlockFileName(name) !== undefined).sort();
+    for (const name of blocks) {
+      this.bundler.add({ ...parseOneBlockFileName(name)!, name });
+      this.uploader.enqueue({ path: join(this.blocksDir, name), key: this.oneBlockPrefix + name });
+    }
+    for (const name of (await readdir(this.bundlesDir)).filter((n) => n.endsWith(BUNDLE_EXT)).sort()) {
+      this.uploader.enqueue({ path: join(this.bundlesDir, name), key: this.bundlePrefix + name });
+    }
+    if (blocks.length > 0) this.deps.logger.info({ files: blocks.length }, "resuming block files left in the work dir");
+  }
+
+  /** Files written and not yet in the store. */
+  get pendingUploads(): number {
+    return this.uploader.pending;
+  }
+
+  /** Blocks handed over and not yet written locally. */
+  get pendingWrites(): number {
+    return this.writesQueued;
+  }
+
+  /** Queues a block for writing; resolves true once its file is in the work dir, false if it could not be written. */
+  write(block: AssembledBlock): Promise<boolean> {
+    this.writesQueued++;
+    const done = this.writes.then(() => this.writeOne(block));
+    this.writes = done;
+    return done;
+  }
+
+  /** Resolves once every block handed over is written locally. */
+  async flush(): Promise<void> {
+    await this.writes;
+  }
+
+  /** Resolves once every file written so far is in the store. */
+  async drained(): Promise<void> {
+    await this.flush();
+    await this.uploader.drained();
+  }
+
+  /** Stops uploading; files left are picked up by the next `start()`. */
+  close(): void {
+    this.uploader.close();
+  }
+
+  private async writeOne(block: AssembledBlock): Promise<boolean> {
+    const name = oneBlockFileName(block.meta, this.opts.suffix);
+    const path = join(this.blocksDir, name);
+    try {
+      const bytes = await encodeBlockFile(block);
+      await atomicWrite(path, bytes);
+      this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
+    } catch (error) {
+      this.failed(path, error);
+      return false;
+    } finally {
+      this.writesQueued--;
+    }
+    this.emit("written", block.meta, name);
+    this.uploader.enqueue({ path, key: this.oneBlockPrefix + name });
+    this.bundler.add({ ...parseOneBlockFileName(name)!, name });
+    for (const plan of this.bundler.take()) await this.writeBundle(plan);
+    return true;
+  }
+
+  // A bundle is the one-block files' gzip members back to back: a valid gzip of their concatenated contents.
+  private async writeBundle(plan: BundlePlan): Promise<void> {
+    if (plan.entries.length === 0) {
+      this.deps.logger.info({ base: plan.base }, "no bundle for a range read only in part (started inside it)");
+    } else {
+      const name = bundleFileName(plan.base);
+      const path = join(this.bundlesDir, name);
+      try {
+        const parts = await Promise.all(plan.entries.map((entry) => readFile(join(this.blocksDir, entry.name))));
+        const bytes = Buffer.concat(parts);
+        await atomicWrite(path, bytes);
+        this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
+        this.deps.metrics?.bundlesTotal.inc();
+        this.emit("bundle", plan.base, name);
+        this.uploader.enqueue({ path, key: this.bundlePrefix + name });
+      } catch (error) {
+        this.failed(path, error);
+      }
+    }
+    await this.prune();
+  }
+
+  // One-block files below the next range are done with once uploaded.
+  private async prune(): Promise<void> {
+    const below = this.bundler.nextBase ?? 0;
+    for (const name of [...this.uploaded]) {
+      const parsed = parseOneBlockFileName(name);
+      if (parsed !== undefined && parsed.num < below) {
+        this.uploaded.delete(name);
+        await rm(join(this.blocksDir, name), { force: true });
+      }
+    }
+  }
+
+  private onUploaded(job: UploadJob): void {
+    this.emit("uploaded", job.key);
+    if (job.key.startsWith(this.bundlePrefix) && job.key.endsWith(BUNDLE_EXT)) {
+      void rm(job.path, { force: true });
+      return;
+    }
+    const name = job.key.slice(this.oneBlockPrefix.length);
+    const parsed = parseOneBlockFileName(name);
+    if (parsed !== undefined && parsed.num < (this.bundler.nextBase ?? 0)) {
+      void rm(job.path, { force: true });
+    } else {
+      this.uploaded.add(name);
+    }
+  }
+
+  private onPending(pending: number): void {
+    this.deps.metrics?.filesPendingUpload.set(pending);
+    const { level, changed } = this.alarm.update(pending);
+    if (!changed) return;
+    this.deps.metrics?.backlogFull.set(level === "full" ? 1 : 0);
+    const fields = { pending, bound: this.opts.maxPendingFiles };
+    if (level === "full") {
+      const err = MindreaderErrors.backlogFull(pending, this.opts.maxPendingFiles);
+      this.deps.logger.error({ ...fields, err }, "block store backlog full: block files keep piling up locally");
+    } else if (level === "warn") {
+      this.deps.logger.warn(fields, "block store backlog at half its bound");
+    } else {
+      this.deps.logger.info(fields, "block store backlog back to normal");
+    }
+    this.emit("backlog", level, pending);
+  }
+
+  private failed(path: string, error: unknown): void {
+    const err = MindreaderErrors.blockFileWrite(path, (error as Error).message, { cause: error });
+    this.deps.metrics?.writeErrorsTotal.inc();
+    this.deps.logger.error({ err }, "cannot write a block file to the work dir");
+    this.emit("writeError", err);
+  }
+}

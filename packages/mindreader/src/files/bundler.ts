@@ -1,0 +1,67 @@
+import { BUNDLE_SIZE, type OneBlockName } from "./naming.js";
+
+/** A one-block file the bundler may use. */
+export interface BundleEntry extends OneBlockName {
+  readonly name: string;
+}
+
+/** A range ready to merge: its base and its files in block order. */
+export interface BundlePlan {
+  readonly base: number;
+  readonly entries: readonly BundleEntry[];
+}
+
+// Block 1 is genesis and never printed by deep-mind: the first range starts at 2.
+const FIRST_BLOCK = 2;
+
+/** Decides which 100-block ranges are final (all past LIB) and which files, on the chain that won, make them. */
+export class Bundler {
+  private readonly byNum = new Map<number, BundleEntry[]>();
+  private head: BundleEntry | undefined;
+  private lib = 0;
+  private next: number | undefined;
+
+  /** The first block not yet bundled (or skipped); undefined before any block. */
+  get nextBase(): number | undefined {
+    return this.next;
+  }
+
+  /** Records a one-block file; the last one added is the head the canonical chain is walked back from. */
+  add(entry: BundleEntry): void {
+    const list = this.byNum.get(entry.num) ?? [];
+    if (!list.some((other) => other.name === entry.name)) list.push(entry);
+    this.byNum.set(entry.num, list);
+    // nodeos accepts a block only on its best fork: the latest one is the head.
+    this.head = entry;
+    this.lib = Math.max(this.lib, entry.lib);
+    if (this.next === undefined) this.next = Math.floor(entry.num / BUNDLE_SIZE) * BUNDLE_SIZE;
+  }
+
+  /** Ranges whose last block is at or below LIB, oldest first; each is complete or `entries` is empty (skipped). */
+  take(): BundlePlan[] {
+    const plans: BundlePlan[] = [];
+    while (this.next !== undefined && this.head !== undefined && this.next + BUNDLE_SIZE - 1 <= this.lib) {
+      const base = this.next;
+      plans.push({ base, entries: this.chain(base) });
+      this.next = base + BUNDLE_SIZE;
+      for (const num of [...this.byNum.keys()]) if (num < this.next) this.byNum.delete(num);
+    }
+    return plans;
+  }
+
+  // Walks back from the head along previous ids to the range, then collects it; empty if a link is missing.
+  private chain(base: number): BundleEntry[] {
+    const first = Math.max(base, FIRST_BLOCK);
+    const last = base + BUNDLE_SIZE - 1;
+    let cursor: BundleEntry | undefined = this.head;
+    const picked: BundleEntry[] = [];
+    while (cursor !== undefined && cursor.num >= first) {
+      if (cursor.num <= last) picked.push(cursor);
+      if (cursor.num === first) break;
+      const tail: string = cursor.previousTail;
+      cursor = this.byNum.get(cursor.num - 1)?.find((entry) => entry.idTail === tail);
+    }
+    picked.reverse();
+    return picked.length === last - first + 1 ? picked : [];
+  }
+}

@@ -1,0 +1,88 @@
+import type { Registry } from "@manageos/core";
+import { Counter, Gauge } from "prom-client";
+
+/** The mindreader's Prometheus metrics, all `manageos_mindreader_*`. */
+export interface MindreaderMetrics {
+  readonly headBlockNumber: Gauge;
+  readonly headBlockTimeDriftSeconds: Gauge;
+  readonly libBlockNumber: Gauge;
+  readonly blocksTotal: Counter;
+  readonly bytesWrittenTotal: Counter;
+  readonly filesPendingUpload: Gauge;
+  readonly backlogFull: Gauge;
+  readonly uploadsTotal: Counter<"result">;
+  readonly continuityErrorsTotal: Counter<"kind">;
+  readonly droppedBlocksTotal: Counter<"reason">;
+  readonly writeErrorsTotal: Counter;
+  readonly bundlesTotal: Counter;
+}
+
+/** Declares the mindreader's metrics on a registry (core's `createMetricsRegistry`). */
+export function createMindreaderMetrics(registry: Registry): MindreaderMetrics {
+  const registers = [registry];
+  return {
+    headBlockNumber: new Gauge({
+      name: "manageos_mindreader_head_block_number",
+      help: "Number of the last block read from deep-mind",
+      registers,
+    }),
+    headBlockTimeDriftSeconds: new Gauge({
+      name: "manageos_mindreader_head_block_time_drift_seconds",
+      help: "Seconds between now and the last block's timestamp when it was read",
+      registers,
+    }),
+    libBlockNumber: new Gauge({
+      name: "manageos_mindreader_lib_block_number",
+      help: "Last irreversible block number as of the last block read",
+      registers,
+    }),
+    blocksTotal: new Counter({
+      name: "manageos_mindreader_blocks_total",
+      help: "Blocks read from deep-mind (rate gives blocks per second)",
+      registers,
+    }),
+    bytesWrittenTotal: new Counter({
+      name: "manageos_mindreader_bytes_written_total",
+      help: "Compressed bytes of one-block files and bundles written to the local work dir",
+      registers,
+    }),
+    filesPendingUpload: new Gauge({
+      name: "manageos_mindreader_files_pending_upload",
+      help: "Block files and bundles written locally and not yet in the block store",
+      registers,
+    }),
+    backlogFull: new Gauge({
+      name: "manageos_mindreader_backlog_full",
+      help: "1 while the upload backlog is at or above maxPendingFiles",
+      registers,
+    }),
+    uploadsTotal: new Counter({
+      name: "manageos_mindreader_uploads_total",
+      help: "Upload attempts to the block store by result",
+      labelNames: ["result"] as const,
+      registers,
+    }),
+    continuityErrorsTotal: new Counter({
+      name: "manageos_mindreader_continuity_errors_total",
+      help: "Blocks that did not link to the block before them (gap or wrong previous id)",
+      labelNames: ["kind"] as const,
+      registers,
+    }),
+    droppedBlocksTotal: new Counter({
+      name: "manageos_mindreader_dropped_blocks_total",
+      help: "Blocks being assembled that were thrown away (fork switch, restart, truncated line)",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    writeErrorsTotal: new Counter({
+      name: "manageos_mindreader_write_errors_total",
+      help: "Block files or bundles that could not be written to the local work dir",
+      registers,
+    }),
+    bundlesTotal: new Counter({
+      name: "manageos_mindreader_bundles_total",
+      help: "100-block bundles written",
+      registers,
+    }),
+  };
+}

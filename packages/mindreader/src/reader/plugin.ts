@@ -1,0 +1,175 @@
+import { EventEmitter } from "node:events";
+import { isManageosError, type LogLine, type LogPlugin, type Logger, type ManageosError } from "@manageos/core";
+import type { BlockMeta } from "../codec/block-meta.js";
+import { MindreaderErrors } from "../errors.js";
+import type { MindreaderMetrics } from "../metrics/metrics.js";
+import type { BlockStream } from "../stream/block-stream.js";
+import { type AssembledBlock, BlockAssembler, type DropReason } from "./assembler.js";
+import { type ContinuityProblem, ContinuityChecker } from "./continuity.js";
+import type { DeepMindVersion } from "./version.js";
+
+/** Where assembled blocks go; resolves true once the block is safely on local disk. Must not block. */
+export interface BlockSink {
+  write(block: AssembledBlock): Promise<boolean>;
+  flush?(): Promise<void>;
+}
+
+/** What the reader is asked to do. */
+export interface MindreaderOptions {
+  /** Blocks below this are read (for continuity) but not written. */
+  readonly startBlockNum?: number;
+  /** After writing this block, `stopBlock` fires so the app stops nodeos cleanly; later blocks are not written. */
+  readonly stopBlockNum?: number;
+  /** `isReady()` is false while the head block is older than this. Default 30 s. */
+  readonly readinessMaxLatencyMs?: number;
+}
+
+/** What the reader needs. */
+export interface MindreaderDeps {
+  readonly sink: BlockSink;
+  readonly logger: Logger;
+  readonly metrics?: MindreaderMetrics;
+  readonly stream?: BlockStream;
+  /** Injected clock, epoch milliseconds. */
+  readonly now?: () => number;
+}
+
+/** Events of the reader. */
+export interface MindreaderEvents {
+  /** A block was assembled and handed to the sink (not yet written). */
+  block: [block: AssembledBlock];
+  continuityError: [error: ManageosError, problem: ContinuityProblem];
+  drop: [num: number | undefined, reason: DropReason];
+  /** The stop block is written (or could not be): time to stop nodeos. */
+  stopBlock: [meta: BlockMeta, written: boolean];
+  /** The reader stopped reading: unknown deep-mind version, undecodable or truncated block. */
+  fatal: [error: ManageosError];
+  version: [version: DeepMindVersion];
+}
+
+/**
+ * The deep-mind reader as a log plugin: groups DMLOG lines per block, decodes headers, checks continuity and hands
+ * blocks to a sink. `handle` never waits: it returns before the block is written, so nodeos' stdout is never held.
+ */
+export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements LogPlugin {
+  readonly name = "mindreader";
+  readonly lossy = false;
+  private readonly assembler: BlockAssembler;
+  private readonly continuity = new ContinuityChecker();
+  private readonly now: () => number;
+  private headMeta: BlockMeta | undefined;
+  private headTimeMs = 0;
+  private failed: ManageosError | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly opts: MindreaderOptions,
+    private readonly deps: MindreaderDeps,
+  ) {
+    super();
+    this.now = deps.now ?? Date.now;
+    this.assembler = new BlockAssembler({
+      onVersion: (version) => {
+        deps.logger.info({ version }, "deep-mind version");
+        this.emit("version", version);
+      },
+      onDrop: (num, reason) => {
+        deps.metrics?.droppedBlocksTotal.inc({ reason });
+        deps.logger.warn({ num, reason }, "block being assembled dropped");
+        this.emit("drop", num, reason);
+      },
+      onSwitchFork: (from, to) => {
+        this.continuity.noteFork();
+        deps.logger.info({ from, to }, "nodeos switched forks");
+      },
+    });
+  }
+
+  /** Only deep-mind lines from stdout. */
+  accepts(line: LogLine): boolean {
+    return line.stream === "stdout" && line.text.startsWith("DMLOG ");
+  }
+
+  /** Takes one line; throws (once) the coded error that stops the reader, then ignores further lines. */
+  handle(line: LogLine): void {
+    if (this.failed !== undefined || this.stopped) return;
+    let block: AssembledBlock | undefined;
+    try {
+      block = this.assembler.push(line.text, line.receivedAt, line.truncated);
+    } catch (error) {
+      this.fail(error);
+    }
+    if (block !== undefined) this.onBlock(block);
+  }
+
+  /** Waits for the blocks handed over to be written. */
+  async flush(): Promise<void> {
+    await this.deps.sink.flush?.();
+  }
+
+  /** The last block read. */
+  get head(): BlockMeta | undefined {
+    return this.headMeta;
+  }
+
+  /** Why the reader stopped, if it did. */
+  get failure(): ManageosError | undefined {
+    return this.failed;
+  }
+
+  /** Seconds between now and the head block's time; undefined before any block. */
+  driftSeconds(): number | undefined {
+    return this.headMeta === undefined ? undefined : (this.now() - this.headTimeMs) / 1000;
+  }
+
+  /** True once a block was read, the reader did not fail, and the head block is within `readinessMaxLatencyMs`. */
+  isReady(): boolean {
+    const drift = this.driftSeconds();
+    const max = (this.opts.readinessMaxLatencyMs ?? 30_000) / 1000;
+    return this.failed === undefined && drift !== undefined && drift <= max;
+  }
+
+  private onBlock(block: AssembledBlock): void {
+    const { meta } = block;
+    const problem = this.continuity.check(meta);
+    if (problem !== undefined) this.reportContinuity(problem);
+    this.headMeta = meta;
+    this.headTimeMs = Date.parse(meta.timestamp);
+    const metrics = this.deps.metrics;
+    metrics?.headBlockNumber.set(meta.num);
+    metrics?.libBlockNumber.set(meta.lib);
+    metrics?.headBlockTimeDriftSeconds.set((this.now() - this.headTimeMs) / 1000);
+    metrics?.blocksTotal.inc();
+    this.deps.stream?.publish(meta);
+    if (this.opts.startBlockNum !== undefined && meta.num < this.opts.startBlockNum) return;
+    if (this.opts.stopBlockNum !== undefined && meta.num > this.opts.stopBlockNum) return;
+    this.emit("block", block);
+    const written = this.deps.sink.write(block);
+    if (meta.num === this.opts.stopBlockNum) {
+      this.stopped = true;
+      void written.then((ok) => {
+        this.deps.logger.info({ num: meta.num, written: ok }, "stop block reached");
+        this.emit("stopBlock", meta, ok);
+      });
+    }
+  }
+
+  private reportContinuity(problem: ContinuityProblem): void {
+    const err = MindreaderErrors.continuity(problem.num, problem.previous, problem.expectedPrevious, {
+      details: { ...problem },
+    });
+    this.deps.metrics?.continuityErrorsTotal.inc({ kind: problem.kind });
+    this.deps.logger.error({ err, ...problem }, "deep-mind continuity broken");
+    this.emit("continuityError", err, problem);
+  }
+
+  private fail(error: unknown): never {
+    const err = isManageosError(error)
+      ? error
+      : MindreaderErrors.decode("deep-mind line", (error as Error).message, { cause: error });
+    this.failed = err;
+    this.deps.logger.error({ err }, "mindreader stopped reading");
+    this.emit("fatal", err);
+    throw err;
+  }
+}
