@@ -1,0 +1,39 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { atomicWrite } from "@manageos/core";
+import { formatIni, type IniDocument, parseIni, setValues } from "./config-ini.js";
+
+/** The keys manageos manages in config.ini, on top of the template. */
+export interface ManagedKeys {
+  httpServerAddress: string;
+  /** bp mode: start paused unless this node is the designated producer. */
+  pauseOnStartup?: boolean;
+  producerName?: string;
+  /** Full `signature-provider` values, one per key. */
+  signatureProviders?: readonly string[];
+  deepMind?: boolean;
+  /** From config `node.configKeys`: an array becomes repeated keys. */
+  extra?: Record<string, string | readonly string[]>;
+}
+
+/** Builds config.ini: template, then config keys, then managed keys (which win). */
+export function buildConfigIni(templateText: string, keys: ManagedKeys): IniDocument {
+  const doc = parseIni(templateText);
+  for (const [key, value] of Object.entries(keys.extra ?? {})) {
+    setValues(doc, key, typeof value === "string" ? [value] : value);
+  }
+  setValues(doc, "http-server-address", [keys.httpServerAddress]);
+  if (keys.pauseOnStartup !== undefined) setValues(doc, "pause-on-startup", [String(keys.pauseOnStartup)]);
+  if (keys.producerName !== undefined) setValues(doc, "producer-name", [keys.producerName]);
+  if (keys.signatureProviders !== undefined) setValues(doc, "signature-provider", keys.signatureProviders);
+  if (keys.deepMind === true) setValues(doc, "deep-mind", ["true"]);
+  return doc;
+}
+
+/** Reads the template (empty when none), builds config.ini and writes it atomically into the config dir. */
+export async function writeConfigIni(configDir: string, template: string | undefined, keys: ManagedKeys): Promise<string> {
+  const text = template === undefined ? "" : await readFile(template, "utf8");
+  const path = join(configDir, "config.ini");
+  await atomicWrite(path, formatIni(buildConfigIni(text, keys)));
+  return path;
+}

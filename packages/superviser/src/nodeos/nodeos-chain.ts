@@ -1,0 +1,266 @@
+import { EventEmitter } from "node:events";
+import type {
+  Backupable,
+  BlockEvent,
+  Chain,
+  ChainEventMap,
+  ChainStartOptions,
+  ChainStatus,
+  Config,
+  DirtyEvent,
+  ExitResult,
+  HeadInfo,
+  Logger,
+  LogPlugin,
+  Producer,
+  SnapshotInfo,
+  Snapshotable,
+} from "@manageos/core";
+import type { Registry } from "prom-client";
+import { SuperviserErrors } from "../errors/index.js";
+import { type ChainMetrics, createChainMetrics } from "../metrics/chain-metrics.js";
+import { registerSuperviserMetrics } from "../metrics/superviser-metrics.js";
+import { Poller } from "../monitor/poller.js";
+import { LevelMappingPlugin } from "../plugins/level-mapping.js";
+import { RegexpHookPlugin } from "../plugins/regexp-hook.js";
+import type { Clock } from "../process/clock.js";
+import type { LaunchSpec } from "../process/spawn-child.js";
+import { Superviser, type SuperviserExit } from "../process/superviser.js";
+import { nodeosArgs } from "./args.js";
+import { NodeosBlockPlugin } from "./block-plugin.js";
+import { fetchBlocksignerKeys, keosdSignatureProvider } from "./blocksigner.js";
+import { getDbSize, getInfo } from "./chain-api.js";
+import { writeConfigIni } from "./config-file.js";
+import { DIRTY_EXIT_CODE, isStateDirty } from "./dirty-flag.js";
+import { NodeosDirtyPlugin } from "./dirty-plugin.js";
+import { createNodeosLevelMapper } from "./log-level.js";
+import { localUrl, type NodeosChainOptions, nodeosChainOptions } from "./options.js";
+import { ProducerApi } from "./producer-api.js";
+
+/** What a nodeos Chain needs from outside. */
+export interface NodeosChainDeps {
+  logger: Logger;
+  /** Metrics go here when given. */
+  registry?: Registry;
+  /** More line readers after the shipped ones (the mindreader). */
+  plugins?: readonly LogPlugin[];
+  clock?: Clock;
+}
+
+/** nodeos under supervision: config.ini, arguments, dirty checks, log parsing, API monitor, producer API. */
+export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, Producer, Snapshotable, Backupable {
+  readonly kind = "nodeos" as const;
+  readonly flavour: "eos" | "bos";
+  readonly dataDir: string;
+  readonly superviser: Superviser;
+  /** Regexp hooks on every line, for callers that wait on a message. */
+  readonly hooks = new RegexpHookPlugin("nodeos-hooks");
+  readonly producerApi: ProducerApi;
+  private readonly logger: Logger;
+  private readonly metrics: ChainMetrics | undefined;
+  private readonly monitor: Poller;
+  private head: HeadInfo | undefined;
+  private lastBlock: BlockEvent | undefined;
+  private dirty = false;
+  private pendingStart: ChainStartOptions | undefined;
+
+  constructor(
+    private readonly opts: NodeosChainOptions,
+    deps: NodeosChainDeps,
+  ) {
+    super();
+    this.flavour = opts.flavour;
+    this.dataDir = opts.dataDir;
+    this.logger = deps.logger.child({ module: "chain", kind: "nodeos" });
+    this.metrics = deps.registry === undefined ? undefined : createChainMetrics(deps.registry);
+    this.producerApi = new ProducerApi({ baseUrl: this.baseUrl, timeoutMs: opts.apiTimeoutMs });
+    const plugins: LogPlugin[] = [
+      new LevelMappingPlugin(
+        { module: "nodeos", map: createNodeosLevelMapper(), deepMindLines: opts.deepMindLines },
+        { logger: deps.logger },
+      ),
+      new NodeosBlockPlugin((block) => this.onBlock(block)),
+      new NodeosDirtyPlugin((line) => this.markDirty("log", line)),
+      this.hooks,
+      ...(deps.plugins ?? []),
+    ];
+    this.superviser = new Superviser(
+      {
+        name: "nodeos",
+        launch: () => this.prepare(),
+        terminate: opts.terminate,
+        restart: { ...opts.restart, noRestartExitCodes: [DIRTY_EXIT_CODE] },
+        maxLineLength: opts.maxLineLength,
+        queueLines: opts.queueLines,
+        keepLastLines: opts.keepLastLines,
+      },
+      { logger: deps.logger, plugins, clock: deps.clock },
+    );
+    if (deps.registry !== undefined) registerSuperviserMetrics(deps.registry, this.superviser);
+    this.monitor = new Poller({ name: "get_info", intervalMs: opts.pollInterval }, () => this.poll(), {
+      logger: this.logger,
+      clock: deps.clock,
+    });
+    this.superviser.on("state", (next, previous) => {
+      if (next === "running") this.monitor.start();
+      this.emit("state", next, previous);
+    });
+    this.superviser.on("exit", (exit) => void this.onExit(exit));
+  }
+
+  /** Where nodeos' HTTP API answers. */
+  get baseUrl(): string {
+    return localUrl(this.opts.httpAddress);
+  }
+
+  /** Starts nodeos; rejects with SUP_ERR_DIRTY when the data is dirty and no replay was asked. */
+  async start(options: ChainStartOptions = {}): Promise<void> {
+    this.pendingStart = options;
+    await this.superviser.start();
+  }
+
+  /** Stops nodeos with the TERM policy. */
+  async stop(): Promise<ExitResult | undefined> {
+    const exit = await this.superviser.stop();
+    await this.monitor.stop();
+    return exit;
+  }
+
+  /** Stops, then starts with the given options. */
+  async restart(options: ChainStartOptions = {}): Promise<void> {
+    await this.stop();
+    await this.start(options);
+  }
+
+  /** Stops nodeos and the monitor for good. */
+  async close(): Promise<void> {
+    await this.superviser.close();
+    await this.monitor.stop();
+  }
+
+  status(): ChainStatus {
+    const s = this.superviser;
+    return {
+      kind: "nodeos",
+      state: s.state,
+      pid: s.pid,
+      restarts: s.restarts,
+      crashLoop: s.crashLoop,
+      dirty: this.dirty,
+      head: this.head,
+      lastBlock: this.lastBlock,
+      lastExit: s.lastExit,
+      uptimeMs: s.uptimeMs,
+    };
+  }
+
+  lastLines(): readonly string[] {
+    return this.superviser.lastLines();
+  }
+
+  async pauseProduction(): Promise<void> {
+    await this.producerApi.pause();
+  }
+
+  async resumeProduction(): Promise<void> {
+    await this.producerApi.resume();
+  }
+
+  isProductionPaused(): Promise<boolean> {
+    return this.producerApi.paused();
+  }
+
+  createSnapshot(): Promise<SnapshotInfo> {
+    return this.producerApi.createSnapshot();
+  }
+
+  backupPaths(): readonly string[] {
+    return ["blocks", "state"];
+  }
+
+  isDataDirty(): Promise<boolean> {
+    return isStateDirty(this.dataDir);
+  }
+
+  // Runs before every spawn: dirty check, blocksigner keys, config.ini, arguments.
+  private async prepare(): Promise<LaunchSpec> {
+    const start = this.pendingStart ?? {};
+    // Start options apply once: a crash restart must not load the snapshot again.
+    this.pendingStart = undefined;
+    const replaying = start.replay !== undefined || start.snapshot !== undefined;
+    if (!replaying && (await isStateDirty(this.dataDir))) {
+      this.markDirty("offline", "state/shared_memory.bin has its dirty flag set");
+      throw SuperviserErrors.dirty(this.dataDir);
+    }
+    if (replaying) this.dirty = false;
+    const o = this.opts;
+    const signatureProviders = o.bp.enabled
+      ? (
+          await fetchBlocksignerKeys(
+            { url: o.bp.blocksigner, attempts: o.blocksignerAttempts, retryBase: o.blocksignerRetryBase },
+            { logger: this.logger },
+          )
+        ).map((key) => keosdSignatureProvider(key, o.bp.blocksigner))
+      : undefined;
+    const isProducerHost = o.bp.producerHostname !== undefined && o.bp.producerHostname === o.hostname;
+    await writeConfigIni(o.configDir, o.configTemplate, {
+      httpServerAddress: o.httpAddress,
+      pauseOnStartup: o.bp.enabled ? !isProducerHost : undefined,
+      producerName: o.bp.enabled ? o.bp.producerName : undefined,
+      signatureProviders,
+      deepMind: o.deepMind,
+      extra: o.configKeys,
+    });
+    const args = await nodeosArgs({
+      configDir: o.configDir,
+      dataDir: o.dataDir,
+      genesisJson: o.genesisJson,
+      extraArgs: o.extraArgs,
+      start,
+    });
+    this.logger.info({ args }, "starting nodeos");
+    return { command: o.binary, args, env: o.env };
+  }
+
+  // One get_info (and db_size) poll.
+  private async poll(): Promise<void> {
+    const head = await getInfo(this.baseUrl, this.opts.apiTimeoutMs ?? 5_000);
+    this.head = head;
+    this.metrics?.head(head);
+    this.emit("head", head);
+    try {
+      const size = await getDbSize(this.baseUrl, this.opts.apiTimeoutMs ?? 5_000);
+      this.metrics?.dbSize(size);
+    } catch (error) {
+      // db_size_api_plugin is optional in nodeos.
+      this.logger.trace({ err: error }, "db_size unavailable");
+    }
+  }
+
+  private onBlock(block: BlockEvent): void {
+    this.lastBlock = block;
+    this.metrics?.block(block);
+    this.emit("block", block);
+  }
+
+  // After an exit: exit code 2 is a dirty database; an unclean end may have left the flag set.
+  private async onExit(exit: SuperviserExit): Promise<void> {
+    await this.monitor.stop();
+    if (exit.exitCode === DIRTY_EXIT_CODE) this.markDirty("exit-code", `nodeos exited with ${DIRTY_EXIT_CODE}`);
+    else if (exit.killed || exit.signal !== undefined) {
+      if (await isStateDirty(this.dataDir).catch(() => false)) this.markDirty("offline", `dirty after ${exit.signal ?? "kill"}`);
+    }
+    this.emit("exit", exit);
+  }
+
+  private markDirty(source: DirtyEvent["source"], detail: string): void {
+    this.dirty = true;
+    this.logger.error({ source, detail, dataDir: this.dataDir }, "nodeos data is dirty: replay or restore required");
+    this.emit("dirty", { source, dataDir: this.dataDir, detail });
+  }
+}
+
+/** Builds a nodeos Chain from the validated manageos config (`node`, `superviser`, `bp`, `log`, `mindreader`). */
+export function createNodeosChain(config: Config, deps: NodeosChainDeps): NodeosChain {
+  return new NodeosChain(nodeosChainOptions(config), deps);
+}

@@ -1,0 +1,66 @@
+import type { Config } from "@manageos/core";
+import type { RestartOptions } from "../process/restart-policy.js";
+import type { TerminateOptions } from "../process/terminate.js";
+
+/** Everything a nodeos Chain needs, taken from the manageos config by `nodeosChainOptions`. */
+export interface NodeosChainOptions {
+  flavour: "eos" | "bos";
+  binary: string;
+  dataDir: string;
+  configDir: string;
+  genesisJson?: string;
+  configTemplate?: string;
+  configKeys: Record<string, string | readonly string[]>;
+  /** `host:port` nodeos listens on (config.ini `http-server-address`). */
+  httpAddress: string;
+  extraArgs: readonly string[];
+  env: Record<string, string>;
+  pollInterval: number;
+  terminate: TerminateOptions;
+  restart: RestartOptions;
+  maxLineLength: number;
+  queueLines: number;
+  keepLastLines: number;
+  bp: { enabled: boolean; producerName?: string; blocksigner: string; producerHostname?: string };
+  hostname?: string;
+  /** mindreader variants: `deep-mind = true`. */
+  deepMind: boolean;
+  /** Re-emit DMLOG lines in manageos' log. */
+  deepMindLines: boolean;
+  apiTimeoutMs?: number;
+  blocksignerAttempts?: number;
+  blocksignerRetryBase?: number;
+}
+
+/** Maps the validated manageos config onto nodeos Chain options. */
+export function nodeosChainOptions(config: Config): NodeosChainOptions {
+  const s = config.superviser;
+  return {
+    flavour: config.app.flavour === "bos" ? "bos" : "eos",
+    binary: config.node.binary,
+    dataDir: config.node.dataDir,
+    configDir: config.node.configDir,
+    genesisJson: config.node.genesisJson,
+    configTemplate: config.node.configTemplate,
+    configKeys: config.node.configKeys,
+    httpAddress: config.node.httpAddress,
+    extraArgs: config.node.extraArgs,
+    env: config.node.env,
+    pollInterval: config.node.pollInterval,
+    terminate: { termRetryInterval: s.termRetryInterval, killAfter: s.killAfter },
+    restart: s.restart,
+    maxLineLength: s.maxLineLength,
+    queueLines: s.pluginQueueLines,
+    keepLastLines: s.keepLastLines,
+    bp: config.bp,
+    hostname: config.hostname,
+    deepMind: config.mindreader.enabled,
+    deepMindLines: config.log.deepMindLines,
+  };
+}
+
+/** The URL to reach a `host:port` listen address from this machine (wildcards become loopback). */
+export function localUrl(hostPort: string): string {
+  const fixed = hostPort.replace(/^0\.0\.0\.0:/, "127.0.0.1:").replace(/^\[::\]:/, "[::1]:");
+  return `http://${fixed}`;
+}
