@@ -22,8 +22,11 @@ export interface PutOptions {
 export interface Store {
   /** The URL this store was opened with, credentials removed. */
   readonly url: string;
-  /** Writes an object from a stream or bytes; visible to readers only when whole. */
-  put(key: string, body: Readable | Uint8Array | string, options?: PutOptions): Promise<void>;
+  /**
+   * Writes an object from a stream or bytes; visible to readers only when whole.
+   * A function body is called once per attempt, so a stream can be retried.
+   */
+  put(key: string, body: PutBody, options?: PutOptions): Promise<void>;
   /** Reads an object as a stream; STO_ERR_NOT_FOUND when absent. */
   get(key: string): Promise<Readable>;
   /** Reads a whole (small) object; STO_ERR_NOT_FOUND when absent. */
@@ -34,4 +37,9 @@ export interface Store {
   list(prefix: string): AsyncIterable<StoreObject>;
   /** Removes an object; absent is not an error. */
   delete(key: string): Promise<void>;
+  /** Removes partial uploads a crashed writer left behind, older than `before`; returns how many. */
+  sweep?(before: Date): Promise<number>;
 }
+
+/** What `put` accepts: bytes, text, a stream (tried once) or a stream factory (retried). */
+export type PutBody = Readable | Uint8Array | string | (() => Readable);

@@ -1,0 +1,15 @@
+import { defineError } from "../errors/catalogue.js";
+
+/** The storage layer's errors. Codes are stable: never renamed, never reused. */
+export const StorageErrors = {
+  url: defineError("STO_ERR_URL", 400, (url: string, reason: string) => `invalid storage URL ${url}: ${reason}`),
+  key: defineError("STO_ERR_KEY", 400, (key: string, reason: string) => `invalid storage key ${JSON.stringify(key)}: ${reason}`),
+  notFound: defineError("STO_ERR_NOT_FOUND", 404, (url: string) => `${url} does not exist`),
+  exists: defineError("STO_ERR_EXISTS", 409, (url: string) => `${url} exists already`),
+  auth: defineError("STO_ERR_AUTH", 403, (url: string, reason: string) => `access to ${url} denied: ${reason}`),
+  corrupt: defineError("STO_ERR_CORRUPT", 502, (url: string, reason: string) => `${url} is corrupt: ${reason}`),
+  unreachable: defineError("STO_ERR_UNREACHABLE", 503, (url: string, attempts: number, reason: string) =>
+    `${url} unreachable after ${attempts} attempt(s): ${reason}`,
+  ),
+  io: defineError("STO_ERR_IO", 500, (url: string, reason: string) => `storage I/O error on ${url}: ${reason}`),
+};
