@@ -29,8 +29,15 @@ export class TestStore implements Store {
   async put(key: string, body: Readable | Uint8Array | string, _options?: PutOptions): Promise<void> {
     this.puts++;
     if (this.mode === "fail") throw new Error("store unavailable");
-    if (this.mode === "hang") return new Promise<void>((resolve) => this.hung.push(resolve));
     const bytes = typeof body === "string" || body instanceof Uint8Array ? Buffer.from(body) : await toBuffer(body);
+    if (this.mode === "hang") {
+      return new Promise<void>((resolve) =>
+        this.hung.push(() => {
+          this.objects.set(key, bytes);
+          resolve();
+        }),
+      );
+    }
     this.objects.set(key, bytes);
   }
   async get(key: string): Promise<Readable> {
@@ -53,7 +60,7 @@ export class TestStore implements Store {
   async delete(key: string): Promise<void> {
     this.objects.delete(key);
   }
-  /** Lets hung puts finish (without storing anything: the uploader has given up on them). */
+  /** Lets hung puts finish, late, as a slow store would. */
   releaseHung(): void {
     for (const resolve of this.hung.splice(0)) resolve();
   }

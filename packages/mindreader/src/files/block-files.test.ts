@@ -1,0 +1,175 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fixtureLines, linesOf } from "../../test/dmlog.js";
+import { capturingLogger, stdout, syntheticChain, TestStore, tempDir } from "../../test/helpers.js";
+import { MindreaderPlugin } from "../reader/plugin.js";
+import { BlockFiles, type BlockFilesOptions } from "./block-files.js";
+import { decodeBlockFiles } from "./content.js";
+import type { BacklogLevel } from "./backlog.js";
+
+let work: { dir: string; remove: () => Promise<void> };
+beforeEach(async () => {
+  work = await tempDir();
+});
+afterEach(async () => {
+  await work.remove();
+});
+
+function setup(store: TestStore, opts: Partial<BlockFilesOptions> = {}) {
+  const { logger, lines: logs } = capturingLogger();
+  const files = new BlockFiles(
+    {
+      workDir: work.dir,
+      suffix: "mr1",
+      maxPendingFiles: 1000,
+      upload: { concurrency: 2, timeoutMs: 5_000, retryBaseMs: 5, retryMaxMs: 20 },
+      ...opts,
+    },
+    { store, logger },
+  );
+  const plugin = new MindreaderPlugin({}, { sink: files, logger });
+  const feed = (lines: string[]) => {
+    for (const text of lines) {
+      const line = stdout(text);
+      if (plugin.accepts(line)) plugin.handle(line);
+    }
+  };
+  return { files, plugin, feed, logs };
+}
+
+describe("one-block files", () => {
+  it("names each spring block after its number, time, ids, LIB and writer, and stores header plus lines", async () => {
+    const store = new TestStore();
+    const { files, feed } = setup(store);
+    await files.start();
+    const lines = fixtureLines("spring-1.dmlog");
+    feed(lines);
+    await files.drained();
+
+    // Expected names from the fixture's own V2 lines: id, num, lib; previous = the id on the line before.
+    const v2 = linesOf("spring-1.dmlog", "ACCEPTED_BLOCK_V2");
+    const keys = [...store.objects.keys()].filter((k) => k.startsWith("one-blocks/")).sort();
+    expect(keys).toHaveLength(34);
+    for (const [i, fields] of v2.entries()) {
+      if (i === 0) continue;
+      const [, , id, num, lib] = fields;
+      const previous = v2[i - 1]![2]!;
+      // The test chain makes a block every 500 ms from 2020-01-01T00:00:00.000 (block 1).
+      const ms = (Number(num) - 1) * 500;
+      const time = `20200101T0000${String(Math.floor(ms / 1000)).padStart(2, "0")}.${(ms % 1000) / 100}`;
+      const name = `${num!.padStart(10, "0")}-${time}-${id!.slice(-8)}-${previous.slice(-8)}-${lib}-mr1.dmblock.gz`;
+      expect(keys).toContain(`one-blocks/${name}`);
+      const [content] = await decodeBlockFiles(store.objects.get(`one-blocks/${name}`)!);
+      expect(content!.header).toMatchObject({ num: Number(num), id, previous, lib: Number(lib), version: "spring-1" });
+      const start = lines.indexOf(`DMLOG START_BLOCK ${num}`);
+      const end = lines.findIndex((line) => line.startsWith(`DMLOG ACCEPTED_BLOCK_V2 ${id}`));
+      expect(content!.lines).toEqual(lines.slice(start, end + 1));
+    }
+  });
+
+  it("picks up files a previous run left in the work dir and uploads them", async () => {
+    const store = new TestStore();
+    store.mode = "fail";
+    const first = setup(store);
+    await first.files.start();
+    first.feed(syntheticChain(2, 6).lines);
+    await first.files.flush();
+    first.files.close();
+    expect(store.objects.size).toBe(0);
+    expect(await readdir(join(work.dir, "blocks"))).toHaveLength(5);
+
+    store.mode = "ok";
+    const second = setup(store);
+    await second.files.start();
+    await second.files.drained();
+    expect([...store.objects.keys()].filter((k) => k.startsWith("one-blocks/"))).toHaveLength(5);
+  });
+});
+
+describe("bundles", () => {
+  it("merges 100 blocks once all are past LIB, from the chain that won a fork", async () => {
+    const store = new TestStore();
+    const { files, feed } = setup(store);
+    const bundles: number[] = [];
+    files.on("bundle", (base) => bundles.push(base));
+    await files.start();
+    const main = syntheticChain(2, 150, { lag: 3 });
+    // A fork at 120..121 that loses: nodeos switches back to the main chain's 120.
+    const loser = syntheticChain(120, 121, { genesisPrevious: main.ids.get(119)!, startMs: Date.UTC(2030, 0, 1), lag: 3 });
+    const cut = main.lines.indexOf("DMLOG START_BLOCK 120");
+    feed(main.lines.slice(0, cut));
+    feed(loser.lines.slice(1));
+    feed([`DMLOG SWITCH_FORK ${loser.ids.get(121)} ${main.ids.get(121)}`]);
+    feed(main.lines.slice(cut));
+    await files.flush();
+    expect(bundles).toEqual([0]);
+
+    feed(syntheticChain(151, 205, { lag: 3, genesisPrevious: main.ids.get(150)!, startMs: Date.UTC(2024, 0, 1) + 149 * 500 }).lines.slice(1));
+    await files.drained();
+    expect(bundles).toEqual([0, 100]);
+
+    const bundle0 = await decodeBlockFiles(store.objects.get("bundles/0000000000.dmbundle.gz")!);
+    expect(bundle0.map((b) => b.header.num)).toEqual(Array.from({ length: 98 }, (_, i) => i + 2));
+    expect(bundle0.map((b) => b.header.id)).toEqual(Array.from({ length: 98 }, (_, i) => main.ids.get(i + 2)));
+    const bundle100 = await decodeBlockFiles(store.objects.get("bundles/0000000100.dmbundle.gz")!);
+    expect(bundle100.map((b) => b.header.num)).toEqual(Array.from({ length: 100 }, (_, i) => i + 100));
+    expect(bundle100[20]!.header.id).toBe(main.ids.get(120));
+    expect(bundle100[21]!.header.id).toBe(main.ids.get(121));
+    // A bundle is a gzip of the one-block contents back to back.
+    const one = store.objects.get([...store.objects.keys()].find((k) => k.startsWith("one-blocks/0000000150-"))!)!;
+    expect(gunzipSync(store.objects.get("bundles/0000000100.dmbundle.gz")!).toString()).toContain(gunzipSync(one).toString());
+
+    // Bundled and uploaded one-block files leave the work dir; those of the open range stay.
+    const left = (await readdir(join(work.dir, "blocks"))).map((name) => Number(name.slice(0, 10)));
+    expect(Math.min(...left)).toBe(200);
+    expect(await readdir(join(work.dir, "bundles"))).toEqual([]);
+  });
+
+  it("writes no bundle for a range it started reading in the middle of", async () => {
+    const store = new TestStore();
+    const { files, feed } = setup(store);
+    const bundles: number[] = [];
+    files.on("bundle", (base) => bundles.push(base));
+    await files.start();
+    feed(syntheticChain(150, 305, { lag: 3 }).lines);
+    await files.drained();
+    expect(bundles).toEqual([200]);
+  });
+});
+
+describe("a block store in trouble", () => {
+  it("never slows handle(): files pile up locally with alarms, then drain when the store is back", async () => {
+    const store = new TestStore();
+    store.mode = "hang";
+    const { files, feed, plugin, logs } = setup(store, {
+      maxPendingFiles: 10,
+      upload: { concurrency: 2, timeoutMs: 30, retryBaseMs: 5, retryMaxMs: 20 },
+    });
+    const levels: BacklogLevel[] = [];
+    files.on("backlog", (level) => levels.push(level));
+    await files.start();
+    const chain = syntheticChain(2, 31);
+    // handle() is synchronous: nothing it does waits on the store.
+    expect(plugin.handle(stdout(chain.lines[0]!))).toBeUndefined();
+    feed(chain.lines.slice(1));
+    expect(plugin.head?.num).toBe(31);
+    await files.flush();
+    expect(await readdir(join(work.dir, "blocks"))).toHaveLength(30);
+    expect(files.pendingUploads).toBe(30);
+    expect(store.objects.size).toBe(0);
+    expect(levels).toEqual(["warn", "full"]);
+    expect(logs.some((l) => l["level"] === "warn" && l["pending"] === 5)).toBe(true);
+    expect(logs.some((l) => l["level"] === "error" && (l["err"] as { code?: string })?.code === "MDR_ERR_BACKLOG_FULL")).toBe(true);
+
+    store.mode = "ok";
+    store.releaseHung();
+    await files.drained();
+    expect(files.pendingUploads).toBe(0);
+    expect([...store.objects.keys()].filter((k) => k.startsWith("one-blocks/"))).toHaveLength(30);
+    expect(levels.at(-1)).toBe("ok");
+    const one = await readFile(join(work.dir, "blocks", (await readdir(join(work.dir, "blocks")))[0]!));
+    expect(gunzipSync(one).toString()).toContain("DMLOG START_BLOCK");
+  });
+});
