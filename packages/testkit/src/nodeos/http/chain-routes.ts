@@ -56,9 +56,10 @@ export function blockJson(block: SimBlock): Record<string, unknown> {
     action_mroot: block.actionMroot,
     schedule_version: block.scheduleVersion,
     new_producers: null,
+    header_extensions: [],
     producer_signature: block.signature,
     transactions: [],
-    block_extensions: [],
+    // Empty block_extensions are left out: @wharfkit/antelope 1.2.0 cannot decode the field when present.
     id: block.id,
     block_num: block.num,
     ref_block_prefix: Buffer.from(block.id, "hex").readUInt32LE(8),
