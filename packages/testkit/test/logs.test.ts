@@ -30,7 +30,7 @@ describe("nodeos-sim log layouts", () => {
 
   it("prefixes syslog priorities when NODEOS_SIM_SYSLOG is set", async () => {
     const sim = await startNodeosSim({ blockIntervalMs: 20, syslog: true });
-    expect(await sim.process.waitForLine(/Received block/)).toMatch(/^<6>info  /);
+    expect(await sim.process.waitForLine(/Received block/)).toMatch(/^<6>info {2}/);
     sim.kill("SIGKILL");
     await sim.exited;
     const dirty = await startNodeosSim({ dataDir: sim.dataDir, configDir: sim.configDir, syslog: true, waitFor: "spawn" });
