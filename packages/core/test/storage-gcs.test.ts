@@ -1,0 +1,101 @@
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { text } from "node:stream/consumers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../src/index.js";
+import { type GcsEmulator, startGcsEmulator } from "./support/gcs-emulator.js";
+
+describe("gs:// store against the GCS emulator", () => {
+  let emulator: GcsEmulator;
+  let store: Store;
+
+  beforeAll(async () => {
+    emulator = await startGcsEmulator();
+    store = openStore("gs://manageos-test/some/prefix", { apiEndpoint: emulator.endpoint, retries: 1, retry: { baseDelayMs: 10 } });
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it("writes bytes, text, streams and factories and reads them back", async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 7, 0xab);
+    await store.put("obj/bytes", big);
+    await store.put("obj/text", "hello");
+    await store.put("obj/stream", Readable.from(["str", "eam"]));
+    await store.put("obj/factory", () => Readable.from([Buffer.from("fac"), Buffer.from("tory")]));
+    expect((await store.getBytes("obj/bytes")).equals(big)).toBe(true);
+    expect(await text(await store.get("obj/text"))).toBe("hello");
+    expect((await store.getBytes("obj/stream")).toString()).toBe("stream");
+    expect((await store.getBytes("obj/factory")).toString()).toBe("factory");
+    expect(await store.stat("obj/bytes")).toMatchObject({ key: "obj/bytes", size: big.length });
+    expect((await store.stat("obj/bytes"))?.updatedAt).toBeInstanceOf(Date);
+  });
+
+  it("lists under the store prefix only, in key order, across pages", async () => {
+    const other = openStore("gs://manageos-test/elsewhere", { apiEndpoint: emulator.endpoint });
+    await other.put("list/zz", "not mine");
+    const keys = Array.from({ length: 1005 }, (_, i) => `list/${String(i).padStart(4, "0")}`);
+    const reversed = [...keys].reverse();
+    for (let i = 0; i < reversed.length; i += 50) {
+      await Promise.all(reversed.slice(i, i + 50).map((key) => store.put(key, "x")));
+    }
+    const seen: string[] = [];
+    for await (const object of store.list("list/")) seen.push(object.key);
+    expect(seen).toEqual(keys);
+  });
+
+  it("reports absent objects with STO_ERR_NOT_FOUND and deletes idempotently", async () => {
+    await expect(store.get("missing")).rejects.toMatchObject({ code: "STO_ERR_NOT_FOUND" });
+    await expect(store.getBytes("missing")).rejects.toMatchObject({ code: "STO_ERR_NOT_FOUND" });
+    expect(await store.stat("missing")).toBeUndefined();
+    await store.put("gone", "x");
+    await store.delete("gone");
+    await store.delete("gone");
+    expect(await store.stat("gone")).toBeUndefined();
+  });
+
+  it("reports an unreachable server with STO_ERR_UNREACHABLE after bounded retries", async () => {
+    const dead = openStore("gs://manageos-test/x", {
+      apiEndpoint: "http://127.0.0.1:1",
+      retries: 2,
+      retry: { baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    await expect(dead.put("k", "v")).rejects.toMatchObject({ code: "STO_ERR_UNREACHABLE", message: expect.stringContaining("3 attempt") });
+    await expect(dead.stat("k")).rejects.toMatchObject({ code: "STO_ERR_UNREACHABLE" });
+  });
+
+  it("retries 503s and resets from a flaky front and then succeeds", async () => {
+    let failuresLeft = 3;
+    const front = createServer((req, res) => {
+      if (failuresLeft-- > 0) {
+        if (failuresLeft % 2 === 0) {
+          res.writeHead(503).end("try later");
+        } else {
+          req.socket.destroy();
+        }
+        return;
+      }
+      const upstream = request({ host: emulator.host, port: emulator.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = front.address() as AddressInfo;
+      const flaky = openStore("gs://manageos-test/flaky", {
+        apiEndpoint: `http://127.0.0.1:${port}`,
+        retries: 4,
+        retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      });
+      await flaky.put("k", () => Readable.from(["retried"]));
+      expect(failuresLeft).toBeLessThan(0);
+      expect((await openStore("gs://manageos-test/flaky", { apiEndpoint: emulator.endpoint }).getBytes("k")).toString()).toBe("retried");
+    } finally {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
+  });
+});
