@@ -7,3 +7,8 @@ export * from "./chain/index.js";
 export * from "./version.js";
 export * from "./storage/index.js";
 export * from "./cli/index.js";
+export * from "./jobs/index.js";
+export * from "./proxy/index.js";
+export * from "./operator/index.js";
+export * from "./http/index.js";
+export * from "./daemon/index.js";

@@ -7,7 +7,7 @@ import { RUN_FLAGS, runFlagsToTree } from "./run-flags.js";
 import { type AppVariant, type Daemon, EXIT } from "./variant.js";
 
 /** Extra subcommands an app or a later part adds (the API client commands). */
-export type CommandInstaller = (program: Command, variant: AppVariant, exit: (code: number) => void) => void;
+export type CommandInstaller = (program: Command, variant: AppVariant, exit: (code: number) => void, io: CliIo) => void;
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -54,7 +54,7 @@ export async function runCli(
   run.action(async (flags: Record<string, unknown>) => {
     code = await runDaemon(variant, flags, io, options.daemon);
   });
-  for (const install of options.commands ?? []) install(program, variant, exit);
+  for (const install of options.commands ?? []) install(program, variant, exit, io);
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -33,3 +33,9 @@ export function isManageosError(value: unknown): value is ManageosError {
       typeof (value as { code?: unknown }).code === "string")
   );
 }
+
+/** The `{code, message, details?}` shape of any ManageosError, including copies from another bundle. */
+export function errorJson(error: ManageosError): { code: string; message: string; details?: Record<string, unknown> } {
+  const details = (error as { details?: Record<string, unknown> }).details;
+  return details === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, details };
+}

@@ -1,0 +1,163 @@
+import type { Command } from "commander";
+import { errorJson, isManageosError } from "../../errors/manageos-error.js";
+import type { JobRecord } from "../../jobs/job.js";
+import type { CommandInstaller } from "../program.js";
+import { EXIT } from "../variant.js";
+import { ApiClient } from "./api-client.js";
+import { progressReporter } from "./progress.js";
+
+/** A mutating command of the CLI and the route it posts to. */
+interface JobCommand {
+  readonly name: string;
+  readonly description: string;
+  readonly path: string;
+  readonly argument?: { name: string; query: string; description: string };
+  readonly tag?: boolean;
+}
+
+const JOB_COMMANDS: readonly JobCommand[] = [
+  { name: "maintenance", description: "close the proxy, stop the node and keep it stopped", path: "/v1/nodeos/maintenance" },
+  { name: "resume", description: "start the node; the proxy reopens once it is synced", path: "/v1/nodeos/resume" },
+  { name: "reload", description: "regenerate the node's configuration and restart it", path: "/v1/nodeos/reload" },
+  { name: "safely-reload", description: "reload, waiting out our production round", path: "/v1/nodeos/safely_reload" },
+  { name: "pause-production", description: "wait for the end of our round, then pause production", path: "/v1/nodeos/safely_pause_production" },
+  { name: "resume-production", description: "resume production if no other node of ours produces", path: "/v1/nodeos/safely_resume_production" },
+  { name: "backup", description: "back the node's data up to storage", path: "/v1/manageos/backup", tag: true },
+  {
+    name: "restore",
+    description: "restore a backup (default: latest) and restart the node",
+    path: "/v1/manageos/restore",
+    argument: { name: "[backup]", query: "backup", description: "backup name, or latest" },
+  },
+  { name: "snapshot", description: "take a nodeos snapshot to storage without stopping", path: "/v1/nodeos/snapshot" },
+  {
+    name: "snapshot-restore",
+    description: "restore a stored snapshot (default: latest) and restart from it",
+    path: "/v1/nodeos/snapshot_restore",
+    argument: { name: "[snapshot]", query: "snapshot", description: "snapshot name, or latest" },
+  },
+];
+
+interface ClientFlags {
+  api?: string;
+  token?: string;
+  json?: boolean;
+  wait?: boolean;
+  queue?: boolean;
+  tag?: string;
+  limit?: string;
+  offset?: string;
+}
+
+/** Adds the API client commands to the binary. */
+export const clientCommands: CommandInstaller = (program, _variant, exit, io) => {
+    const client = (flags: ClientFlags) =>
+      new ApiClient(flags.api ?? io.env.MANAGEOS_API ?? "http://127.0.0.1:8080", flags.token ?? io.env.MANAGEOS_TOKEN);
+    const withCommon = (command: Command) =>
+      command
+        .option("--api <url>", "operator API (default MANAGEOS_API or http://127.0.0.1:8080)")
+        .option("--token <token>", "bearer token (default MANAGEOS_TOKEN)")
+        .option("--json", "print JSON");
+    const guard = (body: (flags: ClientFlags, ...args: string[]) => Promise<number>) =>
+      async (...args: unknown[]) => {
+        const command = args.at(-1) as Command;
+        const flags = command.opts<ClientFlags>();
+        try {
+          exit(await body(flags, ...(args.slice(0, -2) as string[])));
+        } catch (error) {
+          if (!isManageosError(error)) throw error;
+          if (flags.json === true) io.out(`${JSON.stringify(errorJson(error))}\n`);
+          io.err(`error ${error.code}: ${error.message}\n`);
+          exit(EXIT.failure);
+        }
+      };
+
+    withCommon(program.command("status").description("show the node, its head, the proxy gate and the running job")).action(
+      guard(async (flags) => {
+        const { body } = await client(flags).call("GET", "/v1/manageos/status");
+        io.out(flags.json === true ? `${JSON.stringify(body, null, 2)}\n` : formatStatus(body as Record<string, unknown>));
+        return EXIT.ok;
+      }),
+    );
+    withCommon(program.command("jobs").argument("[id]", "one job").description("list recent jobs, or show one")).action(
+      guard(async (flags, id) => {
+        const { body } = await client(flags).call("GET", id === undefined ? "/v1/jobs" : `/v1/jobs/${encodeURIComponent(id)}`);
+        if (flags.json === true) io.out(`${JSON.stringify(body, null, 2)}\n`);
+        else if (id !== undefined) io.out(formatJob((body as { job: JobRecord }).job));
+        else for (const job of (body as { jobs: JobRecord[] }).jobs) io.out(formatJob(job));
+        return EXIT.ok;
+      }),
+    );
+    withCommon(program.command("cancel").argument("<id>", "job id").description("cancel a queued or running job")).action(
+      guard(async (flags, id) => {
+        const { body } = await client(flags).call("DELETE", `/v1/jobs/${encodeURIComponent(id as string)}`);
+        io.out(flags.json === true ? `${JSON.stringify(body)}\n` : `cancel requested for ${id}\n`);
+        return EXIT.ok;
+      }),
+    );
+    withCommon(program.command("backups").description("list backups, newest first"))
+      .option("--limit <n>", "how many", "20")
+      .option("--offset <n>", "skip this many", "0")
+      .action(
+        guard(async (flags) => {
+          const query = `?limit=${encodeURIComponent(flags.limit ?? "20")}&offset=${encodeURIComponent(flags.offset ?? "0")}`;
+          const { body } = await client(flags).call("GET", `/v1/manageos/backups${query}`);
+          io.out(`${JSON.stringify(body, null, 2)}\n`);
+          return EXIT.ok;
+        }),
+      );
+    for (const spec of JOB_COMMANDS) {
+      const command = withCommon(program.command(spec.name).description(spec.description))
+        .option("--no-wait", "return once the job is accepted")
+        .option("--queue", "queue behind a running job instead of failing");
+      if (spec.argument) command.argument(spec.argument.name, spec.argument.description);
+      if (spec.tag) command.option("--tag <tag>", "backup tag");
+      command.action(
+        guard(async (flags, argument) => {
+          const query = new URLSearchParams();
+          if (spec.argument && argument !== undefined) query.set(spec.argument.query, argument);
+          if (flags.tag !== undefined) query.set("tag", flags.tag);
+          if (flags.queue === true) query.set("queue", "true");
+          const api = client(flags);
+          const { body } = await api.call("POST", `${spec.path}${query.size > 0 ? `?${query}` : ""}`);
+          const accepted = (body as { job: JobRecord }).job;
+          if (flags.wait === false) {
+            io.out(flags.json === true ? `${JSON.stringify(accepted)}\n` : `job ${accepted.id} (${accepted.kind}) ${accepted.state}\n`);
+            return EXIT.ok;
+          }
+          const reporter = progressReporter(io.err, flags.json !== true && process.stderr.isTTY === true);
+          const done = await api.follow(accepted.id, (job) => reporter.update(job));
+          reporter.stop();
+          if (flags.json === true) io.out(`${JSON.stringify(done)}\n`);
+          else io.out(formatJob(done));
+          if (done.state !== "succeeded" && done.error !== undefined && flags.json !== true) {
+            io.err(`error ${done.error.code}: ${done.error.message}\n`);
+          }
+          return done.state === "succeeded" ? EXIT.ok : EXIT.failure;
+        }),
+      );
+    }
+};
+
+/** One line per job. */
+export function formatJob(job: JobRecord): string {
+  const tail = job.error ? ` ${job.error.code}: ${job.error.message}` : job.progress.message ? ` ${job.progress.message}` : "";
+  return `${job.id}  ${job.kind.padEnd(24)} ${job.state.padEnd(9)} ${job.createdAt}${tail}\n`;
+}
+
+function formatStatus(status: Record<string, unknown>): string {
+  const head = status.head as { num?: number; lib?: number; time?: string } | null;
+  const proxy = status.proxy as { open?: boolean; reasons?: string[] } | undefined;
+  const job = status.job as { id?: string; kind?: string } | null;
+  const health = status.health as { ready?: boolean; reasons?: string[] } | undefined;
+  return [
+    `app:     ${String(status.app)} ${String(status.version)} on ${String(status.hostname)}`,
+    `node:    ${String(status.state)}${status.maintenance === true ? " (maintenance)" : ""}`,
+    `head:    ${head ? `#${head.num} at ${head.time}, lib #${head.lib}` : "unknown"}`,
+    `chain:   ${String(status.chainId ?? "unknown")}`,
+    `proxy:   ${proxy?.open ? "open" : `closed (${(proxy?.reasons ?? []).join(", ")})`}`,
+    `ready:   ${health?.ready ? "yes" : `no (${(health?.reasons ?? []).join("; ")})`}`,
+    `job:     ${job ? `${job.id} ${job.kind}` : "none"}`,
+    "",
+  ].join("\n");
+}

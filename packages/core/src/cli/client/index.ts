@@ -1,0 +1,3 @@
+export * from "./api-client.js";
+export * from "./progress.js";
+export * from "./commands.js";

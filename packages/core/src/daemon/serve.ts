@@ -1,0 +1,143 @@
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Chain } from "../chain/chain.js";
+import type { AppVariant } from "../cli/variant.js";
+import { EXIT } from "../cli/variant.js";
+import type { Config } from "../config/schema.js";
+import { isManageosError } from "../errors/manageos-error.js";
+import { atomicWriteJson } from "../fs/atomic-write.js";
+import { isLoopback } from "../http/auth.js";
+import { createApiServer, type RouteInstaller } from "../http/api-server.js";
+import { JobQueue } from "../jobs/queue.js";
+import { createMetricsRegistry } from "../metrics/registry.js";
+import { OperatorErrors } from "../operator/errors.js";
+import { createOperatorMetrics } from "../operator/metrics.js";
+import { Operator } from "../operator/operator.js";
+import type { BackupService, ProductionService } from "../operator/services.js";
+import { ProxyGate } from "../proxy/gate.js";
+import { createProxyServer } from "../proxy/server.js";
+
+/** What a variant plugs into the daemon: its chain, and optional parts. */
+export interface DaemonParts {
+  createChain(config: Readonly<Config>, deps: { logger: Logger; registry: Registry }): Chain | Promise<Chain>;
+  createBackups?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain; gate: ProxyGate; operator: () => Operator }): BackupService | undefined;
+  createProduction?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): ProductionService | undefined;
+  /** Extra operator API routes (e.g. the mindreader's block stream). */
+  routes?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): RouteInstaller[];
+}
+
+/** Addresses the daemon listens on, written to `<stateDir>/endpoints.json` once bound. */
+export interface Endpoints {
+  readonly api: string;
+  readonly proxy: string | null;
+  readonly pid: number;
+}
+
+/** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code (non-zero when the node had to be killed). */
+export async function serveDaemon(
+  config: Readonly<Config>,
+  deps: { logger: Logger; variant: AppVariant },
+  parts: DaemonParts,
+): Promise<number> {
+  const { logger } = deps;
+  const [apiHost, apiPort] = splitHostPort(config.api.listen);
+  if (!isLoopback(apiHost) && config.api.token === undefined) {
+    logger.fatal(OperatorErrors.insecureBind(config.api.listen).message);
+    return EXIT.config;
+  }
+  const registry = createMetricsRegistry({ app: deps.variant.name });
+  const gate = new ProxyGate();
+  const queue = new JobQueue({ stateDir: config.stateDir }, { logger });
+  const chain = await parts.createChain(config, { logger, registry });
+  let operator: Operator | undefined;
+  const backups = parts.createBackups?.(config, { logger, registry, chain, gate, operator: () => operator as Operator });
+  const production = parts.createProduction?.(config, { logger, registry, chain });
+  operator = new Operator(
+    {
+      app: deps.variant.name,
+      stateDir: config.stateDir,
+      syncedMaxLag: config.proxy.syncedMaxLag,
+      blockInterval: config.node.blockInterval,
+    },
+    { chain, queue, gate, logger, metrics: createOperatorMetrics(registry, gate), backups, production },
+  );
+  const api = await createApiServer(
+    { token: config.api.token },
+    { operator, registry, logger, routes: parts.routes?.(config, { logger, registry, chain }) ?? [] },
+  );
+  let proxy: FastifyInstance | undefined;
+  if (config.proxy.enabled) {
+    proxy = await createProxyServer(
+      { upstream: `http://${config.node.httpAddress}`, deny: config.proxy.deny, retryAfterSeconds: Math.ceil(config.proxy.retryAfter / 1000) },
+      { gate, logger },
+    );
+  }
+
+  const apiUrl = await api.listen({ host: apiHost, port: apiPort });
+  let proxyUrl: string | null = null;
+  if (proxy !== undefined) {
+    const [host, port] = splitHostPort(config.proxy.listen);
+    proxyUrl = await proxy.listen({ host, port });
+  }
+  await atomicWriteJson(join(config.stateDir, "endpoints.json"), { api: apiUrl, proxy: proxyUrl, pid: process.pid } satisfies Endpoints);
+  logger.info({ api: apiUrl, proxy: proxyUrl }, "manageos listening");
+
+  const finished = waitForSignals(logger, chain, async () => {
+    await proxy?.close();
+    const { killed } = await (operator as Operator).shutdown();
+    await api.close();
+    logger.info({ killed }, "manageos stopped");
+    return killed ? EXIT.failure : EXIT.ok;
+  });
+  try {
+    await operator.start();
+  } catch (error) {
+    // The API stays up so a person (or the restore policy) can act on a node that did not start.
+    logger.error({ err: error, code: isManageosError(error) ? error.code : undefined }, "the node did not start");
+  }
+  return finished;
+}
+
+// First SIGTERM/SIGINT: orderly shutdown. Second: kill the node's process group and exit now.
+function waitForSignals(logger: Logger, chain: Chain, shutdown: () => Promise<number>): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.error({ signal }, "second signal: killing the node and exiting now");
+        const pid = chain.status().pid;
+        if (pid !== undefined) {
+          try {
+            process.kill(-pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }
+        process.exit(EXIT.failure);
+      }
+      stopping = true;
+      logger.info({ signal }, "shutting down");
+      shutdown().then(
+        (code) => {
+          process.off("SIGTERM", onSignal);
+          process.off("SIGINT", onSignal);
+          resolve(code);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          resolve(EXIT.failure);
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+/** `127.0.0.1:8080` -> [`127.0.0.1`, 8080]; `[::1]:8080` -> [`::1`, 8080]. */
+export function splitHostPort(listen: string): [string, number] {
+  const at = listen.lastIndexOf(":");
+  return [listen.slice(0, at).replace(/^\[|\]$/g, ""), Number(listen.slice(at + 1))];
+}

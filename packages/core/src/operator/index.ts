@@ -1,0 +1,4 @@
+export * from "./errors.js";
+export * from "./services.js";
+export * from "./metrics.js";
+export * from "./operator.js";

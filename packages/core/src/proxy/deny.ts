@@ -1,0 +1,52 @@
+/** A compiled deny list: `/v1/producer/*` denies that prefix, other entries deny one exact path. */
+export class DenyList {
+  readonly #prefixes: string[] = [];
+  readonly #exact = new Set<string>();
+
+  constructor(patterns: readonly string[]) {
+    for (const pattern of patterns) {
+      const p = pattern.toLowerCase();
+      if (p.endsWith("*")) this.#prefixes.push(p.slice(0, -1));
+      else this.#exact.add(p.replace(/\/+$/, "") || "/");
+    }
+  }
+
+  /** True when the request URL is denied, however its path is spelled (dot segments, `//`, percent-encoding, case). */
+  denies(url: string): boolean {
+    for (const path of spellings(url)) {
+      if (this.#exact.has(path.replace(/\/+$/, "") || "/")) return true;
+      if (this.#prefixes.some((prefix) => path.startsWith(prefix) || `${path}/` === prefix)) return true;
+    }
+    return false;
+  }
+}
+
+// The path as written and as an upstream might understand it after decoding and normalising.
+function spellings(url: string): string[] {
+  const raw = url.split("?")[0] ?? "";
+  const out = new Set<string>([normalise(raw)]);
+  let decoded = raw;
+  for (let i = 0; i < 3; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(decoded);
+    } catch {
+      break;
+    }
+    if (next === decoded) break;
+    decoded = next;
+    out.add(normalise(decoded));
+  }
+  return [...out];
+}
+
+function normalise(path: string): string {
+  const collapsed = path.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+  let resolved: string;
+  try {
+    resolved = new URL(collapsed, "http://upstream").pathname;
+  } catch {
+    resolved = collapsed;
+  }
+  return resolved.replace(/\/{2,}/g, "/").toLowerCase();
+}

@@ -1,0 +1,60 @@
+import httpProxy from "@fastify/http-proxy";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import type { Logger } from "pino";
+import type { ManageosError } from "../errors/manageos-error.js";
+import { DenyList } from "./deny.js";
+import { ProxyErrors } from "./errors.js";
+import type { ProxyGate } from "./gate.js";
+
+/** Options of the public proxy. */
+export interface ProxyServerOptions {
+  /** The node's API, e.g. `http://127.0.0.1:8888`. */
+  readonly upstream: string;
+  readonly deny: readonly string[];
+  /** Seconds announced in Retry-After while closed. */
+  readonly retryAfterSeconds: number;
+  /** Upstream timeout in ms. */
+  readonly timeout?: number;
+}
+
+/** The public port: forwards to the node while the gate is open, refuses admin paths always. */
+export async function createProxyServer(
+  opts: ProxyServerOptions,
+  deps: { gate: ProxyGate; logger: Logger },
+): Promise<FastifyInstance> {
+  const logger = deps.logger.child({ module: "proxy" });
+  const deny = new DenyList(opts.deny);
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 8 * 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+  const send = (reply: FastifyReply, error: ManageosError, status: number) =>
+    reply.code(status).header("content-type", "application/json; charset=utf-8").send(error.toJSON());
+
+  app.addHook("onRequest", async (request, reply) => {
+    if (deny.denies(request.url)) return send(reply, ProxyErrors.denied(request.url.split("?")[0] ?? ""), 403);
+    const gate = deps.gate.status();
+    if (!gate.open) {
+      reply.header("retry-after", String(opts.retryAfterSeconds));
+      return send(reply, ProxyErrors.closed(gate.reasons.join(", "), { details: { reasons: gate.reasons } }), 503);
+    }
+  });
+
+  await app.register(httpProxy, {
+    upstream: opts.upstream,
+    http: { requestOptions: { timeout: opts.timeout ?? 30_000 } },
+    replyOptions: {
+      onError: (reply, failure) => {
+        const error = (failure as { error?: Error }).error ?? (failure as unknown as Error);
+        const timedOut = /timeout/i.test(String(error?.message ?? "")) || (error as { code?: string })?.code === "FST_REPLY_FROM_GATEWAY_TIMEOUT";
+        logger.warn({ err: error }, "upstream request failed");
+        if (timedOut) return send(reply as FastifyReply, ProxyErrors.upstreamTimeout(), 504);
+        return send(reply as FastifyReply, ProxyErrors.upstream(String(error?.message ?? "connection failed")), 502);
+      },
+    },
+  });
+  return app;
+}
