@@ -3,6 +3,7 @@ export * from "./helpers/bins.js";
 export * from "./helpers/child.js";
 export * from "./helpers/config-ini.js";
 export * from "./helpers/nodeos.js";
+export * from "./helpers/blocksigner.js";
 export * from "./helpers/temp-dir.js";
 export * from "./cluster/cluster-config.js";
 export * from "./cluster/ledger.js";

@@ -33,9 +33,10 @@ export function parseSignatureProvider(spec: string, timeoutMs: number): Signatu
   throw TestkitErrors.badOptionValue("signature-provider", spec);
 }
 
-// What nodeos does for KEOSD providers: POST [digest, pubkey] to the wallet API and take the signature back.
+// What nodeos does for KEOSD providers: POST [digest, pubkey] to the URL given (a bare host gets keosd's path).
 async function keosdSign(url: string, digest: string, publicKey: string, timeoutMs: number): Promise<string> {
-  const endpoint = new URL("/v1/wallet/sign_digest", url).toString();
+  const parsed = new URL(url);
+  const endpoint = parsed.pathname === "/" ? new URL("/v1/wallet/sign_digest", parsed).toString() : url;
   let res: Response;
   try {
     res = await fetch(endpoint, {
