@@ -5,3 +5,4 @@ export * from "./plugins/index.js";
 export * from "./metrics/index.js";
 export * from "./monitor/index.js";
 export * from "./nodeos/index.js";
+export * from "./daemon.js";

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Chain } from "../chain/chain.js";
+import type { LogPlugin } from "../chain/types.js";
 import type { AppVariant } from "../cli/variant.js";
 import { EXIT } from "../cli/variant.js";
 import type { Config } from "../config/schema.js";
@@ -21,7 +22,9 @@ import { createProxyServer } from "../proxy/server.js";
 
 /** What a variant plugs into the daemon: its chain, and optional parts. */
 export interface DaemonParts {
-  createChain(config: Readonly<Config>, deps: { logger: Logger; registry: Registry }): Chain | Promise<Chain>;
+  createChain(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; plugins: LogPlugin[] }): Chain | Promise<Chain>;
+  /** More readers of the node's lines (the mindreader), with what they add to the daemon. */
+  plugins?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry }): LogPlugin[];
   createBackups?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain; gate: ProxyGate; operator: () => Operator }): BackupService | undefined;
   createProduction?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): ProductionService | undefined;
   /** Extra operator API routes (e.g. the mindreader's block stream). */
@@ -50,7 +53,8 @@ export async function serveDaemon(
   const registry = createMetricsRegistry({ app: deps.variant.name });
   const gate = new ProxyGate();
   const queue = new JobQueue({ stateDir: config.stateDir }, { logger });
-  const chain = await parts.createChain(config, { logger, registry });
+  const plugins = parts.plugins?.(config, { logger, registry }) ?? [];
+  const chain = await parts.createChain(config, { logger, registry, plugins });
   let operator: Operator | undefined;
   const backups = parts.createBackups?.(config, { logger, registry, chain, gate, operator: () => operator as Operator });
   const production = parts.createProduction?.(config, { logger, registry, chain });
