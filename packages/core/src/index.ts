@@ -12,3 +12,4 @@ export * from "./proxy/index.js";
 export * from "./operator/index.js";
 export * from "./http/index.js";
 export * from "./daemon/index.js";
+export * from "./backups/index.js";

@@ -1,0 +1,158 @@
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import pLimit from "p-limit";
+import { isManageosError } from "../errors/manageos-error.js";
+import { StorageErrors } from "../storage/errors.js";
+import { encodeChunk, isAllZero, readChunk, sha256 } from "./chunk-io.js";
+import type { EngineContext } from "./context.js";
+import { BackupErrors } from "./errors.js";
+import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./layout.js";
+import { putBackupMarker } from "./locks.js";
+import { MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
+import { type ProgressListener, ProgressTracker } from "./progress.js";
+import { type ScannedFile, scanDataDir } from "./scan.js";
+
+/** What to back up and how to label it. */
+export interface BackupRequest {
+  readonly dataDir: string;
+  readonly chainId: string;
+  readonly head: { readonly num: number; readonly id: string };
+  readonly serverVersion: string;
+  /** Lowercase letters, digits, dashes; default `manual`. */
+  readonly tag?: string;
+}
+
+/** Upload counters shared by the chunk tasks of one run. */
+interface RunState {
+  newChunks: number;
+  newBytes: number;
+  failed: boolean;
+  /** Chunk keys known present, or being uploaded, in this run. */
+  readonly known: Map<string, Promise<void>>;
+}
+
+/** Backs the data dir up: chunks first (skipping zero and already stored ones), the manifest last. */
+export async function runBackup(ctx: EngineContext, request: BackupRequest, onProgress?: ProgressListener): Promise<Manifest> {
+  const chainId = assertChainId(request.chainId);
+  const tag = assertTag(request.tag ?? "manual");
+  if (!Number.isSafeInteger(request.head.num) || request.head.num < 0) throw BackupErrors.args(`head block ${request.head.num} is not a block number`);
+  const started = ctx.now();
+  const name = backupName(request.head.num, started, tag);
+  const scan = await scanDataDir(request.dataDir);
+  for (const path of scan.skipped) ctx.logger.warn({ path }, "not a regular file or directory: left out of the backup");
+
+  const chunkCounts = scan.files.map((f) => ({ path: f.path, chunks: Math.ceil(f.size / ctx.chunkSize) }));
+  const totalBytes = scan.files.reduce((sum, f) => sum + f.size, 0);
+  const totalChunks = chunkCounts.reduce((sum, f) => sum + f.chunks, 0);
+  const progress = new ProgressTracker("backed up", totalBytes, totalChunks, chunkCounts, onProgress);
+  progress.report(`backing up ${scan.files.length} files, ${totalBytes} bytes, as ${name}`);
+
+  const marker = await putBackupMarker(ctx.store, chainId, ctx.hostname, started);
+  try {
+    const state: RunState = { newChunks: 0, newBytes: 0, failed: false, known: new Map() };
+    const limit = pLimit(ctx.parallel);
+    const files = await Promise.all(scan.files.map((file) => backupFile(ctx, request.dataDir, file, limit, state, progress)));
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      name,
+      chainId,
+      head: { num: request.head.num, id: request.head.id },
+      serverVersion: request.serverVersion,
+      tag,
+      toolVersion: ctx.toolVersion,
+      createdAt: started.toISOString(),
+      durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
+      chunkSize: ctx.chunkSize,
+      compression: ctx.compress,
+      dirs: scan.dirs,
+      files,
+      totals: {
+        files: files.length,
+        bytes: totalBytes,
+        dataBytes: files.reduce((sum, f) => sum + dataBytesOf(f, ctx.chunkSize), 0),
+        chunks: totalChunks,
+        newChunks: state.newChunks,
+        newBytes: state.newBytes,
+      },
+    };
+    progress.report(`writing manifest ${name}`);
+    try {
+      await ctx.store.put(manifestKey(chainId, name), `${JSON.stringify(manifest)}\n`, { ifAbsent: true, contentType: "application/json" });
+    } catch (error) {
+      if (isManageosError(error) && error.code === StorageErrors.exists.code) throw BackupErrors.exists(name, { cause: error });
+      throw error;
+    }
+    return manifest;
+  } finally {
+    await ctx.store.delete(marker).catch((error: unknown) => ctx.logger.warn({ err: error, marker }, "cannot remove backup marker"));
+  }
+}
+
+// Chunks one file through the shared limiter; the file's chunk list keeps its order.
+async function backupFile(
+  ctx: EngineContext,
+  dataDir: string,
+  file: ScannedFile,
+  limit: <T>(fn: () => Promise<T>) => Promise<T>,
+  state: RunState,
+  progress: ProgressTracker,
+): Promise<ManifestFile> {
+  const count = Math.ceil(file.size / ctx.chunkSize);
+  const path = join(dataDir, ...file.path.split("/"));
+  const chunks = await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      limit(async () => {
+        if (state.failed) return null;
+        try {
+          const length = Math.min(ctx.chunkSize, file.size - index * ctx.chunkSize);
+          const hash = await backupChunk(ctx, path, index * ctx.chunkSize, length, state);
+          progress.chunkDone(file.path, length);
+          return hash;
+        } catch (error) {
+          state.failed = true;
+          throw error;
+        }
+      }),
+    ),
+  );
+  return { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks };
+}
+
+// Reads one chunk; null for zeros, else its hash once it is in the store.
+async function backupChunk(ctx: EngineContext, path: string, offset: number, length: number, state: RunState): Promise<string | null> {
+  let buffer: Buffer | undefined;
+  try {
+    const handle = await open(path, "r");
+    try {
+      buffer = await readChunk(handle, offset, length);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw BackupErrors.source(path, (error as Error).message, { cause: error });
+  }
+  if (buffer === undefined) throw BackupErrors.sourceChanged(path);
+  if (isAllZero(buffer)) return null;
+  const hash = sha256(buffer);
+  const key = chunkKey(hash, ctx.compress);
+  let pending = state.known.get(key);
+  if (pending === undefined) {
+    const data = buffer;
+    pending = (async () => {
+      if ((await ctx.store.stat(key)) !== undefined) return;
+      const body = await encodeChunk(data, ctx.compress);
+      await ctx.store.put(key, body);
+      state.newChunks++;
+      state.newBytes += body.length;
+      ctx.metrics?.uploadedBytes.inc(body.length);
+    })();
+    state.known.set(key, pending);
+    pending.catch(() => state.known.delete(key));
+  }
+  await pending;
+  return hash;
+}
+
+function dataBytesOf(file: ManifestFile, chunkSize: number): number {
+  return file.chunks.reduce<number>((sum, hash, i) => (hash === null ? sum : sum + Math.min(chunkSize, file.size - i * chunkSize)), 0);
+}

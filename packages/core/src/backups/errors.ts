@@ -1,0 +1,27 @@
+import { defineError } from "../errors/catalogue.js";
+
+/** The backup engine's errors. Codes are stable: never renamed, never reused. */
+export const BackupErrors = {
+  args: defineError("BKP_ERR_ARGS", 400, (reason: string) => `invalid backup request: ${reason}`),
+  source: defineError("BKP_ERR_SOURCE", 500, (path: string, reason: string) => `cannot back up ${path}: ${reason}`),
+  sourceChanged: defineError("BKP_ERR_SOURCE_CHANGED", 409, (path: string) =>
+    `${path} changed while it was backed up (the node must be stopped during a backup)`,
+  ),
+  exists: defineError("BKP_ERR_EXISTS", 409, (name: string) => `backup ${name} exists already`),
+  notFound: defineError("BKP_ERR_NOT_FOUND", 404, (chainId: string, name: string) => `no backup ${name} for chain ${chainId}`),
+  noBackup: defineError("BKP_ERR_NO_BACKUP", 404, (chainId: string) => `no usable backup for chain ${chainId}`),
+  manifestInvalid: defineError("BKP_ERR_MANIFEST_INVALID", 502, (key: string, reason: string) => `backup manifest ${key} is invalid: ${reason}`),
+  chunkMissing: defineError("BKP_ERR_CHUNK_MISSING", 502, (backup: string, chunk: string, file: string) =>
+    `backup ${backup}: chunk ${chunk} of ${file} is missing from the store`,
+  ),
+  chunkCorrupt: defineError("BKP_ERR_CHUNK_CORRUPT", 502, (backup: string, chunk: string, file: string, reason: string) =>
+    `backup ${backup}: chunk ${chunk} of ${file} is corrupt: ${reason}`,
+  ),
+  restoreSwap: defineError("BKP_ERR_RESTORE_SWAP", 500, (dataDir: string, reason: string) =>
+    `cannot put the restored data in place at ${dataDir}: ${reason}`,
+  ),
+  busy: defineError("BKP_ERR_BUSY", 409, (what: string) => `refused while ${what}`),
+  snapshotNotFound: defineError("BKP_ERR_SNAPSHOT_NOT_FOUND", 404, (chainId: string, name: string) =>
+    `no snapshot ${name} for chain ${chainId}`,
+  ),
+};
