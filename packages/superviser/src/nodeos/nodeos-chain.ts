@@ -47,6 +47,15 @@ export interface NodeosChainDeps {
   clock?: Clock;
 }
 
+/** How a nodeos Chain is started: the Chain options plus a nodeos-only escape hatch. */
+export interface NodeosStartOptions extends ChainStartOptions {
+  /** Start even when the offline check finds the dirty flag (nodeos then refuses and exits 2). */
+  ignoreDirty?: boolean;
+}
+
+// leap's http_plugin: `start listening on 127.0.0.1:8888 resolved from 127.0.0.1:8888 for API categories: ...`
+const LISTENING = /start listening on (\S+):(\d+) resolved from/;
+
 /** nodeos under supervision: config.ini, arguments, dirty checks, log parsing, API monitor, producer API. */
 export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, Producer, Snapshotable, Backupable {
   readonly kind = "nodeos" as const;
@@ -62,7 +71,8 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
   private head: HeadInfo | undefined;
   private lastBlock: BlockEvent | undefined;
   private dirty = false;
-  private pendingStart: ChainStartOptions | undefined;
+  private pendingStart: NodeosStartOptions | undefined;
+  private listeningUrl: string | undefined;
 
   constructor(
     private readonly opts: NodeosChainOptions,
@@ -106,36 +116,41 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
       this.emit("state", next, previous);
     });
     this.superviser.on("exit", (exit) => void this.onExit(exit));
+    // With port 0 (tests) only nodeos knows its port; it says it once listening.
+    this.hooks.onMatch(LISTENING, (m) => {
+      this.listeningUrl = localUrl(`${m[1]}:${m[2]}`);
+      this.producerApi.baseUrl = this.listeningUrl;
+    }, { contains: "start listening on", stream: "stderr" });
   }
 
-  /** Where nodeos' HTTP API answers. */
+  /** Where nodeos' HTTP API answers: the address it said it listens on, else the configured one. */
   get baseUrl(): string {
-    return localUrl(this.opts.httpAddress);
+    return this.listeningUrl ?? localUrl(this.opts.httpAddress);
   }
 
   /** Starts nodeos; rejects with SUP_ERR_DIRTY when the data is dirty and no replay was asked. */
-  async start(options: ChainStartOptions = {}): Promise<void> {
+  async start(options: NodeosStartOptions = {}): Promise<void> {
     this.pendingStart = options;
     await this.superviser.start();
   }
 
   /** Stops nodeos with the TERM policy. */
   async stop(): Promise<ExitResult | undefined> {
-    const exit = await this.superviser.stop();
+    // No polls while nodeos shuts down: a request in flight can hold its HTTP server open.
     await this.monitor.stop();
-    return exit;
+    return this.superviser.stop();
   }
 
   /** Stops, then starts with the given options. */
-  async restart(options: ChainStartOptions = {}): Promise<void> {
+  async restart(options: NodeosStartOptions = {}): Promise<void> {
     await this.stop();
     await this.start(options);
   }
 
   /** Stops nodeos and the monitor for good. */
   async close(): Promise<void> {
-    await this.superviser.close();
     await this.monitor.stop();
+    await this.superviser.close();
   }
 
   status(): ChainStatus {
@@ -187,8 +202,9 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     const start = this.pendingStart ?? {};
     // Start options apply once: a crash restart must not load the snapshot again.
     this.pendingStart = undefined;
+    this.listeningUrl = undefined;
     const replaying = start.replay !== undefined || start.snapshot !== undefined;
-    if (!replaying && (await isStateDirty(this.dataDir))) {
+    if (!replaying && start.ignoreDirty !== true && (await isStateDirty(this.dataDir))) {
       this.markDirty("offline", "state/shared_memory.bin has its dirty flag set");
       throw SuperviserErrors.dirty(this.dataDir);
     }
@@ -245,9 +261,9 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
 
   // After an exit: exit code 2 is a dirty database; an unclean end may have left the flag set.
   private async onExit(exit: SuperviserExit): Promise<void> {
-    await this.monitor.stop();
     if (exit.exitCode === DIRTY_EXIT_CODE) this.markDirty("exit-code", `nodeos exited with ${DIRTY_EXIT_CODE}`);
-    else if (exit.killed || exit.signal !== undefined) {
+    await this.monitor.stop();
+    if (exit.exitCode !== DIRTY_EXIT_CODE && (exit.killed || exit.signal !== undefined)) {
       if (await isStateDirty(this.dataDir).catch(() => false)) this.markDirty("offline", `dirty after ${exit.signal ?? "kill"}`);
     }
     this.emit("exit", exit);

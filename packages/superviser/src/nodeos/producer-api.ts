@@ -13,7 +13,12 @@ export interface ProducerApiOptions {
 
 /** nodeos' `/v1/producer/*` API: pause, resume, paused, create_snapshot, get_integrity_hash. */
 export class ProducerApi {
-  constructor(private readonly opts: ProducerApiOptions) {}
+  /** Can move when nodeos reports the port it bound. */
+  baseUrl: string;
+
+  constructor(private readonly opts: ProducerApiOptions) {
+    this.baseUrl = opts.baseUrl;
+  }
 
   /** Stops producing (blocks are still received). */
   async pause(): Promise<void> {
@@ -51,6 +56,6 @@ export class ProducerApi {
   }
 
   private call(name: string, timeoutMs = this.opts.timeoutMs ?? 5_000): Promise<unknown> {
-    return callJson(`${this.opts.baseUrl}/v1/producer/${name}`, { timeoutMs, body: {} });
+    return callJson(`${this.baseUrl}/v1/producer/${name}`, { timeoutMs, body: {} });
   }
 }
