@@ -245,6 +245,14 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     expect(young).toMatchObject({ removedChunks: 0, youngOrphans: 1, keptChunks: 1 });
     const old = await backups.gc({ graceMs: 0 });
     expect(old).toMatchObject({ removedChunks: 1, keptChunks: 1 });
+    expect(await keysUnder(store, "locks/")).toEqual([]);
+    // and a backup refuses while a gc elsewhere is live, leaving nothing behind
+    await store.put("locks/gc-1-live.json", JSON.stringify({ hostname: "elsewhere", pid: 1, startedAt: new Date().toISOString(), chainId: "*" }));
+    await expect(backups.backup({ dataDir, chainId: CHAIN, head: head(2), serverVersion: "v5", tag: "t" })).rejects.toMatchObject({
+      code: "BKP_ERR_BUSY",
+    });
+    expect(await keysUnder(store, "locks/")).toEqual(["locks/gc-1-live.json"]);
+    expect((await backups.list({ chainId: CHAIN })).map((b) => b.head.num)).toEqual([1]);
   });
 
   it("stores, lists, fetches and trims nodeos snapshots", async () => {

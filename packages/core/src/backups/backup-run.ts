@@ -7,7 +7,7 @@ import { encodeChunk, isAllZero, readChunk, sha256 } from "./chunk-io.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
 import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./layout.js";
-import { putBackupMarker } from "./locks.js";
+import { describeMarkers, putMarker, readMarkers } from "./locks.js";
 import { MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
 import { type ScannedFile, scanDataDir } from "./scan.js";
@@ -47,8 +47,10 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
   const progress = new ProgressTracker("backed up", totalBytes, totalChunks, chunkCounts, onProgress);
   progress.report(`backing up ${scan.files.length} files, ${totalBytes} bytes, as ${name}`);
 
-  const marker = await putBackupMarker(ctx.store, chainId, ctx.hostname, started);
+  const marker = await putMarker(ctx.store, "backup", chainId, ctx.hostname, started);
   try {
+    const gcs = await readMarkers(ctx.store, "gc", started, ctx.staleGcMs, ctx.hostname);
+    if (gcs.active.length > 0) throw BackupErrors.busy(`a gc is running (${describeMarkers(gcs.active)})`);
     const state: RunState = { newChunks: 0, newBytes: 0, failed: false, known: new Map() };
     const limit = pLimit(ctx.parallel);
     const files = await Promise.all(scan.files.map((file) => backupFile(ctx, request.dataDir, file, limit, state, progress)));

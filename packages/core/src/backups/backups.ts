@@ -72,6 +72,7 @@ export class Backups {
       toolVersion: options.toolVersion ?? MANAGEOS_VERSION,
       gcGraceMs: options.gcGraceMs ?? 3_600_000,
       staleBackupMs: options.staleBackupMs ?? 86_400_000,
+      staleGcMs: options.staleGcMs ?? 7_200_000,
       hostname: options.hostname ?? hostname(),
       now: options.now ?? (() => new Date()),
     };

@@ -17,6 +17,8 @@ export interface BackupsOptions {
   readonly gcGraceMs?: number;
   /** A backup marker older than this is considered abandoned, default 24 h. */
   readonly staleBackupMs?: number;
+  /** A gc marker older than this is considered abandoned, default 2 h. */
+  readonly staleGcMs?: number;
   /** Defaults to os.hostname(). */
   readonly hostname?: string;
   /** The clock, injected by tests. */
@@ -41,6 +43,7 @@ export interface EngineContext {
   readonly toolVersion: string;
   readonly gcGraceMs: number;
   readonly staleBackupMs: number;
+  readonly staleGcMs: number;
   readonly hostname: string;
   readonly now: () => Date;
 }

@@ -2,7 +2,7 @@ import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
 import { chunkKey, parseChunkKey } from "./layout.js";
 import { listBackupRefs, readManifests } from "./catalog.js";
-import { readBackupMarkers } from "./locks.js";
+import { describeMarkers, putMarker, readMarkers } from "./locks.js";
 
 /** What gc did. */
 export interface GcResult {
@@ -29,11 +29,23 @@ export interface GcOptions {
 export async function runGc(ctx: EngineContext, options: GcOptions = {}): Promise<GcResult> {
   const now = ctx.now();
   const graceMs = options.graceMs ?? ctx.gcGraceMs;
-  const markers = await readBackupMarkers(ctx.store, now, ctx.staleBackupMs, ctx.hostname);
-  if (markers.active.length > 0) {
-    const running = markers.active.map((m) => `${m.hostname}:${m.pid}`).join(", ");
-    throw BackupErrors.busy(`a backup is running (${running})`, { details: { markers: markers.active.map((m) => m.key) } });
+  const own = await putMarker(ctx.store, "gc", "*", ctx.hostname, now);
+  try {
+    return await collect(ctx, now, graceMs, own);
+  } finally {
+    await ctx.store.delete(own).catch((error: unknown) => ctx.logger.warn({ err: error, marker: own }, "cannot remove gc marker"));
   }
+}
+
+// The gc proper, once our marker is written: refuse if a backup is live, else sweep.
+async function collect(ctx: EngineContext, now: Date, graceMs: number, own: string): Promise<GcResult> {
+  const markers = await readMarkers(ctx.store, "backup", now, ctx.staleBackupMs, ctx.hostname);
+  if (markers.active.length > 0) {
+    throw BackupErrors.busy(`a backup is running (${describeMarkers(markers.active)})`, { details: { markers: markers.active.map((m) => m.key) } });
+  }
+  const gcMarkers = await readMarkers(ctx.store, "gc", now, ctx.staleGcMs, ctx.hostname);
+  const otherGc = gcMarkers.active.filter((m) => m.key !== own);
+  if (otherGc.length > 0) throw BackupErrors.busy(`another gc is running (${describeMarkers(otherGc)})`);
   const refs = await listBackupRefs(ctx.store);
   const manifests = await readManifests(ctx.store, refs.map((r) => r.key), ctx.parallel);
   const referenced = new Set<string>();
@@ -63,8 +75,9 @@ export async function runGc(ctx: EngineContext, options: GcOptions = {}): Promis
   }
   ctx.metrics?.gcRemovedChunks.inc(removedChunks);
   const sweptPartials = (await ctx.store.sweep?.(new Date(now.getTime() - graceMs))) ?? 0;
-  for (const key of markers.stale) await ctx.store.delete(key);
-  const result = { removedChunks, removedBytes, keptChunks, youngOrphans, sweptPartials, removedMarkers: markers.stale.length };
+  const staleMarkers = [...markers.stale, ...gcMarkers.stale];
+  for (const key of staleMarkers) await ctx.store.delete(key);
+  const result = { removedChunks, removedBytes, keptChunks, youngOrphans, sweptPartials, removedMarkers: staleMarkers.length };
   ctx.logger.info(result, "backup gc done");
   return result;
 }

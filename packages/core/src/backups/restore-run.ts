@@ -27,6 +27,7 @@ export async function runRestore(ctx: EngineContext, manifest: Manifest, dataDir
   const progress = new ProgressTracker("restored", manifest.totals.bytes, manifest.totals.chunks, counts, onProgress);
   progress.report(`restoring ${manifest.name}: ${manifest.files.length} files, ${manifest.totals.bytes} bytes`);
   try {
+    await mkdir(dirname(target), { recursive: true });
     await mkdir(staging, { recursive: false, mode: 0o700 });
     for (const dir of manifest.dirs) await mkdir(join(staging, dir.path), { recursive: true });
     // Every file gets its full size first: chunks are written in place, null chunks stay holes.
