@@ -6,3 +6,5 @@ export * from "./metrics/index.js";
 export * from "./monitor/index.js";
 export * from "./nodeos/index.js";
 export * from "./daemon.js";
+export * from "./geth/index.js";
+export * from "./bench/index.js";

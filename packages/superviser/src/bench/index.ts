@@ -1,0 +1,2 @@
+export * from "./nodeos-plugins.js";
+export * from "./run-pipeline.js";

@@ -1,0 +1,86 @@
+import { createLogger, type LogPlugin } from "@manageos/core";
+import { LineSplitter } from "../lines/line-splitter.js";
+import { LinePipeline } from "../lines/line-pipeline.js";
+import { spawnChild } from "../process/spawn-child.js";
+import { nodeosLogPlugins } from "./nodeos-plugins.js";
+
+/** A child whose output is measured. */
+export interface PipelineRunOptions {
+  command: string;
+  args?: readonly string[];
+  env?: Record<string, string>;
+  /** Plugins to run; default: the shipped nodeos plugins logging at info into a discarding pino. */
+  plugins?: readonly LogPlugin[];
+  maxLineLength?: number;
+  queueLines?: number;
+}
+
+/** What a run read. */
+export interface PipelineRunResult {
+  lines: number;
+  bytes: number;
+  truncated: number;
+  seconds: number;
+  linesPerSecond: number;
+  bytesPerSecond: number;
+  exitCode: number | undefined;
+}
+
+// A logger that formats lines like production and throws them away.
+function discardingLogger() {
+  return createLogger({ level: "info", format: "json", destination: { write: () => undefined } });
+}
+
+/** Runs a child through the full line pipeline (default: nodeos plugins) and counts what it read. */
+export async function runLinePipeline(opts: PipelineRunOptions): Promise<PipelineRunResult> {
+  const logger = discardingLogger();
+  const plugins = opts.plugins ?? nodeosLogPlugins({ logger });
+  const pipeline = new LinePipeline(
+    plugins,
+    { maxLineLength: opts.maxLineLength ?? 64 * 1024 * 1024, queueLines: opts.queueLines ?? 10_000 },
+    { logger },
+  );
+  const started = process.hrtime.bigint();
+  const { child, exited } = await spawnChild({ command: opts.command, args: opts.args ?? [], env: opts.env });
+  pipeline.attach(child.stdout, "stdout");
+  pipeline.attach(child.stderr, "stderr");
+  const exit = await exited;
+  await pipeline.drain(60_000);
+  const s = pipeline.stats;
+  return result(s.lines.stdout + s.lines.stderr, s.bytes.stdout + s.bytes.stderr, s.truncated.stdout + s.truncated.stderr, started, exit.exitCode);
+}
+
+/** The baseline: the same child read by a bare line splitter that only counts lines. */
+export async function runBareSplitter(opts: PipelineRunOptions): Promise<PipelineRunResult> {
+  let lines = 0;
+  let bytes = 0;
+  let truncated = 0;
+  const count = (_: string, cut: boolean) => {
+    lines++;
+    if (cut) truncated++;
+  };
+  const started = process.hrtime.bigint();
+  const { child, exited } = await spawnChild({ command: opts.command, args: opts.args ?? [], env: opts.env });
+  const max = opts.maxLineLength ?? 64 * 1024 * 1024;
+  const ends = [child.stdout, child.stderr].map((stream) => {
+    const splitter = new LineSplitter(max, count);
+    return new Promise<void>((resolve) => {
+      stream?.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+        splitter.push(chunk);
+      });
+      stream?.once("end", () => {
+        splitter.end();
+        resolve();
+      });
+    });
+  });
+  const exit = await exited;
+  await Promise.all(ends);
+  return result(lines, bytes, truncated, started, exit.exitCode);
+}
+
+function result(lines: number, bytes: number, truncated: number, started: bigint, exitCode: number | undefined): PipelineRunResult {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { lines, bytes, truncated, seconds, linesPerSecond: lines / seconds, bytesPerSecond: bytes / seconds, exitCode };
+}
