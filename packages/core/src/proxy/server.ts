@@ -1,5 +1,5 @@
 import httpProxy from "@fastify/http-proxy";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import type { ManageosError } from "../errors/manageos-error.js";
 import { DenyList } from "./deny.js";
@@ -26,7 +26,7 @@ export async function createProxyServer(
   const deny = new DenyList(opts.deny);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 8 * 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: "idle",
