@@ -1,7 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { atomicWrite } from "@manageos/core";
-import { formatIni, type IniDocument, parseIni, setValues } from "./config-ini.js";
+import { formatIni, getValues, type IniDocument, parseIni, setValues } from "./config-ini.js";
+
+/** The nodeos plugins manageos relies on: get_info for monitoring, the producer API for pause, resume and snapshots. */
+export const REQUIRED_PLUGINS: readonly string[] = [
+  "eosio::chain_api_plugin",
+  "eosio::producer_plugin",
+  "eosio::producer_api_plugin",
+];
 
 /** The keys manageos manages in config.ini, on top of the template. */
 export interface ManagedKeys {
@@ -19,6 +26,11 @@ export interface ManagedKeys {
 /** Builds config.ini: template, then config keys, then managed keys (which win). */
 export function buildConfigIni(templateText: string, keys: ManagedKeys): IniDocument {
   const doc = parseIni(templateText);
+  // The template's plugins stay where they are; the ones manageos needs are added after them when missing.
+  const plugins = getValues(doc, "plugin");
+  const missing = REQUIRED_PLUGINS.filter((p) => !plugins.includes(p)).map((value) => ({ kind: "pair" as const, key: "plugin", value }));
+  const last = doc.entries.findLastIndex((e) => e.kind === "pair" && e.key === "plugin");
+  doc.entries.splice(last === -1 ? doc.entries.length : last + 1, 0, ...missing);
   for (const [key, value] of Object.entries(keys.extra ?? {})) {
     setValues(doc, key, typeof value === "string" ? [value] : value);
   }

@@ -35,6 +35,7 @@ plugin = eosio::chain_api_plugin
 p2p-peer-address = c.example:9876
 p2p-peer-address = d.example:9876
 plugin = eosio::producer_api_plugin
+plugin = eosio::producer_plugin
 signature-provider = EOS1=KEOSD:http://127.0.0.1:6666/v1/wallet/sign_digest
 signature-provider = EOS2=KEOSD:http://127.0.0.1:6666/v1/wallet/sign_digest
 http-server-address = 127.0.0.1:18888
@@ -44,6 +45,23 @@ pause-on-startup = true
 producer-name = bp.a
 deep-mind = true
 `);
+  });
+
+  it("adds the plugins manageos needs after the template's own", () => {
+    const text = formatIni(buildConfigIni("plugin = eosio::net_plugin\n# peers\np2p-peer-address = a:9876\n", { httpServerAddress: "127.0.0.1:8888" }));
+    expect(text).toBe(`plugin = eosio::net_plugin
+plugin = eosio::chain_api_plugin
+plugin = eosio::producer_plugin
+plugin = eosio::producer_api_plugin
+# peers
+p2p-peer-address = a:9876
+http-server-address = 127.0.0.1:8888
+`);
+    expect(getValues(buildConfigIni("", { httpServerAddress: "127.0.0.1:8888" }), "plugin")).toEqual([
+      "eosio::chain_api_plugin",
+      "eosio::producer_plugin",
+      "eosio::producer_api_plugin",
+    ]);
   });
 
   it("refuses a line that is not key = value, with its number", () => {
