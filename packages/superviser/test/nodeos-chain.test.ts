@@ -40,6 +40,9 @@ describe("nodeos Chain on nodeos-sim", () => {
     expect(lib).toBeLessThan(head as number);
     expect(await metricValue(c.registry, "manageos_chain_db_size_bytes")).toBe(64 * 1024 * 1024);
     expect(await metricValue(c.registry, "manageos_node_up")).toBe(1);
+    const drift = await metricValue(c.registry, "manageos_chain_head_block_time_drift_seconds");
+    expect(drift).toBeGreaterThan(-1);
+    expect(drift).toBeLessThan(10);
     const exit = await c.chain.stop();
     expect(exit).toMatchObject({ exitCode: 0, killed: false, requested: true });
     expect(c.chain.status().state).toBe("stopped");

@@ -237,6 +237,7 @@ describe("Superviser lines", () => {
   it("holds the child back for a slow non-lossy plugin and loses nothing", async () => {
     let count = 0;
     let maxQueued = 0;
+    let maxLag = 0;
     const s = make("prints-mib.js 2", { queueLines: 50 }, {
       plugins: [
         {
@@ -247,6 +248,7 @@ describe("Superviser lines", () => {
             if (count % 500 === 0) await new Promise((r) => setTimeout(r, 5));
             else await Promise.resolve();
             maxQueued = Math.max(maxQueued, s.pluginStats()[1]?.queued ?? 0);
+            maxLag = Math.max(maxLag, s.pluginStats()[1]?.lagSeconds ?? 0);
           },
         },
       ],
@@ -259,6 +261,8 @@ describe("Superviser lines", () => {
     // still sat in the pipe when the child exited (execa resumes the pipes at exit).
     expect(maxQueued).toBeLessThan(50 + 4 * 1024);
     expect(s.pluginStats()[1]?.dropped).toBe(0);
+    // Lines waited behind the 5 ms stalls: the lag was measured.
+    expect(maxLag).toBeGreaterThan(0.001);
   });
 
   it("lets a slow lossy plugin lose lines, counted, without holding the child back", async () => {
