@@ -70,6 +70,8 @@ describe("nodeos Chain on nodeos-sim", () => {
 
   for (const layout of [
     { name: "leap", env: {} as Record<string, string> },
+    { name: "leap with syslog prefixes", env: { NODEOS_SIM_SYSLOG: "1" } },
+    { name: "EOSIO 1.x (thread-0, conf:)", env: { NODEOS_SIM_LOG_LAYOUT: "legacy" } },
     { name: "EOSIO 1.x with syslog prefixes", env: { NODEOS_SIM_LOG_LAYOUT: "legacy", NODEOS_SIM_SYSLOG: "1" } },
   ]) {
     it(`parses received block lines in the ${layout.name} layout`, async () => {

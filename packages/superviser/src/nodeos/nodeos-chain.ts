@@ -25,14 +25,13 @@ import { LevelMappingPlugin } from "../plugins/level-mapping.js";
 import { RegexpHookPlugin } from "../plugins/regexp-hook.js";
 import type { Clock } from "../process/clock.js";
 import type { LaunchSpec } from "../process/spawn-child.js";
-import { Superviser, type SuperviserExit } from "../process/superviser.js";
-import { nodeosArgs } from "./args.js";
+import { Superviser } from "../process/superviser.js";
+import type { SuperviserExit } from "../process/superviser-types.js";
 import { NodeosBlockPlugin } from "./block-plugin.js";
-import { fetchBlocksignerKeys, keosdSignatureProvider } from "./blocksigner.js";
 import { getDbSize, getInfo } from "./chain-api.js";
-import { writeConfigIni } from "./config-file.js";
 import { DIRTY_EXIT_CODE, isStateDirty } from "./dirty-flag.js";
 import { NodeosDirtyPlugin } from "./dirty-plugin.js";
+import { nodeosLaunch } from "./launch.js";
 import { createNodeosLevelMapper } from "./log-level.js";
 import { localUrl, type NodeosChainOptions, nodeosChainOptions } from "./options.js";
 import { ProducerApi } from "./producer-api.js";
@@ -209,33 +208,9 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
       throw SuperviserErrors.dirty(this.dataDir);
     }
     if (replaying) this.dirty = false;
-    const o = this.opts;
-    const signatureProviders = o.bp.enabled
-      ? (
-          await fetchBlocksignerKeys(
-            { url: o.bp.blocksigner, attempts: o.blocksignerAttempts, retryBase: o.blocksignerRetryBase },
-            { logger: this.logger },
-          )
-        ).map((key) => keosdSignatureProvider(key, o.bp.blocksigner))
-      : undefined;
-    const isProducerHost = o.bp.producerHostname !== undefined && o.bp.producerHostname === o.hostname;
-    await writeConfigIni(o.configDir, o.configTemplate, {
-      httpServerAddress: o.httpAddress,
-      pauseOnStartup: o.bp.enabled ? !isProducerHost : undefined,
-      producerName: o.bp.enabled ? o.bp.producerName : undefined,
-      signatureProviders,
-      deepMind: o.deepMind,
-      extra: o.configKeys,
-    });
-    const args = await nodeosArgs({
-      configDir: o.configDir,
-      dataDir: o.dataDir,
-      genesisJson: o.genesisJson,
-      extraArgs: o.extraArgs,
-      start,
-    });
-    this.logger.info({ args }, "starting nodeos");
-    return { command: o.binary, args, env: o.env };
+    const spec = await nodeosLaunch(this.opts, start, { logger: this.logger });
+    this.logger.info({ args: spec.args }, "starting nodeos");
+    return spec;
   }
 
   // One get_info (and db_size) poll.

@@ -3,4 +3,5 @@ export * from "./clock.js";
 export * from "./restart-policy.js";
 export * from "./spawn-child.js";
 export * from "./superviser.js";
+export * from "./superviser-types.js";
 export * from "./terminate.js";

@@ -1,65 +1,15 @@
 import { EventEmitter } from "node:events";
-import type { ChainState, ExitResult, Logger, LogPlugin } from "@manageos/core";
+import type { ChainState, Logger, LogPlugin } from "@manageos/core";
 import { SuperviserErrors } from "../errors/index.js";
 import { LinePipeline } from "../lines/line-pipeline.js";
 import { createLineStats, type LineStats } from "../lines/line-stats.js";
 import { KeepLastLinesPlugin } from "../plugins/keep-last-lines.js";
 import { backoffDelay } from "./backoff.js";
 import { type Clock, systemClock } from "./clock.js";
-import { isFailure, type RestartOptions, shouldRestart } from "./restart-policy.js";
-import { type Child, type LaunchSpec, type RawExit, spawnChild } from "./spawn-child.js";
-import { type TerminateOptions, type TerminateOutcome, terminate } from "./terminate.js";
-
-/** What the superviser runs and how it treats it. */
-export interface SuperviserOptions {
-  /** Used in logs: `nodeos`, `geth`, a fixture name. */
-  name: string;
-  /** The command, or a function computing it before every start (config.ini, dirty check, arguments). */
-  launch: LaunchSpec | (() => LaunchSpec | Promise<LaunchSpec>);
-  terminate: TerminateOptions;
-  restart: RestartOptions;
-  maxLineLength: number;
-  queueLines: number;
-  keepLastLines: number;
-  /** Bound on reading the pipes to their end after the exit (milliseconds). */
-  drainTimeout?: number;
-}
-
-/** What the superviser needs from outside. */
-export interface SuperviserDeps {
-  logger: Logger;
-  plugins?: readonly LogPlugin[];
-  clock?: Clock;
-}
-
-/** A scheduled restart. */
-export interface BackoffEvent {
-  attempt: number;
-  delayMs: number;
-  crashLoop: boolean;
-}
-
-/** An exit with how long the child had run. */
-export interface SuperviserExit extends ExitResult {
-  uptimeMs: number;
-}
-
-/** Events of a Superviser. */
-export interface SuperviserEventMap {
-  state: [next: ChainState, previous: ChainState];
-  spawn: [pid: number];
-  exit: [result: SuperviserExit];
-  backoff: [event: BackoffEvent];
-  failure: [error: Error];
-}
-
-/** Per-plugin health of the line pipeline. */
-export interface PluginStats {
-  name: string;
-  dropped: number;
-  queued: number;
-  lagSeconds: number;
-}
+import { isFailure, shouldRestart } from "./restart-policy.js";
+import { type Child, type RawExit, spawnChild } from "./spawn-child.js";
+import type { PluginStats, SuperviserDeps, SuperviserEventMap, SuperviserExit, SuperviserOptions } from "./superviser-types.js";
+import { type TerminateOutcome, terminate } from "./terminate.js";
 
 interface Run {
   child: Child;

@@ -1,0 +1,40 @@
+import type { ChainStartOptions, Logger } from "@manageos/core";
+import type { LaunchSpec } from "../process/spawn-child.js";
+import { nodeosArgs } from "./args.js";
+import { fetchBlocksignerKeys, keosdSignatureProvider } from "./blocksigner.js";
+import { writeConfigIni } from "./config-file.js";
+import type { NodeosChainOptions } from "./options.js";
+
+/** Writes config.ini (template, config keys, managed keys with the blocksigner's keys) and builds the command line. */
+export async function nodeosLaunch(
+  o: NodeosChainOptions,
+  start: ChainStartOptions,
+  deps: { logger: Logger },
+): Promise<LaunchSpec> {
+  const signatureProviders = o.bp.enabled
+    ? (
+        await fetchBlocksignerKeys(
+          { url: o.bp.blocksigner, attempts: o.blocksignerAttempts, retryBase: o.blocksignerRetryBase },
+          deps,
+        )
+      ).map((key) => keosdSignatureProvider(key, o.bp.blocksigner))
+    : undefined;
+  // bp mode: only the designated producer host starts producing; every other node starts paused.
+  const isProducerHost = o.bp.producerHostname !== undefined && o.bp.producerHostname === o.hostname;
+  await writeConfigIni(o.configDir, o.configTemplate, {
+    httpServerAddress: o.httpAddress,
+    pauseOnStartup: o.bp.enabled ? !isProducerHost : undefined,
+    producerName: o.bp.enabled ? o.bp.producerName : undefined,
+    signatureProviders,
+    deepMind: o.deepMind,
+    extra: o.configKeys,
+  });
+  const args = await nodeosArgs({
+    configDir: o.configDir,
+    dataDir: o.dataDir,
+    genesisJson: o.genesisJson,
+    extraArgs: o.extraArgs,
+    start,
+  });
+  return { command: o.binary, args, env: o.env };
+}
