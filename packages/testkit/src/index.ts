@@ -8,3 +8,4 @@ export * from "./helpers/temp-dir.js";
 export * from "./cluster/cluster-config.js";
 export * from "./cluster/ledger.js";
 export { readDirtyFlag, stateFilePath } from "./nodeos/state-file.js";
+export * from "./helpers/manageos.js";
