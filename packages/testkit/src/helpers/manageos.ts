@@ -72,7 +72,7 @@ export async function startManageos(opts: ManageosOptions = {}): Promise<Manageo
   const file = join(dir, "manager.yaml");
   // JSON is YAML: no YAML writer needed.
   await writeFile(file, JSON.stringify(config, null, 2));
-  const child = SimChild.spawn("manageos", process.execPath, [appBin(opts.app ?? "eos"), "run", "--config", file, ...(opts.args ?? [])], {
+  const child = SimChild.spawn("manageos", appBin(opts.app ?? "eos"), ["run", "--config", file, ...(opts.args ?? [])], {
     ...process.env,
     ...opts.env,
   });
