@@ -40,6 +40,7 @@ describe("geth Chain against anvil", () => {
     expect(later.headBlockId).toMatch(/^0x[0-9a-f]{64}$/);
     expect(Date.parse(later.headBlockTime as string)).toBeGreaterThan(Date.now() - 60_000);
     expect(await metricValue(registry, "manageos_chain_head_block_number")).toBeGreaterThanOrEqual(later.headBlockNum);
+    expect(chain.status().lastBlock?.num).toBeGreaterThanOrEqual(later.headBlockNum);
     const exit = await chain.stop();
     expect(exit).toMatchObject({ exitCode: 0, signal: undefined, killed: false, requested: true });
     expect(isAlive(pid)).toBe(false);

@@ -63,7 +63,10 @@ export interface ChainStatus {
   readonly uptimeMs: number | undefined;
 }
 
-/** Events a Chain emits, as EventEmitter argument tuples. */
+/**
+ * Events a Chain emits, as EventEmitter argument tuples. `exit` comes once the exit was examined
+ * (dirty checks), so it can follow the `state` change to `stopped`/`failed`/`backoff`.
+ */
 export interface ChainEventMap {
   state: [next: ChainState, previous: ChainState];
   block: [block: BlockEvent];

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type {
   Backupable,
+  BlockEvent,
   Chain,
   ChainEventMap,
   ChainStatus,
@@ -47,6 +48,7 @@ export class GethChain extends EventEmitter<ChainEventMap> implements Chain, Bac
   private readonly monitor: Poller;
   private readonly known: { chainId?: string; version?: string } = {};
   private head: HeadInfo | undefined;
+  private lastBlock: BlockEvent | undefined;
   private listeningUrl: string | undefined;
   private enodeAsked = false;
 
@@ -133,7 +135,7 @@ export class GethChain extends EventEmitter<ChainEventMap> implements Chain, Bac
       crashLoop: s.crashLoop,
       dirty: false,
       head: this.head,
-      lastBlock: undefined,
+      lastBlock: this.lastBlock,
       lastExit: s.lastExit,
       uptimeMs: s.uptimeMs,
     };
@@ -167,14 +169,15 @@ export class GethChain extends EventEmitter<ChainEventMap> implements Chain, Bac
     if (result.peers !== undefined) this.metrics?.peers(result.peers);
     this.emit("head", result.head);
     if (previous !== result.head.headBlockNum) {
-      const block = {
+      const block: BlockEvent = {
         num: result.head.headBlockNum,
         idPrefix: result.head.headBlockId ?? "",
         producer: result.miner ?? "",
         time: result.head.headBlockTime ?? new Date().toISOString(),
         lib: undefined,
-        kind: "received" as const,
+        kind: "received",
       };
+      this.lastBlock = block;
       this.metrics?.block(block);
       this.emit("block", block);
     }
