@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Config } from "@manageos/core";
 import type { RestartOptions } from "../process/restart-policy.js";
 import type { TerminateOptions } from "../process/terminate.js";
@@ -53,7 +54,7 @@ export function nodeosChainOptions(config: Config): NodeosChainOptions {
     queueLines: s.pluginQueueLines,
     keepLastLines: s.keepLastLines,
     bp: config.bp,
-    hostname: config.hostname,
+    hostname: config.hostname ?? hostname(),
     deepMind: config.mindreader.enabled,
     deepMindLines: config.log.deepMindLines,
   };

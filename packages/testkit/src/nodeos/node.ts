@@ -154,8 +154,10 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
   log.log("info", { file: "producer_plugin.cpp", line: 1200, method: "plugin_startup" }, "producer plugin:  plugin_startup() end");
   await stopRequested;
   await chain.stop();
-  await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+  // Like nodeos, drop open connections at once: a client polling over keep-alive must not hold the shutdown.
+  const closed = new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
   server?.closeAllConnections();
+  await closed;
   await writeSimState(stateFile, snapshotState());
   await setDirtyFlag(stateFile, false);
   blockLog.close();

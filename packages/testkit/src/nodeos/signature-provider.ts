@@ -33,10 +33,9 @@ export function parseSignatureProvider(spec: string, timeoutMs: number): Signatu
   throw TestkitErrors.badOptionValue("signature-provider", spec);
 }
 
-// What nodeos does for KEOSD providers: POST [digest, pubkey] to the URL given (a bare host gets keosd's path).
+// What nodeos does for KEOSD providers: POST [digest, pubkey] to the URL exactly as written (a bare host is a misconfiguration).
 async function keosdSign(url: string, digest: string, publicKey: string, timeoutMs: number): Promise<string> {
-  const parsed = new URL(url);
-  const endpoint = parsed.pathname === "/" ? new URL("/v1/wallet/sign_digest", parsed).toString() : url;
+  const endpoint = url;
   let res: Response;
   try {
     res = await fetch(endpoint, {
