@@ -1,4 +1,6 @@
-import { runCli } from "@manageos/core";
+import { runApp } from "@manageos/core";
+import { mindreaderDaemon } from "@manageos/mindreader";
+import { nodeosDaemon } from "@manageos/superviser";
 import { variant } from "./variant.js";
 
-process.exitCode = await runCli(variant, process.argv.slice(2));
+await runApp(variant, mindreaderDaemon(nodeosDaemon));

@@ -29,6 +29,8 @@ export interface DaemonParts {
   createProduction?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): ProductionService | undefined;
   /** Extra operator API routes (e.g. the mindreader's block stream). */
   routes?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): RouteInstaller[];
+  /** Reasons the node is not ready beyond the operator's own (e.g. the mindreader's head too far behind); none when ready. */
+  health?(): readonly string[];
 }
 
 /** Addresses the daemon listens on, written to `<stateDir>/endpoints.json` once bound. */
@@ -65,7 +67,7 @@ export async function serveDaemon(
       syncedMaxLag: config.proxy.syncedMaxLag,
       blockInterval: config.node.blockInterval,
     },
-    { chain, queue, gate, logger, metrics: createOperatorMetrics(registry, gate), backups, production },
+    { chain, queue, gate, logger, metrics: createOperatorMetrics(registry, gate), backups, production, health: () => parts.health?.() ?? [] },
   );
   const api = await createApiServer(
     { token: config.api.token },

@@ -33,6 +33,8 @@ export interface OperatorDeps {
   readonly metrics?: OperatorMetrics;
   readonly backups?: BackupService;
   readonly production?: ProductionService;
+  /** More reasons the node is not ready, from parts the operator does not own (the mindreader). */
+  readonly health?: () => readonly string[];
   /** The clock, ms since the epoch. */
   readonly now?: () => number;
 }
@@ -231,6 +233,7 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
       const reason = this.#sync.notSyncedReason(this.#now());
       if (reason !== undefined) reasons.push(`not synced: ${reason}`);
     }
+    reasons.push(...(this.#deps.health?.() ?? []));
     return { ready: reasons.length === 0, reasons };
   }
 

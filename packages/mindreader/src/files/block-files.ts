@@ -9,7 +9,7 @@ import type { AssembledBlock } from "../reader/assembler.js";
 import { BacklogAlarm, type BacklogLevel } from "./backlog.js";
 import { type BundlePlan, Bundler } from "./bundler.js";
 import { encodeBlockFile } from "./content.js";
-import { BUNDLE_EXT, bundleFileName, isValidSuffix, oneBlockFileName, parseOneBlockFileName } from "./naming.js";
+import { BUNDLE_EXT, BUNDLE_SIZE, bundleFileName, isValidSuffix, oneBlockFileName, parseOneBlockFileName } from "./naming.js";
 import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
 
 /** Where block files go and how much may wait for the store. */
@@ -24,6 +24,8 @@ export interface BlockFilesOptions {
   readonly oneBlockPrefix?: string;
   /** Store key prefix of bundles. Default `bundles/`. */
   readonly bundlePrefix?: string;
+  /** Blocks per bundle. Default 100. */
+  readonly bundleSize?: number;
   readonly upload?: Partial<UploaderOptions>;
 }
 
@@ -58,7 +60,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private readonly blocksDir: string;
   private readonly bundlesDir: string;
   private readonly uploader: Uploader;
-  private readonly bundler = new Bundler();
+  private readonly bundler: Bundler;
   private readonly alarm: BacklogAlarm;
   private readonly uploaded = new Set<string>();
   private writes: Promise<unknown> = Promise.resolve();
@@ -73,6 +75,10 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     super();
     if (!isValidSuffix(opts.suffix)) throw MindreaderErrors.options(`suffix ${JSON.stringify(opts.suffix)}`);
     if (!(opts.maxPendingFiles >= 2)) throw MindreaderErrors.options("maxPendingFiles must be at least 2");
+    if (opts.bundleSize !== undefined && !(Number.isInteger(opts.bundleSize) && opts.bundleSize >= 1)) {
+      throw MindreaderErrors.options("bundleSize must be a positive integer");
+    }
+    this.bundler = new Bundler(opts.bundleSize ?? BUNDLE_SIZE);
     this.blocksDir = join(opts.workDir, "blocks");
     this.bundlesDir = join(opts.workDir, "bundles");
     this.oneBlockPrefix = opts.oneBlockPrefix ?? "one-blocks/";

@@ -14,12 +14,15 @@ export interface BundlePlan {
 // Block 1 is genesis and never printed by deep-mind: the first range starts at 2.
 const FIRST_BLOCK = 2;
 
-/** Decides which 100-block ranges are final (all past LIB) and which files, on the chain that won, make them. */
+/** Decides which ranges (100 blocks by default) are final (all past LIB) and which files, on the chain that won, make them. */
 export class Bundler {
   private readonly byNum = new Map<number, BundleEntry[]>();
   private head: BundleEntry | undefined;
   private lib = 0;
   private next: number | undefined;
+
+  /** `size` blocks per bundle; bases are multiples of it. */
+  constructor(private readonly size = BUNDLE_SIZE) {}
 
   /** The first block not yet bundled (or skipped); undefined before any block. */
   get nextBase(): number | undefined {
@@ -34,16 +37,16 @@ export class Bundler {
     // nodeos accepts a block only on its best fork: the latest one is the head.
     this.head = entry;
     this.lib = Math.max(this.lib, entry.lib);
-    if (this.next === undefined) this.next = Math.floor(entry.num / BUNDLE_SIZE) * BUNDLE_SIZE;
+    if (this.next === undefined) this.next = Math.floor(entry.num / this.size) * this.size;
   }
 
   /** Ranges whose last block is at or below LIB, oldest first; each is complete or `entries` is empty (skipped). */
   take(): BundlePlan[] {
     const plans: BundlePlan[] = [];
-    while (this.next !== undefined && this.head !== undefined && this.next + BUNDLE_SIZE - 1 <= this.lib) {
+    while (this.next !== undefined && this.head !== undefined && this.next + this.size - 1 <= this.lib) {
       const base = this.next;
       plans.push({ base, entries: this.chain(base) });
-      this.next = base + BUNDLE_SIZE;
+      this.next = base + this.size;
       for (const num of [...this.byNum.keys()]) if (num < this.next) this.byNum.delete(num);
     }
     return plans;
@@ -52,7 +55,7 @@ export class Bundler {
   // Walks back from the head along previous ids to the range, then collects it; empty if a link is missing.
   private chain(base: number): BundleEntry[] {
     const first = Math.max(base, FIRST_BLOCK);
-    const last = base + BUNDLE_SIZE - 1;
+    const last = base + this.size - 1;
     let cursor: BundleEntry | undefined = this.head;
     const picked: BundleEntry[] = [];
     while (cursor !== undefined && cursor.num >= first) {

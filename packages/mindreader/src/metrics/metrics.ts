@@ -17,8 +17,17 @@ export interface MindreaderMetrics {
   readonly bundlesTotal: Counter;
 }
 
-/** Declares the mindreader's metrics on a registry (core's `createMetricsRegistry`). */
-export function createMindreaderMetrics(registry: Registry): MindreaderMetrics {
+/** Live values read when the registry is scraped. */
+export interface MindreaderMetricSources {
+  /** Seconds between now and the head block's time (the reader's `driftSeconds`); may be set after creation. */
+  driftSeconds?: () => number | undefined;
+}
+
+/**
+ * Declares the mindreader's metrics on a registry (core's `createMetricsRegistry`). With `sources.driftSeconds` the
+ * drift is computed at each scrape, so a stalled node shows a growing drift instead of the last value read.
+ */
+export function createMindreaderMetrics(registry: Registry, sources: MindreaderMetricSources = {}): MindreaderMetrics {
   const registers = [registry];
   return {
     headBlockNumber: new Gauge({
@@ -28,8 +37,12 @@ export function createMindreaderMetrics(registry: Registry): MindreaderMetrics {
     }),
     headBlockTimeDriftSeconds: new Gauge({
       name: "manageos_mindreader_head_block_time_drift_seconds",
-      help: "Seconds between now and the last block's timestamp when it was read",
+      help: "Seconds between now and the last block's timestamp (at scrape time when the daemon runs the reader)",
       registers,
+      collect() {
+        const drift = sources.driftSeconds?.();
+        if (drift !== undefined) this.set(drift);
+      },
     }),
     libBlockNumber: new Gauge({
       name: "manageos_mindreader_lib_block_number",

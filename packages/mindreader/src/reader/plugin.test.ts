@@ -162,6 +162,24 @@ describe("start, stop and readiness", () => {
     expect(sink.blocks.map((b) => b.meta.num)).toEqual([5, 6, 7, 8, 9]);
   });
 
+  it("says once per nodeos start when a block past the stop block is read, and never writes it", () => {
+    const chain = syntheticChain(2, 12);
+    const sink = new MemorySink();
+    const plugin = new MindreaderPlugin({ stopBlockNum: 4 }, { sink, logger: capturingLogger().logger });
+    const past: number[] = [];
+    plugin.on("pastStopBlock", (meta) => past.push(meta.num));
+    // The run that reaches the stop block: the blocks nodeos prints before it exits are expected.
+    const cut = chain.lines.indexOf("DMLOG START_BLOCK 7");
+    for (const text of chain.lines.slice(0, cut)) plugin.handle(stdout(text));
+    expect(past).toEqual([]);
+    // nodeos started again (version line first) and goes on past the stop block.
+    plugin.handle(stdout(chain.lines[0]!));
+    for (const text of chain.lines.slice(cut)) plugin.handle(stdout(text));
+    expect(past).toEqual([7]);
+    expect(sink.blocks.map((b) => b.meta.num)).toEqual([2, 3, 4]);
+    expect(plugin.head?.num).toBe(12);
+  });
+
   it("is ready only while the head block is within readinessMaxLatencyMs of now", () => {
     const chain = syntheticChain(2, 3, { startMs: Date.UTC(2024, 0, 1) });
     let now = Date.UTC(2024, 0, 1, 0, 0, 10);

@@ -18,7 +18,10 @@ export interface BlockSink {
 export interface MindreaderOptions {
   /** Blocks below this are read (for continuity) but not written. */
   readonly startBlockNum?: number;
-  /** After writing this block, `stopBlock` fires so the app stops nodeos cleanly; later blocks are not written. */
+  /**
+   * After writing this block, `stopBlock` fires so the app stops nodeos cleanly; later blocks are read but never
+   * written, and the first one read after each (re)start of nodeos fires `pastStopBlock`.
+   */
   readonly stopBlockNum?: number;
   /** `isReady()` is false while the head block is older than this. Default 30 s. */
   readonly readinessMaxLatencyMs?: number;
@@ -42,6 +45,8 @@ export interface MindreaderEvents {
   drop: [num: number | undefined, reason: DropReason];
   /** The stop block is written (or could not be): time to stop nodeos. */
   stopBlock: [meta: BlockMeta, written: boolean];
+  /** A block past the stop block was read (nodeos was started again after it stopped there): stop it again. */
+  pastStopBlock: [meta: BlockMeta];
   /** The reader stopped reading: unknown deep-mind version, undecodable or truncated block. */
   fatal: [error: ManageosError];
   version: [version: DeepMindVersion];
@@ -60,7 +65,8 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
   private headMeta: BlockMeta | undefined;
   private headTimeMs = 0;
   private failed: ManageosError | undefined;
-  private stopped = false;
+  // Set once per nodeos start (reset by its version line), so a node run past the stop block is reported once.
+  private pastStopReported = false;
 
   constructor(
     private readonly opts: MindreaderOptions,
@@ -71,6 +77,7 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
     this.assembler = new BlockAssembler({
       onVersion: (version) => {
         deps.logger.info({ version }, "deep-mind version");
+        this.pastStopReported = false;
         this.emit("version", version);
       },
       onDrop: (num, reason) => {
@@ -92,7 +99,7 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
 
   /** Takes one line; throws (once) the coded error that stops the reader, then ignores further lines. */
   handle(line: LogLine): void {
-    if (this.failed !== undefined || this.stopped) return;
+    if (this.failed !== undefined) return;
     let block: AssembledBlock | undefined;
     try {
       block = this.assembler.push(line.text, line.receivedAt, line.truncated);
@@ -142,11 +149,19 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
     metrics?.blocksTotal.inc();
     this.deps.stream?.publish(meta);
     if (this.opts.startBlockNum !== undefined && meta.num < this.opts.startBlockNum) return;
-    if (this.opts.stopBlockNum !== undefined && meta.num > this.opts.stopBlockNum) return;
+    if (this.opts.stopBlockNum !== undefined && meta.num > this.opts.stopBlockNum) {
+      if (!this.pastStopReported) {
+        this.pastStopReported = true;
+        this.deps.logger.warn({ num: meta.num, stopBlockNum: this.opts.stopBlockNum }, "block past the stop block: not written");
+        this.emit("pastStopBlock", meta);
+      }
+      return;
+    }
     this.emit("block", block);
     const written = this.deps.sink.write(block);
     if (meta.num === this.opts.stopBlockNum) {
-      this.stopped = true;
+      // Later blocks of this run are nodeos' last ones before it stops: expected, not worth a warning.
+      this.pastStopReported = true;
       void written.then((ok) => {
         this.deps.logger.info({ num: meta.num, written: ok }, "stop block reached");
         this.emit("stopBlock", meta, ok);

@@ -21,6 +21,12 @@ export function registerBlockStreamRoute(
   options: BlockStreamRouteOptions = {},
 ): void {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const open = new Set<() => void>();
+  // A hijacked stream never goes idle: end them all when the server closes, or close() would wait on them forever.
+  app.addHook("preClose", (done) => {
+    for (const stop of [...open]) stop();
+    done();
+  });
   app.get(options.path ?? "/v1/mindreader/blocks", (request: FastifyRequest, reply: FastifyReply) => {
     const from = startOf(request);
     if (typeof from !== "number") {
@@ -43,7 +49,9 @@ export function registerBlockStreamRoute(
       if (!sse.heartbeat()) stop();
     }, heartbeatMs);
     timer.unref();
+    open.add(stop);
     function stop(): void {
+      open.delete(stop);
       unsubscribe();
       clearInterval(timer);
       sse.end();
