@@ -20,6 +20,8 @@ export interface BackupRequest {
   readonly serverVersion: string;
   /** Lowercase letters, digits, dashes; default `manual`. */
   readonly tag?: string;
+  /** Top-level entries of the data dir to back up (nodeos: `blocks`, `state`); everything when absent. */
+  readonly paths?: readonly string[];
 }
 
 /** Upload counters shared by the chunk tasks of one run. */
@@ -38,7 +40,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
   if (!Number.isSafeInteger(request.head.num) || request.head.num < 0) throw BackupErrors.args(`head block ${request.head.num} is not a block number`);
   const started = ctx.now();
   const name = backupName(request.head.num, started, tag);
-  const scan = await scanDataDir(request.dataDir);
+  const scan = await scanDataDir(request.dataDir, request.paths);
   for (const path of scan.skipped) ctx.logger.warn({ path }, "not a regular file or directory: left out of the backup");
 
   const chunkCounts = scan.files.map((f) => ({ path: f.path, chunks: Math.ceil(f.size / ctx.chunkSize) }));

@@ -24,4 +24,19 @@ export const BackupErrors = {
   snapshotNotFound: defineError("BKP_ERR_SNAPSHOT_NOT_FOUND", 404, (chainId: string, name: string) =>
     `no snapshot ${name} for chain ${chainId}`,
   ),
+  producing: defineError("BKP_ERR_PRODUCING", 409, (command: string, state: string) =>
+    `refusing ${command}: this node is ${state}; pause production safely first or wait for the end of the round`,
+  ),
+  unsupported: defineError("BKP_ERR_UNSUPPORTED", 501, (what: string) => `this node does not support ${what}`),
+  noHead: defineError("BKP_ERR_NO_HEAD", 409, (command: string) =>
+    `cannot ${command}: the node's head block and chain id are not known yet; start the node and let it answer get_info`,
+  ),
+  noChainId: defineError("BKP_ERR_NO_CHAIN_ID", 409, (reason: string) =>
+    `cannot tell which chain to restore: ${reason}; set backup.chainId`,
+  ),
+  dirtyData: defineError("BKP_ERR_DIRTY_DATA", 409, (dataDir: string) =>
+    `the data in ${dataDir} is dirty (unclean shutdown); not backing it up`,
+  ),
+  recoveryFailed: defineError("BKP_ERR_RECOVERY_FAILED", 500, (reason: string) => `the node could not be recovered: ${reason}`),
+  nodeExited: defineError("BKP_ERR_NODE_EXITED", 500, (detail: string) => `the node exited after it was started: ${detail}`),
 };

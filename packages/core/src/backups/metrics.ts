@@ -41,3 +41,27 @@ export function createBackupMetrics(registry: Registry): BackupMetrics {
   made.set(registry, metrics);
   return metrics;
 }
+
+/** Dirty-node recovery metrics. */
+export interface RecoveryMetrics {
+  /** Recovery steps tried, by step (`restore-latest`, `replay`, `fail`) and result (`success`, `failure`). */
+  readonly recoveries: Counter<"step" | "result">;
+}
+
+const recoveryMade = new WeakMap<Registry, RecoveryMetrics>();
+
+/** Declares `manageos_recoveries_total` on a registry (once per registry). */
+export function createRecoveryMetrics(registry: Registry): RecoveryMetrics {
+  const existing = recoveryMade.get(registry);
+  if (existing !== undefined) return existing;
+  const metrics: RecoveryMetrics = {
+    recoveries: new Counter({
+      name: "manageos_recoveries_total",
+      help: "Dirty-node recovery steps by step and result",
+      labelNames: ["step", "result"],
+      registers: [registry],
+    }),
+  };
+  recoveryMade.set(registry, metrics);
+  return metrics;
+}

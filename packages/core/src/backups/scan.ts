@@ -19,13 +19,13 @@ export interface DataDirScan {
   readonly skipped: string[];
 }
 
-/** Walks the data dir; BKP_ERR_SOURCE when it is missing or unreadable. */
-export async function scanDataDir(dataDir: string): Promise<DataDirScan> {
+/** Walks the data dir (only the top-level entries in `paths`, when given); BKP_ERR_SOURCE when it is missing or unreadable. */
+export async function scanDataDir(dataDir: string, paths?: readonly string[]): Promise<DataDirScan> {
   const scan: DataDirScan = { dirs: [], files: [], skipped: [] };
   try {
     const root = await lstat(dataDir);
     if (!root.isDirectory()) throw new Error("not a directory");
-    await walk(dataDir, "", scan);
+    await walk(dataDir, "", scan, paths === undefined ? undefined : new Set(paths));
   } catch (error) {
     throw BackupErrors.source(dataDir, (error as Error).message, { cause: error });
   }
@@ -34,9 +34,10 @@ export async function scanDataDir(dataDir: string): Promise<DataDirScan> {
   return scan;
 }
 
-async function walk(root: string, relative: string, scan: DataDirScan): Promise<void> {
+async function walk(root: string, relative: string, scan: DataDirScan, only?: ReadonlySet<string>): Promise<void> {
   const entries = await readdir(relative === "" ? root : join(root, relative), { withFileTypes: true });
   for (const entry of entries) {
+    if (only !== undefined && !only.has(entry.name)) continue;
     const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
     const info = await lstat(join(root, path));
     if (info.isDirectory()) {

@@ -95,16 +95,22 @@ export const configSchema = z.strictObject({
       parallel: z.number().int().min(1).max(64).default(4),
       retries: z.number().int().min(0).max(20).default(5),
       compress: z.enum(["none", "gzip"]).default("none"),
+      /** gs://: `http://host:port` of a GCS JSON API server (an emulator); `STORAGE_EMULATOR_HOST` otherwise. */
+      apiEndpoint: httpUrl.optional(),
     })
     .prefault({}),
   backup: z
     .strictObject({
       tag: z.string().regex(/^[a-z0-9-]+$/, "lowercase letters, digits and dashes").default("manual"),
+      /** The chain whose backups boot and recovery restore; else the node's own, or the only one in storage. */
+      chainId: z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex characters").optional(),
       keepLast: z.number().int().min(1).optional(),
       maxAge: duration().optional(),
       everyBlocks: z.number().int().positive().optional(),
       every: duration().optional(),
       snapshotsKeepLast: z.number().int().min(1).default(5),
+      /** Scheduled nodeos snapshots to storage. */
+      snapshotEvery: duration().optional(),
       bootstrap: z.enum(["backup", "snapshot", "genesis"]).default("backup"),
       dirtyPolicy: z.array(dirtyStep).min(1).default(["restore-latest", "replay", "fail"]),
     })

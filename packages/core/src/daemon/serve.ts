@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { createBackupService } from "../backups/create-service.js";
 import type { Chain } from "../chain/chain.js";
 import type { LogPlugin } from "../chain/types.js";
 import type { AppVariant } from "../cli/variant.js";
@@ -25,7 +26,14 @@ export interface DaemonParts {
   createChain(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; plugins: LogPlugin[] }): Chain | Promise<Chain>;
   /** More readers of the node's lines (the mindreader), with what they add to the daemon. */
   plugins?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry }): LogPlugin[];
-  createBackups?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain; gate: ProxyGate; operator: () => Operator }): BackupService | undefined;
+  /**
+   * The backups part; `createBackupService` (store from `storage`, recovery and schedule from `backup`) when absent.
+   * A `recovery` on the result starts the node at boot in place of a plain start.
+   */
+  createBackups?(
+    config: Readonly<Config>,
+    deps: { logger: Logger; registry: Registry; chain: Chain; gate: ProxyGate; operator: () => Operator; production?: ProductionService },
+  ): (BackupService & { readonly recovery?: { boot(): Promise<void>; close?(): void } | undefined }) | undefined;
   createProduction?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): ProductionService | undefined;
   /** Extra operator API routes (e.g. the mindreader's block stream). */
   routes?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): RouteInstaller[];
@@ -58,8 +66,9 @@ export async function serveDaemon(
   const plugins = parts.plugins?.(config, { logger, registry }) ?? [];
   const chain = await parts.createChain(config, { logger, registry, plugins });
   let operator: Operator | undefined;
-  const backups = parts.createBackups?.(config, { logger, registry, chain, gate, operator: () => operator as Operator });
   const production = parts.createProduction?.(config, { logger, registry, chain });
+  const createBackups = parts.createBackups ?? createBackupService;
+  const backups = createBackups(config, { logger, registry, chain, gate, operator: () => operator as Operator, ...(production === undefined ? {} : { production }) });
   operator = new Operator(
     {
       app: deps.variant.name,
@@ -67,7 +76,7 @@ export async function serveDaemon(
       syncedMaxLag: config.proxy.syncedMaxLag,
       blockInterval: config.node.blockInterval,
     },
-    { chain, queue, gate, logger, metrics: createOperatorMetrics(registry, gate), backups, production, health: () => parts.health?.() ?? [] },
+    { chain, queue, gate, logger, metrics: createOperatorMetrics(registry, gate), backups, production, recovery: backups?.recovery, health: () => parts.health?.() ?? [] },
   );
   const api = await createApiServer(
     { token: config.api.token },

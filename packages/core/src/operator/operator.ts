@@ -33,6 +33,8 @@ export interface OperatorDeps {
   readonly metrics?: OperatorMetrics;
   readonly backups?: BackupService;
   readonly production?: ProductionService;
+  /** Starts the node at boot in place of a plain `chain.start()` (restore, dirty recovery); closed at shutdown. */
+  readonly recovery?: { boot(): Promise<void>; close?(): void };
   /** More reasons the node is not ready, from parts the operator does not own (the mindreader). */
   readonly health?: () => readonly string[];
   /** The clock, ms since the epoch. */
@@ -103,12 +105,14 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
       this.#logger.warn("node left in maintenance: not starting it; resume to start");
       return;
     }
-    await chain.start();
+    if (this.#deps.recovery !== undefined) await this.#deps.recovery.boot();
+    else await chain.start();
   }
 
   /** Closes the gate, lets the running job end, stops the node; resolves with whether the node had to be killed. */
   async shutdown(): Promise<{ killed: boolean }> {
     this.#stopping = true;
+    this.#deps.recovery?.close?.();
     this.#deps.gate.close("shutdown");
     const running = this.#deps.queue.running();
     if (running !== undefined) {

@@ -1,0 +1,130 @@
+import type { Logger } from "pino";
+import type { Chain, HeadInfo } from "../chain/chain.js";
+import { isFinished } from "../jobs/job.js";
+import type { Operator } from "../operator/operator.js";
+import type { ProductionService } from "../operator/services.js";
+import { listBackupRefs } from "./catalog.js";
+import { onTheHook } from "./node-wait.js";
+import type { NodeBackupService } from "./service.js";
+
+/** When scheduled backups and snapshots run (config `backup.every`, `everyBlocks`, `snapshotEvery`). */
+export interface ScheduleOptions {
+  readonly every?: number;
+  readonly everyBlocks?: number;
+  readonly snapshotEvery?: number;
+  /** Tag of scheduled backups. */
+  readonly tag: string;
+  readonly chainId?: string;
+}
+
+/** What the schedule drives. */
+export interface ScheduleDeps {
+  readonly service: NodeBackupService;
+  readonly chain: Chain;
+  readonly operator: () => Operator;
+  readonly production?: ProductionService;
+  readonly logger: Logger;
+}
+
+/**
+ * Submits backups and snapshots as queued jobs on a timer or every N blocks. A run is skipped
+ * (and retried at the next tick) while we are on the hook to produce, in maintenance, while the
+ * node is not synced, or while a job of the same kind is already queued or running.
+ */
+export class BackupSchedule {
+  readonly #opts: ScheduleOptions;
+  readonly #deps: ScheduleDeps;
+  readonly #logger: Logger;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #baseline: number | undefined;
+  #loadingBaseline = false;
+
+  constructor(opts: ScheduleOptions, deps: ScheduleDeps) {
+    this.#opts = opts;
+    this.#deps = deps;
+    this.#logger = deps.logger.child({ module: "backup-schedule" });
+  }
+
+  /** Starts the timers and the block watch. */
+  start(): void {
+    const { every, everyBlocks, snapshotEvery } = this.#opts;
+    if (every !== undefined) this.#timers.push(setInterval(() => this.trigger("backup", `every ${every} ms`), every).unref());
+    if (snapshotEvery !== undefined) {
+      this.#timers.push(setInterval(() => this.trigger("snapshot", `every ${snapshotEvery} ms`), snapshotEvery).unref());
+    }
+    if (everyBlocks !== undefined) this.#deps.chain.on("head", this.#onHead);
+    if (this.#timers.length > 0 || everyBlocks !== undefined) this.#logger.info({ every, everyBlocks, snapshotEvery }, "backup schedule on");
+  }
+
+  /** Stops the timers and the block watch. */
+  close(): void {
+    for (const timer of this.#timers.splice(0)) clearInterval(timer);
+    this.#deps.chain.off("head", this.#onHead);
+  }
+
+  /** Submits a scheduled job now unless a skip condition holds; returns the job id or why it was skipped. */
+  trigger(kind: "backup" | "snapshot", why: string): { job: string } | { skipped: string } {
+    const skipped = this.#skipReason(kind);
+    if (skipped !== undefined) {
+      this.#logger.debug({ kind, why, skipped }, "scheduled job skipped");
+      return { skipped };
+    }
+    const { service } = this.#deps;
+    try {
+      const job =
+        kind === "backup"
+          ? this.#deps.operator().submit("backup", { tag: this.#opts.tag, scheduled: why }, (ctx) => service.backup(ctx, { tag: this.#opts.tag }), {
+              queue: true,
+            })
+          : this.#deps.operator().submit("snapshot", { scheduled: why }, (ctx) => service.snapshot(ctx), { queue: true });
+      this.#logger.info({ kind, why, job: job.id }, "scheduled job queued");
+      return { job: job.id };
+    } catch (error) {
+      this.#logger.warn({ err: error, kind }, "cannot queue the scheduled job");
+      return { skipped: (error as Error).message };
+    }
+  }
+
+  #skipReason(kind: string): string | undefined {
+    const operator = this.#deps.operator();
+    const producing = onTheHook(this.#deps.production);
+    if (producing !== undefined) return `on the hook to produce (${producing})`;
+    if (operator.inMaintenance) return "maintenance";
+    const health = operator.health();
+    if (!health.ready) return health.reasons.join("; ");
+    const busy = operator.queue.list(20).find((job) => job.kind === kind && !isFinished(job.state));
+    if (busy !== undefined) return `${kind} job ${busy.id} is ${busy.state}`;
+    return undefined;
+  }
+
+  readonly #onHead = (head: HeadInfo): void => {
+    const everyBlocks = this.#opts.everyBlocks;
+    if (everyBlocks === undefined) return;
+    const made = this.#deps.service.lastBackupHead;
+    const last = made === undefined ? this.#baseline : Math.max(made, this.#baseline ?? 0);
+    if (last === undefined) {
+      void this.#loadBaseline(head);
+      return;
+    }
+    if (head.headBlockNum - last < everyBlocks) return;
+    const result = this.trigger("backup", `${head.headBlockNum - last} blocks since #${last}`);
+    // One submission per threshold crossing; the backup itself moves lastBackupHead on.
+    if ("job" in result) this.#baseline = head.headBlockNum;
+  };
+
+  // The head of the newest stored backup, so a restart of manageos keeps the rhythm; 0 when none.
+  async #loadBaseline(head: HeadInfo): Promise<void> {
+    if (this.#loadingBaseline) return;
+    this.#loadingBaseline = true;
+    try {
+      const chainId = this.#opts.chainId ?? head.chainId;
+      const refs = chainId === undefined ? [] : await listBackupRefs(this.#deps.service.store, chainId);
+      this.#baseline = refs[0]?.headNum ?? 0;
+    } catch (error) {
+      this.#logger.warn({ err: error }, "cannot read the newest backup; counting blocks from now");
+      this.#baseline = head.headBlockNum;
+    } finally {
+      this.#loadingBaseline = false;
+    }
+  }
+}

@@ -1,0 +1,316 @@
+import { mkdir, rm } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import type { Logger } from "pino";
+import type { Backupable, Chain, HeadInfo } from "../chain/chain.js";
+import { isBackupable, isProducer, isSnapshotable } from "../chain/chain.js";
+import type { JobContext } from "../jobs/job.js";
+import type { Operator } from "../operator/operator.js";
+import type { BackupService, ProductionService } from "../operator/services.js";
+import type { ProxyGate } from "../proxy/gate.js";
+import type { Store } from "../storage/store.js";
+import type { BackupInfo, BackupResult, Backups, RestoreResult } from "./backups.js";
+import { resolveChainId } from "./chain-id.js";
+import { BackupErrors } from "./errors.js";
+import { onTheHook } from "./node-wait.js";
+import type { BackupProgress } from "./progress.js";
+import type { RetentionResult } from "./retention.js";
+import type { StoredSnapshot } from "./snapshots.js";
+
+/** Settings of the backup service (config `backup.*` and `bp.enabled`). */
+export interface BackupServiceOptions {
+  /** Tag of backups asked for without one. */
+  readonly tag: string;
+  readonly chainId?: string;
+  readonly keepLast?: number;
+  readonly maxAge?: number;
+  readonly snapshotsKeepLast: number;
+  /** Block-producer mode: production is paused before the node stops. */
+  readonly bpMode: boolean;
+}
+
+/** What the service drives. */
+export interface BackupServiceDeps {
+  readonly backups: Backups;
+  readonly store: Store;
+  readonly chain: Chain;
+  readonly gate: ProxyGate;
+  /** The operator, once built (it is built after the service). */
+  readonly operator: () => Operator;
+  readonly production?: ProductionService;
+  readonly logger: Logger;
+}
+
+/** What a backup job answers. */
+export interface BackupJobResult extends BackupInfo {
+  readonly durationSeconds: number;
+  readonly retention: RetentionResult | null;
+  readonly syncedHead: number | null;
+}
+
+/** What a restore job answers. */
+export interface RestoreJobResult extends RestoreResult {
+  readonly chainIdFrom: string;
+  readonly syncedHead: number | null;
+}
+
+/** Backup, restore, listing and snapshots of a running node, as operator jobs (DESIGN.md section 5). */
+export class NodeBackupService implements BackupService {
+  readonly #opts: BackupServiceOptions;
+  readonly #deps: BackupServiceDeps;
+  readonly #logger: Logger;
+  /** Head block of the last backup this process made, for `backup.everyBlocks`. */
+  lastBackupHead: number | undefined;
+
+  constructor(opts: BackupServiceOptions, deps: BackupServiceDeps) {
+    this.#opts = opts;
+    this.#deps = deps;
+    this.#logger = deps.logger.child({ module: "backup-service" });
+  }
+
+  /** The store backups go to. */
+  get store(): Store {
+    return this.#deps.store;
+  }
+
+  /** The engine behind the service. */
+  get engine(): Backups {
+    return this.#deps.backups;
+  }
+
+  /** Backs the data dir up: stop the node, back up, start it, wait until synced; the proxy stays closed meanwhile. */
+  async backup(ctx: JobContext, params: { tag?: string }): Promise<BackupJobResult> {
+    const chain = this.#backupable("backups");
+    this.#refuseWhenProducing("backup");
+    const head = chain.status().head;
+    if (head?.chainId === undefined || head.headBlockId === undefined) throw BackupErrors.noHead("back up");
+    const chainId = head.chainId;
+    const wasRunning = chain.status().state === "running";
+    const { gate } = this.#deps;
+    gate.close("backup");
+    try {
+      let result: BackupResult;
+      let failure: unknown;
+      try {
+        await this.#pauseProduction(ctx);
+        ctx.log(`backing up chain ${chainId} at head #${head.headBlockNum}`);
+        ctx.progress({ message: `stopping the node (head #${head.headBlockNum})` });
+        await chain.stop();
+        if (await chain.isDataDirty()) throw BackupErrors.dirtyData(chain.dataDir);
+        result = await this.#deps.backups.backup(
+          {
+            dataDir: chain.dataDir,
+            chainId,
+            head: { num: head.headBlockNum, id: head.headBlockId },
+            serverVersion: head.serverVersion ?? "unknown",
+            tag: params.tag ?? this.#opts.tag,
+            paths: chain.backupPaths(),
+          },
+          (p) => ctx.progress(bytesProgress("backup", p)),
+        );
+      } catch (error) {
+        failure = error;
+        throw error;
+      } finally {
+        // The node comes back whatever happened; a start failure only wins when the backup itself succeeded.
+        if (wasRunning) await this.#startAfter(ctx, "backup").catch((error: unknown) => {
+          if (failure === undefined) throw error;
+        });
+      }
+      this.lastBackupHead = result.head.num;
+      ctx.log(`backup ${result.name}: ${result.files} files, ${result.sizeBytes} bytes, ${result.newBytes} new`);
+      const retention = await this.#retention(ctx, chainId);
+      const synced = wasRunning ? await this.#waitSynced(ctx) : undefined;
+      ctx.progress({ message: `backup ${result.name} done: ${result.files} files, ${result.sizeBytes} bytes, ${result.newBytes} new bytes` });
+      const { manifest: _manifest, ...info } = result;
+      return { ...info, retention, syncedHead: synced?.headBlockNum ?? null };
+    } finally {
+      gate.release("backup");
+    }
+  }
+
+  /** Restores a named backup or `latest` (falling back to older ones) and starts the node again. */
+  async restore(ctx: JobContext, params: { backup: string }): Promise<RestoreJobResult> {
+    const chain = this.#backupable("restores");
+    this.#refuseWhenProducing("restore");
+    const resolved = await resolveChainId(this.#opts.chainId, chain, this.#deps.store);
+    if (resolved.chainId === undefined) throw BackupErrors.noChainId("reason" in resolved ? resolved.reason : "unknown");
+    const { chainId } = resolved;
+    const from = "from" in resolved ? resolved.from : "config";
+    const { gate } = this.#deps;
+    gate.close("restore");
+    try {
+      ctx.log(`restoring ${params.backup} of chain ${chainId} (chain id from ${from})`);
+      await this.#pauseProduction(ctx);
+      ctx.progress({ message: "stopping the node" });
+      await chain.stop();
+      let result: RestoreResult;
+      try {
+        result = await this.restoreInto(ctx, chain, chainId, params.backup);
+      } catch (error) {
+        // The data dir is untouched when a restore fails before its swap: bring the node back on it.
+        if (!this.#deps.operator().inMaintenance) {
+          ctx.log(`restore failed: ${(error as Error).message}; starting the node on its previous data`, "error");
+          await this.#startAfter(ctx, "restore").catch(() => undefined);
+        }
+        throw error;
+      }
+      if (this.#deps.operator().inMaintenance) {
+        ctx.log("the node is in maintenance: left stopped; resume it to start");
+        return { ...result, chainIdFrom: from, syncedHead: null };
+      }
+      ctx.progress({ message: "starting the node" });
+      await chain.start();
+      const synced = await this.#waitSynced(ctx);
+      ctx.progress({ message: `restored ${result.name}; node synced at #${synced?.headBlockNum ?? "?"}` });
+      return { ...result, chainIdFrom: from, syncedHead: synced?.headBlockNum ?? null };
+    } finally {
+      gate.release("restore");
+    }
+  }
+
+  /** Restores into the stopped node's data dir, reporting fallbacks in the job log. */
+  async restoreInto(ctx: JobContext, chain: Chain & Backupable, chainId: string, name: string): Promise<RestoreResult> {
+    const result = await this.#deps.backups.restore({ dataDir: chain.dataDir, chainId, name }, (p) =>
+      ctx.progress(bytesProgress("restore", p)),
+    );
+    for (const skipped of result.fallbacks) {
+      ctx.log(`backup ${skipped.name} unusable (${skipped.code}: ${skipped.message}); fell back to an older one`, "warn");
+    }
+    ctx.log(`restored ${result.name}: ${result.files} files, ${result.bytes} bytes, head #${result.head.num}`);
+    return result;
+  }
+
+  /** Backups of the node's chain (all chains when it is not known yet), newest first. */
+  async list(params: { limit: number; offset: number }): Promise<BackupInfo[]> {
+    const chainId = this.#opts.chainId ?? this.#deps.chain.status().head?.chainId;
+    return this.#deps.backups.list({ ...(chainId === undefined ? {} : { chainId }), limit: params.limit, offset: params.offset });
+  }
+
+  /** Asks nodeos for a snapshot, uploads it, deletes the local file and keeps the newest `snapshotsKeepLast`. */
+  async snapshot(ctx: JobContext): Promise<{ snapshot: StoredSnapshot; removed: string[] }> {
+    const chain = this.#deps.chain;
+    if (!isSnapshotable(chain)) throw BackupErrors.unsupported("snapshots");
+    this.#refuseWhenProducing("snapshot");
+    const chainId = chain.status().head?.chainId ?? this.#opts.chainId;
+    if (chainId === undefined) throw BackupErrors.noHead("take a snapshot");
+    ctx.progress({ current: 0, total: 3, unit: "steps", message: "creating the snapshot" });
+    const info = await chain.createSnapshot();
+    const path = isAbsolute(info.snapshotName) || !isBackupable(chain) ? info.snapshotName : join(chain.dataDir, "snapshots", info.snapshotName);
+    ctx.log(`snapshot at #${info.headBlockNum} written to ${path}`);
+    ctx.progress({ current: 1, total: 3, message: "uploading the snapshot" });
+    let stored: StoredSnapshot;
+    try {
+      stored = await this.#deps.backups.putSnapshot({ chainId, head: { num: info.headBlockNum, id: info.headBlockId }, path });
+    } finally {
+      await rm(path, { force: true });
+    }
+    ctx.progress({ current: 2, total: 3, message: "applying snapshot retention" });
+    const removed = await this.#deps.backups.applySnapshotRetention({ chainId, keepLast: this.#opts.snapshotsKeepLast });
+    if (removed.length > 0) ctx.log(`snapshot retention removed ${removed.join(", ")}`);
+    ctx.progress({ current: 3, total: 3, message: `snapshot ${stored.name} stored (${stored.size} bytes)` });
+    return { snapshot: stored, removed };
+  }
+
+  /** Downloads a stored snapshot, clears blocks and state, and starts the node from it. */
+  async snapshotRestore(ctx: JobContext, params: { snapshot: string }): Promise<{ snapshot: StoredSnapshot; syncedHead: number | null }> {
+    const chain = this.#backupable("snapshot restores");
+    if (!isSnapshotable(chain)) throw BackupErrors.unsupported("snapshots");
+    this.#refuseWhenProducing("snapshot_restore");
+    const resolved = await resolveChainId(this.#opts.chainId, chain, this.#deps.store);
+    if (resolved.chainId === undefined) throw BackupErrors.noChainId("reason" in resolved ? resolved.reason : "unknown");
+    const { gate } = this.#deps;
+    gate.close("restore");
+    try {
+      await this.#pauseProduction(ctx);
+      ctx.progress({ current: 0, total: 4, unit: "steps", message: "stopping the node" });
+      await chain.stop();
+      const snapshot = await this.startFromSnapshot(ctx, chain, resolved.chainId, params.snapshot);
+      ctx.progress({ current: 3, total: 4, message: "waiting until synced" });
+      const synced = await this.#waitSynced(ctx);
+      ctx.progress({ current: 4, total: 4, message: `started from snapshot ${snapshot.name}` });
+      return { snapshot, syncedHead: synced?.headBlockNum ?? null };
+    } finally {
+      gate.release("restore");
+    }
+  }
+
+  /** With the node stopped: downloads the snapshot, clears blocks and state, starts the node from it. */
+  async startFromSnapshot(ctx: JobContext, chain: Chain & Backupable, chainId: string, name: string): Promise<StoredSnapshot> {
+    const dir = join(chain.dataDir, "snapshots");
+    await mkdir(dir, { recursive: true });
+    const destination = join(dir, `restore-${ctx.id}.bin`);
+    ctx.progress({ current: 1, total: 4, unit: "steps", message: `downloading snapshot ${name}` });
+    const snapshot = await this.#deps.backups.getSnapshot({ chainId, name, destination });
+    ctx.log(`downloaded snapshot ${snapshot.name} (${snapshot.size} bytes); clearing blocks and state`);
+    for (const path of chain.backupPaths()) await rm(join(chain.dataDir, path), { recursive: true, force: true });
+    ctx.progress({ current: 2, total: 4, message: `starting from snapshot ${snapshot.name}` });
+    try {
+      await chain.start({ snapshot: destination });
+    } catch (error) {
+      await rm(destination, { force: true });
+      throw error;
+    }
+    return snapshot;
+  }
+
+  #backupable(what: string): Chain & Backupable {
+    const chain = this.#deps.chain;
+    if (!isBackupable(chain)) throw BackupErrors.unsupported(what);
+    return chain;
+  }
+
+  #refuseWhenProducing(command: string): void {
+    const state = onTheHook(this.#deps.production);
+    if (state !== undefined) throw BackupErrors.producing(command, state);
+  }
+
+  // In bp mode a producer pauses before it stops, so no block of ours is cut short.
+  async #pauseProduction(ctx: JobContext): Promise<void> {
+    const chain = this.#deps.chain;
+    if (!this.#opts.bpMode || !isProducer(chain) || chain.status().state !== "running") return;
+    ctx.progress({ message: "pausing production" });
+    await chain.pauseProduction();
+    ctx.log("production paused; the node starts paused again in bp mode (resume with safely_resume_production)");
+  }
+
+  // Starts the node after a job stopped it; a start failure is logged and rethrown.
+  async #startAfter(ctx: JobContext, after: string): Promise<void> {
+    const chain = this.#deps.chain;
+    if (chain.status().state === "running") return;
+    ctx.progress({ message: "starting the node" });
+    try {
+      await chain.start();
+    } catch (error) {
+      ctx.log(`the node did not start after the ${after}: ${(error as Error).message}`, "error");
+      this.#logger.error({ err: error }, `the node did not start after the ${after}`);
+      throw error;
+    }
+  }
+
+  async #waitSynced(ctx: JobContext): Promise<HeadInfo | undefined> {
+    ctx.progress({ message: "waiting until synced" });
+    return this.#deps.operator().waitSynced(ctx);
+  }
+
+  async #retention(ctx: JobContext, chainId: string): Promise<RetentionResult | null> {
+    const { keepLast, maxAge } = this.#opts;
+    if (keepLast === undefined && maxAge === undefined) return null;
+    const result = await this.#deps.backups.applyRetention({
+      chainId,
+      ...(keepLast === undefined ? {} : { keepLast }),
+      ...(maxAge === undefined ? {} : { maxAge }),
+    });
+    if (result.removed.length > 0) ctx.log(`retention removed ${result.removed.join(", ")}`);
+    return result;
+  }
+}
+
+// Engine progress as job progress: bytes, with files and chunks in the message.
+function bytesProgress(verb: string, p: BackupProgress) {
+  return {
+    current: p.current,
+    total: p.total,
+    unit: "bytes",
+    message: `${verb}: ${p.filesDone}/${p.filesTotal} files, ${p.chunksDone}/${p.chunksTotal} chunks; ${p.message}`,
+  };
+}

@@ -1,0 +1,330 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  Backups,
+  type BackupServiceOptions,
+  createBackupMetrics,
+  createRecoveryMetrics,
+  type DirtyStep,
+  type GateStatus,
+  JobQueue,
+  type JobRecord,
+  NodeBackupService,
+  Operator,
+  openStore,
+  type ProductionService,
+  ProxyGate,
+  Recovery,
+  type RecoveryOptions,
+  type Store,
+} from "../src/index.js";
+import { CHAIN_ID, FakeNode } from "./backups-fake-node.js";
+
+const logger = pino({ level: "silent" });
+
+interface Harness {
+  node: FakeNode;
+  store: Store;
+  backups: Backups;
+  gate: ProxyGate;
+  operator: Operator;
+  service: NodeBackupService;
+  recovery: Recovery;
+  registry: Registry;
+  gateLog: GateStatus[];
+}
+
+let work: string;
+let harness: Harness | undefined;
+
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), "manageos-bkpsvc-"));
+});
+afterEach(async () => {
+  await harness?.operator.shutdown();
+  harness = undefined;
+  await rm(work, { recursive: true, force: true });
+});
+
+async function setup(
+  options: {
+    service?: Partial<BackupServiceOptions>;
+    recovery?: Partial<RecoveryOptions>;
+    production?: ProductionService;
+    dataDir?: string;
+    start?: boolean;
+  } = {},
+): Promise<Harness> {
+  const node = new FakeNode(options.dataDir ?? join(work, "data"));
+  const store = openStore(`file://${join(work, "store")}`);
+  const registry = new Registry();
+  const backups = new Backups({ chunkSize: 64 * 1024 }, { store, logger, metrics: createBackupMetrics(registry) });
+  const gate = new ProxyGate();
+  const gateLog: GateStatus[] = [];
+  gate.on("change", (s) => gateLog.push(s));
+  let operator: Operator | undefined;
+  const service = new NodeBackupService(
+    { tag: "manual", snapshotsKeepLast: 2, bpMode: false, ...options.service },
+    {
+      backups,
+      store,
+      chain: node,
+      gate,
+      operator: () => operator as Operator,
+      logger,
+      ...(options.production === undefined ? {} : { production: options.production }),
+    },
+  );
+  const recovery = new Recovery(
+    { bootstrap: "backup", dirtyPolicy: ["restore-latest", "replay", "fail"], aliveTimeout: 10_000, ...options.recovery },
+    { chain: node, service, store, gate, operator: () => operator as Operator, logger, metrics: createRecoveryMetrics(registry) },
+  );
+  operator = new Operator(
+    { app: "test", stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
+    { chain: node, queue: new JobQueue({ stateDir: join(work, "state") }, { logger }), gate, logger, backups: service, recovery },
+  );
+  harness = { node, store, backups, gate, operator, service, recovery, registry, gateLog };
+  if (options.start !== false) {
+    await operator.start();
+    await until(() => gate.isOpen, "the gate opens");
+  }
+  return harness;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function runJob(h: Harness, kind: string, run: Parameters<Operator["submit"]>[2]): Promise<JobRecord & { updates: JobRecord["progress"][] }> {
+  const updates: JobRecord["progress"][] = [];
+  const job = h.operator.submit(kind, {}, run, { queue: true });
+  const unsubscribe = h.operator.queue.subscribe(job.id, (record) => updates.push({ ...record.progress }));
+  const done = await h.operator.queue.wait(job.id);
+  unsubscribe();
+  return Object.assign(done, { updates });
+}
+
+async function recoveries(registry: Registry): Promise<Record<string, number>> {
+  const metric = await registry.getSingleMetric("manageos_recoveries_total")?.get();
+  return Object.fromEntries((metric?.values ?? []).map((v) => [`${v.labels.step}/${v.labels.result}`, v.value]));
+}
+
+describe("backup job", () => {
+  it("stops the node, backs up blocks and state with byte progress, restarts it and reopens the proxy once synced", async () => {
+    const h = await setup({ service: { keepLast: 2 } });
+    await writeFile(join(h.node.dataDir, "config-left-out.txt"), "not backed up");
+    const done = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(done.error).toBeUndefined();
+    expect(done.state).toBe("succeeded");
+    const result = done.result as { name: string; chainId: string; files: number; sizeBytes: number; syncedHead: number; head: { num: number } };
+    expect(result.chainId).toBe(CHAIN_ID);
+    expect(result.files).toBe(2);
+    expect(result.syncedHead).toBeGreaterThan(result.head.num);
+    expect(h.node.stops).toBe(1);
+    expect(h.node.starts).toHaveLength(2);
+    // The proxy was closed for the backup, and is open again now the node is synced.
+    expect(h.gateLog.some((s) => s.reasons.includes("backup"))).toBe(true);
+    expect(h.gate.isOpen).toBe(true);
+    const bytes = done.updates.filter((p) => p.unit === "bytes" && p.total !== undefined && p.total > 0);
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes.at(-1)?.current).toBe(bytes.at(-1)?.total);
+    expect(bytes.some((p) => /\d+\/2 files/.test(p.message))).toBe(true);
+    const manifest = await h.backups.manifest(CHAIN_ID, result.name);
+    expect(manifest.files.map((f) => f.path)).toEqual(["blocks/blocks.log", "state/shared_memory.bin"]);
+
+    // Two more backups with keepLast 2: the oldest goes, the list is newest first.
+    for (const _ of [1, 2]) {
+      await h.node.tick();
+      expect((await runJob(h, "backup", (ctx) => h.service.backup(ctx, { tag: "nightly" }))).state).toBe("succeeded");
+    }
+    const list = await h.service.list({ limit: 10, offset: 0 });
+    expect(list).toHaveLength(2);
+    expect(list.map((b) => b.tag)).toEqual(["nightly", "nightly"]);
+    expect(list[0]?.head.num).toBeGreaterThan(list[1]?.head.num ?? Number.POSITIVE_INFINITY);
+    expect(list.every((b) => b.chainId === CHAIN_ID && b.sizeBytes > 0 && b.newBytes >= 0)).toBe(true);
+    expect(await h.service.list({ limit: 1, offset: 1 })).toEqual([list[1]]);
+  });
+
+  it("refuses with a coded 409 while we are on the hook to produce, and proceeds otherwise, pausing production in bp mode", async () => {
+    let state = "producing-next";
+    const production: ProductionService = {
+      safelyPause: async () => undefined,
+      safelyResume: async () => undefined,
+      waitSafeToRestart: async () => undefined,
+      status: () => ({ state }),
+    };
+    const h = await setup({ production, service: { bpMode: true } });
+    const refused = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(refused.state).toBe("failed");
+    expect(refused.error?.code).toBe("BKP_ERR_PRODUCING");
+    expect(refused.error?.message).toContain("producing-next");
+    expect(h.node.stops).toBe(0);
+    expect(h.gate.isOpen).toBe(true);
+    state = "not-producing";
+    const done = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(done.state).toBe("succeeded");
+    expect(h.node.pauses).toBe(1);
+  });
+
+  it("restarts the node and reopens the proxy when the backup fails, and never backs up dirty data", async () => {
+    const h = await setup();
+    // The store is unusable: a file where its directory should be.
+    await writeFile(join(work, "store"), "not a directory");
+    const failed = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(failed.state).toBe("failed");
+    expect(h.node.state).toBe("running");
+    await until(() => h.gate.isOpen, "the gate reopens after the failed backup");
+    expect(h.gate.status().reasons).not.toContain("backup");
+  });
+});
+
+describe("restore job", () => {
+  it("restores latest, falling back past a corrupt backup and saying so in the job log", async () => {
+    const h = await setup();
+    const first = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    const older = (first.result as { name: string }).name;
+    await until(() => (h.node.head?.headBlockNum ?? 0) > (first.result as { head: { num: number } }).head.num + 3, "more blocks");
+    const second = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    const newer = (second.result as { name: string }).name;
+    const manifest = await h.backups.manifest(CHAIN_ID, newer);
+    const logChunk = manifest.files.find((f) => f.path === "blocks/blocks.log")?.chunks.at(-1);
+    expect(logChunk).toBeTruthy();
+    await writeFile(join(work, "store", "chunks", String(logChunk).slice(0, 2), String(logChunk)), "corrupt");
+
+    const done = await runJob(h, "restore", (ctx) => h.service.restore(ctx, { backup: "latest" }));
+    expect(done.error).toBeUndefined();
+    const result = done.result as { name: string; fallbacks: { name: string; code: string }[]; chainIdFrom: string; syncedHead: number };
+    expect(result.name).toBe(older);
+    expect(result.fallbacks.map((f) => [f.name, f.code])).toEqual([[newer, "BKP_ERR_CHUNK_CORRUPT"]]);
+    expect(result.chainIdFrom).toBe("node");
+    expect(done.log.some((l) => l.level === "warn" && l.message.includes(newer) && l.message.includes("fell back"))).toBe(true);
+    expect(h.gate.isOpen).toBe(true);
+    // The node runs on the restored log: the older backup's blocks, grown from there.
+    await h.backups.restore({ dataDir: join(work, "older"), chainId: CHAIN_ID, name: older });
+    const olderLog = await readFile(join(work, "older", "blocks", "blocks.log"));
+    const log = await readFile(join(h.node.dataDir, "blocks", "blocks.log"));
+    expect(olderLog.length).toBeGreaterThan(0);
+    expect(log.subarray(0, olderLog.length).equals(olderLog)).toBe(true);
+  });
+
+  it("fails a named restore that does not exist and brings the node back on its data", async () => {
+    const h = await setup();
+    const done = await runJob(h, "restore", (ctx) => h.service.restore(ctx, { backup: "0000000001-20200101T000000Z-none" }));
+    expect(done.state).toBe("failed");
+    expect(done.error?.code).toBe("BKP_ERR_NOT_FOUND");
+    expect(h.node.state).toBe("running");
+    await until(() => h.gate.isOpen, "the gate reopens");
+  });
+});
+
+describe("snapshots", () => {
+  it("stores snapshots without stopping the node, deletes the local file, keeps snapshotsKeepLast, and restores one", async () => {
+    const h = await setup();
+    const names: string[] = [];
+    for (const _ of [1, 2, 3]) {
+      await h.node.tick();
+      const done = await runJob(h, "snapshot", (ctx) => h.service.snapshot(ctx));
+      expect(done.error).toBeUndefined();
+      names.push((done.result as { snapshot: { name: string } }).snapshot.name);
+    }
+    expect(h.node.stops).toBe(0);
+    expect(await readdir(join(h.node.dataDir, "snapshots"))).toEqual([]);
+    const stored = await h.backups.listSnapshots({ chainId: CHAIN_ID });
+    expect(stored.map((s) => s.name)).toEqual([names[2], names[1]]);
+
+    const done = await runJob(h, "snapshot_restore", (ctx) => h.service.snapshotRestore(ctx, { snapshot: String(names[1]) }));
+    expect(done.error).toBeUndefined();
+    const start = h.node.starts.at(-1);
+    expect(start?.snapshot).toMatch(/snapshots\/restore-.*\.bin$/);
+    expect(h.gate.isOpen).toBe(true);
+  });
+});
+
+describe("boot and dirty recovery", () => {
+  async function seedBackup(): Promise<{ name: string; log: Buffer }> {
+    const h = await setup();
+    await until(() => (h.node.head?.headBlockNum ?? 0) > 5, "a few blocks");
+    const done = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    const log = await readFile(join(h.node.dataDir, "blocks", "blocks.log"));
+    await h.operator.shutdown();
+    harness = undefined;
+    return { name: (done.result as { name: string }).name, log };
+  }
+
+  it("restores the latest backup of the only chain in storage into an empty data dir at boot", async () => {
+    const seeded = await seedBackup();
+    const h = await setup({ dataDir: join(work, "fresh") });
+    const boot = h.operator.queue.list().find((j) => j.kind === "bootstrap");
+    expect(boot?.state).toBe("succeeded");
+    expect(boot?.result).toMatchObject({ from: "backup", name: seeded.name });
+    expect(boot?.log.some((l) => l.message.includes("from storage"))).toBe(true);
+    const log = await readFile(join(h.node.dataDir, "blocks", "blocks.log"));
+    expect(log.length).toBeGreaterThan(0);
+    expect(h.gate.isOpen).toBe(true);
+  });
+
+  it("starts from genesis when storage is empty", async () => {
+    const h = await setup();
+    const boot = h.operator.queue.list().find((j) => j.kind === "bootstrap");
+    expect(boot?.result).toEqual({ from: "genesis" });
+    expect(h.node.starts).toEqual([{}]);
+  });
+
+  it("restores the latest backup after a SIGKILL left the data dirty, without a person, and counts it", async () => {
+    const h = await setup();
+    await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    h.node.kill();
+    await until(() => h.operator.queue.list().some((j) => j.kind === "recover" && j.state === "succeeded"), "the recovery job succeeds");
+    const job = h.operator.queue.list().find((j) => j.kind === "recover");
+    expect(job?.result).toMatchObject({ recovered: true, step: "restore-latest" });
+    expect(job?.log.filter((l) => l.level === "warn").map((l) => l.message)).toContain("recovery step restore-latest");
+    expect(h.node.state).toBe("running");
+    expect(await h.node.isDataDirty()).toBe(true); // set while running, as nodeos does
+    await until(() => h.gate.isOpen, "the proxy reopens once synced");
+    expect(await recoveries(h.registry)).toEqual({ "restore-latest/success": 1 });
+  });
+
+  it("falls through the policy one attempt per step: no backup, then a hard replay", async () => {
+    const h = await setup();
+    h.node.kill();
+    await until(() => h.operator.queue.list().some((j) => j.kind === "recover" && j.state === "succeeded"), "the recovery job succeeds");
+    expect(h.node.starts.at(-1)).toEqual({ replay: "hard" });
+    expect(await recoveries(h.registry)).toEqual({ "restore-latest/failure": 1, "replay/success": 1 });
+    await until(() => h.gate.isOpen, "the proxy reopens");
+  });
+
+  it("leaves the node stopped and fails the job with the policy fail", async () => {
+    const h = await setup({ recovery: { dirtyPolicy: ["replay", "fail"] as DirtyStep[] } });
+    h.node.failStarts = 1;
+    h.node.kill();
+    await until(() => h.operator.queue.list().some((j) => j.kind === "recover" && j.state === "failed"), "the recovery job fails");
+    const job = h.operator.queue.list().find((j) => j.kind === "recover");
+    expect(job?.error?.code).toBe("BKP_ERR_RECOVERY_FAILED");
+    expect(job?.error?.message).toContain("replay: spawn failed");
+    expect(h.node.state).not.toBe("running");
+    expect(h.gate.isOpen).toBe(false);
+    expect(await recoveries(h.registry)).toEqual({ "replay/failure": 1, "fail/failure": 1 });
+  });
+
+  it("recovers dirty data found before the first start", async () => {
+    const seeded = await seedBackup();
+    const node = new FakeNode(join(work, "data"));
+    await node.start();
+    node.kill(); // flag left set on disk
+    const h = await setup({ start: false });
+    await h.operator.start();
+    const job = h.operator.queue.list().find((j) => j.kind === "recover");
+    expect(job?.state).toBe("succeeded");
+    expect(job?.result).toMatchObject({ step: "restore-latest" });
+    expect(job?.log.some((l) => l.message.includes(seeded.name))).toBe(true);
+    await until(() => h.gate.isOpen, "the proxy opens");
+  });
+});
