@@ -41,6 +41,12 @@ for tool in node dash env mkdir chown chmod ln rm cp mv cat ls id true false una
   tools+=("$(readlink -f "$path")")
 done
 copy_with_libs "$rootfs" "${tools[@]}"
+# The whole C and C++ runtime, as a Debian base has it: native npm modules (rollup, esbuild) load more than node does.
+if command -v dpkg >/dev/null; then
+  for lib in $(dpkg -L libc6 libstdc++6 libgcc-s1 2>/dev/null | grep -E '\.so(\.[0-9.]+)?$' || true); do
+    [ -f "$lib" ] && [ ! -e "$rootfs$lib" ] && { mkdir -p "$rootfs$(dirname "$lib")"; cp -L "$lib" "$rootfs$lib"; }
+  done
+fi
 # Merged /usr as in Debian: /bin/sh, /usr/bin/env and /lib64/ld-linux-*.so all resolve.
 for dir in bin lib lib64; do
   if [ -d "$rootfs/$dir" ] && [ ! -L "$rootfs/$dir" ]; then
