@@ -15,6 +15,7 @@ import { createApiServer, type RouteInstaller } from "../http/api-server.js";
 import { JobQueue } from "../jobs/queue.js";
 import { createMetricsRegistry } from "../metrics/registry.js";
 import { OperatorErrors } from "../operator/errors.js";
+import { createProduction } from "../production/create-production.js";
 import { createOperatorMetrics } from "../operator/metrics.js";
 import { Operator } from "../operator/operator.js";
 import type { BackupService, ProductionService } from "../operator/services.js";
@@ -66,7 +67,7 @@ export async function serveDaemon(
   const plugins = parts.plugins?.(config, { logger, registry }) ?? [];
   const chain = await parts.createChain(config, { logger, registry, plugins });
   let operator: Operator | undefined;
-  const production = parts.createProduction?.(config, { logger, registry, chain });
+  const production = parts.createProduction?.(config, { logger, registry, chain }) ?? (await createProduction(config, { logger, chain }));
   const createBackups = parts.createBackups ?? createBackupService;
   const backups = createBackups(config, { logger, registry, chain, gate, operator: () => operator as Operator, ...(production === undefined ? {} : { production }) });
   operator = new Operator(
@@ -98,10 +99,12 @@ export async function serveDaemon(
   }
   await atomicWriteJson(join(config.stateDir, "endpoints.json"), { api: apiUrl, proxy: proxyUrl, pid: process.pid } satisfies Endpoints);
   logger.info({ api: apiUrl, proxy: proxyUrl }, "manageos listening");
+  await production?.start?.({ api: apiUrl });
 
   const finished = waitForSignals(logger, chain, async () => {
     await proxy?.close();
     const { killed } = await (operator as Operator).shutdown();
+    await production?.close?.();
     await api.close();
     logger.info({ killed }, "manageos stopped");
     return killed ? EXIT.failure : EXIT.ok;

@@ -81,6 +81,11 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
     return this.#deps.chain;
   }
 
+  /** Block-producer mode, when on. */
+  get production(): ProductionService | undefined {
+    return this.#deps.production;
+  }
+
   get queue(): JobQueue {
     return this.#deps.queue;
   }

@@ -19,9 +19,17 @@ export interface ProductionService {
   /** Waits for the end of our round (bounded), then pauses production. */
   safelyPause(context: JobContext): Promise<unknown>;
   /** Resumes production if no other node of ours produces or claimed production. */
-  safelyResume(context: JobContext): Promise<unknown>;
+  safelyResume(context: JobContext, options?: { releasedThrough?: number }): Promise<unknown>;
   /** Waits until a restart would not interrupt our own round. */
   waitSafeToRestart(context: JobContext): Promise<void>;
   /** Production state for the status API. */
   status(): Record<string, unknown>;
+  /** Moves production to the peer manageos at `to`: pause here at a round boundary, confirm, then resume there. */
+  handoff?(context: JobContext, params: { to: string }): Promise<unknown>;
+  /** The peers' published status (coordinator). */
+  cluster?(): Promise<Record<string, unknown>>;
+  /** Starts following the node and the coordinator once the API listens at `api`. */
+  start?(info: { api: string }): Promise<void>;
+  /** Stops timers and gives the producer lease up. */
+  close?(): Promise<void>;
 }

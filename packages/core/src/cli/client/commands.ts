@@ -13,6 +13,8 @@ interface JobCommand {
   readonly path: string;
   readonly argument?: { name: string; query: string; description: string };
   readonly tag?: boolean;
+  /** Takes `--to <url>` (a peer manageos) and prints the job's result. */
+  readonly peer?: boolean;
 }
 
 const JOB_COMMANDS: readonly JobCommand[] = [
@@ -22,6 +24,12 @@ const JOB_COMMANDS: readonly JobCommand[] = [
   { name: "safely-reload", description: "reload, waiting out our production round", path: "/v1/nodeos/safely_reload" },
   { name: "pause-production", description: "wait for the end of our round, then pause production", path: "/v1/nodeos/safely_pause_production" },
   { name: "resume-production", description: "resume production if no other node of ours produces", path: "/v1/nodeos/safely_resume_production" },
+  {
+    name: "handoff",
+    description: "move production to the peer manageos at --to: pause here at a round boundary, then resume there",
+    path: "/v1/nodeos/handoff",
+    peer: true,
+  },
   { name: "backup", description: "back the node's data up to storage", path: "/v1/manageos/backup", tag: true },
   {
     name: "restore",
@@ -45,6 +53,7 @@ interface ClientFlags {
   wait?: boolean;
   queue?: boolean;
   tag?: string;
+  to?: string;
   limit?: string;
   offset?: string;
 }
@@ -112,11 +121,13 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
         .option("--queue", "queue behind a running job instead of failing");
       if (spec.argument) command.argument(spec.argument.name, spec.argument.description);
       if (spec.tag) command.option("--tag <tag>", "backup tag");
+      if (spec.peer) command.requiredOption("--to <url>", "the peer manageos API, such as http://bp-2:8080");
       command.action(
         guard(async (flags, argument) => {
           const query = new URLSearchParams();
           if (spec.argument && argument !== undefined) query.set(spec.argument.query, argument);
           if (flags.tag !== undefined) query.set("tag", flags.tag);
+          if (flags.to !== undefined) query.set("to", flags.to);
           if (flags.queue === true) query.set("queue", "true");
           const api = client(flags);
           const { body } = await api.call("POST", `${spec.path}${query.size > 0 ? `?${query}` : ""}`);
@@ -130,6 +141,7 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
           reporter.stop();
           if (flags.json === true) io.out(`${JSON.stringify(done)}\n`);
           else io.out(formatJob(done));
+          if (spec.peer && flags.json !== true && done.result !== undefined) io.out(`${JSON.stringify(done.result, null, 2)}\n`);
           if (done.state !== "succeeded" && done.error !== undefined && flags.json !== true) {
             io.err(`error ${done.error.code}: ${done.error.message}\n`);
           }

@@ -71,7 +71,27 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
   {
     path: "/v1/nodeos/safely_resume_production",
     alias: "/v1/safely_resume_production",
-    submit: (op, _q, o) => op.safely("resume", o),
+    // A handoff names the last block the paused node produced, so its blocks do not count against the claim window.
+    query: { released_through: { type: "integer", minimum: 0 } },
+    submit: (op, q, o) => {
+      const releasedThrough = q.released_through as number | undefined;
+      if (releasedThrough === undefined) return op.safely("resume", o);
+      const production = op.production;
+      if (production === undefined) throw OperatorErrors.notBpMode("safely_resume_production");
+      return op.submit("safely_resume_production", { releasedThrough }, (ctx) => production.safelyResume(ctx, { releasedThrough }), o);
+    },
+  },
+  {
+    path: "/v1/nodeos/handoff",
+    alias: "/v1/handoff",
+    query: { to: { type: "string", pattern: "^https?://[^\\s]+$" } },
+    required: ["to"],
+    submit: (op, q, o) => {
+      const production = op.production;
+      if (production?.handoff === undefined) throw OperatorErrors.notBpMode("handoff");
+      const to = q.to as string;
+      return op.submit("handoff", { to }, (ctx) => production.handoff?.(ctx, { to }) as Promise<unknown>, o);
+    },
   },
 ];
 

@@ -22,8 +22,8 @@ export function statusRoutes(app: FastifyInstance, deps: { operator: Operator; r
     const text = await registry.metrics();
     return reply.header("content-type", registry.contentType).send(text);
   });
-  app.get("/v1/manageos/cluster", async () => ({
-    coordinator: "local",
-    peers: [{ hostname: hostname(), self: true, status: operator.status() }],
-  }));
+  app.get("/v1/manageos/cluster", async () => {
+    const cluster = await operator.production?.cluster?.();
+    return cluster ?? { coordinator: "local", peers: [{ hostname: hostname(), self: true, status: operator.status() }] };
+  });
 }

@@ -1,0 +1,54 @@
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import type { Chain } from "../chain/chain.js";
+import { isProducer } from "../chain/chain.js";
+import type { Coordinator } from "../coordination/coordinator.js";
+import { LocalCoordinator } from "../coordination/local-coordinator.js";
+import type { Config } from "../config/schema.js";
+import { ProductionErrors } from "./errors.js";
+import { Production } from "./production-service.js";
+import { fetchActiveSchedule, nodeApiUrl } from "./schedule.js";
+
+/** This node's id in the cluster: `hostname` from config, else the machine's. */
+export function nodeIdOf(config: Readonly<Config>): string {
+  return config.hostname ?? hostname();
+}
+
+/** The coordinator the config asks for; etcd is loaded only when used. */
+export async function createCoordinator(config: Readonly<Config>, deps: { logger: Logger }): Promise<Coordinator> {
+  const nodeId = nodeIdOf(config);
+  if (config.coordinator.kind === "local") return new LocalCoordinator({ nodeId });
+  const { EtcdCoordinator } = await import("../coordination/etcd-coordinator.js");
+  return new EtcdCoordinator(
+    { nodeId, endpoints: config.coordinator.endpoints, prefix: config.coordinator.prefix, leaseTtl: config.coordinator.leaseTtl },
+    { logger: deps.logger },
+  );
+}
+
+/** Block-producer mode for a chain that can pause and resume production; undefined when bp mode is off. */
+export async function createProduction(
+  config: Readonly<Config>,
+  deps: { logger: Logger; chain: Chain; coordinator?: Coordinator },
+): Promise<Production | undefined> {
+  if (!config.bp.enabled || !isProducer(deps.chain)) return undefined;
+  const producerName = config.bp.producerName;
+  if (producerName === undefined) throw ProductionErrors.noSchedule();
+  const apiUrl = nodeApiUrl(deps.chain, config.node.httpAddress);
+  return new Production(
+    {
+      producerName,
+      blockInterval: config.node.blockInterval,
+      roundLength: config.node.roundLength,
+      claimWindow: config.bp.claimWindow,
+      pauseTimeout: config.bp.pauseTimeout,
+      peerToken: config.api.token,
+      publishInterval: Math.max(250, Math.min(2_000, config.coordinator.leaseTtl / 4)),
+    },
+    {
+      chain: deps.chain,
+      coordinator: deps.coordinator ?? (await createCoordinator(config, deps)),
+      logger: deps.logger,
+      readSchedule: () => fetchActiveSchedule(apiUrl(), 5_000),
+    },
+  );
+}

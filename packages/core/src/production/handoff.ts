@@ -1,0 +1,96 @@
+import { isManageosError } from "../errors/manageos-error.js";
+import type { JobContext } from "../jobs/job.js";
+import { ProductionErrors } from "./errors.js";
+import { PeerClient } from "./peer-client.js";
+import type { OurBlock } from "./production-state.js";
+import type { Production } from "./production-service.js";
+
+/** What a handoff reports: who produced which of our slots around it, and how many slots nobody produced. */
+export interface HandoffReport {
+  readonly from: { readonly node: string; readonly produced: [number, number][]; readonly lastProduced: number | null };
+  readonly to: { readonly api: string; readonly node: string | null; readonly produced: [number, number][]; readonly firstProduced: number | null };
+  /** Slots of ours between our last block and the peer's first that nobody produced. */
+  readonly missedSlots: number | null;
+  /** Slots of ours that both nodes produced, as seen here (a block we produced that also came in from elsewhere). */
+  readonly doubleProduced: number;
+  readonly pause: Record<string, unknown>;
+}
+
+/** Moves production from this node to the peer at `to`, in the order that cannot double-produce. */
+export async function handoff(production: Production, ctx: JobContext, params: { to: string; token?: string }): Promise<HandoffReport> {
+  const peer = new PeerClient(params.to, params.token, 10_000);
+  const { options, logger, clock } = production;
+  ctx.progress({ current: 0, total: 4, message: `checking ${params.to}` });
+  const status = await peer.status();
+  const peerProduction = status.production as { paused?: unknown; node?: unknown } | null | undefined;
+  if (peerProduction === null || peerProduction === undefined) throw ProductionErrors.handoffRefused(params.to, "the peer is not in bp mode");
+  if (status.state !== "running") throw ProductionErrors.handoffRefused(params.to, `the peer's node is ${String(status.state)}`);
+  if (peerProduction.paused === false) throw ProductionErrors.handoffRefused(params.to, "the peer already produces");
+  if (await production.isPaused()) throw ProductionErrors.handoffRefused(params.to, "this node does not produce; resume the peer instead");
+  const startNum = (production.tracker.snapshot().lastBlock?.num ?? 0) + 1;
+
+  ctx.progress({ current: 1, total: 4, message: "pausing here at the end of our round" });
+  const pause = await production.safelyPause(ctx);
+  ctx.progress({ current: 2, total: 4, message: `asking ${params.to} to resume` });
+  const through = pause.lastProduced === null ? "" : `&released_through=${pause.lastProduced}`;
+  try {
+    await peer.call("POST", `/v1/nodeos/safely_resume_production?sync=true${through}`, 30_000);
+  } catch (error) {
+    // A coded refusal means the peer did not resume: production comes back here. Anything else is unknown: stay paused.
+    const refused = isManageosError(error) && error.code !== "PRD_ERR_PEER";
+    let resumedHere = false;
+    if (refused) {
+      try {
+        await production.safelyResume(ctx);
+        resumedHere = true;
+      } catch (again) {
+        logger.error({ err: again }, "handoff refused and production could not resume here");
+      }
+    }
+    const reason = isManageosError(error) ? `${error.code}: ${error.message}` : String(error);
+    throw ProductionErrors.handoffRefused(params.to, reason, { cause: error, details: { resumedHere, pause } });
+  }
+
+  // The peer's first round tells which slots it took; wait for it, bounded by one full rotation and a round.
+  ctx.progress({ current: 3, total: 4, message: "waiting for the peer's first round" });
+  const schedule = production.tracker.snapshot().schedule.length;
+  const rotation = Math.max(1, schedule) * options.roundLength * options.blockInterval;
+  const roundDone = () => {
+    const elsewhere = production.oursSince(startNum).filter((b) => b.where === "elsewhere");
+    const last = production.tracker.snapshot().lastBlock;
+    return elsewhere.length > 0 && last !== undefined && last.producer !== options.producerName;
+  };
+  await production.waitUntil(roundDone, clock.now() + rotation + options.roundLength * options.blockInterval + 2_000, ctx.signal);
+  const ours = production.oursSince(startNum);
+  const here = ours.filter((b) => b.where === "here");
+  const there = ours.filter((b) => b.where === "elsewhere");
+  const lastHere = here.at(-1);
+  const firstThere = there[0];
+  const hereNums = new Set(here.map((b) => b.num));
+  const report: HandoffReport = {
+    from: { node: production.coordinator.nodeId, produced: ranges(here), lastProduced: lastHere?.num ?? null },
+    to: {
+      api: params.to,
+      node: typeof peerProduction.node === "string" ? peerProduction.node : null,
+      produced: ranges(there),
+      firstProduced: firstThere?.num ?? null,
+    },
+    missedSlots: lastHere !== undefined && firstThere !== undefined ? production.tracker.missedBetween(lastHere, firstThere) : null,
+    doubleProduced: there.filter((b) => hereNums.has(b.num)).length,
+    pause: { ...pause },
+  };
+  ctx.progress({ current: 4, total: 4, message: "handed off" });
+  logger.info({ to: params.to, lastHere: report.from.lastProduced, firstThere: report.to.firstProduced, missed: report.missedSlots }, "production handed off");
+  return report;
+}
+
+// [[292, 295], [304, 307]] from consecutive block numbers.
+function ranges(blocks: readonly OurBlock[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const { num } of blocks) {
+    const last = out.at(-1);
+    if (last !== undefined && num === last[1] + 1) last[1] = num;
+    else out.push([num, num]);
+  }
+  return out;
+}

@@ -1,0 +1,274 @@
+import { EventEmitter } from "node:events";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import {
+  type BlockEvent,
+  type Chain,
+  type ChainEventMap,
+  type ChainStatus,
+  LocalCoordinator,
+  Production,
+  type ProductionClock,
+  type ProductionState,
+  ProductionTracker,
+  type Producer,
+} from "../src/index.js";
+
+const logger = pino({ level: "silent" });
+const INTERVAL = 500;
+const ROUND = 12;
+const SCHEDULE = ["bp.a", "bp.b", "bp.c"];
+
+// A clock that moves only when the test says so; sleepers wake when their time comes.
+class ManualClock implements ProductionClock {
+  #now: number;
+  readonly #sleepers: { at: number; wake: () => void }[] = [];
+  constructor(start: number) {
+    this.#now = start;
+  }
+  now(): number {
+    return this.#now;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = { at: this.#now + ms, wake: () => resolve() };
+      this.#sleepers.push(entry);
+      signal?.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+  get sleepers(): number {
+    return this.#sleepers.length;
+  }
+  /** Moves time forward in small steps, letting woken tasks run between steps. */
+  async advance(ms: number, step = 50): Promise<void> {
+    const end = this.#now + ms;
+    while (this.#now < end) {
+      this.#now = Math.min(end, this.#now + step);
+      for (const s of this.#sleepers.filter((s) => s.at <= this.#now)) {
+        this.#sleepers.splice(this.#sleepers.indexOf(s), 1);
+        s.wake();
+      }
+      await flush();
+    }
+  }
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+// A nodeos stand-in: emits block events on demand and records pause/resume calls.
+class FakeChain extends EventEmitter<ChainEventMap> implements Producer {
+  readonly kind = "nodeos" as const;
+  paused = true;
+  readonly calls: string[] = [];
+  async pauseProduction(): Promise<void> {
+    this.calls.push("pause");
+    this.paused = true;
+  }
+  async resumeProduction(): Promise<void> {
+    this.calls.push("resume");
+    this.paused = false;
+  }
+  async isProductionPaused(): Promise<boolean> {
+    return this.paused;
+  }
+  status(): ChainStatus {
+    return { kind: "nodeos", state: "running", pid: 1, restarts: 0, crashLoop: false, dirty: false, head: undefined, lastBlock: undefined, lastExit: undefined, uptimeMs: 1 };
+  }
+  async start(): Promise<void> {}
+  async stop() {
+    return undefined;
+  }
+  async restart(): Promise<void> {}
+  lastLines(): readonly string[] {
+    return [];
+  }
+  async close(): Promise<void> {}
+}
+
+const T0 = Date.parse("2024-01-01T00:00:00.000Z");
+const producerOf = (num: number) => SCHEDULE[Math.floor(num / ROUND) % SCHEDULE.length] as string;
+const block = (num: number, kind: BlockEvent["kind"], producer = producerOf(num)): BlockEvent => ({
+  num,
+  idPrefix: num.toString(16).padStart(16, "0"),
+  producer,
+  time: new Date(T0 + num * INTERVAL).toISOString(),
+  lib: num - 24,
+  kind,
+});
+
+function setup(opts: { claimWindow?: number; pauseTimeout?: number } = {}) {
+  const clock = new ManualClock(T0);
+  const chain = new FakeChain();
+  const coordinator = new LocalCoordinator({ nodeId: "node-1" }, { now: () => clock.now() });
+  const production = new Production(
+    { producerName: "bp.b", blockInterval: INTERVAL, roundLength: ROUND, claimWindow: opts.claimWindow ?? 5_000, pauseTimeout: opts.pauseTimeout ?? 30_000 },
+    { chain: chain as unknown as Chain & Producer, coordinator, logger, clock, readSchedule: async () => SCHEDULE },
+  );
+  // Feeds blocks up to `to` at their due time.
+  let next = 1;
+  const feed = async (to: number, kind: (num: number) => BlockEvent["kind"] = () => "received") => {
+    for (; next <= to; next++) {
+      const due = T0 + next * INTERVAL;
+      if (clock.now() < due) await clock.advance(due - clock.now());
+      chain.emit("block", block(next, kind(next)));
+      await flush();
+    }
+  };
+  const ctx = { id: "job", signal: new AbortController().signal, progress: () => undefined, log: () => undefined };
+  return { clock, chain, production, feed, ctx };
+}
+
+describe("production state machine", () => {
+  it("goes next -> producing -> just produced -> not producing over a rotation, from block events", () => {
+    const tracker = new ProductionTracker({ producerName: "bp.b", blockInterval: INTERVAL, roundLength: ROUND });
+    tracker.setSchedule(SCHEDULE);
+    const seen = new Map<number, ProductionState>();
+    for (let num = 1; num <= 48; num++) {
+      tracker.observe(block(num, producerOf(num) === "bp.b" ? "produced" : "received"));
+      seen.set(num, tracker.snapshot().state);
+    }
+    // bp.a: 1-11 and 36-47; bp.b (us): 12-23; bp.c: 24-35.
+    expect(seen.get(5)).toBe("producing-next");
+    expect(seen.get(12)).toBe("producing");
+    expect(seen.get(22)).toBe("producing");
+    expect(seen.get(23)).toBe("just-produced");
+    expect(seen.get(30)).toBe("just-produced");
+    expect(seen.get(40)).toBe("producing-next");
+    expect(seen.get(48)).toBe("producing");
+    expect(tracker.snapshot().inSchedule).toBe(true);
+  });
+
+  it("is not in the schedule and never producing when our name is not in it", () => {
+    const tracker = new ProductionTracker({ producerName: "bp.z", blockInterval: INTERVAL, roundLength: ROUND });
+    tracker.setSchedule(SCHEDULE);
+    for (let num = 1; num <= 30; num++) tracker.observe(block(num, "received"));
+    expect(tracker.snapshot()).toMatchObject({ state: "not-producing", inSchedule: false });
+  });
+
+  it("counts the slots of ours nobody produced between two of our blocks", () => {
+    const tracker = new ProductionTracker({ producerName: "bp.b", blockInterval: INTERVAL, roundLength: ROUND });
+    tracker.setSchedule(SCHEDULE);
+    for (let num = 1; num <= 60; num++) {
+      // Round 12-23 produced here up to 17; round 48-59 taken over elsewhere from 50: 18-23 and 48-49 missed.
+      if (producerOf(num) !== "bp.b") tracker.observe(block(num, "received"));
+      else if (num <= 17) tracker.observe(block(num, "produced"));
+      else if (num >= 50) tracker.observe(block(num, "received"));
+    }
+    const [last] = tracker.oursSince(17);
+    const [first] = tracker.oursSince(50);
+    expect(tracker.missedBetween(last!, first!)).toBe(8);
+  });
+});
+
+describe("safely pause production", () => {
+  it("waits for the end of our round, then pauses", async () => {
+    const { chain, production, feed, ctx } = setup();
+    chain.paused = false;
+    await production.start();
+    await feed(15, (n) => (producerOf(n) === "bp.b" ? "produced" : "received"));
+    expect(production.status().state).toBe("producing");
+    let done = false;
+    const pausing = production.safelyPause(ctx).then((r) => {
+      done = true;
+      return r;
+    });
+    await feed(22, () => "produced");
+    expect(done).toBe(false);
+    expect(chain.calls).toEqual([]);
+    await feed(23, () => "produced");
+    // The next producer's blocks, and the short wait for a block that was being signed when the pause came.
+    await feed(28);
+    const result = await pausing;
+    expect(chain.calls).toEqual(["pause"]);
+    expect(result).toMatchObject({ paused: true, waitedForRound: true, timedOut: false, lastProduced: 23 });
+    await production.close();
+  });
+
+  it("pauses anyway when the round does not end within the pause timeout, and says so", async () => {
+    const { clock, chain, production, feed, ctx } = setup({ pauseTimeout: 3_000 });
+    chain.paused = false;
+    await production.start();
+    await feed(14, (n) => (producerOf(n) === "bp.b" ? "produced" : "received"));
+    const started = clock.now();
+    let result: Awaited<ReturnType<Production["safelyPause"]>> | undefined;
+    const pausing = production.safelyPause(ctx).then((r) => {
+      result = r;
+    });
+    // The node goes silent: no block ends the round. Only the timeout can.
+    await clock.advance(2_900);
+    expect(chain.calls).toEqual([]);
+    await clock.advance(2_000);
+    await pausing;
+    expect(chain.calls).toEqual(["pause"]);
+    expect(result).toMatchObject({ paused: true, waitedForRound: true, timedOut: true });
+    expect(result?.waitedMs).toBeGreaterThanOrEqual(3_000);
+    expect(clock.now() - started).toBeLessThan(5_000);
+    await production.close();
+  });
+
+  it("pauses at once when it is not our round", async () => {
+    const { chain, production, feed, ctx } = setup();
+    chain.paused = false;
+    await production.start();
+    await feed(30, (n) => (producerOf(n) === "bp.b" ? "produced" : "received"));
+    const pausing = production.safelyPause(ctx);
+    await feed(33);
+    expect(await pausing).toMatchObject({ waitedForRound: false, timedOut: false, lastProduced: 23 });
+    await production.close();
+  });
+});
+
+describe("safely resume production", () => {
+  it("refuses with a coded 409 while another node of ours produced within the claim window", async () => {
+    const { chain, production, feed, ctx } = setup({ claimWindow: 5_000 });
+    await production.start();
+    // Another node produces our round 12-23; we are paused and receive it.
+    await feed(26);
+    const refusal = await production.safelyResume(ctx).catch((e: unknown) => e);
+    expect(refusal).toMatchObject({ code: "PRD_ERR_UNSAFE_RESUME", details: { reason: "produced-within-claim-window", block: 23 } });
+    expect(chain.calls).toEqual([]);
+    expect(production.coordinator.holds("bp.b")).toBe(false);
+    // Once our last block from elsewhere is older than the window, resuming is safe.
+    await feed(34);
+    await expect(production.safelyResume(ctx)).resolves.toMatchObject({ resumed: true });
+    expect(chain.calls).toEqual(["resume"]);
+    await production.close();
+  });
+
+  it("refuses while our round is underway on another node", async () => {
+    const { production, feed, ctx } = setup({ claimWindow: 5_000 });
+    await production.start();
+    await feed(16);
+    await expect(production.safelyResume(ctx)).rejects.toMatchObject({
+      code: "PRD_ERR_UNSAFE_RESUME",
+      details: { reason: "round-underway-elsewhere", block: 16 },
+    });
+    await production.close();
+  });
+
+  it("accepts blocks a paused node released through, but not one after them", async () => {
+    const { chain, production, feed, ctx } = setup({ claimWindow: 5_000 });
+    await production.start();
+    await feed(25);
+    await expect(production.safelyResume(ctx, { releasedThrough: 22 })).rejects.toMatchObject({ code: "PRD_ERR_UNSAFE_RESUME" });
+    await expect(production.safelyResume(ctx, { releasedThrough: 23 })).resolves.toMatchObject({ resumed: true });
+    expect(chain.calls).toEqual(["resume"]);
+    await production.close();
+  });
+
+  it("refuses before it has watched the chain for a claim window", async () => {
+    const { production, feed, ctx } = setup({ claimWindow: 5_000 });
+    await production.start();
+    await feed(40);
+    const late = setup({ claimWindow: 30_000 });
+    await late.production.start();
+    await late.feed(40);
+    await expect(late.production.safelyResume(late.ctx)).rejects.toMatchObject({ code: "PRD_ERR_NOT_READY" });
+    await expect(production.safelyResume(ctx)).resolves.toMatchObject({ resumed: true });
+    await production.close();
+    await late.production.close();
+  });
+});
