@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian packages the integration tests run for real: etcd, promtool, nginx, buildah, yamllint.
+# The Debian packages the tests and benchmarks run for real: etcd, promtool, nginx, buildah, yamllint, wrk.
 set -euo pipefail
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
@@ -7,6 +7,7 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v nginx >/dev/null || need+=(nginx)
 command -v buildah >/dev/null || need+=(buildah)
 command -v yamllint >/dev/null || need+=(yamllint)
+command -v wrk >/dev/null || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing system packages: ${need[*]} (install them as root: apt-get install ${need[*]})" >&2
