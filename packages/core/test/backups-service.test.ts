@@ -6,6 +6,7 @@ import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   Backups,
+  BackupSchedule,
   type BackupServiceOptions,
   createBackupMetrics,
   createRecoveryMetrics,
@@ -326,5 +327,38 @@ describe("boot and dirty recovery", () => {
     expect(job?.result).toMatchObject({ step: "restore-latest" });
     expect(job?.log.some((l) => l.message.includes(seeded.name))).toBe(true);
     await until(() => h.gate.isOpen, "the proxy opens");
+  });
+});
+
+describe("schedule", () => {
+  it("queues a backup every N blocks and on a timer, skipping while we are on the hook to produce", async () => {
+    let state = "producing";
+    const production: ProductionService = {
+      safelyPause: async () => undefined,
+      safelyResume: async () => undefined,
+      waitSafeToRestart: async () => undefined,
+      status: () => ({ state }),
+    };
+    const h = await setup({ production });
+    const schedule = new BackupSchedule(
+      { tag: "scheduled", everyBlocks: 15, snapshotEvery: 150 },
+      { service: h.service, chain: h.node, operator: () => h.operator, production, logger },
+    );
+    schedule.start();
+    try {
+      expect(schedule.trigger("backup", "test")).toEqual({ skipped: "on the hook to produce (producing)" });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(h.operator.queue.list()).toEqual(h.operator.queue.list().filter((j) => j.kind === "bootstrap"));
+      state = "not-producing";
+      await until(() => h.operator.queue.list().filter((j) => j.kind === "backup" && j.state === "succeeded").length >= 2, "two scheduled backups");
+      await until(() => h.operator.queue.list().some((j) => j.kind === "snapshot" && j.state === "succeeded"), "a scheduled snapshot");
+      const done = h.operator.queue.list().filter((j) => j.kind === "backup" && j.state === "succeeded");
+      const heads = done.map((j) => (j.result as { head: { num: number } }).head.num).sort((a, b) => a - b);
+      expect((heads[1] ?? 0) - (heads[0] ?? 0)).toBeGreaterThanOrEqual(15);
+      expect(done.every((j) => j.params.tag === "scheduled" && typeof j.params.scheduled === "string")).toBe(true);
+      expect(h.operator.queue.list().some((j) => j.state === "failed")).toBe(false);
+    } finally {
+      schedule.close();
+    }
   });
 });
