@@ -1,0 +1,231 @@
+import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { openStore } from "@manageos/core";
+import { decodeBlockFiles, parseOneBlockFileName, writerSuffix } from "@manageos/mindreader";
+import { readDirtyFlag, startManageos, stateFilePath, tempDir } from "@manageos/testkit";
+import { describe, expect, it } from "vitest";
+import { chainBreaks, metric, nodeHead, openStream, readBlockEvents, storedBundles, storedOneBlocks, until } from "./support/blocks.js";
+import { startGcsEmulator } from "./support/gcs-emulator.js";
+
+const APP = "eos-mindreader";
+const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, i) => first + i);
+
+// The mindreader settings of a test run: work dir and block store under the run's dir.
+function mindreaderConfig(dir: string, blockStore: string, extra: Record<string, unknown> = {}) {
+  return { mindreader: { workDir: join(dir, "work"), blockStore, ...extra } };
+}
+
+// Blocks read per second by the mindreader while the node's head advances by `blocks`, and the node's own rate.
+async function rates(api: string, nodeUrl: string, blocks: number) {
+  const started = Date.now();
+  const node0 = (await until("node head", () => nodeHead(nodeUrl)))!;
+  const read0 = (await metric(api, "manageos_mindreader_head_block_number"))!;
+  const node1 = await until(`node head +${blocks}`, async () => {
+    const head = await nodeHead(nodeUrl);
+    return head !== undefined && head >= node0 + blocks ? head : undefined;
+  });
+  const read1 = (await metric(api, "manageos_mindreader_head_block_number"))!;
+  const seconds = (Date.now() - started) / 1000;
+  return { node: (node1 - node0) / seconds, read: (read1 - read0) / seconds, readHead: read1, nodeHead: node1 };
+}
+
+describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
+  it("writes contiguous one-block files and bundles to a file:// store, streams blocks over SSE and turns ready", async () => {
+    const dir = await tempDir("mr-file-");
+    const blockStore = `file://${join(dir, "blocks")}`;
+    const mr = await startManageos({ app: APP, dir, config: mindreaderConfig(dir, blockStore) });
+    try {
+      const store = openStore(blockStore);
+      // Bundle 0 (blocks 2-99) comes once block 99 is irreversible: LIB is 24 blocks behind the head.
+      await until("bundle 0 in the store", async () => ((await storedBundles(store)).includes("bundles/0000000000.dmbundle.gz") ? true : undefined), 45_000);
+      const files = await storedOneBlocks(store);
+      expect(files[0]?.num).toBe(2);
+      expect(files.length).toBeGreaterThanOrEqual(98);
+      expect(chainBreaks(files)).toEqual([]);
+      expect(new Set(files.map((f) => f.suffix))).toEqual(new Set([writerSuffix(hostname())]));
+
+      const bundle = await decodeBlockFiles(await store.getBytes("bundles/0000000000.dmbundle.gz"));
+      expect(bundle.map((b) => b.header.num)).toEqual(range(2, 99));
+      expect(bundle.map((b) => b.header.id.slice(-8))).toEqual(files.slice(0, 98).map((f) => f.idTail));
+      expect(bundle[0]!.lines[0]).toBe("DMLOG START_BLOCK 2");
+      expect(bundle[0]!.lines.at(-1)).toMatch(/^DMLOG ACCEPTED_BLOCK 2 [0-9a-f]+$/);
+      const single = await decodeBlockFiles(await store.getBytes(files[50]!.key));
+      expect(single.map((b) => b.header)).toEqual([bundle[50]!.header]);
+
+      // Replay from block 10 through the operator API port, then live blocks that link.
+      const replayed = await readBlockEvents(`${mr.api}/v1/mindreader/blocks?from=10`, 5);
+      expect(replayed.map((e) => e.num)).toEqual(range(10, 14));
+      expect(replayed.map((e) => e.id.slice(-8))).toEqual(files.slice(8, 13).map((f) => f.idTail));
+      const head = (await metric(mr.api, "manageos_mindreader_head_block_number"))!;
+      const live = await readBlockEvents(`${mr.api}/v1/mindreader/blocks`, 2);
+      expect(live[0]!.num).toBeGreaterThan(head);
+      expect(live[1]!.num).toBe(live[0]!.num + 1);
+      expect(live[1]!.previous).toBe(live[0]!.id);
+
+      const health = await until("healthz ready", async () => {
+        const res = await fetch(`${mr.api}/healthz`);
+        return res.status === 200 ? ((await res.json()) as { ready: boolean; reasons: string[] }) : undefined;
+      });
+      expect(health).toEqual({ ready: true, reasons: [] });
+      expect(await metric(mr.api, "manageos_mindreader_bundles_total")).toBeGreaterThanOrEqual(1);
+      const drift = (await metric(mr.api, "manageos_mindreader_head_block_time_drift_seconds"))!;
+      expect(Math.abs(drift)).toBeLessThan(5);
+    } finally {
+      // An SSE client left connected must not hold the shutdown.
+      const lingering = await openStream(`${mr.api}/v1/mindreader/blocks`);
+      const exit = await mr.stop(20_000);
+      await lingering.ended;
+      expect(exit).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it("keeps reading at the node's pace while the gs:// block store is down, then drains the backlog", async () => {
+    const gcs = await startGcsEmulator();
+    try {
+      const dir = await tempDir("mr-gcs-");
+      const blockStore = "gs://manageos-blocks/eos";
+      const mr = await startManageos({
+        app: APP,
+        dir,
+        config: mindreaderConfig(dir, blockStore, { maxPendingFiles: 30 }),
+        env: { STORAGE_EMULATOR_HOST: gcs.endpoint },
+      });
+      try {
+        const store = openStore(blockStore, { apiEndpoint: gcs.endpoint });
+        await until("20 one-block files in the store", async () => ((await storedOneBlocks(store)).length >= 20 ? true : undefined));
+        const before = await rates(mr.api, mr.nodeUrl, 40);
+
+        await gcs.down();
+        const outage = await rates(mr.api, mr.nodeUrl, 60);
+        // The node is not held back, and the reader keeps up with it: the disk takes what the store cannot.
+        expect(outage.node).toBeGreaterThan(before.node * 0.7);
+        expect(outage.read).toBeGreaterThan(before.read * 0.7);
+        expect(outage.readHead).toBeGreaterThanOrEqual(outage.nodeHead - 20);
+        const pending = (await metric(mr.api, "manageos_mindreader_files_pending_upload"))!;
+        expect(pending).toBeGreaterThanOrEqual(30);
+        expect(await metric(mr.api, "manageos_mindreader_backlog_full")).toBe(1);
+        const work = (await readdir(join(dir, "work", "blocks"))).filter((name) => parseOneBlockFileName(name) !== undefined);
+        expect(work.length).toBeGreaterThanOrEqual(30);
+        const logs = mr.process.stdoutLines.map((line) => line.slice(0, 2000)).join("\n");
+        expect(logs).toContain("block store backlog at half its bound");
+        expect(logs).toContain("MDR_ERR_BACKLOG_FULL");
+
+        await gcs.up();
+        const files = await until(
+          `one-block files through block ${outage.readHead} in the store`,
+          async () => {
+            const found = await storedOneBlocks(store);
+            return (found.at(-1)?.num ?? 0) >= outage.readHead && found.length === (found.at(-1)?.num ?? 0) - 1 ? found : undefined;
+          },
+          60_000,
+          250,
+        );
+        expect(files[0]?.num).toBe(2);
+        expect(chainBreaks(files)).toEqual([]);
+        await until("backlog back to normal", async () => ((await metric(mr.api, "manageos_mindreader_backlog_full")) === 0 ? true : undefined), 30_000);
+        await until("bundle 0 in the store", async () => ((await storedBundles(store)).includes("bundles/0000000000.dmbundle.gz") ? true : undefined), 30_000);
+        expect(mr.process.stdoutLines.join("\n")).toContain("block store backlog back to normal");
+      } finally {
+        expect(await mr.stop(20_000)).toEqual({ code: 0, signal: null });
+      }
+    } finally {
+      await gcs.stop();
+    }
+  });
+
+  it("--stop-block-num stops the node cleanly after writing that block and keeps the daemon up", async () => {
+    const dir = await tempDir("mr-stop-");
+    const blockStore = `file://${join(dir, "blocks")}`;
+    const config = mindreaderConfig(dir, blockStore);
+    const mr = await startManageos({ app: APP, dir, config, args: ["--stop-block-num", "40"] });
+    try {
+      await mr.process.waitForLine(/node stopped by the mindreader/, { stream: "stdout", timeoutMs: 30_000 });
+      const status = (await (await fetch(`${mr.api}/v1/manageos/status`)).json()) as {
+        state: string;
+        node: { pid: number | null; restarts: number; lastExit: Record<string, unknown> | null };
+      };
+      expect(status.state).toBe("stopped");
+      expect(status.node.pid).toBeNull();
+      expect(status.node.lastExit).toMatchObject({ exitCode: 0, killed: false, requested: true });
+      expect(await readDirtyFlag(stateFilePath(join(dir, "data")))).toBe(false);
+
+      const store = openStore(blockStore);
+      const files = await until("blocks 2-40 in the store", async () => {
+        const found = await storedOneBlocks(store);
+        return found.length >= 39 ? found : undefined;
+      });
+      expect(files.map((f) => f.num)).toEqual(range(2, 40));
+      expect(chainBreaks(files)).toEqual([]);
+      const local = (await readdir(join(dir, "work", "blocks"))).map((name) => parseOneBlockFileName(name)?.num);
+      expect(Math.max(...local.filter((n) => n !== undefined))).toBe(40);
+
+      const health = await fetch(`${mr.api}/healthz`);
+      expect(health.status).toBe(503);
+      const body = (await health.json()) as { reasons: string[] };
+      expect(body.reasons).toContain("mindreader reached its stop block 40");
+      expect(body.reasons).toContain("node is stopped");
+      expect(mr.process.exitResult).toBeUndefined();
+    } finally {
+      expect(await mr.stop(20_000)).toEqual({ code: 0, signal: null });
+    }
+
+    // Started again with the same stop block, the node is past it: stopped again at its first block, nothing written.
+    const again = await startManageos({ app: APP, dir, config, args: ["--stop-block-num", "40"] });
+    try {
+      await again.process.waitForLine(/the node runs past the stop block/, { stream: "stdout", timeoutMs: 30_000 });
+      await again.process.waitForLine(/node stopped by the mindreader/, { stream: "stdout", timeoutMs: 30_000 });
+      expect(await readDirtyFlag(stateFilePath(join(dir, "data")))).toBe(false);
+      const nums = (await storedOneBlocks(openStore(blockStore))).map((f) => f.num);
+      expect(Math.max(...nums)).toBe(40);
+    } finally {
+      expect(await again.stop(20_000)).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it("stops the node cleanly, once, with an error naming the cause when deep-mind cannot be read", async () => {
+    const dir = await tempDir("mr-fatal-");
+    const starts = join(dir, "starts.log");
+    // A node that prints a deep-mind version the reader does not know, then runs until TERM.
+    const fakeNode = join(dir, "fake-nodeos.mjs");
+    await writeFile(
+      fakeNode,
+      [
+        "#!/usr/bin/env node",
+        'import { appendFileSync } from "node:fs";',
+        'appendFileSync(process.env.FAKE_NODEOS_STARTS, String(process.pid) + "\\n");',
+        'process.on("SIGTERM", () => process.exit(0));',
+        'process.stdout.write("DMLOG DEEP_MIND_VERSION leap 99 0\\n");',
+        "setInterval(() => {}, 1000);",
+        "",
+      ].join("\n"),
+    );
+    await chmod(fakeNode, 0o755);
+    const mr = await startManageos({
+      app: APP,
+      dir,
+      config: {
+        ...mindreaderConfig(dir, `file://${join(dir, "blocks")}`),
+        node: { binary: fakeNode, env: { FAKE_NODEOS_STARTS: starts } },
+        // A restart policy that would spin fast if the stop were taken for a crash.
+        superviser: { restart: { policy: "always", backoffBase: "50ms" } },
+      },
+    });
+    try {
+      const line = await mr.process.waitForLine(/cannot read the node's deep-mind output/, { stream: "stdout", timeoutMs: 30_000 });
+      expect(JSON.parse(line)).toMatchObject({ level: "error", code: "MDR_ERR_DEEP_MIND_VERSION" });
+      await mr.process.waitForLine(/node stopped by the mindreader/, { stream: "stdout", timeoutMs: 30_000 });
+      const status = async () =>
+        (await (await fetch(`${mr.api}/v1/manageos/status`)).json()) as { state: string; node: { restarts: number; lastExit: Record<string, unknown> | null } };
+      expect((await status()).node.lastExit).toMatchObject({ exitCode: 0, killed: false, requested: true });
+      // Twenty restart backoffs later, still one start and still stopped.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect((await readFile(starts, "utf8")).trim().split("\n")).toHaveLength(1);
+      expect(await status()).toMatchObject({ state: "stopped", node: { restarts: 0 } });
+      const health = (await (await fetch(`${mr.api}/healthz`)).json()) as { reasons: string[] };
+      expect(health.reasons.some((r) => r.startsWith("mindreader failed (MDR_ERR_DEEP_MIND_VERSION)"))).toBe(true);
+    } finally {
+      expect(await mr.stop(20_000)).toEqual({ code: 0, signal: null });
+    }
+  });
+});
