@@ -51,7 +51,7 @@ export async function handoff(production: Production, ctx: JobContext, params: {
     throw ProductionErrors.handoffRefused(params.to, reason, { cause: error, details: { resumedHere, pause } });
   }
 
-  // The peer's first round tells which slots it took; wait for it, bounded by one full rotation and a round.
+  // The peer's first round tells which slots it took; wait for it, bounded by two rotations and a round.
   ctx.progress({ current: 3, total: 4, message: "waiting for the peer's first round" });
   const schedule = production.tracker.snapshot().schedule.length;
   const rotation = Math.max(1, schedule) * options.roundLength * options.blockInterval;
@@ -60,11 +60,12 @@ export async function handoff(production: Production, ctx: JobContext, params: {
     const last = production.tracker.snapshot().lastBlock;
     return elsewhere.length > 0 && last !== undefined && last.producer !== options.producerName;
   };
-  await production.waitUntil(roundDone, clock.now() + rotation + options.roundLength * options.blockInterval + 2_000, ctx.signal);
+  await production.waitUntil(roundDone, clock.now() + 2 * rotation + options.roundLength * options.blockInterval + 2_000, ctx.signal);
   const ours = production.oursSince(startNum);
   const here = ours.filter((b) => b.where === "here");
   const there = ours.filter((b) => b.where === "elsewhere");
-  const lastHere = here.at(-1);
+  // Our last block may predate the handoff when our round had not come yet.
+  const lastHere = here.at(-1) ?? production.tracker.snapshot().lastProducedHere;
   const firstThere = there[0];
   const hereNums = new Set(here.map((b) => b.num));
   const report: HandoffReport = {

@@ -146,6 +146,7 @@ export class Production implements ProductionService {
 
   async #publish(): Promise<void> {
     try {
+      if (this.#deps.chain.status().state === "running") await this.isPaused().catch(() => undefined);
       await this.#deps.coordinator.publish({ api: this.#api, ...this.status() });
     } catch (error) {
       this.#logger.debug({ err: error }, "could not publish our status");
