@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
@@ -7,6 +7,8 @@ import { encodeChunk, isAllZero, readChunk, sha256 } from "./chunk-io.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
 import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./layout.js";
+import { listBackupRefs, readManifest } from "./catalog.js";
+import { type DataRange, dataRanges, holdsData } from "./extents.js";
 import { describeMarkers, putMarker, readMarkers } from "./locks.js";
 import { MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
@@ -22,6 +24,11 @@ export interface BackupRequest {
   readonly tag?: string;
   /** Top-level entries of the data dir to back up (nodeos: `blocks`, `state`); everything when absent. */
   readonly paths?: readonly string[];
+  /**
+   * Files that only ever grow (nodeos: `blocks/blocks.log`, `blocks/blocks.index`): when one has grown
+   * since the previous backup, its complete old chunks are taken over after re-hashing the last of them.
+   */
+  readonly appendOnly?: readonly string[];
 }
 
 /** Upload counters shared by the chunk tasks of one run. */
@@ -55,7 +62,16 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
     if (gcs.active.length > 0) throw BackupErrors.busy(`a gc is running (${describeMarkers(gcs.active)})`);
     const state: RunState = { newChunks: 0, newBytes: 0, failed: false, known: new Map() };
     const limit = pLimit(ctx.parallel);
-    const files = await Promise.all(scan.files.map((file) => backupFile(ctx, request.dataDir, file, limit, state, progress)));
+    const previous = await previousFiles(ctx, chainId);
+    const files = await Promise.all(
+      scan.files.map(async (file) => {
+        const before = previous.get(file.path);
+        const reused = await reuseUnchanged(ctx, file, before, state, progress);
+        if (reused !== undefined) return reused;
+        const prefix = request.appendOnly?.includes(file.path) === true ? await grownPrefix(ctx, request.dataDir, file, before, state) : [];
+        return backupFile(ctx, request.dataDir, file, limit, state, progress, prefix);
+      }),
+    );
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       name,
@@ -100,16 +116,24 @@ async function backupFile(
   limit: <T>(fn: () => Promise<T>) => Promise<T>,
   state: RunState,
   progress: ProgressTracker,
+  prefix: readonly (string | null)[] = [],
 ): Promise<ManifestFile> {
   const count = Math.ceil(file.size / ctx.chunkSize);
   const path = join(dataDir, ...file.path.split("/"));
+  const ranges = await sparseRanges(path, file.size, ctx.chunkSize);
   const chunks = await Promise.all(
     Array.from({ length: count }, (_, index) =>
       limit(async () => {
         if (state.failed) return null;
         try {
           const length = Math.min(ctx.chunkSize, file.size - index * ctx.chunkSize);
-          const hash = await backupChunk(ctx, path, index * ctx.chunkSize, length, state);
+          const offset = index * ctx.chunkSize;
+          if (index < prefix.length) {
+            progress.chunkDone(file.path, length);
+            return prefix[index] ?? null;
+          }
+          // A chunk lying wholly in a hole is zeros: not read, not stored.
+          const hash = ranges !== undefined && !holdsData(ranges, offset, offset + length) ? null : await backupChunk(ctx, path, offset, length, state);
           progress.chunkDone(file.path, length);
           return hash;
         } catch (error) {
@@ -159,4 +183,94 @@ async function backupChunk(ctx: EngineContext, path: string, offset: number, len
 
 function dataBytesOf(file: ManifestFile, chunkSize: number): number {
   return file.chunks.reduce<number>((sum, hash, i) => (hash === null ? sum : sum + Math.min(chunkSize, file.size - i * chunkSize)), 0);
+}
+
+// The data ranges of a sparse file larger than a chunk; undefined for dense files or without an extent map.
+async function sparseRanges(path: string, size: number, chunkSize: number): Promise<DataRange[] | undefined> {
+  if (size <= chunkSize) return undefined;
+  try {
+    const info = await stat(path);
+    if (info.blocks * 512 >= size) return undefined;
+  } catch (error) {
+    throw BackupErrors.source(path, (error as Error).message, { cause: error });
+  }
+  return dataRanges(path);
+}
+
+// Files of the newest backup of the chain, by path; empty when there is none or it is unreadable.
+async function previousFiles(ctx: EngineContext, chainId: string): Promise<Map<string, { manifest: Manifest; file: ManifestFile }>> {
+  const out = new Map<string, { manifest: Manifest; file: ManifestFile }>();
+  try {
+    const [newest] = await listBackupRefs(ctx.store, chainId);
+    if (newest === undefined) return out;
+    const manifest = await readManifest(ctx.store, newest.key);
+    for (const file of manifest.files) out.set(file.path, { manifest, file });
+  } catch (error) {
+    ctx.logger.warn({ err: error, chainId }, "cannot read the previous backup; every file is read again");
+  }
+  return out;
+}
+
+/**
+ * A file with the size, mtime and mode it had in the previous backup takes that backup's chunks
+ * without being read (rsync's quick check), provided every chunk is still in the store.
+ */
+async function reuseUnchanged(
+  ctx: EngineContext,
+  file: ScannedFile,
+  previous: { manifest: Manifest; file: ManifestFile } | undefined,
+  state: RunState,
+  progress: ProgressTracker,
+): Promise<ManifestFile | undefined> {
+  if (previous === undefined) return undefined;
+  const { manifest, file: old } = previous;
+  if (manifest.chunkSize !== ctx.chunkSize || manifest.compression !== ctx.compress) return undefined;
+  if (old.size !== file.size || old.mtimeMs !== file.mtimeMs || old.mode !== file.mode) return undefined;
+  for (const hash of old.chunks) {
+    if (hash === null) continue;
+    const key = chunkKey(hash, ctx.compress);
+    if (!state.known.has(key)) {
+      if ((await ctx.store.stat(key)) === undefined) return undefined;
+      state.known.set(key, Promise.resolve());
+    }
+  }
+  for (const [index] of old.chunks.entries()) progress.chunkDone(file.path, Math.min(ctx.chunkSize, file.size - index * ctx.chunkSize));
+  return { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks: [...old.chunks] };
+}
+
+/**
+ * For an append-only file that grew: the previous backup's complete chunks, once the last of them
+ * hashes the same again and all are still stored; empty (read everything) otherwise.
+ */
+async function grownPrefix(
+  ctx: EngineContext,
+  dataDir: string,
+  file: ScannedFile,
+  previous: { manifest: Manifest; file: ManifestFile } | undefined,
+  state: RunState,
+): Promise<(string | null)[]> {
+  if (previous === undefined) return [];
+  const { manifest, file: old } = previous;
+  if (manifest.chunkSize !== ctx.chunkSize || manifest.compression !== ctx.compress || old.size >= file.size) return [];
+  const complete = Math.floor(old.size / ctx.chunkSize);
+  const prefix = old.chunks.slice(0, complete);
+  const last = prefix.at(-1);
+  if (complete === 0 || last === undefined) return [];
+  const handle = await open(join(dataDir, ...file.path.split("/")), "r");
+  let again: Buffer | undefined;
+  try {
+    again = await readChunk(handle, (complete - 1) * ctx.chunkSize, ctx.chunkSize);
+  } finally {
+    await handle.close();
+  }
+  const hash = again === undefined || isAllZero(again) ? null : sha256(again);
+  if (hash !== last) return [];
+  for (const chunk of prefix) {
+    if (chunk === null) continue;
+    const key = chunkKey(chunk, ctx.compress);
+    if (state.known.has(key)) continue;
+    if ((await ctx.store.stat(key)) === undefined) return [];
+    state.known.set(key, Promise.resolve());
+  }
+  return prefix;
 }

@@ -20,3 +20,4 @@ export * from "./service.js";
 export * from "./recovery.js";
 export * from "./schedule.js";
 export * from "./create-service.js";
+export * from "./extents.js";

@@ -16,6 +16,9 @@ import type { BackupProgress } from "./progress.js";
 import type { RetentionResult } from "./retention.js";
 import type { StoredSnapshot } from "./snapshots.js";
 
+/** nodeos files that only grow: an incremental backup reads only their new tail. */
+export const NODEOS_APPEND_ONLY: readonly string[] = ["blocks/blocks.log", "blocks/blocks.index"];
+
 /** Settings of the backup service (config `backup.*` and `bp.enabled`). */
 export interface BackupServiceOptions {
   /** Tag of backups asked for without one. */
@@ -104,6 +107,7 @@ export class NodeBackupService implements BackupService {
             serverVersion: head.serverVersion ?? "unknown",
             tag: params.tag ?? this.#opts.tag,
             paths: chain.backupPaths(),
+            ...(chain.kind === "nodeos" ? { appendOnly: NODEOS_APPEND_ONLY } : {}),
           },
           (p) => ctx.progress(bytesProgress("backup", p)),
         );
