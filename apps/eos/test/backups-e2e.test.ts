@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -135,5 +135,41 @@ describe.each(["file", "gs"] as const)("eos app backups and dirty recovery on %s
     expect(alive(killed)).toBe(false);
     const metrics = await (await fetch(`${api}/metrics`)).text();
     expect(metrics).toMatch(/manageos_recoveries_total\{step="restore-latest",result="success"[^}]*\} 1/);
+  });
+});
+
+describe("eos app boot from storage", () => {
+  it("restores the latest backup into an empty data dir at boot, with the chain id taken from storage", async () => {
+    dir = await mkdtemp(join(tmpdir(), "manageos-bkp-boot-"));
+    const storage = { url: `file://${join(dir, "storage")}` };
+    await mkdir(join(dir, "first"));
+    await mkdir(join(dir, "second"));
+    const first = await startManageos({ dir: join(dir, "first"), config: { storage, proxy: { syncedMaxLag: "5s" } } });
+    app = first;
+    if (first.proxy === null) throw new Error("the proxy is off");
+    await until("the first node is synced", () => proxyInfo(first.proxy as string));
+    const response = await fetch(`${first.api}/v1/manageos/backup?sync=true`, { method: "POST" });
+    expect(response.status).toBe(200);
+    const { job } = (await response.json()) as { job: Job & { result: { name: string; chainId: string; head: { num: number } } } };
+    expect(job.state).toBe("succeeded");
+    const firstPid = (await getJson<{ node: { pid: number | null } }>(`${first.api}/v1/manageos/status`)).body.node.pid;
+    if (firstPid !== null) nodePids.add(firstPid);
+    expect((await first.stop()).code).toBe(0);
+
+    app = await startManageos({ dir: join(dir, "second"), config: { storage, proxy: { syncedMaxLag: "5s" } } });
+    const { api, proxy } = app;
+    const boot = await until("the bootstrap job succeeds", async () => {
+      const { body } = await getJson<{ jobs: Job[] }>(`${api}/v1/jobs`);
+      const found = body.jobs.find((j) => j.kind === "bootstrap");
+      if (found?.state === "failed") throw new Error(`bootstrap failed: ${JSON.stringify(found.error)}`);
+      return found?.state === "succeeded" ? found : undefined;
+    });
+    expect(boot.result).toMatchObject({ from: "backup", name: job.result.name, head: job.result.head.num });
+    expect(boot.log.some((l) => l.message.includes("(from storage)"))).toBe(true);
+    const info = await until("the restored node is synced behind the proxy", () => proxyInfo(proxy as string));
+    expect(info.chain_id).toBe(job.result.chainId);
+    expect(info.head_block_num).toBeGreaterThan(job.result.head.num);
+    const pid = (await getJson<{ node: { pid: number | null } }>(`${api}/v1/manageos/status`)).body.node.pid;
+    if (pid !== null) nodePids.add(pid);
   });
 });
