@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -85,6 +85,30 @@ describe("one-block files", () => {
     await second.files.start();
     await second.files.drained();
     expect([...store.objects.keys()].filter((k) => k.startsWith("one-blocks/"))).toHaveLength(5);
+  });
+
+  it("sets aside, and never uploads, a file a machine crash left incomplete", async () => {
+    const store = new TestStore();
+    store.mode = "fail";
+    const first = setup(store);
+    await first.files.start();
+    first.feed(syntheticChain(2, 4).lines);
+    await first.files.flush();
+    first.files.close();
+    const names = (await readdir(join(work.dir, "blocks"))).sort();
+    const cut = join(work.dir, "blocks", names[1]!);
+    const bytes = await readFile(cut);
+    await writeFile(cut, bytes.subarray(0, bytes.length - 9));
+    await writeFile(join(work.dir, "blocks", `.${names[2]}.0a1b2c3d.tmp`), "partial");
+
+    store.mode = "ok";
+    const second = setup(store);
+    await second.files.start();
+    await second.files.drained();
+    expect([...store.objects.keys()].sort()).toEqual([`one-blocks/${names[0]}`, `one-blocks/${names[2]}`]);
+    expect(await readdir(join(work.dir, "corrupt"))).toEqual([names[1]]);
+    expect((await readdir(join(work.dir, "blocks"))).sort()).toEqual([names[0], names[2]]);
+    expect(second.logs.some((l) => l["level"] === "warn" && String(l["msg"]).includes("incomplete block file"))).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { atomicWrite, type Logger, type ManageosError, type Store } from "@manageos/core";
+import type { Logger, ManageosError, Store } from "@manageos/core";
 import type { BlockMeta } from "../codec/block-meta.js";
 import { MindreaderErrors } from "../errors.js";
 import type { MindreaderMetrics } from "../metrics/metrics.js";
@@ -9,6 +9,7 @@ import type { AssembledBlock } from "../reader/assembler.js";
 import { BacklogAlarm, type BacklogLevel } from "./backlog.js";
 import { type BundlePlan, Bundler } from "./bundler.js";
 import { encodeBlockFile } from "./content.js";
+import { isIntactGzip, removeTempFiles, setAside, writeLocalFile } from "./local-file.js";
 import { BUNDLE_EXT, BUNDLE_SIZE, bundleFileName, isValidSuffix, oneBlockFileName, parseOneBlockFileName } from "./naming.js";
 import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
 
@@ -49,6 +50,16 @@ export interface BlockFilesEvents {
   writeError: [error: ManageosError];
 }
 
+// A block handed over and not yet written.
+interface QueuedWrite {
+  readonly block: AssembledBlock;
+  readonly encoded: Promise<Buffer>;
+  readonly resolve: (written: boolean) => void;
+}
+
+// Blocks whose files are written at once; more only queue deeper in the thread pool.
+const WRITE_BATCH = 32;
+
 const DEFAULT_UPLOAD: UploaderOptions = { concurrency: 4, timeoutMs: 30_000, retryBaseMs: 500, retryMaxMs: 30_000 };
 
 /**
@@ -63,7 +74,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private readonly bundler: Bundler;
   private readonly alarm: BacklogAlarm;
   private readonly uploaded = new Set<string>();
-  private writes: Promise<unknown> = Promise.resolve();
+  private readonly queue: QueuedWrite[] = [];
+  private writing: Promise<void> | undefined;
   private writesQueued = 0;
   private readonly oneBlockPrefix: string;
   private readonly bundlePrefix: string;
@@ -96,16 +108,21 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     );
   }
 
-  /** Creates the work dir and queues what a previous run left there (files written but not uploaded). */
+  /**
+   * Creates the work dir and queues what a previous run left there (files written but not uploaded). A file a
+   * machine crash left incomplete is moved to `<workDir>/corrupt/` with a warning instead of being uploaded.
+   */
   async start(): Promise<void> {
     await mkdir(this.blocksDir, { recursive: true });
     await mkdir(this.bundlesDir, { recursive: true });
-    const blocks = (await readdir(this.blocksDir)).filter((name) => parseOneBlockFileName(name) !== undefined).sort();
+    await removeTempFiles(this.blocksDir);
+    await removeTempFiles(this.bundlesDir);
+    const blocks = await this.intact(this.blocksDir, (name) => parseOneBlockFileName(name) !== undefined);
     for (const name of blocks) {
       this.bundler.add({ ...parseOneBlockFileName(name)!, name });
       this.uploader.enqueue({ path: join(this.blocksDir, name), key: this.oneBlockPrefix + name });
     }
-    for (const name of (await readdir(this.bundlesDir)).filter((n) => n.endsWith(BUNDLE_EXT)).sort()) {
+    for (const name of await this.intact(this.bundlesDir, (n) => n.endsWith(BUNDLE_EXT))) {
       this.uploader.enqueue({ path: join(this.bundlesDir, name), key: this.bundlePrefix + name });
     }
     if (blocks.length > 0) this.deps.logger.info({ files: blocks.length }, "resuming block files left in the work dir");
@@ -124,14 +141,20 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   /** Queues a block for writing; resolves true once its file is in the work dir, false if it could not be written. */
   write(block: AssembledBlock): Promise<boolean> {
     this.writesQueued++;
-    const done = this.writes.then(() => this.writeOne(block));
-    this.writes = done;
-    return done;
+    // Compression starts now, in zlib's thread pool, alongside earlier blocks.
+    const encoded = encodeBlockFile(block);
+    encoded.catch(() => undefined);
+    return new Promise<boolean>((resolve) => {
+      this.queue.push({ block, encoded, resolve });
+      this.writing ??= this.writeQueued().finally(() => {
+        this.writing = undefined;
+      });
+    });
   }
 
   /** Resolves once every block handed over is written locally. */
   async flush(): Promise<void> {
-    await this.writes;
+    while (this.writing !== undefined) await this.writing;
   }
 
   /** Resolves once every file written so far is in the store. */
@@ -145,24 +168,54 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.uploader.close();
   }
 
-  private async writeOne(block: AssembledBlock): Promise<boolean> {
-    const name = oneBlockFileName(block.meta, this.opts.suffix);
+  // Names of the files in `dir` that `keep` accepts, in order; incomplete ones are set aside.
+  private async intact(dir: string, keep: (name: string) => boolean): Promise<string[]> {
+    const names: string[] = [];
+    for (const name of (await readdir(dir)).filter(keep).sort()) {
+      const path = join(dir, name);
+      if (await isIntactGzip(path)) {
+        names.push(name);
+        continue;
+      }
+      const moved = await setAside(path, join(this.opts.workDir, "corrupt"));
+      this.deps.logger.warn({ path: moved }, "incomplete block file left by a crash: set aside, not uploaded");
+    }
+    return names;
+  }
+
+  // Writes what is queued in batches: a batch's files at once (the thread pool writes several in parallel),
+  // then, in block order, the events, uploads and bundle bookkeeping.
+  private async writeQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, WRITE_BATCH);
+      const names = batch.map((item) => oneBlockFileName(item.block.meta, this.opts.suffix));
+      const results = await Promise.all(batch.map((item, i) => this.writeOne(names[i]!, item.encoded)));
+      for (const [i, item] of batch.entries()) {
+        this.writesQueued--;
+        const name = names[i]!;
+        if (results[i] === true) {
+          const path = join(this.blocksDir, name);
+          this.emit("written", item.block.meta, name);
+          this.uploader.enqueue({ path, key: this.oneBlockPrefix + name });
+          this.bundler.add({ ...parseOneBlockFileName(name)!, name });
+        }
+      }
+      for (const plan of this.bundler.take()) await this.writeBundle(plan);
+      for (const [i, item] of batch.entries()) item.resolve(results[i] === true);
+    }
+  }
+
+  private async writeOne(name: string, encoded: Promise<Buffer>): Promise<boolean> {
     const path = join(this.blocksDir, name);
     try {
-      const bytes = await encodeBlockFile(block);
-      await atomicWrite(path, bytes);
+      const bytes = await encoded;
+      await writeLocalFile(path, bytes);
       this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
+      return true;
     } catch (error) {
       this.failed(path, error);
       return false;
-    } finally {
-      this.writesQueued--;
     }
-    this.emit("written", block.meta, name);
-    this.uploader.enqueue({ path, key: this.oneBlockPrefix + name });
-    this.bundler.add({ ...parseOneBlockFileName(name)!, name });
-    for (const plan of this.bundler.take()) await this.writeBundle(plan);
-    return true;
   }
 
   // A bundle is the one-block files' gzip members back to back: a valid gzip of their concatenated contents.
@@ -175,7 +228,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       try {
         const parts = await Promise.all(plan.entries.map((entry) => readFile(join(this.blocksDir, entry.name))));
         const bytes = Buffer.concat(parts);
-        await atomicWrite(path, bytes);
+        await writeLocalFile(path, bytes);
         this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
         this.deps.metrics?.bundlesTotal.inc();
         this.emit("bundle", plan.base, name);

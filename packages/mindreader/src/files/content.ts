@@ -1,5 +1,5 @@
 import { promisify } from "node:util";
-import { gunzip, gzip } from "node:zlib";
+import { constants, gunzip, gzip, gzipSync } from "node:zlib";
 import type { BlockMeta } from "../codec/block-meta.js";
 import { MindreaderErrors } from "../errors.js";
 import type { AssembledBlock } from "../reader/assembler.js";
@@ -20,9 +20,18 @@ export function blockFileText(block: AssembledBlock): string {
   return `${JSON.stringify(header)}\n${block.lines.join("\n")}\n`;
 }
 
-/** The gzipped one-block file (off the event loop: zlib runs in the thread pool). */
+const GZIP = { level: constants.Z_BEST_SPEED };
+// Below this a synchronous gzip (tens of microseconds) costs far less than setting up a zlib stream and a trip
+// through the thread pool; above it compression goes to the pool so the event loop never stalls on a big block.
+const SYNC_GZIP_MAX = 256 * 1024;
+
+/**
+ * The gzipped one-block file. Level 1: when nodeos replays or catches up, compression is most of the writer's
+ * cost, and level 1 is about twice as fast as the default for files about a fifth larger.
+ */
 export async function encodeBlockFile(block: AssembledBlock): Promise<Buffer> {
-  return gzipAsync(blockFileText(block));
+  const text = blockFileText(block);
+  return text.length <= SYNC_GZIP_MAX ? gzipSync(text, GZIP) : gzipAsync(text, GZIP);
 }
 
 /** One block read back from a file or a bundle. */

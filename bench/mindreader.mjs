@@ -1,0 +1,144 @@
+// Deep-mind through the mindreader (line pipeline + MindreaderPlugin + BlockFiles writing one-block files and
+// bundles to a work dir, uploading to a file:// store) versus bare line splitting of the same child's output,
+// in the same run. Every block ends in a linked leap 13 ACCEPTED_BLOCK (packed block_state_legacy) built with
+// the mindreader's own encoder. Two profiles: `empty` blocks carry the operation lines nodeos-sim prints (about
+// 2 KB a block, a quiet chain); `fixture` blocks carry the operation lines of one of the four blocks of nodeos'
+// own leap 13 deep-mind test in turn (4 to 98 KB, 37 KB on average: a busy chain).
+// Goals: at least 0.5x the baseline's throughput and at least 2,000 blocks/s.
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { cleanup, median, table, tempDir } from "./lib.mjs";
+
+const root = new URL("..", import.meta.url).pathname;
+const mr = await import(join(root, "packages/mindreader/dist/index.js"));
+const core = await import(join(root, "packages/core/dist/index.js"));
+const { runBareSplitter, runLinePipeline } = await import(join(root, "packages/superviser/dist/index.js"));
+const PROFILES = [
+  { name: "empty", blocks: Number(process.env.BENCH_BLOCKS_EMPTY ?? "10000") },
+  { name: "fixture", blocks: Number(process.env.BENCH_BLOCKS_FIXTURE ?? "2000") },
+];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "3");
+const LIB_LAG = 330;
+
+// The operation lines (between START_BLOCK and ACCEPTED_BLOCK) of each block of the leap 13 fixture.
+async function fixtureOperations() {
+  const text = await readFile(join(root, "packages/mindreader/test/fixtures/leap-13.dmlog"), "utf8");
+  const blocks = [];
+  let current;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("DMLOG START_BLOCK ")) current = [];
+    else if (line.startsWith("DMLOG ACCEPTED_BLOCK ")) {
+      blocks.push(current);
+      current = undefined;
+    } else if (current !== undefined && line.startsWith("DMLOG ")) current.push(line);
+  }
+  return blocks;
+}
+
+// What nodeos-sim prints between START_BLOCK and ACCEPTED_BLOCK.
+function simOperations(num) {
+  return [
+    `DMLOG RLIMIT_OP STATE UPD {"average_block_net_usage":{"last_ordinal":${num},"value_ex":0,"consumed":0},"average_block_cpu_usage":{"last_ordinal":${num},"value_ex":0,"consumed":0},"pending_net_usage":0,"pending_cpu_usage":0,"total_net_weight":0,"total_cpu_weight":0,"total_ram_bytes":0,"virtual_net_limit":1048576,"virtual_cpu_limit":200000}`,
+  ];
+}
+
+// Writes `blocks` linked leap 13 blocks (2..blocks+1) as nodeos prints them on stdout.
+async function generate(path, profile) {
+  const BLOCKS = profile.blocks;
+  const operations = profile.name === "fixture" ? await fixtureOperations() : undefined;
+  const out = createWriteStream(path);
+  const write = async (text) => {
+    if (!out.write(text)) await new Promise((resolve) => out.once("drain", resolve));
+  };
+  let bytes = 0;
+  let previous = `00000001${"11".repeat(28)}`;
+  const startMs = Date.UTC(2024, 0, 1);
+  await write(`${mr.formatVersionLine("leap")}\n`);
+  for (let num = 2; num < BLOCKS + 2; num++) {
+    const block = mr.buildSignedBlock({ previous, timeMs: startMs + (num - 2) * 500, producer: "bp.a" });
+    const state = mr.buildLeapBlockState(block, Math.max(1, num - LIB_LAG));
+    const ops =
+      operations === undefined
+        ? simOperations(num)
+        : operations[(num - 2) % operations.length].map((line) =>
+            line.replace(/^DMLOG APPLIED_TRANSACTION \d+ /, `DMLOG APPLIED_TRANSACTION ${num} `),
+          );
+    const text = `${[mr.formatStartBlockLine(num), ...ops, mr.formatAcceptedBlockLine(state)].join("\n")}\n`;
+    bytes += Buffer.byteLength(text);
+    await write(text);
+    previous = String(state.id);
+  }
+  await new Promise((resolve) => out.end(resolve));
+  return bytes;
+}
+
+const quietLogger = () => core.createLogger({ level: "warn", format: "json", destination: { write: () => undefined } });
+
+// One run through the reader and writer: until every block is in the work dir, then until the store has it all.
+async function readerRun(stream, dir, BLOCKS) {
+  const logger = quietLogger();
+  const metrics = mr.createMindreaderMetrics(core.createMetricsRegistry());
+  const files = new mr.BlockFiles(
+    { workDir: join(dir, "work"), suffix: "bench", maxPendingFiles: 1_000_000 },
+    { store: core.openStore(`file://${join(dir, "store")}`), logger, metrics },
+  );
+  await files.start();
+  const plugin = new mr.MindreaderPlugin({}, { sink: files, logger, metrics });
+  let fatal;
+  plugin.on("fatal", (err) => (fatal = err));
+  const started = process.hrtime.bigint();
+  const read = await runLinePipeline({ command: "cat", args: [stream], plugins: [plugin] });
+  await files.flush();
+  const written = Number(process.hrtime.bigint() - started) / 1e9;
+  await files.drained();
+  const uploaded = Number(process.hrtime.bigint() - started) / 1e9;
+  files.close();
+  if (fatal !== undefined) throw fatal;
+  const blocks = metrics.blocksTotal.hashMap[""]?.value ?? 0;
+  if (plugin.head?.num !== BLOCKS + 1 || blocks !== BLOCKS) throw new Error(`read ${blocks} blocks, head ${plugin.head?.num}`);
+  const bundles = metrics.bundlesTotal.hashMap[""]?.value ?? 0;
+  return { bytes: read.bytes, written, uploaded, bundles };
+}
+
+// One profile: generate, then interleave baseline and reader rounds; returns the table rows and the goal checks.
+async function runProfile(profile) {
+  const BLOCKS = profile.blocks;
+  const dir = await tempDir(`manageos-bench-mindreader-${profile.name}-`);
+  const stream = join(dir, "stdout.dmlog");
+  const bytes = await generate(stream, profile);
+  const base = [];
+  const full = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const splitter = await runBareSplitter({ command: "cat", args: [stream] });
+    base.push(splitter.seconds);
+    full.push(await readerRun(stream, await tempDir(`manageos-bench-mindreader-${profile.name}-${round}-`), BLOCKS));
+  }
+  const b = median(base);
+  const w = median(full.map((r) => r.written));
+  const u = median(full.map((r) => r.uploaded));
+  const mb = bytes / 1e6;
+  const label = `${profile.name} (${BLOCKS} blocks, ${(bytes / BLOCKS / 1024).toFixed(1)} KiB each)`;
+  const rows = [
+    [label, "bare line splitting (baseline)", (BLOCKS / b).toFixed(0), (mb / b).toFixed(1), "1.00"],
+    [label, "pipeline + mindreader, in the work dir", (BLOCKS / w).toFixed(0), (mb / w).toFixed(1), (b / w).toFixed(2)],
+    [label, "... and uploaded to the file:// store", (BLOCKS / u).toFixed(0), (mb / u).toFixed(1), (b / u).toFixed(2)],
+  ];
+  const ratio = b / w;
+  const rate = BLOCKS / w;
+  const verdict =
+    `${profile.name}: ${ratio.toFixed(2)}x baseline (goal >= 0.50): ${ratio >= 0.5 ? "met" : "NOT met"}; ` +
+    `${rate.toFixed(0)} blocks/s into the work dir (goal >= 2000): ${rate >= 2000 ? "met" : "NOT met"}; ${full[0].bundles} bundles`;
+  return { rows, verdict };
+}
+
+try {
+  const results = [];
+  for (const profile of PROFILES) results.push(await runProfile(profile));
+  console.log(`\nmindreader benchmark: leap 13 deep-mind through \`cat\`, median of ${ROUNDS} interleaved rounds\n`);
+  console.log(table(["blocks", "reader", "blocks/s", "MB/s", "x baseline"], results.flatMap((r) => r.rows)));
+  console.log("");
+  for (const r of results) console.log(r.verdict);
+} finally {
+  await cleanup();
+}
