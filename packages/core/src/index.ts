@@ -1,5 +1,6 @@
 export * from "./errors/index.js";
 export * from "./config/index.js";
+export * from "./config-watch/index.js";
 export * from "./logging/index.js";
 export * from "./metrics/index.js";
 export * from "./fs/index.js";

@@ -76,14 +76,10 @@ async function runDaemon(
 ): Promise<number> {
   const file = (flags.config as string | undefined) ?? io.env.MANAGEOS_CONFIG;
   let config: Awaited<ReturnType<typeof loadConfig>>;
+  // Kept so a config reload reads the same sources again.
+  const sources = { defaults: variant.defaults, file, env: io.env, flags: runFlagsToTree(flags), set: flags.set as string[] };
   try {
-    config = await loadConfig({
-      defaults: variant.defaults,
-      file,
-      env: io.env,
-      flags: runFlagsToTree(flags),
-      set: flags.set as string[],
-    });
+    config = await loadConfig(sources);
   } catch (error) {
     if (!isManageosError(error)) throw error;
     io.err(`${variant.bin}: ${error.message}\n`);
@@ -98,7 +94,7 @@ async function runDaemon(
     return EXIT.unavailable;
   }
   const logger = createLogger({ level: config.log.level, format: config.log.format, base: { app: variant.name } });
-  return daemon(config, { logger, variant });
+  return daemon(config, { logger, variant, sources });
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,4 +1,5 @@
 import type { Config, ConfigInput } from "../config/schema.js";
+import type { ConfigSources } from "../config/load.js";
 import type { Logger } from "../logging/logger.js";
 
 /** What distinguishes the four apps: a name and configuration defaults. */
@@ -12,7 +13,7 @@ export interface AppVariant {
 }
 
 /** Runs the daemon until it is told to stop; resolves with the process exit code. */
-export type Daemon = (config: Readonly<Config>, deps: { logger: Logger; variant: AppVariant }) => Promise<number>;
+export type Daemon = (config: Readonly<Config>, deps: { logger: Logger; variant: AppVariant; sources?: ConfigSources }) => Promise<number>;
 
 /** Exit codes of the binary. */
 export const EXIT = {

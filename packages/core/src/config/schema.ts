@@ -125,6 +125,8 @@ export const configSchema = z.strictObject({
       pauseTimeout: duration().default(30_000),
       takeover: z.boolean().default(false),
       reloadPolicy: z.enum(["handoff", "wait-round"]).default("wait-round"),
+      /** Operator APIs of the other manageos of this producer name (takeover and handoff without etcd). */
+      peers: z.array(httpUrl).default([]),
     })
     .prefault({}),
   coordinator: z
@@ -140,6 +142,8 @@ export const configSchema = z.strictObject({
       dir: z.string().min(1).optional(),
       configmap: z.string().min(1).optional(),
       namespace: z.string().min(1).optional(),
+      /** Quiet time after the last change before a reload. */
+      debounce: duration().default(1_000),
     })
     .prefault({}),
   mindreader: z

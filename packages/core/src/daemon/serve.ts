@@ -7,7 +7,9 @@ import type { Chain } from "../chain/chain.js";
 import type { LogPlugin } from "../chain/types.js";
 import type { AppVariant } from "../cli/variant.js";
 import { EXIT } from "../cli/variant.js";
+import type { ConfigSources } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { type ConfigWatch, createConfigWatch } from "../config-watch/create-config-watch.js";
 import { isManageosError } from "../errors/manageos-error.js";
 import { atomicWriteJson } from "../fs/atomic-write.js";
 import { isLoopback } from "../http/auth.js";
@@ -52,7 +54,7 @@ export interface Endpoints {
 /** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code (non-zero when the node had to be killed). */
 export async function serveDaemon(
   config: Readonly<Config>,
-  deps: { logger: Logger; variant: AppVariant },
+  deps: { logger: Logger; variant: AppVariant; sources?: ConfigSources },
   parts: DaemonParts,
 ): Promise<number> {
   const { logger } = deps;
@@ -100,8 +102,21 @@ export async function serveDaemon(
   await atomicWriteJson(join(config.stateDir, "endpoints.json"), { api: apiUrl, proxy: proxyUrl, pid: process.pid } satisfies Endpoints);
   logger.info({ api: apiUrl, proxy: proxyUrl }, "manageos listening");
   await production?.start?.({ api: apiUrl });
+  let configWatch: ConfigWatch | undefined;
+  try {
+    configWatch = await createConfigWatch(config, {
+      logger,
+      chain,
+      sources: deps.sources ?? {},
+      safelyReload: () => (operator as Operator).reload(true, { queue: true }),
+      applyLive: (next) => production?.reconfigure?.(next.bp),
+    });
+  } catch (error) {
+    logger.error({ err: error }, "cannot watch the configuration; changes need a restart");
+  }
 
   const finished = waitForSignals(logger, chain, async () => {
+    await configWatch?.close();
     await proxy?.close();
     const { killed } = await (operator as Operator).shutdown();
     await production?.close?.();

@@ -172,16 +172,21 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
   reload(safely: boolean, options: CommandOptions = {}): JobRecord {
     return this.submit(safely ? "safely_reload" : "reload", {}, async (ctx) => {
       if (this.#maintenance) throw OperatorErrors.inMaintenance("reload");
-      if (safely && this.#deps.production !== undefined) {
+      const production = safely ? this.#deps.production : undefined;
+      let plan: { readonly resumeAfter: boolean } | undefined;
+      if (production !== undefined) {
         ctx.progress({ message: "waiting until a restart cannot interrupt our round" });
-        await this.#deps.production.waitSafeToRestart(ctx);
+        if (production.prepareRestart !== undefined) plan = await production.prepareRestart(ctx);
+        else await production.waitSafeToRestart(ctx);
       }
       ctx.progress({ current: 0, total: 2, message: "restarting the node" });
       await this.#deps.chain.restart();
       ctx.progress({ current: 1, total: 2, message: "waiting until synced" });
       const head = await this.waitSynced(ctx);
       ctx.progress({ current: 2, total: 2, message: "synced" });
-      return { head };
+      // A producer that paused for the restart (policy wait-round) produces again, through the safe resume.
+      const resumed = plan?.resumeAfter === true ? await production?.resumeAfterRestart?.(ctx, this.#opts.syncTimeout ?? 300_000) : undefined;
+      return { head, ...(plan === undefined ? {} : { restart: plan }), ...(resumed === undefined ? {} : { resumed }) };
     }, options);
   }
 

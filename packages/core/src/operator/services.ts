@@ -22,12 +22,24 @@ export interface ProductionService {
   safelyResume(context: JobContext, options?: { releasedThrough?: number }): Promise<unknown>;
   /** Waits until a restart would not interrupt our own round. */
   waitSafeToRestart(context: JobContext): Promise<void>;
+  /** Makes a restart safe under the reload policy (hand off, or pause at the end of our round); says whether to resume after. */
+  prepareRestart?(context: JobContext): Promise<{ readonly resumeAfter: boolean }>;
+  /** Resumes safely after a restart that paused us, retrying until ready within `timeoutMs`. */
+  resumeAfterRestart?(context: JobContext, timeoutMs: number): Promise<unknown>;
   /** Production state for the status API. */
   status(): Record<string, unknown>;
   /** Moves production to the peer manageos at `to`: pause here at a round boundary, confirm, then resume there. */
   handoff?(context: JobContext, params: { to: string }): Promise<unknown>;
   /** The peers' published status (coordinator). */
   cluster?(): Promise<Record<string, unknown>>;
+  /** Applies production settings a configuration reload changed. */
+  reconfigure?(live: {
+    claimWindow: number;
+    pauseTimeout: number;
+    takeover: boolean;
+    reloadPolicy: "handoff" | "wait-round";
+    peers: readonly string[];
+  }): void;
   /** Starts following the node and the coordinator once the API listens at `api`. */
   start?(info: { api: string }): Promise<void>;
   /** Stops timers and gives the producer lease up. */

@@ -43,6 +43,9 @@ export async function createProduction(
       pauseTimeout: config.bp.pauseTimeout,
       peerToken: config.api.token,
       publishInterval: Math.max(250, Math.min(2_000, config.coordinator.leaseTtl / 4)),
+      takeover: config.bp.takeover,
+      reloadPolicy: config.bp.reloadPolicy,
+      peers: config.bp.peers,
     },
     {
       chain: deps.chain,

@@ -6,3 +6,6 @@ export * from "./production-service.js";
 export * from "./production-state.js";
 export * from "./schedule.js";
 export * from "./handoff.js";
+export * from "./peers.js";
+export * from "./restart-policy.js";
+export * from "./takeover.js";

@@ -7,6 +7,8 @@ import type { ProductionService } from "../operator/services.js";
 import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
 import { type HandoffReport, handoff } from "./handoff.js";
+import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
+import { type TakeoverStatus, takeover } from "./takeover.js";
 import { type OurBlock, ProductionTracker } from "./production-state.js";
 
 /** Settings of block-producer mode, from `bp.*` and `node.*`. */
@@ -24,7 +26,16 @@ export interface ProductionOptions {
   readonly peerToken?: string;
   /** How often our status is published to the coordinator. */
   readonly publishInterval?: number;
+  /** Takeover after reboot: once synced, ask the producer to hand production to us. */
+  readonly takeover?: boolean;
+  /** What a producer does before a restart: hand production to a peer, or pause at the end of its round. */
+  readonly reloadPolicy?: "handoff" | "wait-round";
+  /** Operator APIs of the other manageos of our producer name (besides those the coordinator knows). */
+  readonly peers?: readonly string[];
 }
+
+/** The options a configuration reload may change while running. */
+export type LiveProductionOptions = Pick<ProductionOptions, "claimWindow" | "pauseTimeout" | "takeover" | "reloadPolicy" | "peers">;
 
 /** What production needs around it. */
 export interface ProductionDeps {
@@ -56,7 +67,7 @@ const SYNC_BLOCKS = 5;
 /** Block-producer mode: production state, safe pause and resume, the producer lease. */
 export class Production implements ProductionService {
   readonly tracker: ProductionTracker;
-  readonly #opts: ProductionOptions;
+  #opts: ProductionOptions;
   readonly #deps: ProductionDeps;
   readonly #logger: Logger;
   readonly #clock: ProductionClock;
@@ -72,6 +83,7 @@ export class Production implements ProductionService {
   #api: string | null = null;
   #publishTimer: NodeJS.Timeout | undefined;
   #guarding = false;
+  #takeover: TakeoverStatus | undefined;
 
   constructor(opts: ProductionOptions, deps: ProductionDeps) {
     this.#opts = opts;
@@ -101,6 +113,16 @@ export class Production implements ProductionService {
     return this.#closing.signal;
   }
 
+  /** Our operator API, once listening. */
+  get api(): string | null {
+    return this.#api;
+  }
+
+  /** Applies settings a configuration reload changed; they count from the next decision on. */
+  reconfigure(live: LiveProductionOptions): void {
+    this.#opts = { ...this.#opts, ...live };
+  }
+
   /** Follows the node's blocks and state, reads the schedule, and starts the coordinator. */
   async start(info?: { api: string }): Promise<void> {
     if (this.#started) return;
@@ -118,6 +140,34 @@ export class Production implements ProductionService {
     this.#publishTimer = setInterval(() => void this.#publish(), this.#opts.publishInterval ?? 1_000);
     this.#publishTimer.unref();
     await this.#publish();
+    if (this.#opts.takeover === true) {
+      void takeover(this, (status) => {
+        this.#takeover = status;
+      }).catch((error: unknown) => {
+        this.#logger.warn({ err: error }, "takeover failed");
+        this.#takeover = { state: "failed", reason: (error as Error).message, at: this.#clock.now() };
+      });
+    }
+  }
+
+  /** Makes a restart safe under `bp.reloadPolicy`: hand off, or pause at the end of our round. */
+  prepareRestart(ctx: Pick<JobContext, "signal" | "progress" | "log">): Promise<RestartPlan> {
+    return prepareRestart(this, ctx);
+  }
+
+  /** Resumes after a restart that paused us, once the node is ready again. */
+  resumeAfterRestart(ctx: Pick<JobContext, "signal" | "progress" | "log">, timeoutMs: number): Promise<Record<string, unknown>> {
+    return resumeAfterRestart(this, ctx, timeoutMs);
+  }
+
+  /** Why a resume would be refused as not ready now, or undefined when it would not. */
+  readyToResume(): string | undefined {
+    try {
+      this.#assertReady();
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   /** Moves production to the peer manageos at `to`. */
@@ -296,6 +346,7 @@ export class Production implements ProductionService {
       node: this.#deps.coordinator.nodeId,
       holdsLease: this.#deps.coordinator.holds(this.#opts.producerName),
       leaseLost: this.#leaseLost ?? null,
+      takeover: this.#takeover ?? null,
     };
   }
 

@@ -196,6 +196,12 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     return isStateDirty(this.dataDir);
   }
 
+  /** Takes new start settings from a reloaded config (config.ini template and keys, args, env, binary, bp); next start on. */
+  reconfigure(config: Config): void {
+    const { configTemplate, configKeys, extraArgs, env, genesisJson, binary, bp } = nodeosChainOptions(config);
+    Object.assign(this.opts, { configTemplate, configKeys, extraArgs, env, genesisJson, binary, bp });
+  }
+
   // Runs before every spawn: dirty check, blocksigner keys, config.ini, arguments.
   private async prepare(): Promise<LaunchSpec> {
     const start = this.pendingStart ?? {};

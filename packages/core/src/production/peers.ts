@@ -1,0 +1,49 @@
+import type { Coordinator } from "../coordination/coordinator.js";
+import { PeerClient } from "./peer-client.js";
+
+/** A peer manageos of our producer name, as its status answered. */
+export interface PeerView {
+  readonly api: string;
+  readonly node: string | null;
+  readonly running: boolean;
+  readonly synced: boolean;
+  /** nodeos' production flag; null when unknown. */
+  readonly paused: boolean | null;
+}
+
+/** The operator APIs of our peers: the configured list, plus what the coordinator's nodes published; never ours. */
+export async function peerApis(coordinator: Coordinator, configured: readonly string[], ownApi: string | null): Promise<string[]> {
+  const apis = new Set(configured);
+  if (coordinator.kind !== "local") {
+    for (const peer of await coordinator.peers().catch(() => [])) {
+      if (peer.node !== coordinator.nodeId && typeof peer.api === "string") apis.add(peer.api);
+    }
+  }
+  if (ownApi !== null) apis.delete(ownApi);
+  return [...apis];
+}
+
+/** Asks each peer for its status; a peer that does not answer, or is not in bp mode, is left out. */
+export async function viewPeers(apis: readonly string[], token: string | undefined, ownNode: string): Promise<PeerView[]> {
+  const views = await Promise.all(
+    apis.map(async (api): Promise<PeerView | undefined> => {
+      try {
+        const status = await new PeerClient(api, token, 3_000).status();
+        const production = status.production as { paused?: unknown; node?: unknown } | null | undefined;
+        if (production === null || production === undefined) return undefined;
+        const node = typeof production.node === "string" ? production.node : null;
+        if (node === ownNode) return undefined;
+        return {
+          api,
+          node,
+          running: status.state === "running",
+          synced: status.synced === true,
+          paused: typeof production.paused === "boolean" ? production.paused : null,
+        };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return views.filter((v): v is PeerView => v !== undefined);
+}
