@@ -1,0 +1,58 @@
+import { readDirtyFlag, startManageos, stateFilePath } from "@manageos/testkit";
+import { describe, expect, it } from "vitest";
+
+// The node's pid once it runs and answers its API (so that it has its signal handlers in place).
+async function nodePid(api: string): Promise<number> {
+  for (let i = 0; i < 600; i++) {
+    const status = (await (await fetch(`${api}/v1/manageos/status`)).json()) as { node: { pid: number | null }; head: unknown };
+    if (status.node.pid !== null && status.head !== null) return status.node.pid;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the node never started");
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("manageos shutdown", () => {
+  it("exits non-zero and says so when nodeos ignores TERM and has to be killed", async () => {
+    const m = await startManageos({
+      config: {
+        node: { env: { NODEOS_SIM_BLOCK_INTERVAL_MS: "50", NODEOS_SIM_IGNORE_TERMS: "1000" } },
+        superviser: { termRetryInterval: "300ms", killAfter: "1500ms" },
+      },
+    });
+    const pid = await nodePid(m.api);
+    const exit = await m.stop();
+    expect(exit.code).toBe(1);
+    expect(alive(pid)).toBe(false);
+    expect(m.process.stdoutLines.join("\n")).toMatch(/"level":"error".*SIGKILL|SIGKILL.*"level":"error"/);
+    // A killed nodeos leaves its dirty flag set: the next start has to recover.
+    expect(await readDirtyFlag(stateFilePath(`${m.dir}/data`))).toBe(true);
+  });
+
+  it("a second signal kills nodeos and exits at once instead of waiting out a slow shutdown", async () => {
+    const m = await startManageos({
+      config: {
+        node: { env: { NODEOS_SIM_BLOCK_INTERVAL_MS: "50", NODEOS_SIM_TERM_DELAY_MS: "60000" } },
+        superviser: { termRetryInterval: "10s", killAfter: "5m" },
+      },
+    });
+    const pid = await nodePid(m.api);
+    const started = Date.now();
+    m.process.kill("SIGTERM");
+    await m.process.waitForLine(/shutting down/, { stream: "stdout" });
+    m.process.kill("SIGINT");
+    const exit = await m.process.exited;
+    expect(exit.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive(pid)).toBe(false);
+  });
+});
