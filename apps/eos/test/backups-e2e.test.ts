@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -171,5 +171,38 @@ describe("eos app boot from storage", () => {
     expect(info.head_block_num).toBeGreaterThan(job.result.head.num);
     const pid = (await getJson<{ node: { pid: number | null } }>(`${api}/v1/manageos/status`)).body.node.pid;
     if (pid !== null) nodePids.add(pid);
+  });
+});
+
+describe("eos app snapshots", () => {
+  it("stores a nodeos snapshot through the CLI without stopping the node, then restarts the node from it", async () => {
+    dir = await mkdtemp(join(tmpdir(), "manageos-snap-e2e-"));
+    app = await startManageos({ dir, config: { storage: { url: `file://${join(dir, "storage")}` }, proxy: { syncedMaxLag: "5s" } } });
+    const { api, proxy } = app;
+    const before = await until("the proxy opens", () => proxyInfo(proxy as string));
+    const pid = (await getJson<{ node: { pid: number | null } }>(`${api}/v1/manageos/status`)).body.node.pid;
+    if (pid !== null) nodePids.add(pid);
+    const cli = await run(process.execPath, [appBin("eos"), "snapshot", "--api", api, "--json"], { env: { PATH: process.env.PATH } });
+    const job = JSON.parse(cli.stdout) as Job & { result: { snapshot: { name: string; size: number; headNum: number } } };
+    expect(job.state).toBe("succeeded");
+    expect(job.result.snapshot.size).toBeGreaterThan(0);
+    expect(job.result.snapshot.headNum).toBeGreaterThanOrEqual(before.head_block_num);
+    // The node kept running: same pid, and the local snapshot file is gone.
+    expect((await getJson<{ node: { pid: number | null } }>(`${api}/v1/manageos/status`)).body.node.pid).toBe(pid);
+    const snapshotsDir = join(dir, "data", "snapshots");
+    expect((await readdir(snapshotsDir)).filter((f) => f.endsWith(".bin"))).toEqual([]);
+    const restore = await run(process.execPath, [appBin("eos"), "snapshot-restore", job.result.snapshot.name, "--api", api, "--json"], {
+      env: { PATH: process.env.PATH },
+    });
+    const restored = JSON.parse(restore.stdout) as Job & { result: { snapshot: { name: string }; syncedHead: number } };
+    expect(restored.state).toBe("succeeded");
+    expect(restored.result.snapshot.name).toBe(job.result.snapshot.name);
+    expect(restored.result.syncedHead).toBeGreaterThan(job.result.snapshot.headNum);
+    expect((await readdir(snapshotsDir)).filter((f) => f.endsWith(".bin"))).toEqual([]);
+    const after = await until("the proxy reopens", () => proxyInfo(proxy as string));
+    expect(after.chain_id).toBe(before.chain_id);
+    const now = (await getJson<{ node: { pid: number | null } }>(`${api}/v1/manageos/status`)).body.node.pid;
+    expect(now).not.toBe(pid);
+    if (now !== null) nodePids.add(now);
   });
 });

@@ -231,6 +231,8 @@ export class NodeBackupService implements BackupService {
       const snapshot = await this.startFromSnapshot(ctx, chain, resolved.chainId, params.snapshot);
       ctx.progress({ current: 3, total: 4, message: "waiting until synced" });
       const synced = await this.#waitSynced(ctx);
+      // nodeos has loaded it by now.
+      await rm(join(chain.dataDir, "snapshots", `restore-${ctx.id}.bin`), { force: true });
       ctx.progress({ current: 4, total: 4, message: `started from snapshot ${snapshot.name}` });
       return { snapshot, syncedHead: synced?.headBlockNum ?? null };
     } finally {
