@@ -17,6 +17,8 @@ beforeAll(async () => {
   await createCluster(clusterDir, { producers: ["bp.a", "bp.b", "bp.c"], roundLength: 12, blockIntervalMs: 50 });
   signer = await startBlocksignerSim({});
   for (const name of ["node-0", "node-1"]) {
+    // node-1 reloads with the handoff policy, to node-0 (started first, so its address is known).
+    const reload = name === "node-1" ? { reloadPolicy: "handoff", peers: [daemons[0]?.api] } : {};
     const config = await nodeConfig({
       name,
       dir: join(root, name),
@@ -24,7 +26,7 @@ beforeAll(async () => {
       blocksigner: signer.url,
       layout: "leap",
       coordinator: { kind: "local" },
-      bp: { producerHostname: "node-0" },
+      bp: { producerHostname: "node-0", ...reload },
     });
     daemons.push(await startDaemon(name, join(root, name), config));
   }
@@ -70,5 +72,22 @@ describe("bp mode with the local coordinator", () => {
     expect(after.byInstance["node-0"]).toBe(before);
     expect(after.doubleSlots).toEqual([]);
     console.log(`local handoff: node-0 last #${report.from.lastProduced}, node-1 first #${report.to.firstProduced}; ledger ${JSON.stringify(after.byInstance)}, double ${after.double}`);
+  }, 180_000);
+
+  it("hands production to the peer before restarting the producer under reloadPolicy handoff", async () => {
+    const [a, b] = daemons as [Daemon, Daemon];
+    expect((await productionOf(b.api)).paused).toBe(false);
+    const { status, body } = await call(b.api, "POST", "/v1/nodeos/safely_reload?sync=true", 120_000);
+    expect(status, JSON.stringify(body).slice(0, 600)).toBe(200);
+    const result = body.result as { restart: { action: string; to: string; detail: { to: { firstProduced: number } } } };
+    expect(result.restart).toMatchObject({ action: "handed-off", to: a.api });
+    expect((await productionOf(a.api)).paused).toBe(false);
+    // node-1's nodeos restarted paused; its flag is read again once it runs.
+    await until("node-1 paused after its restart", async () => ((await productionOf(b.api)).paused === true ? true : undefined), 10_000);
+    const before = (await readLedger(clusterDir)).byInstance["node-0"] ?? 0;
+    await until("node-0 producing again", async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > before + 12 || undefined, 20_000);
+    const ledger = await readLedger(clusterDir);
+    expect(ledger.slots.find((s) => s.blockNum === result.restart.detail.to.firstProduced)?.instances).toEqual(["node-0"]);
+    expect(ledger.doubleSlots).toEqual([]);
   }, 180_000);
 });
