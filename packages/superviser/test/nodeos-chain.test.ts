@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BlockEvent, DirtyEvent, HeadInfo } from "@manageos/core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -101,6 +101,13 @@ describe("nodeos Chain on nodeos-sim", () => {
     await expect(c.chain.start()).rejects.toMatchObject({ code: "SUP_ERR_DIRTY" });
     expect((await dirtyBeforeStart)[0].source).toBe("offline");
     expect(await c.chain.isDataDirty()).toBe(true);
+    // Data made clean again from outside (a restore from backup): the chain is no longer dirty once it starts.
+    const state = await open(join(c.dataDir, "state", "shared_memory.bin"), "r+");
+    await state.write(Buffer.from([0]), 0, 1, 8);
+    await state.close();
+    await c.chain.start();
+    expect(c.chain.status().dirty).toBe(false);
+    await headAtLeast(c, 3);
   });
 
   it("learns dirtiness from nodeos' error line and exit code 2, and does not restart it", async () => {

@@ -209,11 +209,13 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     this.pendingStart = undefined;
     this.listeningUrl = undefined;
     const replaying = start.replay !== undefined || start.snapshot !== undefined;
-    if (!replaying && start.ignoreDirty !== true && (await isStateDirty(this.dataDir))) {
+    const flagSet = !replaying && (await isStateDirty(this.dataDir));
+    if (flagSet && start.ignoreDirty !== true) {
       this.markDirty("offline", "state/shared_memory.bin has its dirty flag set");
       throw SuperviserErrors.dirty(this.dataDir);
     }
-    if (replaying) this.dirty = false;
+    // Replaying, or the data is clean again (restored from a backup): no longer dirty.
+    if (!flagSet) this.dirty = false;
     const spec = await nodeosLaunch(this.opts, start, { logger: this.logger });
     this.logger.info({ args: spec.args }, "starting nodeos");
     return spec;
