@@ -5,13 +5,24 @@ import type { BlockMeta } from "./block-meta.js";
 import { BlockHeaderStateLegacyCommon, LeapBlockState, SpringBlockStateLegacy } from "./block-state.js";
 import { BlockHeader } from "./header.js";
 import { hexBytes, readHexPrefix } from "./hex.js";
+import { readHexGrowing, readLegacyBlockStateMeta } from "./packed-header.js";
 import { blockTimeIso } from "./time.js";
 
 /** Which `block_state_legacy` layout an `ACCEPTED_BLOCK <num> <hex>` line carries. */
 export type LegacyStateLayout = "leap" | "spring";
 
+// Bytes of a block state read first by the fast path: its header comes after the producer schedule, the merkle and
+// the producers' maps, under 2 KiB with EOS' 21 producers.
+const FAST_PREFIX_BYTES = 4096;
+
 /** Reads the header facts off a packed `block_state_legacy` (the prefix only) and computes the block id. */
 export function decodeBlockStateMeta(hex: string, printedNum?: number): BlockMeta {
+  const fast = readHexGrowing(hex, FAST_PREFIX_BYTES, readLegacyBlockStateMeta);
+  // Anything unusual (a mismatch included) goes through the full decoder, which gives the reference answer or error.
+  if (fast !== undefined && fast.id === fast.printedId && (printedNum === undefined || printedNum === fast.num)) {
+    const { printedId: _, ...meta } = fast;
+    return meta;
+  }
   return readHexPrefix(hex, "ACCEPTED_BLOCK block state", (decoder, bytes) => metaFrom(decoder, bytes, printedNum));
 }
 
