@@ -6,7 +6,7 @@ import { decodeBlockFiles, parseOneBlockFileName, writerSuffix } from "@manageos
 import { readDirtyFlag, startManageos, stateFilePath, tempDir } from "@manageos/testkit";
 import { describe, expect, it } from "vitest";
 import { chainBreaks, metric, nodeHead, openStream, readBlockEvents, storedBundles, storedOneBlocks, until } from "./support/blocks.js";
-import { startGcsEmulator } from "./support/gcs-emulator.js";
+import { startGcsEmulator } from "@manageos/testkit";
 
 const APP = "eos-mindreader";
 const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, i) => first + i);

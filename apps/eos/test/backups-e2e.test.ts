@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { appBin, type ManageosProcess, startManageos } from "@manageos/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { type GcsEmulator, startGcsEmulator } from "../../../packages/core/test/support/gcs-emulator.js";
+import { type GcsEmulator, startGcsEmulator } from "@manageos/testkit";
 
 const run = promisify(execFile);
 

@@ -9,3 +9,4 @@ export * from "./cluster/cluster-config.js";
 export * from "./cluster/ledger.js";
 export { readDirtyFlag, stateFilePath } from "./nodeos/state-file.js";
 export * from "./helpers/manageos.js";
+export * from "./helpers/gcs-emulator.js";

@@ -7,6 +7,8 @@ import { join } from "node:path";
 
 /** A GCS JSON API server on loopback that can go down and come back on the same port with its objects. */
 export interface GcsEmulator {
+  readonly host: string;
+  readonly port: number;
   /** `http://127.0.0.1:<port>`, for `STORAGE_EMULATOR_HOST` or `openStore(url, { apiEndpoint })`. */
   readonly endpoint: string;
   /** Closes the listener and every open connection: requests fail with ECONNREFUSED, as in an outage. */
@@ -36,8 +38,10 @@ interface ExpressApp {
 const require = createRequire(import.meta.url);
 
 /**
- * The Cloud Storage emulator of firebase-tools, in-process (as packages/core's test support starts it), with an
- * outage switch: the express app and the emulator's state outlive the listener.
+ * Starts the Cloud Storage emulator of firebase-tools on 127.0.0.1, port 0, from code: no CLI,
+ * no Java rules runtime (the gcloud JSON API it serves is admin-only and never consults rules).
+ * Buckets come into being on first use. With an outage switch: the express app and the emulator's
+ * state outlive the listener. Call `stop()` in afterAll.
  */
 export async function startGcsEmulator(): Promise<GcsEmulator> {
   const { StorageEmulator } = require("firebase-tools/lib/emulator/storage/index.js") as { StorageEmulator: EmulatorClass };
@@ -78,6 +82,8 @@ export async function startGcsEmulator(): Promise<GcsEmulator> {
   port = await listen(0);
   EmulatorRegistry.set("storage", emulator);
   return {
+    host: "127.0.0.1",
+    port,
     endpoint: `http://127.0.0.1:${port}`,
     down: close,
     async up() {
