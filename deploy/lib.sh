@@ -102,8 +102,11 @@ manageos_detect_builder() {
 manageos_build_command() {
   local builder="$1" context="$2" ref="$3" revision="$4" arg
   case "$builder" in
-    docker | podman) printf '%s\0' "$builder" build ;;
-    buildah) printf '%s\0' buildah bud --layers ;;
+    docker) printf '%s\0' docker build ;;
+    # The docker format keeps HEALTHCHECK, which the OCI image format has no field for.
+    podman) printf '%s\0' podman build --format docker ;;
+    # Layers are cached unless BUILDAH_LAYERS=false (one-off builds on the vfs driver skip the big commits).
+    buildah) printf '%s\0' buildah bud "--layers=${BUILDAH_LAYERS:-true}" --format docker ;;
     *) echo "unknown builder '$builder' (docker, podman or buildah)" >&2; return 1 ;;
   esac
   printf '%s\0' -f "$context/deploy/Dockerfile" -t "$ref"

@@ -72,10 +72,15 @@ buildah config --env PATH=/usr/local/bin:/usr/bin --env NODE_EXTRA_CA_CERTS=/etc
   --cmd node "$ctr"
 buildah commit --quiet --rm "$ctr" "$node_ref" >/dev/null
 
-# The simulator imports npm packages: bundle it into one file that runs with node alone.
+# The simulator imports npm packages: bundle it into one file that runs with node alone. The
+# cloud clients it inlines with @manageos/core but never calls read files beside their own
+# sources at load time, so they become empty modules.
 mkdir -p "$work/nodeos/usr/local/bin"
+echo 'module.exports = {};' >"$work/unused.cjs"
 "$root/node_modules/.bin/esbuild" "$sim" --bundle --platform=node --format=esm --target=node20 \
   --outfile="$work/nodeos/usr/local/bin/nodeos" --log-level=error \
+  --alias:etcd3="$work/unused.cjs" --alias:@google-cloud/storage="$work/unused.cjs" \
+  --alias:@kubernetes/client-node="$work/unused.cjs" \
   --banner:js='import { createRequire as __manageosRequire } from "node:module"; const require = __manageosRequire(import.meta.url);'
 # Extensionless files run as ES modules only with a shebang and module detection (node >= 20.19).
 sed -i '1{/^#!/d}' "$work/nodeos/usr/local/bin/nodeos"
