@@ -92,7 +92,7 @@ export async function nodeConfig(opts: {
       binary: NODEOS_SIM_BIN,
       dataDir: join(dir, "data"),
       configDir: join(dir, "config"),
-      httpAddress: `127.0.0.1:${await freePort()}`,
+      httpAddress: "127.0.0.1:0",
       blockInterval: "50ms",
       roundLength: 12,
       pollInterval: "100ms",

@@ -120,6 +120,24 @@ describe("public proxy on a real listener", () => {
     expect(rest).toBe("done\n");
   });
 
+  it("follows the node to a new address when its port changes between starts", async () => {
+    const first = await startUpstream((_req, res) => res.end("first"));
+    const firstServer = upstream as Server;
+    const second = await startUpstream((_req, res) => res.end("second"));
+    let current: string | undefined = first;
+    proxy = await createProxyServer(
+      { upstream: "http://127.0.0.1:1", currentUpstream: () => current, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 1 },
+      { gate: new ProxyGate([]), logger },
+    );
+    const url = await proxy.listen({ host: "127.0.0.1", port: 0 });
+    expect(await (await fetch(`${url}/v1/chain/get_info`)).text()).toBe("first");
+    current = second;
+    expect(await (await fetch(`${url}/v1/chain/get_info`)).text()).toBe("second");
+    current = undefined;
+    expect((await fetch(`${url}/v1/chain/get_info`)).status).toBe(502);
+    await new Promise((resolve) => firstServer.close(resolve));
+  });
+
   it("reuses upstream connections (keep-alive)", async () => {
     const sockets = new Set<unknown>();
     const target = await startUpstream((req, res) => {

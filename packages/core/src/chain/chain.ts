@@ -87,6 +87,8 @@ export interface Chain {
   status(): ChainStatus;
   /** The last lines the child printed, oldest first, for error reports. */
   lastLines(): readonly string[];
+  /** Where the node's own API answers now; undefined until it listens when its port is chosen at start (port 0). */
+  apiUrl?(): string | undefined;
   on<E extends keyof ChainEventMap>(event: E, listener: (...args: ChainEventMap[E]) => void): this;
   off<E extends keyof ChainEventMap>(event: E, listener: (...args: ChainEventMap[E]) => void): this;
   /** Stops the node and every poller; the Chain is unusable afterwards. */

@@ -88,7 +88,7 @@ export async function serveDaemon(
   let proxy: FastifyInstance | undefined;
   if (config.proxy.enabled) {
     proxy = await createProxyServer(
-      { upstream: `http://${config.node.httpAddress}`, deny: config.proxy.deny, retryAfterSeconds: Math.ceil(config.proxy.retryAfter / 1000) },
+      { upstream: `http://${config.node.httpAddress}`, currentUpstream: () => chain.apiUrl?.(), deny: config.proxy.deny, retryAfterSeconds: Math.ceil(config.proxy.retryAfter / 1000) },
       { gate, logger },
     );
   }

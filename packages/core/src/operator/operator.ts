@@ -267,6 +267,7 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
       node: {
         kind: chain.kind,
         pid: chain.pid ?? null,
+        apiUrl: this.#deps.chain.apiUrl?.() ?? null,
         restarts: chain.restarts,
         crashLoop: chain.crashLoop,
         dirty: chain.dirty,

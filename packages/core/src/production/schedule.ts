@@ -1,12 +1,8 @@
 import type { Chain } from "../chain/chain.js";
 
-/** Where nodeos' own API answers: the Chain's `baseUrl` when it has one (port 0 in tests), else the configured address. */
+/** Where nodeos' own API answers: what the Chain says (its port may be chosen at start), else the configured address. */
 export function nodeApiUrl(chain: Chain, httpAddress: string): () => string {
-  return () => {
-    const base = (chain as Chain & { baseUrl?: unknown }).baseUrl;
-    if (typeof base === "string") return base;
-    return `http://${httpAddress.replace(/^0\.0\.0\.0:/, "127.0.0.1:")}`;
-  };
+  return () => chain.apiUrl?.() ?? `http://${httpAddress.replace(/^0\.0\.0\.0:/, "127.0.0.1:")}`;
 }
 
 /** Reads the active producer schedule, in order, from `POST /v1/chain/get_producer_schedule`. */

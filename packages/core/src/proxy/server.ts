@@ -13,6 +13,8 @@ export interface ProxyServerOptions {
   readonly deny: readonly string[];
   /** Seconds announced in Retry-After while closed. */
   readonly retryAfterSeconds: number;
+  /** The node's API as it is now, when it can change (a port chosen at each start); `upstream` otherwise. */
+  readonly currentUpstream?: () => string | undefined;
   /** Upstream timeout in ms. */
   readonly timeout?: number;
 }
@@ -44,10 +46,12 @@ export async function createProxyServer(
   });
 
   await app.register(httpProxy, {
-    upstream: opts.upstream,
+    // No fixed origin: each request goes where the node answers now (its port may change at each start).
+    upstream: "",
     // undici with a pool of keep-alive connections: the fastest client reply-from offers.
     undici: { connections: 128, pipelining: 1, headersTimeout: opts.timeout ?? 30_000, bodyTimeout: opts.timeout ?? 30_000 },
     replyOptions: {
+      getUpstream: () => opts.currentUpstream?.() ?? opts.upstream,
       onError: (reply, failure) => {
         const error = (failure as { error?: Error }).error ?? (failure as unknown as Error);
         const timedOut = /timeout/i.test(String(error?.message ?? "")) || (error as { code?: string })?.code === "FST_REPLY_FROM_GATEWAY_TIMEOUT";

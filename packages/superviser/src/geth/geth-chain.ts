@@ -101,6 +101,11 @@ export class GethChain extends EventEmitter<ChainEventMap> implements Chain, Bac
   }
 
   /** Where JSON-RPC answers: the address the node said it listens on, else the configured URL. */
+  /** The JSON-RPC address geth answers on. */
+  apiUrl(): string {
+    return this.rpcUrl;
+  }
+
   get rpcUrl(): string {
     return this.listeningUrl ?? this.opts.rpcUrl;
   }

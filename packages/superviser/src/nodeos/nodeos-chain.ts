@@ -127,6 +127,12 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     return this.listeningUrl ?? localUrl(this.opts.httpAddress);
   }
 
+  /** The API address nodeos said it listens on, or the configured one unless that leaves the port to nodeos. */
+  apiUrl(): string | undefined {
+    if (this.listeningUrl !== undefined) return this.listeningUrl;
+    return this.opts.httpAddress.endsWith(":0") ? undefined : localUrl(this.opts.httpAddress);
+  }
+
   /** Starts nodeos; rejects with SUP_ERR_DIRTY when the data is dirty and no replay was asked. */
   async start(options: NodeosStartOptions = {}): Promise<void> {
     this.pendingStart = options;

@@ -40,7 +40,7 @@ export interface ManageosProcess {
   readonly proxy: string | null;
   readonly pid: number;
   readonly dir: string;
-  /** The node's own HTTP address, `http://127.0.0.1:<port>`. */
+  /** The node's own HTTP address, `http://127.0.0.1:<port>`; empty when the node did not come up listening. */
   readonly nodeUrl: string;
   readonly process: SimChild;
   /** SIGTERM and wait for the exit. */
@@ -50,7 +50,6 @@ export interface ManageosProcess {
 /** Starts a built manageos app as a real process supervising nodeos-sim; resolves once both ports listen. */
 export async function startManageos(opts: ManageosOptions = {}): Promise<ManageosProcess> {
   const dir = opts.dir ?? (await tempDir("manageos-app-"));
-  const nodePort = await freePort();
   const { NODEOS_SIM_BIN } = await import("./bins.js");
   const defaults = {
     stateDir: join(dir, "state"),
@@ -61,7 +60,8 @@ export async function startManageos(opts: ManageosOptions = {}): Promise<Manageo
       binary: NODEOS_SIM_BIN,
       dataDir: join(dir, "data"),
       configDir: join(dir, "config"),
-      httpAddress: `127.0.0.1:${nodePort}`,
+      // nodeos picks its port at start; manageos learns it from nodeos' log, so concurrent tests never collide.
+      httpAddress: "127.0.0.1:0",
       blockInterval: "50ms",
       pollInterval: "100ms",
       env: { NODEOS_SIM_BLOCK_INTERVAL_MS: "50" },
@@ -87,15 +87,29 @@ export async function startManageos(opts: ManageosOptions = {}): Promise<Manageo
     endpoints = await readFile(endpointsFile, "utf8").then((t) => JSON.parse(t) as typeof endpoints, () => undefined);
     if (endpoints?.pid !== child.pid) await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  const nodeUrl = await nodeApi(endpoints.api, child, deadline);
   return {
     api: endpoints.api,
     proxy: endpoints.proxy,
     pid: child.pid,
     dir,
-    nodeUrl: `http://127.0.0.1:${nodePort}`,
+    nodeUrl,
     process: child,
     stop: (timeoutMs = 60_000) => child.stop(timeoutMs),
   };
+}
+
+// The node's API address once it listens, as manageos reports it; empty when the node ends without listening.
+async function nodeApi(api: string, child: SimChild, deadline: number): Promise<string> {
+  while (child.exitResult === undefined && Date.now() < deadline) {
+    const status = await fetch(`${api}/v1/manageos/status`)
+      .then((r) => r.json() as Promise<{ node: { apiUrl: string | null; lastExit: unknown }; state: string }>)
+      .catch(() => undefined);
+    if (status?.node.apiUrl) return status.node.apiUrl;
+    if (status !== undefined && status.node.lastExit !== null && status.state !== "running" && status.state !== "starting") return "";
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return "";
 }
 
 function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
