@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Logger, ManageosError, Store } from "@manageos/core";
 import type { BlockMeta } from "../codec/block-meta.js";
@@ -8,10 +9,11 @@ import type { MindreaderMetrics } from "../metrics/metrics.js";
 import type { AssembledBlock } from "../reader/assembler.js";
 import { BacklogAlarm, type BacklogLevel } from "./backlog.js";
 import { type BundlePlan, Bundler } from "./bundler.js";
-import { encodeBlockFile } from "./content.js";
+import { blockFileHeaderLine } from "./content.js";
 import { isIntactGzip, removeTempFiles, setAside, writeLocalFile } from "./local-file.js";
 import { BUNDLE_EXT, BUNDLE_SIZE, bundleFileName, isValidSuffix, oneBlockFileName, parseOneBlockFileName } from "./naming.js";
 import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
+import { type PoolResult, WriterPool } from "./writer-pool.js";
 
 /** Where block files go and how much may wait for the store. */
 export interface BlockFilesOptions {
@@ -28,6 +30,8 @@ export interface BlockFilesOptions {
   /** Blocks per bundle. Default 100. */
   readonly bundleSize?: number;
   readonly upload?: Partial<UploaderOptions>;
+  /** Threads compressing and writing one-block files. Default: 2, or 1 on a single CPU. */
+  readonly writerThreads?: number;
 }
 
 /** What the block files need from the app. */
@@ -52,13 +56,25 @@ export interface BlockFilesEvents {
 
 // A block handed over and not yet written.
 interface QueuedWrite {
-  readonly block: AssembledBlock;
-  readonly encoded: Promise<Buffer>;
+  readonly meta: BlockMeta;
+  readonly name: string;
+  readonly head: string;
+  readonly body: Buffer;
   readonly resolve: (written: boolean) => void;
 }
 
-// Blocks whose files are written at once; more only queue deeper in the thread pool.
+// A block sent to a writer thread: its bytes are no longer held here.
+type SentWrite = Omit<QueuedWrite, "head" | "body">;
+
+// Blocks sent to a writer thread at once, and the text a batch stops growing at: small enough for both threads to
+// get work, large enough that a message carries many small blocks.
 const WRITE_BATCH = 32;
+const WRITE_BATCH_BYTES = 512 * 1024;
+// Batches handed to the threads and not yet answered; more wait here, in order.
+const BATCHES_IN_FLIGHT_PER_THREAD = 2;
+// Compressed files kept in memory for their upload and their bundle, so neither reads them back from disk. Past
+// this (a store that is down, a LIB far behind), files are read back from the work dir.
+const KEEP_BYTES = 64 * 1024 * 1024;
 
 const DEFAULT_UPLOAD: UploaderOptions = { concurrency: 4, timeoutMs: 30_000, retryBaseMs: 500, retryMaxMs: 30_000 };
 
@@ -75,8 +91,16 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private readonly alarm: BacklogAlarm;
   private readonly uploaded = new Set<string>();
   private readonly queue: QueuedWrite[] = [];
-  private writing: Promise<void> | undefined;
+  private readonly pool: WriterPool;
+  private readonly threads: number;
+  // Batches are answered by any thread, and handled strictly in block order along this chain.
+  private tail: Promise<void> = Promise.resolve();
+  // Batches sent and not yet handled (answered or not).
+  private batchesPending = 0;
+  private dispatchScheduled = false;
   private writesQueued = 0;
+  private readonly kept = new Map<string, Buffer>();
+  private keptBytes = 0;
   private readonly oneBlockPrefix: string;
   private readonly bundlePrefix: string;
 
@@ -90,6 +114,11 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     if (opts.bundleSize !== undefined && !(Number.isInteger(opts.bundleSize) && opts.bundleSize >= 1)) {
       throw MindreaderErrors.options("bundleSize must be a positive integer");
     }
+    if (opts.writerThreads !== undefined && !(Number.isInteger(opts.writerThreads) && opts.writerThreads >= 1)) {
+      throw MindreaderErrors.options("writerThreads must be a positive integer");
+    }
+    this.threads = opts.writerThreads ?? Math.min(2, availableParallelism());
+    this.pool = new WriterPool(this.threads);
     this.bundler = new Bundler(opts.bundleSize ?? BUNDLE_SIZE);
     this.blocksDir = join(opts.workDir, "blocks");
     this.bundlesDir = join(opts.workDir, "bundles");
@@ -141,20 +170,29 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   /** Queues a block for writing; resolves true once its file is in the work dir, false if it could not be written. */
   write(block: AssembledBlock): Promise<boolean> {
     this.writesQueued++;
-    // Compression starts now, in zlib's thread pool, alongside earlier blocks.
-    const encoded = encodeBlockFile(block);
-    encoded.catch(() => undefined);
+    const name = oneBlockFileName(block.meta, this.opts.suffix);
+    const head = blockFileHeaderLine(block);
     return new Promise<boolean>((resolve) => {
-      this.queue.push({ block, encoded, resolve });
-      this.writing ??= this.writeQueued().finally(() => {
-        this.writing = undefined;
-      });
+      this.queue.push({ meta: block.meta, name, head, body: block.bytes, resolve });
+      if (this.queue.length >= WRITE_BATCH) {
+        this.dispatch();
+      } else if (!this.dispatchScheduled) {
+        // The rest of the chunk being read usually brings more blocks: send them together.
+        this.dispatchScheduled = true;
+        setImmediate(() => {
+          this.dispatchScheduled = false;
+          this.dispatch();
+        });
+      }
     });
   }
 
   /** Resolves once every block handed over is written locally. */
   async flush(): Promise<void> {
-    while (this.writing !== undefined) await this.writing;
+    while (this.queue.length > 0 || this.batchesPending > 0) {
+      this.dispatch();
+      await this.tail;
+    }
   }
 
   /** Resolves once every file written so far is in the store. */
@@ -163,9 +201,74 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     await this.uploader.drained();
   }
 
-  /** Stops uploading; files left are picked up by the next `start()`. */
+  /** Stops uploading; files left are picked up by the next `start()`. Blocks handed over are still written. */
   close(): void {
     this.uploader.close();
+    this.pool.close();
+  }
+
+  // Sends queued blocks to the writer threads in batches, while few enough batches are being worked on.
+  private dispatch(): void {
+    while (this.queue.length > 0 && this.pool.inFlight < this.threads * BATCHES_IN_FLIGHT_PER_THREAD) {
+      let count = 0;
+      let bytes = 0;
+      while (count < this.queue.length && count < WRITE_BATCH && (count === 0 || bytes < WRITE_BATCH_BYTES)) {
+        bytes += this.queue[count]!.body.length;
+        count++;
+      }
+      const files = this.queue.splice(0, count);
+      const results = this.pool.write(this.blocksDir, files);
+      const batch: SentWrite[] = files.map(({ meta, name, resolve }) => ({ meta, name, resolve }));
+      // A thread is free again: give it the next batch now, whatever the order batches are handled in.
+      void results.then(() => this.dispatch());
+      this.batchesPending++;
+      this.tail = this.tail.then(async () => {
+        try {
+          await this.written(batch, await results);
+        } catch (error) {
+          this.deps.logger.error({ err: error }, "block file bookkeeping failed");
+        } finally {
+          this.batchesPending--;
+        }
+      });
+    }
+  }
+
+  // A batch is on disk: in block order, the events, uploads and bundle bookkeeping; then bundles; then the callers.
+  private async written(batch: readonly SentWrite[], results: readonly PoolResult[]): Promise<void> {
+    const ok: boolean[] = [];
+    for (const [i, item] of batch.entries()) {
+      this.writesQueued--;
+      const result = results[i];
+      const path = join(this.blocksDir, item.name);
+      if (result === undefined || !result.ok) {
+        this.failed(path, result?.error ?? new Error("no answer from the writer thread"));
+        ok.push(false);
+        continue;
+      }
+      ok.push(true);
+      this.deps.metrics?.bytesWrittenTotal.inc(result.bytes.length);
+      this.emit("written", item.meta, item.name);
+      this.uploader.enqueue({ path, key: this.oneBlockPrefix + item.name, bytes: this.keep(path, result.bytes) });
+      this.bundler.add({ ...parseOneBlockFileName(item.name)!, name: item.name });
+    }
+    for (const plan of this.bundler.take()) await this.writeBundle(plan);
+    for (const [i, item] of batch.entries()) item.resolve(ok[i] === true);
+  }
+
+  // Keeps a file's bytes in memory while there is room; they are dropped once the file is removed.
+  private keep(path: string, bytes: Buffer): Buffer | undefined {
+    if (this.keptBytes + bytes.length > KEEP_BYTES) return undefined;
+    this.kept.set(path, bytes);
+    this.keptBytes += bytes.length;
+    return bytes;
+  }
+
+  private release(path: string): void {
+    const bytes = this.kept.get(path);
+    if (bytes === undefined) return;
+    this.kept.delete(path);
+    this.keptBytes -= bytes.length;
   }
 
   // Names of the files in `dir` that `keep` accepts, in order; incomplete ones are set aside.
@@ -183,41 +286,6 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     return names;
   }
 
-  // Writes what is queued in batches: a batch's files at once (the thread pool writes several in parallel),
-  // then, in block order, the events, uploads and bundle bookkeeping.
-  private async writeQueued(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, WRITE_BATCH);
-      const names = batch.map((item) => oneBlockFileName(item.block.meta, this.opts.suffix));
-      const results = await Promise.all(batch.map((item, i) => this.writeOne(names[i]!, item.encoded)));
-      for (const [i, item] of batch.entries()) {
-        this.writesQueued--;
-        const name = names[i]!;
-        if (results[i] === true) {
-          const path = join(this.blocksDir, name);
-          this.emit("written", item.block.meta, name);
-          this.uploader.enqueue({ path, key: this.oneBlockPrefix + name });
-          this.bundler.add({ ...parseOneBlockFileName(name)!, name });
-        }
-      }
-      for (const plan of this.bundler.take()) await this.writeBundle(plan);
-      for (const [i, item] of batch.entries()) item.resolve(results[i] === true);
-    }
-  }
-
-  private async writeOne(name: string, encoded: Promise<Buffer>): Promise<boolean> {
-    const path = join(this.blocksDir, name);
-    try {
-      const bytes = await encoded;
-      await writeLocalFile(path, bytes);
-      this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
-      return true;
-    } catch (error) {
-      this.failed(path, error);
-      return false;
-    }
-  }
-
   // A bundle is the one-block files' gzip members back to back: a valid gzip of their concatenated contents.
   private async writeBundle(plan: BundlePlan): Promise<void> {
     if (plan.entries.length === 0) {
@@ -226,13 +294,18 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       const name = bundleFileName(plan.base);
       const path = join(this.bundlesDir, name);
       try {
-        const parts = await Promise.all(plan.entries.map((entry) => readFile(join(this.blocksDir, entry.name))));
+        const parts = await Promise.all(
+          plan.entries.map((entry) => {
+            const file = join(this.blocksDir, entry.name);
+            return this.kept.get(file) ?? readFile(file);
+          }),
+        );
         const bytes = Buffer.concat(parts);
         await writeLocalFile(path, bytes);
         this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
         this.deps.metrics?.bundlesTotal.inc();
         this.emit("bundle", plan.base, name);
-        this.uploader.enqueue({ path, key: this.bundlePrefix + name });
+        this.uploader.enqueue({ path, key: this.bundlePrefix + name, bytes: this.keep(path, bytes) });
       } catch (error) {
         this.failed(path, error);
       }
@@ -243,24 +316,30 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   // One-block files below the next range are done with once uploaded.
   private async prune(): Promise<void> {
     const below = this.bundler.nextBase ?? 0;
+    const paths: string[] = [];
     for (const name of [...this.uploaded]) {
       const parsed = parseOneBlockFileName(name);
       if (parsed !== undefined && parsed.num < below) {
         this.uploaded.delete(name);
-        await rm(join(this.blocksDir, name), { force: true });
+        const path = join(this.blocksDir, name);
+        this.release(path);
+        paths.push(path);
       }
     }
+    await this.pool.remove(paths);
   }
 
   private onUploaded(job: UploadJob): void {
     this.emit("uploaded", job.key);
     if (job.key.startsWith(this.bundlePrefix) && job.key.endsWith(BUNDLE_EXT)) {
+      this.release(job.path);
       void rm(job.path, { force: true });
       return;
     }
     const name = job.key.slice(this.oneBlockPrefix.length);
     const parsed = parseOneBlockFileName(name);
     if (parsed !== undefined && parsed.num < (this.bundler.nextBase ?? 0)) {
+      this.release(job.path);
       void rm(job.path, { force: true });
     } else {
       this.uploaded.add(name);

@@ -13,11 +13,16 @@ export interface BlockFileHeader extends BlockMeta {
   readonly version: DeepMindVersion;
 }
 
-/** A one-block file's text: the header line (JSON) then the block's DMLOG lines, each ending in a newline. */
-export function blockFileText(block: AssembledBlock): string {
+/** A one-block file's first line (JSON), without its newline. */
+export function blockFileHeaderLine(block: Pick<AssembledBlock, "meta" | "version">): string {
   const { num, id, previous, timestamp, producer, lib } = block.meta;
   const header: BlockFileHeader = { num, id, previous, timestamp, producer, lib, version: block.version };
-  return `${JSON.stringify(header)}\n${block.lines.join("\n")}\n`;
+  return JSON.stringify(header);
+}
+
+/** A one-block file's text: the header line (JSON) then the block's DMLOG lines, each ending in a newline. */
+export function blockFileText(block: AssembledBlock): string {
+  return `${blockFileHeaderLine(block)}\n${block.lines.join("\n")}\n`;
 }
 
 const GZIP = { level: constants.Z_BEST_SPEED };

@@ -6,6 +6,8 @@ import { MindreaderErrors } from "../errors.js";
 export interface UploadJob {
   readonly path: string;
   readonly key: string;
+  /** The file's bytes when still in memory: uploaded without reading the file back. */
+  readonly bytes?: Uint8Array;
 }
 
 /** How uploads behave when the store is slow or down. */
@@ -115,7 +117,8 @@ export class Uploader {
       timer = setTimeout(() => resolve("timeout"), this.opts.timeoutMs);
     });
     try {
-      const put = readFile(job.path).then((bytes) => this.deps.store.put(job.key, bytes));
+      const bytes = job.bytes === undefined ? readFile(job.path) : Promise.resolve(job.bytes);
+      const put = bytes.then((body) => this.deps.store.put(job.key, body));
       // A hung put is abandoned, not awaited: its late result does not matter, puts are idempotent.
       put.catch(() => undefined);
       const result = await Promise.race([put.then(() => "ok" as const), timeout]);

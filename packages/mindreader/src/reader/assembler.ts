@@ -1,13 +1,17 @@
 import type { BlockMeta } from "../codec/block-meta.js";
 import { MindreaderErrors } from "../errors.js";
 import { decodeAcceptedLine } from "./accepted.js";
+import { BlockBytes, linesOfBytes } from "./block-bytes.js";
 import { type DeepMindVersion, parseVersionLine } from "./version.js";
 
 /** One block as nodeos printed it: its decoded header and every DMLOG line from START_BLOCK to the accepted line. */
 export interface AssembledBlock {
   readonly meta: BlockMeta;
   readonly version: DeepMindVersion;
+  /** The lines, decoded from `bytes` when first asked for. */
   readonly lines: readonly string[];
+  /** The lines as UTF-8, each followed by a newline; shared memory, never written to again. */
+  readonly bytes: Buffer;
   /** Bytes of the lines, newlines included. */
   readonly size: number;
   /** When the accepted line was read, epoch milliseconds. */
@@ -26,14 +30,34 @@ export interface AssemblerHooks {
 
 interface Pending {
   readonly num: number;
-  readonly lines: string[];
-  size: number;
   truncated: boolean;
+}
+
+// An assembled block whose lines are decoded from its bytes only when someone reads them.
+class Block implements AssembledBlock {
+  private decoded: string[] | undefined;
+
+  constructor(
+    readonly meta: BlockMeta,
+    readonly version: DeepMindVersion,
+    readonly bytes: Buffer,
+    readonly receivedAt: number,
+  ) {}
+
+  get size(): number {
+    return this.bytes.length;
+  }
+
+  get lines(): readonly string[] {
+    this.decoded ??= linesOfBytes(this.bytes);
+    return this.decoded;
+  }
 }
 
 /** Groups DMLOG lines per block; tolerant of every operation it does not decode. */
 export class BlockAssembler {
   private current: Pending | undefined;
+  private readonly bytes = new BlockBytes();
   private dialect: DeepMindVersion | undefined;
 
   constructor(private readonly hooks: AssemblerHooks = {}) {}
@@ -67,7 +91,8 @@ export class BlockAssembler {
   private start(text: string, truncated: boolean): undefined {
     if (this.current !== undefined) this.hooks.onDrop?.(this.current.num, "restarted");
     const num = Number(text.slice("DMLOG START_BLOCK ".length).trim());
-    this.current = { num, lines: [], size: 0, truncated: false };
+    this.bytes.discard();
+    this.current = { num, truncated: false };
     this.append(text, truncated);
     return undefined;
   }
@@ -76,6 +101,7 @@ export class BlockAssembler {
     const [, , from = "", to = ""] = text.split(" ");
     if (this.current !== undefined) this.hooks.onDrop?.(this.current.num, "switch-fork");
     this.current = undefined;
+    this.bytes.discard();
     this.hooks.onSwitchFork?.(from, to);
     return undefined;
   }
@@ -83,8 +109,7 @@ export class BlockAssembler {
   private append(text: string, truncated: boolean): void {
     // Lines outside a block (ABIDUMP at startup, genesis operations) belong to no block file.
     if (this.current === undefined) return;
-    this.current.lines.push(text);
-    this.current.size += Buffer.byteLength(text) + 1;
+    this.bytes.append(text);
     this.current.truncated ||= truncated;
   }
 
@@ -97,25 +122,27 @@ export class BlockAssembler {
     const pending = this.current;
     this.current = undefined;
     if (truncated || pending?.truncated === true) {
+      this.bytes.discard();
       this.hooks.onDrop?.(pending?.num, "truncated");
       throw MindreaderErrors.lineTruncated(pending?.num);
     }
-    const { meta, json } = decodeAcceptedLine(kind, text.slice(kind.length + 7));
+    let decoded: ReturnType<typeof decodeAcceptedLine>;
+    try {
+      decoded = decodeAcceptedLine(kind, text.slice(kind.length + 7));
+    } catch (error) {
+      this.bytes.discard();
+      throw error;
+    }
+    const { meta, json } = decoded;
     if (pending === undefined || pending.num !== meta.num) {
+      this.bytes.discard();
       // Started reading in the middle of a block: its operations are lost, so no file for it.
       this.hooks.onDrop?.(meta.num, "no-start");
       return undefined;
     }
     if (json && this.dialect === undefined) this.dialect = "legacy-json";
-    pending.lines.push(text);
-    pending.size += Buffer.byteLength(text) + 1;
-    return {
-      meta,
-      version: this.dialect ?? (json ? "legacy-json" : "unversioned"),
-      lines: pending.lines,
-      size: pending.size,
-      receivedAt,
-    };
+    this.bytes.append(text);
+    return new Block(meta, this.dialect ?? (json ? "legacy-json" : "unversioned"), this.bytes.finish(), receivedAt);
   }
 }
 
