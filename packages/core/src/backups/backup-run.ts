@@ -1,13 +1,15 @@
-import { open, stat } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
-import { encodeChunk, isAllZero, readChunk, sha256 } from "./chunk-io.js";
+import { type StoreBatch, storeBatch } from "../storage/store.js";
+import { BufferPool, encodeChunk, isAllZero, readChunk, readInto, sha256 } from "./chunk-io.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
 import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./layout.js";
 import { listBackupRefs, readManifest } from "./catalog.js";
+import { HashPool } from "./hash-pool.js";
 import { type DataRange, dataRanges, holdsData } from "./extents.js";
 import { describeMarkers, putMarker, readMarkers } from "./locks.js";
 import { MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
@@ -31,14 +33,19 @@ export interface BackupRequest {
   readonly appendOnly?: readonly string[];
 }
 
-/** Upload counters shared by the chunk tasks of one run. */
+/** Upload counters and tools shared by the chunk tasks of one run. */
 interface RunState {
   newChunks: number;
   newBytes: number;
   failed: boolean;
-  /** Chunk keys known present, or being uploaded, in this run. */
+  /** Chunk keys known present, or being uploaded, in this run; each promise resolves once the chunk is published. */
   readonly known: Map<string, Promise<void>>;
+  readonly batch: StoreBatch;
+  readonly hashes: HashPool;
+  readonly buffers: BufferPool;
 }
+
+const PUBLISHED: Promise<void> = Promise.resolve();
 
 /** Backs the data dir up: chunks first (skipping zero and already stored ones), the manifest last. */
 export async function runBackup(ctx: EngineContext, request: BackupRequest, onProgress?: ProgressListener): Promise<Manifest> {
@@ -60,18 +67,37 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
   try {
     const gcs = await readMarkers(ctx.store, "gc", started, ctx.staleGcMs, ctx.hostname);
     if (gcs.active.length > 0) throw BackupErrors.busy(`a gc is running (${describeMarkers(gcs.active)})`);
-    const state: RunState = { newChunks: 0, newBytes: 0, failed: false, known: new Map() };
+    const state: RunState = {
+      newChunks: 0,
+      newBytes: 0,
+      failed: false,
+      known: new Map(),
+      batch: storeBatch(ctx.store),
+      hashes: new HashPool(),
+      buffers: new BufferPool(ctx.chunkSize),
+    };
     const limit = pLimit(ctx.parallel);
     const previous = await previousFiles(ctx, chainId);
-    const files = await Promise.all(
-      scan.files.map(async (file) => {
-        const before = previous.get(file.path);
-        const reused = await reuseUnchanged(ctx, file, before, state, progress);
-        if (reused !== undefined) return reused;
-        const prefix = request.appendOnly?.includes(file.path) === true ? await grownPrefix(ctx, request.dataDir, file, before, state) : [];
-        return backupFile(ctx, request.dataDir, file, limit, state, progress, prefix);
-      }),
-    );
+    let files: ManifestFile[];
+    try {
+      files = await settleAll(
+        scan.files.map(async (file) => {
+          const before = previous.get(file.path);
+          const reused = await reuseUnchanged(ctx, file, before, state, progress);
+          if (reused !== undefined) return reused;
+          const prefix = request.appendOnly?.includes(file.path) === true ? await grownPrefix(ctx, request.dataDir, file, before, state) : [];
+          return backupFile(ctx, request.dataDir, file, limit, state, progress, prefix);
+        }),
+      );
+      // Every chunk's content was fsynced before it got its name; now the names, before the manifest.
+      await state.batch.commit();
+    } catch (error) {
+      state.failed = true;
+      await state.batch.drain();
+      throw error;
+    } finally {
+      await state.hashes.close();
+    }
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       name,
@@ -121,10 +147,17 @@ async function backupFile(
   const count = Math.ceil(file.size / ctx.chunkSize);
   const path = join(dataDir, ...file.path.split("/"));
   const ranges = await sparseRanges(path, file.size, ctx.chunkSize);
-  const chunks = await Promise.all(
-    Array.from({ length: count }, (_, index) =>
-      limit(async () => {
-        if (state.failed) return null;
+  // One handle for every read of the file, opened by the first chunk that needs reading.
+  let opened: Promise<FileHandle> | undefined;
+  const source = () => {
+    opened ??= open(path, "r").catch((error: unknown) => {
+      throw BackupErrors.source(path, (error as Error).message, { cause: error });
+    });
+    return opened;
+  };
+  try {
+    const chunks = await settleAll(
+      Array.from({ length: count }, async (_, index) => {
         try {
           const length = Math.min(ctx.chunkSize, file.size - index * ctx.chunkSize);
           const offset = index * ctx.chunkSize;
@@ -133,52 +166,81 @@ async function backupFile(
             return prefix[index] ?? null;
           }
           // A chunk lying wholly in a hole is zeros: not read, not stored.
-          const hash = ranges !== undefined && !holdsData(ranges, offset, offset + length) ? null : await backupChunk(ctx, path, offset, length, state);
+          if (ranges !== undefined && !holdsData(ranges, offset, offset + length)) {
+            progress.chunkDone(file.path, length);
+            return null;
+          }
+          // The slot is held while the chunk's buffer is in use; publishing (fsync, rename) goes on outside it.
+          const staged = await limit(async () => (state.failed ? undefined : stageChunk(ctx, await source(), path, offset, length, state)));
+          if (staged === undefined) return null;
+          await staged.published;
           progress.chunkDone(file.path, length);
-          return hash;
+          return staged.hash;
         } catch (error) {
           state.failed = true;
           throw error;
         }
       }),
-    ),
-  );
-  return { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks };
+    );
+    return { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks };
+  } finally {
+    if (opened !== undefined) await (await opened.catch(() => undefined))?.close();
+  }
 }
 
-// Reads one chunk; null for zeros, else its hash once it is in the store.
-async function backupChunk(ctx: EngineContext, path: string, offset: number, length: number, state: RunState): Promise<string | null> {
-  let buffer: Buffer | undefined;
+// Reads, hashes and hands one chunk to the store; `published` resolves once it is stored (null hash: zeros).
+async function stageChunk(
+  ctx: EngineContext,
+  handle: FileHandle,
+  path: string,
+  offset: number,
+  length: number,
+  state: RunState,
+): Promise<{ hash: string | null; published: Promise<void> }> {
+  const chunk = state.buffers.take();
   try {
-    const handle = await open(path, "r");
+    const buffer = chunk.bytes.subarray(0, length);
+    let complete: boolean;
     try {
-      buffer = await readChunk(handle, offset, length);
-    } finally {
-      await handle.close();
+      complete = await readInto(handle, buffer, offset);
+    } catch (error) {
+      throw BackupErrors.source(path, (error as Error).message, { cause: error });
     }
-  } catch (error) {
-    throw BackupErrors.source(path, (error as Error).message, { cause: error });
+    if (!complete) throw BackupErrors.sourceChanged(path);
+    if (isAllZero(buffer)) return { hash: null, published: PUBLISHED };
+    const hash = await state.hashes.hash(chunk, length);
+    const key = chunkKey(hash, ctx.compress);
+    let published = state.known.get(key);
+    if (published === undefined) {
+      const staged = uploadChunk(ctx, key, buffer, state);
+      published = staged.then((s) => s.published);
+      state.known.set(key, published);
+      published.catch(() => state.known.delete(key));
+      await staged;
+    }
+    return { hash, published };
+  } finally {
+    state.buffers.give(chunk);
   }
-  if (buffer === undefined) throw BackupErrors.sourceChanged(path);
-  if (isAllZero(buffer)) return null;
-  const hash = sha256(buffer);
-  const key = chunkKey(hash, ctx.compress);
-  let pending = state.known.get(key);
-  if (pending === undefined) {
-    const data = buffer;
-    pending = (async () => {
-      if ((await ctx.store.stat(key)) !== undefined) return;
-      const body = await encodeChunk(data, ctx.compress);
-      await ctx.store.put(key, body);
-      state.newChunks++;
-      state.newBytes += body.length;
-      ctx.metrics?.uploadedBytes.inc(body.length);
-    })();
-    state.known.set(key, pending);
-    pending.catch(() => state.known.delete(key));
-  }
-  await pending;
-  return hash;
+}
+
+// Writes a chunk the store lacks; resolves once `data` is consumed.
+async function uploadChunk(ctx: EngineContext, key: string, data: Buffer, state: RunState): Promise<{ published: Promise<void> }> {
+  if ((await ctx.store.stat(key)) !== undefined) return { published: PUBLISHED };
+  const body = await encodeChunk(data, ctx.compress);
+  const staged = await state.batch.put(key, body);
+  state.newChunks++;
+  state.newBytes += body.length;
+  ctx.metrics?.uploadedBytes.inc(body.length);
+  return staged;
+}
+
+// Like Promise.all, but settles every promise before rejecting, so nothing of a failed run is left running.
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((r) => r.status === "rejected");
+  if (failure !== undefined) throw failure.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 function dataBytesOf(file: ManifestFile, chunkSize: number): number {

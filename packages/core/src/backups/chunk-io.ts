@@ -17,12 +17,54 @@ export async function readChunk(handle: FileHandle, offset: number, length: numb
   return buffer;
 }
 
+/** Fills `buffer` from `offset`; false when the file ends first (it shrank). */
+export async function readInto(handle: FileHandle, buffer: Buffer, offset: number): Promise<boolean> {
+  let filled = 0;
+  while (filled < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
+    if (bytesRead === 0) return false;
+    filled += bytesRead;
+  }
+  return true;
+}
+
+/** A reusable chunk buffer over shared memory, which hash workers read without a copy. */
+export interface ChunkBuffer {
+  /** Which pool and slot: workers keep their view of the memory under this id. */
+  readonly id: string;
+  readonly memory: SharedArrayBuffer;
+  /** All of the memory, as a Buffer. */
+  readonly bytes: Buffer;
+}
+
+let pools = 0;
+
+/** Chunk buffers reused within a run, so a run neither allocates nor collects one per chunk. */
+export class BufferPool {
+  private readonly free: ChunkBuffer[] = [];
+  private readonly pool = pools++;
+  private slots = 0;
+
+  constructor(private readonly size: number) {}
+
+  take(): ChunkBuffer {
+    const found = this.free.pop();
+    if (found !== undefined) return found;
+    const memory = new SharedArrayBuffer(this.size);
+    return { id: `${this.pool}:${this.slots++}`, memory, bytes: Buffer.from(memory) };
+  }
+
+  give(buffer: ChunkBuffer): void {
+    this.free.push(buffer);
+  }
+}
+
 let zeros = Buffer.alloc(0);
 
 /** True when every byte is zero (memcmp against a shared zero buffer). */
-export function isAllZero(buffer: Buffer): boolean {
+export function isAllZero(buffer: Uint8Array): boolean {
   if (zeros.length < buffer.length) zeros = Buffer.alloc(buffer.length);
-  return buffer.equals(zeros.subarray(0, buffer.length));
+  return zeros.compare(buffer, 0, buffer.length, 0, buffer.length) === 0;
 }
 
 /** Lowercase hex sha256. */

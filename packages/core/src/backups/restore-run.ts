@@ -1,18 +1,69 @@
-import { createHash, randomBytes } from "node:crypto";
-import { chmod, mkdir, open, rename, rm, stat, utimes } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chmod, type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
+import { promisify } from "node:util";
+import { gunzip as gunzipCb } from "node:zlib";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
+import { writeAll } from "../storage/file-store.js";
 import { compactUtc } from "./layout.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
+import { BufferPool, isAllZero } from "./chunk-io.js";
+import { HashPool } from "./hash-pool.js";
 import { chunkKey } from "./layout.js";
 import type { Manifest, ManifestFile } from "./manifest.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
+
+const gunzip = promisify(gunzipCb);
+
+/**
+ * A file of the staging dir: opened by its first chunk and, after its last, given its mode and mtime,
+ * fsynced and closed, so only the files being written hold a descriptor.
+ */
+class StagedFile {
+  private handle: Promise<FileHandle> | undefined;
+  private remaining: number;
+
+  constructor(
+    private readonly path: string,
+    private readonly file: ManifestFile,
+  ) {
+    this.remaining = file.chunks.length;
+  }
+
+  /** Writes verified chunk bytes at `position`. */
+  async write(bytes: Uint8Array, position: number): Promise<void> {
+    this.handle ??= open(this.path, "r+");
+    const handle = await this.handle;
+    // The file was sized by truncate, so its all-zero stretches are holes already: only data is written.
+    for (const [start, end] of dataRuns(bytes)) await writeAll(handle, bytes.subarray(start, end), position + start);
+  }
+
+  /** Counts one chunk in; after the last, mode, mtime and one fsync for data and metadata. */
+  async chunkDone(): Promise<void> {
+    this.remaining--;
+    if (this.remaining <= 0) await this.finish();
+  }
+
+  async finish(): Promise<void> {
+    this.handle ??= open(this.path, "r+");
+    const handle = await this.handle;
+    await handle.chmod(this.file.mode);
+    const mtime = new Date(this.file.mtimeMs);
+    await handle.utimes(mtime, mtime);
+    await handle.sync();
+    await this.close();
+  }
+
+  /** Closes the file if it is open (also after a failure). */
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await (await handle?.catch(() => undefined))?.close();
+  }
+}
 
 /**
  * Restores one backup: downloads every chunk into a staging dir beside `dataDir`, verifies each
@@ -31,38 +82,54 @@ export async function runRestore(ctx: EngineContext, manifest: Manifest, dataDir
     await mkdir(staging, { recursive: false, mode: 0o700 });
     for (const dir of manifest.dirs) await mkdir(join(staging, dir.path), { recursive: true });
     // Every file gets its full size first: chunks are written in place, null chunks stay holes.
-    for (const file of manifest.files) {
-      const path = join(staging, file.path);
-      await mkdir(dirname(path), { recursive: true });
-      const handle = await open(path, "w", 0o600);
-      try {
-        await handle.truncate(file.size);
-      } finally {
-        await handle.close();
+    const staged: StagedFile[] = [];
+    const tools = { hashes: new HashPool(), buffers: new BufferPool(manifest.chunkSize) };
+    try {
+      for (const file of manifest.files) {
+        const path = join(staging, file.path);
+        await mkdir(dirname(path), { recursive: true });
+        const handle = await open(path, "w", 0o600);
+        try {
+          await handle.truncate(file.size);
+        } finally {
+          await handle.close();
+        }
+        const one = new StagedFile(path, file);
+        staged.push(one);
+        if (file.chunks.length === 0) await one.finish();
       }
-    }
-    const limit = pLimit(ctx.parallel);
-    let failed = false;
-    await Promise.all(
-      manifest.files.flatMap((file) =>
-        file.chunks.map((hash, index) =>
-          limit(async () => {
-            if (failed) return;
-            const length = Math.min(manifest.chunkSize, file.size - index * manifest.chunkSize);
-            try {
-              if (hash !== null) await restoreChunk(ctx, manifest, staging, file, index, hash, length);
-            } catch (error) {
-              failed = true;
-              throw error;
-            }
-            progress.chunkDone(file.path, length);
-          }),
+      const limit = pLimit(ctx.parallel);
+      let failed = false;
+      const results = await Promise.allSettled(
+        manifest.files.flatMap((file, at) =>
+          file.chunks.map((hash, index) =>
+            limit(async () => {
+              if (failed) return;
+              const length = Math.min(manifest.chunkSize, file.size - index * manifest.chunkSize);
+              const one = staged[at] as StagedFile;
+              try {
+                if (hash !== null) await restoreChunk(ctx, manifest, one, tools, file, index, hash, length);
+                await one.chunkDone();
+              } catch (error) {
+                failed = true;
+                throw error;
+              }
+              progress.chunkDone(file.path, length);
+            }),
+          ),
         ),
-      ),
-    );
-    for (const file of manifest.files) await finishFile(join(staging, file.path), file);
+      );
+      const failure = results.find((r) => r.status === "rejected");
+      if (failure !== undefined) throw failure.reason;
+    } finally {
+      await tools.hashes.close();
+      for (const one of staged) await one.close();
+    }
     // Deepest first, so a read-only parent does not stop its children.
-    for (const dir of [...manifest.dirs].reverse()) await chmod(join(staging, dir.path), dir.mode);
+    for (const dir of [...manifest.dirs].reverse()) {
+      await chmod(join(staging, dir.path), dir.mode);
+      await syncPath(join(staging, dir.path));
+    }
     await syncPath(staging);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
@@ -72,73 +139,68 @@ export async function runRestore(ctx: EngineContext, manifest: Manifest, dataDir
   await swap(ctx, staging, target, stamp);
 }
 
-// Streams one chunk into place at its offset, hashing as it goes.
+// Fetches one chunk into a pooled buffer, verifies its sha256 and writes it in place with one positional write.
 async function restoreChunk(
   ctx: EngineContext,
   manifest: Manifest,
-  staging: string,
+  target: StagedFile,
+  tools: { hashes: HashPool; buffers: BufferPool },
   file: ManifestFile,
   index: number,
   hash: string,
   length: number,
 ): Promise<void> {
   const key = chunkKey(hash, manifest.compression);
-  let source: import("node:stream").Readable;
+  const corrupt = (reason: string, cause?: unknown) =>
+    BackupErrors.chunkCorrupt(manifest.name, key, file.path, reason, { cause, details: { chunk: key, file: file.path } });
+  const chunk = tools.buffers.take();
   try {
-    source = await ctx.store.get(key);
-  } catch (error) {
-    if (isManageosError(error) && error.code === StorageErrors.notFound.code) {
-      throw BackupErrors.chunkMissing(manifest.name, key, file.path, { cause: error, details: { chunk: key, file: file.path } });
-    }
-    throw error;
-  }
-  const handle = await open(join(staging, file.path), "r+");
-  const digest = createHash("sha256");
-  let written = 0;
-  const offset = index * manifest.chunkSize;
-  const sink = new Writable({
-    write(data: Buffer, _encoding, callback) {
-      if (written + data.length > length) {
-        callback(new Error(`more than ${length} bytes`));
-        return;
+    let size: number;
+    try {
+      size = await fetchChunk(ctx, key, manifest, chunk.bytes);
+    } catch (error) {
+      if (isManageosError(error) && error.code === StorageErrors.notFound.code) {
+        throw BackupErrors.chunkMissing(manifest.name, key, file.path, { cause: error, details: { chunk: key, file: file.path } });
       }
-      digest.update(data);
-      handle.write(data, 0, data.length, offset + written).then(
-        () => callback(),
-        (error: unknown) => callback(error as Error),
-      );
-      written += data.length;
-    },
-  });
-  try {
-    const stages = manifest.compression === "gzip" ? [source, createGunzip(), sink] : [source, sink];
-    await pipeline(stages);
-  } catch (error) {
-    if (isManageosError(error)) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOSPC" || code === "EIO" || code === "EDQUOT") throw error;
-    throw BackupErrors.chunkCorrupt(manifest.name, key, file.path, (error as Error).message, { cause: error, details: { chunk: key, file: file.path } });
+      if (isManageosError(error)) throw error;
+      throw corrupt((error as Error).message, error);
+    }
+    if (size !== length) throw corrupt(`${size} bytes, expected ${length}`);
+    const actual = await tools.hashes.hash(chunk, length);
+    if (actual !== hash) throw corrupt(`sha256 ${actual}`);
+    await target.write(chunk.bytes.subarray(0, length), index * manifest.chunkSize);
   } finally {
-    await handle.close();
-  }
-  const actual = digest.digest("hex");
-  if (written !== length || actual !== hash) {
-    const reason = written !== length ? `${written} bytes, expected ${length}` : `sha256 ${actual}`;
-    throw BackupErrors.chunkCorrupt(manifest.name, key, file.path, reason, { details: { chunk: key, file: file.path } });
+    tools.buffers.give(chunk);
   }
 }
 
-// Mode, mtime and fsync once every chunk of a file is in.
-async function finishFile(path: string, file: ManifestFile): Promise<void> {
-  const handle = await open(path, "r+");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+// The chunk's bytes, decoded, into `into` (as much as fits); returns their count. Errors of gunzip are thrown as they are.
+async function fetchChunk(ctx: EngineContext, key: string, manifest: Manifest, into: Buffer): Promise<number> {
+  if (manifest.compression === "none" && ctx.store.getInto !== undefined) return ctx.store.getInto(key, into);
+  const stored = await ctx.store.getBytes(key);
+  const data = manifest.compression === "gzip" ? await gunzip(stored, { maxOutputLength: into.length + 1 }) : stored;
+  data.copy(into, 0, 0, Math.min(data.length, into.length));
+  return data.length;
+}
+
+// Granularity of the holes a restore leaves inside a chunk (a multiple of every filesystem block size in use).
+const HOLE_GRAIN = 64 * 1024;
+
+/** The [start, end) stretches of `bytes` that are not all zeros, in HOLE_GRAIN steps, adjacent ones merged. */
+export function dataRuns(bytes: Uint8Array): [number, number][] {
+  const runs: [number, number][] = [];
+  let open = -1;
+  for (let at = 0; at < bytes.length; at += HOLE_GRAIN) {
+    const end = Math.min(at + HOLE_GRAIN, bytes.length);
+    const data = !isAllZero(bytes.subarray(at, end));
+    if (data && open === -1) open = at;
+    if (!data && open !== -1) {
+      runs.push([open, at]);
+      open = -1;
+    }
   }
-  await chmod(path, file.mode);
-  const mtime = new Date(file.mtimeMs);
-  await utimes(path, mtime, mtime);
+  if (open !== -1) runs.push([open, bytes.length]);
+  return runs;
 }
 
 // data -> data.old-<ts>, staging -> data, then the old one goes; a failed second rename puts data back.
