@@ -86,6 +86,30 @@ describe("file:// store", () => {
     expect(await readdir(join(dir, ".tmp"))).toEqual([]);
   });
 
+  it("publishes batch writes once written, keeps the bytes a put was given, and leaves no temp files", async () => {
+    const batch = store.batch?.();
+    if (batch === undefined) throw new Error("the file store has batches");
+    const body = Buffer.from("first chunk");
+    const first = await batch.put("chunks/aa/one", body);
+    // the caller reuses its buffer as soon as put resolves
+    body.fill(0);
+    const second = await batch.put("chunks/bb/two", Buffer.from("second chunk"));
+    await Promise.all([first.published, second.published]);
+    expect((await store.getBytes("chunks/aa/one")).toString()).toBe("first chunk");
+    expect((await store.getBytes("chunks/bb/two")).toString()).toBe("second chunk");
+    await batch.commit();
+    expect((await collect(store.list("chunks/"))).map((o) => o.key)).toEqual(["chunks/aa/one", "chunks/bb/two"]);
+    expect(await readdir(join(dir, ".tmp"))).toEqual([]);
+  });
+
+  it("reads an object into a caller's buffer and reports its size", async () => {
+    await store.put("k", "0123456789");
+    const into = Buffer.alloc(4);
+    expect(await store.getInto?.("k", into)).toBe(10);
+    expect(into.toString()).toBe("0123");
+    await expect(store.getInto?.("absent", into)).rejects.toMatchObject({ code: "STO_ERR_NOT_FOUND" });
+  });
+
   it("rejects keys that escape the root", async () => {
     // Rooted one level down, so an escape would land in this test's own dir (not a shared /tmp).
     const inner = openStore(`file://${join(dir, "root")}`);
@@ -131,3 +155,9 @@ describe("openStore URLs", () => {
     expect(openStore("gs://my-bucket/some/prefix/").url).toBe("gs://my-bucket/some/prefix");
   });
 });
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
