@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { MindreaderPlugin } from "../reader/plugin.js";
 import { BlockFiles, type BlockFilesOptions } from "./block-files.js";
 import { decodeBlockFiles } from "./content.js";
 import type { BacklogLevel } from "./backlog.js";
+import { oneBlockFileName } from "./naming.js";
 
 let work: { dir: string; remove: () => Promise<void> };
 beforeEach(async () => {
@@ -109,6 +110,35 @@ describe("one-block files", () => {
     expect(await readdir(join(work.dir, "corrupt"))).toEqual([names[1]]);
     expect((await readdir(join(work.dir, "blocks"))).sort()).toEqual([names[0], names[2]]);
     expect(second.logs.some((l) => l["level"] === "warn" && String(l["msg"]).includes("incomplete block file"))).toBe(true);
+  });
+});
+
+describe("a work dir in trouble", () => {
+  it("reports a block file it cannot write, coded, and goes on with the next blocks", async () => {
+    const store = new TestStore();
+    const { files, feed } = setup(store);
+    await files.start();
+    const chain = syntheticChain(2, 6);
+    // Block 4's file name is taken by a directory: its rename fails, the others' do not.
+    const dry = new MindreaderPlugin({}, { sink: { write: async () => true }, logger: capturingLogger().logger });
+    let blocked = "";
+    dry.on("block", (block) => {
+      if (block.meta.num === 4) blocked = oneBlockFileName(block.meta, "mr1");
+    });
+    for (const text of chain.lines) dry.handle(stdout(text));
+    await mkdir(join(work.dir, "blocks", blocked, "sub"), { recursive: true });
+    const written: number[] = [];
+    files.on("written", (meta) => written.push(meta.num));
+    const errors: string[] = [];
+    files.on("writeError", (err) => errors.push(err.code));
+    feed(chain.lines);
+    await files.drained();
+
+    expect(written).toEqual([2, 3, 5, 6]);
+    expect(errors).toEqual(["MDR_ERR_BLOCK_FILE_WRITE"]);
+    const uploaded = [...store.objects.keys()].filter((k) => k.startsWith("one-blocks/")).map((k) => Number(k.slice(11, 21)));
+    expect(uploaded.sort()).toEqual([2, 3, 5, 6]);
+    expect((await readdir(join(work.dir, "blocks"))).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Logger, ManageosError, Store } from "@manageos/core";
@@ -10,7 +10,7 @@ import type { AssembledBlock } from "../reader/assembler.js";
 import { BacklogAlarm, type BacklogLevel } from "./backlog.js";
 import { type BundlePlan, Bundler } from "./bundler.js";
 import { blockFileHeaderLine } from "./content.js";
-import { isIntactGzip, removeTempFiles, setAside, writeLocalFile } from "./local-file.js";
+import { isIntactGzip, removeTempFiles, setAside } from "./local-file.js";
 import { BUNDLE_EXT, BUNDLE_SIZE, bundleFileName, isValidSuffix, oneBlockFileName, parseOneBlockFileName } from "./naming.js";
 import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
 import { type PoolResult, WriterPool } from "./writer-pool.js";
@@ -89,7 +89,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private readonly uploader: Uploader;
   private readonly bundler: Bundler;
   private readonly alarm: BacklogAlarm;
-  private readonly uploaded = new Set<string>();
+  // Uploaded one-block files still in the work dir (their range is not bundled yet), with their block numbers.
+  private readonly uploaded = new Map<string, number>();
   private readonly queue: QueuedWrite[] = [];
   private readonly pool: WriterPool;
   private readonly threads: number;
@@ -174,16 +175,18 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     const head = blockFileHeaderLine(block);
     return new Promise<boolean>((resolve) => {
       this.queue.push({ meta: block.meta, name, head, body: block.bytes, resolve });
-      if (this.queue.length >= WRITE_BATCH) {
-        this.dispatch();
-      } else if (!this.dispatchScheduled) {
-        // The rest of the chunk being read usually brings more blocks: send them together.
-        this.dispatchScheduled = true;
-        setImmediate(() => {
-          this.dispatchScheduled = false;
-          this.dispatch();
-        });
-      }
+      if (this.queue.length >= WRITE_BATCH) this.dispatch();
+      else this.scheduleDispatch();
+    });
+  }
+
+  // The rest of the output being read usually brings more blocks: send them together, once this turn is over.
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
     });
   }
 
@@ -219,8 +222,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       const files = this.queue.splice(0, count);
       const results = this.pool.write(this.blocksDir, files);
       const batch: SentWrite[] = files.map(({ meta, name, resolve }) => ({ meta, name, resolve }));
-      // A thread is free again: give it the next batch now, whatever the order batches are handled in.
-      void results.then(() => this.dispatch());
+      // A thread is free again: give it what queued meanwhile, whatever the order batches are handled in.
+      void results.then(() => this.scheduleDispatch());
       this.batchesPending++;
       this.tail = this.tail.then(async () => {
         try {
@@ -293,21 +296,17 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     } else {
       const name = bundleFileName(plan.base);
       const path = join(this.bundlesDir, name);
-      try {
-        const parts = await Promise.all(
-          plan.entries.map((entry) => {
-            const file = join(this.blocksDir, entry.name);
-            return this.kept.get(file) ?? readFile(file);
-          }),
-        );
-        const bytes = Buffer.concat(parts);
-        await writeLocalFile(path, bytes);
-        this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
+      const result = await this.pool.concat(
+        plan.entries.map((entry) => join(this.blocksDir, entry.name)),
+        path,
+      );
+      if (result.ok) {
+        this.deps.metrics?.bytesWrittenTotal.inc(result.bytes.length);
         this.deps.metrics?.bundlesTotal.inc();
         this.emit("bundle", plan.base, name);
-        this.uploader.enqueue({ path, key: this.bundlePrefix + name, bytes: this.keep(path, bytes) });
-      } catch (error) {
-        this.failed(path, error);
+        this.uploader.enqueue({ path, key: this.bundlePrefix + name, bytes: this.keep(path, result.bytes) });
+      } else {
+        this.failed(path, result.error);
       }
     }
     await this.prune();
@@ -317,9 +316,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private async prune(): Promise<void> {
     const below = this.bundler.nextBase ?? 0;
     const paths: string[] = [];
-    for (const name of [...this.uploaded]) {
-      const parsed = parseOneBlockFileName(name);
-      if (parsed !== undefined && parsed.num < below) {
+    for (const [name, num] of this.uploaded) {
+      if (num < below) {
         this.uploaded.delete(name);
         const path = join(this.blocksDir, name);
         this.release(path);
@@ -341,8 +339,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     if (parsed !== undefined && parsed.num < (this.bundler.nextBase ?? 0)) {
       this.release(job.path);
       void rm(job.path, { force: true });
-    } else {
-      this.uploaded.add(name);
+    } else if (parsed !== undefined) {
+      this.uploaded.set(name, parsed.num);
     }
   }
 

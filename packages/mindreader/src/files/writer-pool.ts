@@ -32,9 +32,9 @@ type Reply = { id: number; results: Array<{ buffer: ArrayBuffer } | { message: s
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const { gzipSync, constants } = require("node:zlib");
-const { writeFileSync, renameSync, rmSync } = require("node:fs");
+const { readFileSync, writeFileSync, renameSync, rmSync } = require("node:fs");
 const { randomBytes } = require("node:crypto");
-const { join } = require("node:path");
+const { basename, dirname, join } = require("node:path");
 const GZIP = { level: constants.Z_BEST_SPEED };
 parentPort.on("message", (msg) => {
   const results = [];
@@ -62,6 +62,25 @@ parentPort.on("message", (msg) => {
       } catch (error) {
         results.push({ message: String(error && error.message || error), code: error && error.code });
       }
+    }
+  } else if (msg.kind === "concat") {
+    // A bundle: the files' bytes back to back, written like the others.
+    const temp = join(dirname(msg.path), "." + basename(msg.path) + "." + randomBytes(4).toString("hex") + ".tmp");
+    try {
+      const bytes = Buffer.concat(msg.paths.map((path) => readFileSync(path)));
+      try {
+        writeFileSync(temp, bytes);
+        renameSync(temp, msg.path);
+      } catch (error) {
+        rmSync(temp, { force: true });
+        throw error;
+      }
+      const own = new Uint8Array(bytes.length);
+      own.set(bytes);
+      results.push({ buffer: own.buffer });
+      transfer.push(own.buffer);
+    } catch (error) {
+      results.push({ message: String(error && error.message || error), code: error && error.code });
     }
   } else {
     for (const path of msg.paths) {
@@ -101,6 +120,12 @@ export class WriterPool {
       length: body.byteLength,
     }));
     return this.send({ kind: "write", dir, files: plain }, files.length);
+  }
+
+  /** Writes the files at `paths` back to back into the file at `path` (temp file + rename); resolves with its bytes. */
+  async concat(paths: readonly string[], path: string): Promise<PoolResult> {
+    const [result] = await this.send({ kind: "concat", paths, path }, 1);
+    return result ?? { ok: false, error: new Error("no answer from the writer thread") };
   }
 
   /** Removes files (absent ones are fine). */
