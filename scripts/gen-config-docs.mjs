@@ -24,7 +24,7 @@ function comments() {
       pending = doc[1];
       continue;
     }
-    const key = /^(\s*)([A-Za-z][A-Za-z0-9]*): z\b/.exec(line);
+    const key = /^(\s*)([A-Za-z][A-Za-z0-9]*): \S/.exec(line);
     if (!key) continue;
     const indent = key[1].length;
     while (stack.length > 0 && stack.at(-1).indent >= indent) stack.pop();
@@ -35,14 +35,21 @@ function comments() {
   return found;
 }
 
+/** A duration (number or string) or a size (non-negative integer or string), else undefined. */
+function unitOf(node) {
+  if (Array.isArray(node.type) && node.type.includes("number") && node.type.includes("string")) return "duration";
+  const types = (node.anyOf ?? []).map((branch) => branch.type);
+  if (types.includes("integer") && types.includes("string")) return "size";
+  if (types.includes("number") && types.includes("string")) return "duration";
+  return undefined;
+}
+
 /** A short type of a JSON Schema node. */
 function typeOf(node) {
+  const unit = unitOf(node);
+  if (unit) return unit;
   if (node.enum) return node.enum.map((value) => `\`${JSON.stringify(value)}\``).join(" \\| ");
-  if (node.anyOf) {
-    const types = node.anyOf.map(typeOf);
-    if (types.includes("number") && types.includes("string")) return "duration or size: number or string";
-    return types.join(" \\| ");
-  }
+  if (node.anyOf) return node.anyOf.map(typeOf).join(" \\| ");
   if (node.type === "array") return `array of ${node.items ? typeOf(node.items) : "any"}`;
   if (node.type === "object" && node.additionalProperties && !node.properties) return `map of ${typeOf(node.additionalProperties)}`;
   if (node.type === "integer") return "integer";
@@ -70,6 +77,9 @@ function envName(path) {
 }
 
 const docs = comments();
+// Defaults as the schema applies them (transformed defaults such as durations are missing from the JSON Schema).
+const defaults = configSchema.parse({});
+const defaultOf = (path) => path.split(".").reduce((value, key) => (value === undefined ? undefined : value[key]), defaults);
 const sections = [];
 const top = [];
 for (const [key, node] of Object.entries(schema.properties)) {
@@ -84,8 +94,13 @@ for (const [key, node] of Object.entries(schema.properties)) {
 function row(path, node, required) {
   const name = path.split(".").at(-1);
   const fallback = node.description ?? "";
-  const value = node.default === undefined ? (required.includes(name) ? "(required)" : "(unset)") : `\`${JSON.stringify(node.default)}\``;
-  const doc = [docs.get(path) ?? fallback, constraints(node)].filter(Boolean).join(" ");
+  const fallbackDefault = defaultOf(path);
+  const unit = unitOf(node);
+  const shown = node.default ?? fallbackDefault;
+  let value = shown === undefined ? (required.includes(name) ? "(required)" : "(unset)") : `\`${JSON.stringify(shown)}\``;
+  if (shown !== undefined && unit === "duration") value += " ms";
+  if (shown !== undefined && unit === "size") value += " bytes";
+  const doc = [docs.get(path) ?? fallback, constraints(node)].filter(Boolean).join(" ").replace(/([^.])( matches| >=| <=| at least)/, "$1;$2");
   return `| \`${path}\` | ${typeOf(node)} | ${value} | ${doc} | \`${envName(path)}\` |`;
 }
 
