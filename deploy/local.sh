@@ -50,7 +50,7 @@ tag="${tag:-$revision}"
 
 if [ "$no_image" = 1 ]; then
   echo "building the $app bundle with turbo" >&2
-  (cd "$MANAGEOS_ROOT" && TURBO_TELEMETRY_DISABLED=1 npx turbo run build --filter="@manageos/app-$app..." --output-logs=errors-only)
+  (cd "$MANAGEOS_ROOT" && TURBO_TELEMETRY_DISABLED=1 npx turbo run build --filter="@manageos/app-$app..." --output-logs=errors-only) >&2
   bundle="$MANAGEOS_ROOT/apps/$app/dist/index.js"
   [ -f "$bundle" ] || { echo "the build did not produce $bundle" >&2; exit 1; }
   echo "$bundle"
