@@ -7,6 +7,7 @@
 // Goals: at least 0.5x the baseline's throughput and at least 2,000 blocks/s.
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { cleanup, median, table, tempDir } from "./lib.mjs";
 
@@ -132,10 +133,14 @@ async function runProfile(profile) {
   return { rows, verdict };
 }
 
+const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
+
 try {
   const results = [];
+  const loadBefore = load();
   for (const profile of PROFILES) results.push(await runProfile(profile));
-  console.log(`\nmindreader benchmark: leap 13 deep-mind through \`cat\`, median of ${ROUNDS} interleaved rounds\n`);
+  console.log(`\nmindreader benchmark: leap 13 deep-mind through \`cat\`, median of ${ROUNDS} interleaved rounds`);
+  console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after\n`);
   console.log(table(["blocks", "reader", "blocks/s", "MB/s", "x baseline"], results.flatMap((r) => r.rows)));
   console.log("");
   for (const r of results) console.log(r.verdict);

@@ -30,19 +30,22 @@ type Reply = { id: number; results: Array<{ buffer: ArrayBuffer } | { message: s
 // level 1, then temp file + rename with synchronous calls, no fsync. Synchronous calls in a thread of its own cost
 // one hop per batch instead of four trips through libuv's pool per file, and keep compression off the reader's thread.
 const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
+const { parentPort, threadId } = require("node:worker_threads");
 const { gzipSync, constants } = require("node:zlib");
 const { readFileSync, writeFileSync, renameSync, rmSync } = require("node:fs");
-const { randomBytes } = require("node:crypto");
 const { basename, dirname, join } = require("node:path");
 const GZIP = { level: constants.Z_BEST_SPEED };
+// Temp names unique to this process and thread, without a random number per file.
+const TEMP_TAG = process.pid.toString(36) + "-" + threadId.toString(36) + "-";
+let temps = 0;
+const tempName = (name) => "." + name + "." + TEMP_TAG + (temps++).toString(36) + ".tmp";
 parentPort.on("message", (msg) => {
   const results = [];
   const transfer = [];
   if (msg.kind === "write") {
     for (const file of msg.files) {
       const path = join(msg.dir, file.name);
-      const temp = join(msg.dir, "." + file.name + "." + randomBytes(4).toString("hex") + ".tmp");
+      const temp = join(msg.dir, tempName(file.name));
       try {
         const head = Buffer.from(file.head + "\\n");
         const body = Buffer.from(file.buffer, file.offset, file.length);
@@ -65,7 +68,7 @@ parentPort.on("message", (msg) => {
     }
   } else if (msg.kind === "concat") {
     // A bundle: the files' bytes back to back, written like the others.
-    const temp = join(dirname(msg.path), "." + basename(msg.path) + "." + randomBytes(4).toString("hex") + ".tmp");
+    const temp = join(dirname(msg.path), tempName(basename(msg.path)));
     try {
       const bytes = Buffer.concat(msg.paths.map((path) => readFileSync(path)));
       try {
