@@ -19,6 +19,11 @@ describe("metrics registry", () => {
     const names = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
     expect(names.length).toBeGreaterThan(5);
     for (const name of names) expect(name).toMatch(/^manageos_/);
+    // Only counters end in _total (promtool check metrics refuses anything else).
+    for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+      if (name?.endsWith("_total")) expect(type, name).toBe("counter");
+    }
+    expect(text).toMatch(/^manageos_nodejs_active_handles\{type="[^"]+",app="eos"\} \d+$/m);
   });
 
   it("keeps registries apart", async () => {

@@ -6,6 +6,8 @@ import {
   type Chain,
   type ChainEventMap,
   type ChainStatus,
+  createMetricsRegistry,
+  createProductionMetrics,
   LocalCoordinator,
   Production,
   type ProductionClock,
@@ -103,9 +105,10 @@ function setup(opts: { claimWindow?: number; pauseTimeout?: number } = {}) {
   const clock = new ManualClock(T0);
   const chain = new FakeChain();
   const coordinator = new LocalCoordinator({ nodeId: "node-1" }, { now: () => clock.now() });
+  const registry = createMetricsRegistry();
   const production = new Production(
     { producerName: "bp.b", blockInterval: INTERVAL, roundLength: ROUND, claimWindow: opts.claimWindow ?? 5_000, pauseTimeout: opts.pauseTimeout ?? 30_000 },
-    { chain: chain as unknown as Chain & Producer, coordinator, logger, clock, readSchedule: async () => SCHEDULE },
+    { chain: chain as unknown as Chain & Producer, coordinator, logger, clock, readSchedule: async () => SCHEDULE, metrics: createProductionMetrics(registry) },
   );
   // Feeds blocks up to `to` at their due time.
   let next = 1;
@@ -118,7 +121,7 @@ function setup(opts: { claimWindow?: number; pauseTimeout?: number } = {}) {
     }
   };
   const ctx = { id: "job", signal: new AbortController().signal, progress: () => undefined, log: () => undefined };
-  return { clock, chain, production, feed, ctx };
+  return { clock, chain, production, feed, ctx, registry };
 }
 
 describe("production state machine", () => {
@@ -223,7 +226,7 @@ describe("safely pause production", () => {
 
 describe("safely resume production", () => {
   it("refuses with a coded 409 while another node of ours produced within the claim window", async () => {
-    const { chain, production, feed, ctx } = setup({ claimWindow: 5_000 });
+    const { chain, production, feed, ctx, registry } = setup({ claimWindow: 5_000 });
     await production.start();
     // Another node produces our round 12-23; we are paused and receive it.
     await feed(26);
@@ -231,6 +234,7 @@ describe("safely resume production", () => {
     expect(refusal).toMatchObject({ code: "PRD_ERR_UNSAFE_RESUME", details: { reason: "produced-within-claim-window", block: 23 } });
     expect(chain.calls).toEqual([]);
     expect(production.coordinator.holds("bp.b")).toBe(false);
+    expect(await registry.metrics()).toMatch(/^manageos_bp_guard_trips_total\{reason="resume-refused"\} 1$/m);
     // Once our last block from elsewhere is older than the window, resuming is safe.
     await feed(34);
     await expect(production.safelyResume(ctx)).resolves.toMatchObject({ resumed: true });

@@ -18,6 +18,7 @@ import { JobQueue } from "../jobs/queue.js";
 import { createMetricsRegistry } from "../metrics/registry.js";
 import { OperatorErrors } from "../operator/errors.js";
 import { createProduction } from "../production/create-production.js";
+import { createProductionMetrics } from "../production/metrics.js";
 import { createOperatorMetrics } from "../operator/metrics.js";
 import { Operator } from "../operator/operator.js";
 import type { BackupService, ProductionService } from "../operator/services.js";
@@ -69,7 +70,9 @@ export async function serveDaemon(
   const plugins = parts.plugins?.(config, { logger, registry }) ?? [];
   const chain = await parts.createChain(config, { logger, registry, plugins });
   let operator: Operator | undefined;
-  const production = parts.createProduction?.(config, { logger, registry, chain }) ?? (await createProduction(config, { logger, chain }));
+  const production = parts.createProduction?.(config, { logger, registry, chain }) ?? (await createProduction(config, { logger, chain, registry }));
+  // Declared in every variant, so that dashboards and alerts see zero rather than nothing.
+  createProductionMetrics(registry);
   const createBackups = parts.createBackups ?? createBackupService;
   const backups = createBackups(config, { logger, registry, chain, gate, operator: () => operator as Operator, ...(production === undefined ? {} : { production }) });
   operator = new Operator(

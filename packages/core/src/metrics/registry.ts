@@ -8,6 +8,10 @@ export function createMetricsRegistry(labels: Record<string, string> = {}): Regi
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  // prom-client names three gauges like counters (`_total`); the per-type gauges beside them carry the same numbers.
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+    registry.removeSingleMetric(`${METRIC_PREFIX}${name}`);
+  }
   return registry;
 }
 

@@ -1,11 +1,13 @@
 import { hostname } from "node:os";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { Chain } from "../chain/chain.js";
 import { isProducer } from "../chain/chain.js";
 import type { Coordinator } from "../coordination/coordinator.js";
 import { LocalCoordinator } from "../coordination/local-coordinator.js";
 import type { Config } from "../config/schema.js";
 import { ProductionErrors } from "./errors.js";
+import { createProductionMetrics } from "./metrics.js";
 import { Production } from "./production-service.js";
 import { fetchActiveSchedule, nodeApiUrl } from "./schedule.js";
 
@@ -28,7 +30,7 @@ export async function createCoordinator(config: Readonly<Config>, deps: { logger
 /** Block-producer mode for a chain that can pause and resume production; undefined when bp mode is off. */
 export async function createProduction(
   config: Readonly<Config>,
-  deps: { logger: Logger; chain: Chain; coordinator?: Coordinator },
+  deps: { logger: Logger; chain: Chain; coordinator?: Coordinator; registry?: Registry },
 ): Promise<Production | undefined> {
   if (!config.bp.enabled || !isProducer(deps.chain)) return undefined;
   const producerName = config.bp.producerName;
@@ -52,6 +54,7 @@ export async function createProduction(
       coordinator: deps.coordinator ?? (await createCoordinator(config, deps)),
       logger: deps.logger,
       readSchedule: () => fetchActiveSchedule(apiUrl(), 5_000),
+      ...(deps.registry === undefined ? {} : { metrics: createProductionMetrics(deps.registry) }),
     },
   );
 }

@@ -9,3 +9,4 @@ export * from "./handoff.js";
 export * from "./peers.js";
 export * from "./restart-policy.js";
 export * from "./takeover.js";
+export * from "./metrics.js";

@@ -1,3 +1,4 @@
+import type { GuardReason, ProductionMetrics } from "./metrics.js";
 import type { Logger } from "pino";
 import type { BlockEvent, Chain, ChainState, Producer } from "../chain/chain.js";
 import type { Coordinator, ProducerClaim } from "../coordination/coordinator.js";
@@ -45,6 +46,7 @@ export interface ProductionDeps {
   /** Reads the active schedule, in order. */
   readonly readSchedule: () => Promise<string[]>;
   readonly clock?: ProductionClock;
+  readonly metrics?: ProductionMetrics;
 }
 
 /** How a resume may account for blocks of ours produced elsewhere: the node that paused says its last block. */
@@ -265,12 +267,18 @@ export class Production implements ProductionService {
     } catch (error) {
       throw ProductionErrors.coordinator((error as Error).message, { cause: error });
     }
-    if (!acquired.acquired) throw ProductionErrors.leaseHeld(acquired.holder, { details: { holder: acquired.holder } });
+    if (!acquired.acquired) {
+      this.#deps.metrics?.guardTrips.inc({ reason: "resume-refused" });
+      throw ProductionErrors.leaseHeld(acquired.holder, { details: { holder: acquired.holder } });
+    }
     let resumed = false;
     try {
       const claim = await coordinator.lastClaim(producer);
       const reason = this.unsafeReason(claim, options);
-      if (reason !== undefined) throw ProductionErrors.unsafeResume(reason.message, { details: reason.details });
+      if (reason !== undefined) {
+        this.#deps.metrics?.guardTrips.inc({ reason: "resume-refused" });
+        throw ProductionErrors.unsafeResume(reason.message, { details: reason.details });
+      }
       ctx.signal.throwIfAborted();
       await coordinator.claim(producer);
       ctx.progress({ message: "resuming production" });
@@ -424,8 +432,9 @@ export class Production implements ProductionService {
   }
 
   // Production without a live lease must stop at once: another node may take the lease as soon as it expires.
-  async #onLeaseLost(reason: string): Promise<void> {
+  async #onLeaseLost(reason: string, trip: GuardReason = "lease-lost"): Promise<void> {
     this.#leaseLost = reason;
+    this.#deps.metrics?.guardTrips.inc({ reason: trip });
     this.#logger.error({ reason }, "producer lease not renewed in time: pausing production now");
     try {
       await this.#pauseConfirmed();
@@ -447,7 +456,7 @@ export class Production implements ProductionService {
       this.#paused = false;
       if (this.#deps.coordinator.kind !== "local" && !this.#deps.coordinator.holds(this.#opts.producerName) && !this.#guarding) {
         this.#guarding = true;
-        void this.#onLeaseLost("produced a block without holding the producer lease").finally(() => {
+        void this.#onLeaseLost("produced a block without holding the producer lease", "produced-without-lease").finally(() => {
           this.#guarding = false;
         });
       }
