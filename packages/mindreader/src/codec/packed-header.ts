@@ -160,7 +160,7 @@ export function readSignedBlockMeta(bytes: Buffer): Omit<BlockMeta, "lib"> {
 
 /**
  * Runs `read` on the bytes of a growing prefix of `hex` (`first` bytes, doubling) until it no longer runs out of
- * bytes; undefined when even the whole payload is not enough or is not hex.
+ * bytes; undefined when even the whole payload is not enough, is not hex, or `read` fails otherwise.
  */
 export function readHexGrowing<T>(hex: string, first: number, read: (bytes: Buffer) => T): T | undefined {
   for (let size = first; ; size *= 2) {
@@ -171,8 +171,8 @@ export function readHexGrowing<T>(hex: string, first: number, read: (bytes: Buff
     try {
       return read(bytes);
     } catch (error) {
-      if (!(error instanceof Unreadable)) throw error;
-      if (whole) return undefined;
+      // Only running out of bytes is worth a longer prefix; anything else is the full decoder's to explain.
+      if (!(error instanceof Unreadable) || whole) return undefined;
     }
   }
 }

@@ -181,6 +181,27 @@ describe("bundles", () => {
     expect(await readdir(join(work.dir, "bundles"))).toEqual([]);
   });
 
+  it("writes every bundle when several ranges become final at once, while their files are being uploaded", async () => {
+    const store = new TestStore();
+    const { files, feed } = setup(store, { bundleSize: 10 });
+    const bundles: number[] = [];
+    files.on("bundle", (base) => bundles.push(base));
+    const errors: string[] = [];
+    files.on("writeError", (err) => errors.push(err.message));
+    await files.start();
+    // Blocks are handled in batches of many blocks: LIB crosses several 10-block ranges in one batch.
+    const chain = syntheticChain(2, 95, { lag: 3 });
+    feed(chain.lines);
+    await files.drained();
+    expect(errors).toEqual([]);
+    expect(bundles).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80]);
+    for (const base of bundles) {
+      const blocks = await decodeBlockFiles(store.objects.get(`bundles/${String(base).padStart(10, "0")}.dmbundle.gz`)!);
+      const first = Math.max(base, 2);
+      expect(blocks.map((b) => b.header.num)).toEqual(Array.from({ length: base + 10 - first }, (_, i) => first + i));
+    }
+  });
+
   it("writes no bundle for a range it started reading in the middle of", async () => {
     const store = new TestStore();
     const { files, feed } = setup(store);

@@ -88,6 +88,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private readonly bundlesDir: string;
   private readonly uploader: Uploader;
   private readonly bundler: Bundler;
+  private readonly bundleSize: number;
   private readonly alarm: BacklogAlarm;
   // Uploaded one-block files still in the work dir (their range is not bundled yet), with their block numbers.
   private readonly uploaded = new Map<string, number>();
@@ -100,6 +101,9 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private batchesPending = 0;
   private dispatchScheduled = false;
   private writesQueued = 0;
+  // One-block files below this are in a bundle (or in a range that gets none) and may go once uploaded. Not the
+  // bundler's next base: that moves past every range it hands over at once, before their bundles are written.
+  private bundledBelow = 0;
   private readonly kept = new Map<string, Buffer>();
   private keptBytes = 0;
   private readonly oneBlockPrefix: string;
@@ -120,7 +124,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     }
     this.threads = opts.writerThreads ?? Math.min(2, availableParallelism());
     this.pool = new WriterPool(this.threads);
-    this.bundler = new Bundler(opts.bundleSize ?? BUNDLE_SIZE);
+    this.bundleSize = opts.bundleSize ?? BUNDLE_SIZE;
+    this.bundler = new Bundler(this.bundleSize);
     this.blocksDir = join(opts.workDir, "blocks");
     this.bundlesDir = join(opts.workDir, "bundles");
     this.oneBlockPrefix = opts.oneBlockPrefix ?? "one-blocks/";
@@ -309,12 +314,13 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
         this.failed(path, result.error);
       }
     }
+    this.bundledBelow = Math.max(this.bundledBelow, plan.base + this.bundleSize);
     await this.prune();
   }
 
   // One-block files below the next range are done with once uploaded.
   private async prune(): Promise<void> {
-    const below = this.bundler.nextBase ?? 0;
+    const below = this.bundledBelow;
     const paths: string[] = [];
     for (const [name, num] of this.uploaded) {
       if (num < below) {
@@ -336,7 +342,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     }
     const name = job.key.slice(this.oneBlockPrefix.length);
     const parsed = parseOneBlockFileName(name);
-    if (parsed !== undefined && parsed.num < (this.bundler.nextBase ?? 0)) {
+    if (parsed !== undefined && parsed.num < this.bundledBelow) {
       this.release(job.path);
       void rm(job.path, { force: true });
     } else if (parsed !== undefined) {
