@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Logger, ManageosError, Store } from "@manageos/core";
@@ -104,6 +104,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   // One-block files below this are in a bundle (or in a range that gets none) and may go once uploaded. Not the
   // bundler's next base: that moves past every range it hands over at once, before their bundles are written.
   private bundledBelow = 0;
+  private removals: string[] = [];
+  private removing: Promise<void> = Promise.resolve();
   private readonly kept = new Map<string, Buffer>();
   private keptBytes = 0;
   private readonly oneBlockPrefix: string;
@@ -203,10 +205,12 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     }
   }
 
-  /** Resolves once every file written so far is in the store. */
+  /** Resolves once every file written so far is in the store, and those done with are removed locally. */
   async drained(): Promise<void> {
     await this.flush();
     await this.uploader.drained();
+    // Files done with (uploaded, and bundled or a bundle) are gone from the work dir too.
+    await this.removing;
   }
 
   /** Stops uploading; files left are picked up by the next `start()`. Blocks handed over are still written. */
@@ -337,17 +341,31 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.emit("uploaded", job.key);
     if (job.key.startsWith(this.bundlePrefix) && job.key.endsWith(BUNDLE_EXT)) {
       this.release(job.path);
-      void rm(job.path, { force: true });
+      this.removeLater(job.path);
       return;
     }
     const name = job.key.slice(this.oneBlockPrefix.length);
     const parsed = parseOneBlockFileName(name);
     if (parsed !== undefined && parsed.num < this.bundledBelow) {
       this.release(job.path);
-      void rm(job.path, { force: true });
+      this.removeLater(job.path);
     } else if (parsed !== undefined) {
       this.uploaded.set(name, parsed.num);
     }
+  }
+
+  // Files done with are removed by a writer thread, many per message, once this turn is over.
+  private removeLater(path: string): void {
+    this.removals.push(path);
+    if (this.removals.length > 1) return;
+    const removed = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        const paths = this.removals;
+        this.removals = [];
+        void this.pool.remove(paths).then(resolve);
+      });
+    });
+    this.removing = Promise.all([this.removing, removed]).then(() => undefined);
   }
 
   private onPending(pending: number): void {
