@@ -97,8 +97,9 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private readonly threads: number;
   // Batches are answered by any thread, and handled strictly in block order along this chain.
   private tail: Promise<void> = Promise.resolve();
-  // Batches sent and not yet handled (answered or not).
+  // Batches sent and not yet handled (answered or not); sent and not yet answered.
   private batchesPending = 0;
+  private batchesSent = 0;
   private dispatchScheduled = false;
   private writesQueued = 0;
   // One-block files below this are in a bundle (or in a range that gets none) and may go once uploaded. Not the
@@ -201,6 +202,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   async flush(): Promise<void> {
     while (this.queue.length > 0 || this.batchesPending > 0) {
       this.dispatch();
+      // Blocks still queued means batches are in flight, and the tail waits for them: this never spins.
       await this.tail;
     }
   }
@@ -221,7 +223,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
 
   // Sends queued blocks to the writer threads in batches, while few enough batches are being worked on.
   private dispatch(): void {
-    while (this.queue.length > 0 && this.pool.inFlight < this.threads * BATCHES_IN_FLIGHT_PER_THREAD) {
+    while (this.queue.length > 0 && this.batchesSent < this.threads * BATCHES_IN_FLIGHT_PER_THREAD) {
       let count = 0;
       let bytes = 0;
       while (count < this.queue.length && count < WRITE_BATCH && (count === 0 || bytes < WRITE_BATCH_BYTES)) {
@@ -231,8 +233,12 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       const files = this.queue.splice(0, count);
       const results = this.pool.write(this.blocksDir, files);
       const batch: SentWrite[] = files.map(({ meta, name, resolve }) => ({ meta, name, resolve }));
+      this.batchesSent++;
       // A thread is free again: give it what queued meanwhile, whatever the order batches are handled in.
-      void results.then(() => this.scheduleDispatch());
+      void results.then(() => {
+        this.batchesSent--;
+        this.scheduleDispatch();
+      });
       this.batchesPending++;
       this.tail = this.tail.then(async () => {
         try {
