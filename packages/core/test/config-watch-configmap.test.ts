@@ -1,9 +1,9 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { tempDir } from "@manageos/testkit";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigMapWatcher } from "../src/index.js";
@@ -60,7 +60,8 @@ afterEach(async () => {
 async function setup(onWatch: (res: ServerResponse, query: URLSearchParams) => void) {
   const server = new FakeApiServer(onWatch);
   const url = await server.listen();
-  const dir = await tempDir("manageos-cm-");
+  const dir = await mkdtemp(join(tmpdir(), "manageos-cm-"));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
   const kubeconfig = join(dir, "kubeconfig");
   await writeFile(
     kubeconfig,

@@ -1,7 +1,7 @@
-import { mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { tempDir } from "@manageos/testkit";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Chain, type Config, ConfigDirWatcher, type ConfigInput, ConfigReloader, type DirChange, type JobRecord, planReload, validateConfig } from "../src/index.js";
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function newDir(): Promise<string> {
-  const dir = await tempDir("manageos-cw-");
+  const dir = await mkdtemp(join(tmpdir(), "manageos-cw-"));
   dirs.push(dir);
   return dir;
 }
