@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { appBin, type ManageosProcess, startManageos } from "@manageos/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { type GcsEmulator, startGcsEmulator } from "@manageos/testkit";
+import { alive, until } from "./support.js";
 
 const run = promisify(execFile);
 
@@ -23,17 +24,6 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   return { status: response.status, body: (await response.json()) as T };
 }
 
-// Polls `probe` until it returns a value, or fails with `what` after the deadline.
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 // The proxy answers get_info from the node: 200 once the gate is open.
 async function proxyInfo(proxy: string): Promise<{ head_block_num: number; chain_id: string } | undefined> {
   const response = await fetch(`${proxy}/v1/chain/get_info`);
@@ -42,15 +32,6 @@ async function proxyInfo(proxy: string): Promise<{ head_block_num: number; chain
     return undefined;
   }
   return (await response.json()) as { head_block_num: number; chain_id: string };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 let app: ManageosProcess | undefined;

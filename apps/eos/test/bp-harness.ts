@@ -4,23 +4,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NODEOS_SIM_BIN, SimChild, freePort } from "@manageos/testkit";
 
-const APP = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+import { until } from "./support.js";
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+export { until };
+
+const APP = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
 /** A real etcd on free ports with a temp data dir. */
 export async function startEtcd(dir: string): Promise<{ url: string; child: SimChild; stop(): Promise<unknown> }> {

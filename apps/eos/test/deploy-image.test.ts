@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "@manageos/testkit";
 
 // Builds images for real with buildah, offline: the Node and nodeos bases are made from this
 // machine (deploy/testing/local-bases.sh) in a storage of our own, removed afterwards.
@@ -44,18 +44,6 @@ async function ok(file: string, args: string[], options: { cwd?: string; timeout
   const result = await sh(file, args, options);
   if (result.code !== 0) throw new Error(`${file} ${args.join(" ")} exited ${result.code}:\n${result.stderr.slice(-4000)}`);
   return result.stdout;
-}
-
-// A TCP port nobody listens on right now.
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { freePort } from "@manageos/testkit";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const APPS = ["bos", "bos-mindreader", "eos", "eos-mindreader"];
@@ -38,18 +38,6 @@ async function requireTool(name: string): Promise<string> {
   const found = await sh("sh", ["-c", `command -v ${name}`]);
   if (found.code !== 0) throw new Error(`${name} is not installed; run .ci/system-deps.sh (as root) to install the test dependencies`);
   return found.stdout.trim();
-}
-
-// A TCP port nobody listens on right now.
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 // Replaces Cloud Build's substitutions in a step script, as the service does before running it.

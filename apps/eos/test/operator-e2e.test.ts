@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { readDirtyFlag, startManageos, stateFilePath, appBin, type ManageosProcess } from "@manageos/testkit";
 import { APIClient, FetchProvider } from "@wharfkit/antelope";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alive, until } from "./support.js";
 
 const run = promisify(execFile);
 
@@ -14,25 +15,6 @@ async function cli(api: string, ...args: string[]) {
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -1,23 +1,13 @@
 import { readDirtyFlag, startManageos, stateFilePath } from "@manageos/testkit";
 import { describe, expect, it } from "vitest";
+import { alive, until } from "./support.js";
 
 // The node's pid once it runs and answers its API (so that it has its signal handlers in place).
-async function nodePid(api: string): Promise<number> {
-  for (let i = 0; i < 600; i++) {
+function nodePid(api: string): Promise<number> {
+  return until("the node to run and answer", async () => {
     const status = (await (await fetch(`${api}/v1/manageos/status`)).json()) as { node: { pid: number | null }; head: unknown };
-    if (status.node.pid !== null && status.head !== null) return status.node.pid;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the node never started");
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+    return status.node.pid !== null && status.head !== null ? status.node.pid : undefined;
+  });
 }
 
 describe("manageos shutdown", () => {
