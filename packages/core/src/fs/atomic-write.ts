@@ -45,8 +45,8 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
-// A rename is durable only once the directory entry is flushed too.
-async function syncDir(dir: string): Promise<void> {
+/** Flushes a directory's entries: a rename or a new file is durable only once its directory is. */
+export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, "r");
   try {
     await handle.sync();

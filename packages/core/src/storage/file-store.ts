@@ -6,6 +6,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
+import { syncDir } from "../fs/atomic-write.js";
 import { bodyStream } from "./body.js";
 import { StorageErrors } from "./errors.js";
 import { assertKey, assertPrefix } from "./keys.js";
@@ -86,9 +87,9 @@ export class FileStore implements Store {
       },
       commit: async () => {
         await Promise.all(pending);
-        const todo = [...dirs];
+        const touched = [...dirs];
         dirs.clear();
-        await Promise.all(todo.map((dir) => syncs(() => syncDir(dir)))).catch((error: unknown) => {
+        await Promise.all(touched.map((dir) => syncs(() => syncDir(dir)))).catch((error: unknown) => {
           throw this.mapError("chunks", error);
         });
       },
@@ -295,12 +296,3 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
-// A rename is durable only once the directory entry is flushed too.
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
