@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
 import { gzip as gzipCb } from "node:zlib";
+import { pageAlignedMemory } from "../fs/direct-write.js";
 
 const gzip = promisify(gzipCb);
 
@@ -28,7 +29,10 @@ export async function readInto(handle: FileHandle, buffer: Buffer, offset: numbe
   return true;
 }
 
-/** A reusable chunk buffer over shared memory, which hash workers read without a copy. */
+/**
+ * A reusable chunk buffer over shared memory, which hash workers read without a copy. The memory starts on a page
+ * boundary, so the file store can write it to disk bypassing the page cache (O_DIRECT).
+ */
 export interface ChunkBuffer {
   /** Which pool and slot: workers keep their view of the memory under this id. */
   readonly id: string;
@@ -50,8 +54,8 @@ export class BufferPool {
   take(): ChunkBuffer {
     const found = this.free.pop();
     if (found !== undefined) return found;
-    const memory = new SharedArrayBuffer(this.size);
-    return { id: `${this.pool}:${this.slots++}`, memory, bytes: Buffer.from(memory) };
+    const memory = pageAlignedMemory(this.size);
+    return { id: `${this.pool}:${this.slots++}`, memory, bytes: Buffer.from(memory, 0, this.size) };
   }
 
   give(buffer: ChunkBuffer): void {

@@ -6,7 +6,7 @@ import { gunzip as gunzipCb } from "node:zlib";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
-import { writeAll } from "../storage/file-store.js";
+import { DirectWriter } from "../fs/direct-write.js";
 import { compactUtc } from "./layout.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
@@ -24,6 +24,7 @@ const gunzip = promisify(gunzipCb);
  */
 class StagedFile {
   private handle: Promise<FileHandle> | undefined;
+  private readonly writer: DirectWriter;
   private remaining: number;
 
   constructor(
@@ -31,14 +32,13 @@ class StagedFile {
     private readonly file: ManifestFile,
   ) {
     this.remaining = file.chunks.length;
+    this.writer = new DirectWriter(path, false);
   }
 
   /** Writes verified chunk bytes at `position`. */
   async write(bytes: Uint8Array, position: number): Promise<void> {
-    this.handle ??= open(this.path, "r+");
-    const handle = await this.handle;
     // The file was sized by truncate, so its all-zero stretches are holes already: only data is written.
-    for (const [start, end] of dataRuns(bytes)) await writeAll(handle, bytes.subarray(start, end), position + start);
+    for (const [start, end] of dataRuns(bytes)) await this.writer.write(bytes.subarray(start, end), position + start);
   }
 
   /** Counts one chunk in; after the last, mode, mtime and one fsync for data and metadata. */
@@ -62,6 +62,7 @@ class StagedFile {
     const handle = this.handle;
     this.handle = undefined;
     await (await handle?.catch(() => undefined))?.close();
+    await this.writer.close();
   }
 }
 

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { type FileHandle, link, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { syncDir } from "../fs/atomic-write.js";
+import { DirectWriter, writeAll } from "../fs/direct-write.js";
 import { bodyStream } from "./body.js";
 import { StorageErrors } from "./errors.js";
 import { assertKey, assertPrefix } from "./keys.js";
@@ -66,7 +67,13 @@ export class FileStore implements Store {
         const temp = this.tempPath();
         try {
           for (const dir of await this.prepareDirs(path)) dirs.add(dir);
-          await writeNew(temp, body, false);
+          // Chunks are written once and read rarely: around the page cache where possible.
+          const writer = new DirectWriter(temp, true);
+          try {
+            await writer.write(body, 0);
+          } finally {
+            await writer.close();
+          }
         } catch (error) {
           await rm(temp, { force: true });
           throw this.mapError(key, error);
@@ -271,21 +278,13 @@ function isAbsent(error: unknown): boolean {
 async function writeNew(path: string, bytes: Uint8Array, durable: boolean): Promise<void> {
   const handle = await open(path, "wx", 0o644);
   try {
-    await writeAll(handle, bytes);
+    await writeAll(handle, bytes, 0);
     if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
 }
 
-/** Writes all of `bytes` at `position` (from the start when absent), looping over short writes. */
-export async function writeAll(handle: FileHandle, bytes: Uint8Array, position = 0): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-    done += bytesWritten;
-  }
-}
 
 async function syncFile(path: string): Promise<void> {
   const handle = await open(path, "r");
