@@ -155,6 +155,8 @@ export const configSchema = z.strictObject({
       stopBlockNum: z.number().int().positive().optional(),
       readinessMaxLatency: duration().default(30_000),
       maxPendingFiles: z.number().int().positive().default(20_000),
+      /** Block text read and not yet written to workDir past which reading nodeos' output waits for the writer threads; the upload backlog never counts. */
+      maxPendingWriteBytes: byteSize().default(64 * 1024 * 1024),
       bundleSize: z.number().int().positive().default(100),
     })
     .prefault({}),

@@ -60,7 +60,13 @@ async function openMindreader(
   const metrics = createMindreaderMetrics(deps.registry, sources);
   const suffix = writerSuffix(config.hostname ?? hostname());
   const files = new BlockFiles(
-    { workDir: mr.workDir, suffix, maxPendingFiles: mr.maxPendingFiles, bundleSize: mr.bundleSize },
+    {
+      workDir: mr.workDir,
+      suffix,
+      maxPendingFiles: mr.maxPendingFiles,
+      maxPendingWriteBytes: mr.maxPendingWriteBytes,
+      bundleSize: mr.bundleSize,
+    },
     { store: openStore(mr.blockStore), logger: deps.logger, metrics },
   );
   await files.start();

@@ -1,11 +1,13 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { createMetricsRegistry } from "@manageos/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixtureLines, linesOf } from "../../test/dmlog.js";
 import { capturingLogger, stdout, syntheticChain, TestStore, tempDir } from "../../test/helpers.js";
+import { createMindreaderMetrics, type MindreaderMetrics } from "../metrics/metrics.js";
 import { MindreaderPlugin } from "../reader/plugin.js";
-import { BlockFiles, type BlockFilesOptions } from "./block-files.js";
+import { BlockFiles, type BlockFilesOptions, DEFAULT_MAX_PENDING_WRITE_BYTES } from "./block-files.js";
 import { decodeBlockFiles } from "./content.js";
 import type { BacklogLevel } from "./backlog.js";
 import { oneBlockFileName } from "./naming.js";
@@ -18,7 +20,7 @@ afterEach(async () => {
   await work.remove();
 });
 
-function setup(store: TestStore, opts: Partial<BlockFilesOptions> = {}) {
+function setup(store: TestStore, opts: Partial<BlockFilesOptions> = {}, metrics?: MindreaderMetrics) {
   const { logger, lines: logs } = capturingLogger();
   const files = new BlockFiles(
     {
@@ -28,7 +30,7 @@ function setup(store: TestStore, opts: Partial<BlockFilesOptions> = {}) {
       upload: { concurrency: 2, timeoutMs: 5_000, retryBaseMs: 5, retryMaxMs: 20 },
       ...opts,
     },
-    { store, logger },
+    { store, logger, metrics },
   );
   const plugin = new MindreaderPlugin({}, { sink: files, logger });
   const feed = (lines: string[]) => {
@@ -233,6 +235,9 @@ describe("a block store in trouble", () => {
     await files.flush();
     expect(await readdir(join(work.dir, "blocks"))).toHaveLength(30);
     expect(files.pendingUploads).toBe(30);
+    // Files waiting for the store are on disk: they never make the reader wait.
+    expect(files.pendingWriteBytes).toBe(0);
+    expect(files.room()).toBeUndefined();
     expect(store.objects.size).toBe(0);
     expect(levels).toEqual(["warn", "full"]);
     expect(logs.some((l) => l["level"] === "warn" && l["pending"] === 5)).toBe(true);
@@ -246,5 +251,110 @@ describe("a block store in trouble", () => {
     expect(levels.at(-1)).toBe("ok");
     const one = await readFile(join(work.dir, "blocks", (await readdir(join(work.dir, "blocks")))[0]!));
     expect(gunzipSync(one).toString()).toContain("DMLOG START_BLOCK");
+  });
+});
+
+// Sizes of a chain's blocks as the reader hands them to a sink.
+function blockSizes(lines: string[]): number[] {
+  const sizes: number[] = [];
+  const dry = new MindreaderPlugin({}, { sink: { write: async () => true }, logger: capturingLogger().logger });
+  dry.on("block", (block) => sizes.push(block.size));
+  for (const text of lines) dry.handle(stdout(text));
+  return sizes;
+}
+
+// Settles `promise` against a turn of microtasks: true if it is still pending.
+async function isPending(promise: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol("pending");
+  return (await Promise.race([promise, Promise.resolve(pending)])) === pending;
+}
+
+describe("writer threads behind the reader", () => {
+  it("makes handle() wait past maxPendingWriteBytes until the threads catch up, never holding more than one block over it", async () => {
+    // The store hangs the whole time: the upload backlog plays no part in the wait.
+    const store = new TestStore();
+    store.mode = "hang";
+    const chain = syntheticChain(2, 201);
+    const sizes = blockSizes(chain.lines);
+    const largest = Math.max(...sizes);
+    const bound = 5 * largest;
+    const metrics = createMindreaderMetrics(createMetricsRegistry());
+    const { files, plugin } = setup(store, { maxPendingWriteBytes: bound }, metrics);
+    await files.start();
+    const written: number[] = [];
+    files.on("written", (meta) => written.push(meta.num));
+    const lines = chain.lines.map((text) => stdout(text)).filter((line) => plugin.accepts(line));
+
+    // In one synchronous turn, as nodeos' output arrives: the threads cannot answer before it ends.
+    let next = 0;
+    let wait: Promise<void> | undefined;
+    while (wait === undefined) {
+      wait = plugin.handle(lines[next++]!);
+      if (wait === undefined) expect(files.pendingWriteBytes).toBeLessThanOrEqual(bound);
+    }
+    const handed = plugin.head!.num - 1;
+    expect(sizes.slice(0, handed - 1).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(bound);
+    expect(files.pendingWriteBytes).toBe(sizes.slice(0, handed).reduce((a, b) => a + b, 0));
+    expect(files.pendingWriteBytes).toBeGreaterThan(bound);
+    expect(files.pendingWriteBytes).toBeLessThanOrEqual(bound + largest);
+    expect((await metrics.pendingWriteBytes.get()).values[0]?.value).toBe(files.pendingWriteBytes);
+    expect(await isPending(wait)).toBe(true);
+    expect(written).toEqual([]);
+
+    await wait;
+    expect(files.pendingWriteBytes).toBeLessThanOrEqual(bound);
+    expect(written.length).toBeGreaterThan(0);
+    expect(written).toEqual(Array.from({ length: written.length }, (_, i) => i + 2));
+
+    // The rest as the line pipeline feeds a plugin: the next line once the promise handle() returned resolved.
+    let waits = 1;
+    let most = 0;
+    for (; next < lines.length; next++) {
+      const more = plugin.handle(lines[next]!);
+      most = Math.max(most, files.pendingWriteBytes);
+      if (more !== undefined) {
+        waits++;
+        await more;
+        expect(files.pendingWriteBytes).toBeLessThanOrEqual(bound);
+      }
+    }
+    expect(waits).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(bound + largest);
+    await files.flush();
+    expect(written).toEqual(Array.from({ length: 200 }, (_, i) => i + 2));
+    expect(files.pendingWriteBytes).toBe(0);
+    expect((await metrics.pendingWriteBytes.get()).values[0]?.value).toBe(0);
+    expect(files.room()).toBeUndefined();
+    expect(files.pendingUploads).toBeGreaterThanOrEqual(200);
+
+    store.mode = "ok";
+    store.releaseHung();
+    await files.drained();
+    expect([...store.objects.keys()].filter((k) => k.startsWith("one-blocks/"))).toHaveLength(200);
+  });
+
+  it("keeps handle() synchronous, returning undefined, while the bound is not reached", async () => {
+    const store = new TestStore();
+    const chain = syntheticChain(2, 201);
+    const total = blockSizes(chain.lines).reduce((a, b) => a + b, 0);
+    expect(total).toBeLessThan(DEFAULT_MAX_PENDING_WRITE_BYTES);
+    const { files, plugin } = setup(store);
+    await files.start();
+    const results = chain.lines.map((text) => plugin.handle(stdout(text)));
+    expect(results.every((result) => result === undefined)).toBe(true);
+    // Every block is still waiting for the threads: undefined is the bound's answer, not a finished write.
+    expect(files.pendingWriteBytes).toBe(total);
+    expect(files.pendingWrites).toBe(200);
+    await files.drained();
+    expect(files.pendingWriteBytes).toBe(0);
+    expect([...store.objects.keys()].filter((k) => k.startsWith("one-blocks/"))).toHaveLength(200);
+  });
+
+  it("refuses a bound that is not a non-negative integer, coded", () => {
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect(() => setup(new TestStore(), { maxPendingWriteBytes: bad })).toThrowError(
+        expect.objectContaining({ code: "MDR_ERR_OPTIONS" }),
+      );
+    }
   });
 });

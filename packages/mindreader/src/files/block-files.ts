@@ -15,7 +15,7 @@ import { BUNDLE_EXT, BUNDLE_SIZE, bundleFileName, isValidSuffix, oneBlockFileNam
 import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
 import { type PoolResult, WriterPool } from "./writer-pool.js";
 
-/** Where block files go and how much may wait for the store. */
+/** Where block files go, how much may wait for the writer threads, and how much for the store. */
 export interface BlockFilesOptions {
   /** Local work dir: `blocks/` (one-block files) and `bundles/` live under it. */
   readonly workDir: string;
@@ -32,6 +32,11 @@ export interface BlockFilesOptions {
   readonly upload?: Partial<UploaderOptions>;
   /** Threads compressing and writing one-block files. Default: 2, or 1 on a single CPU. */
   readonly writerThreads?: number;
+  /**
+   * Bytes of block text handed over and not yet written to the work dir past which `room()` asks the reader to
+   * wait. Default 64 MiB. The upload backlog never counts: it is on disk.
+   */
+  readonly maxPendingWriteBytes?: number;
 }
 
 /** What the block files need from the app. */
@@ -63,8 +68,8 @@ interface QueuedWrite {
   readonly resolve: (written: boolean) => void;
 }
 
-// A block sent to a writer thread: its bytes are no longer held here.
-type SentWrite = Omit<QueuedWrite, "head" | "body">;
+// A block sent to a writer thread: its bytes are held by the thread, `size` of them, until its answer is handled.
+type SentWrite = Omit<QueuedWrite, "head" | "body"> & { readonly size: number };
 
 // Blocks sent to a writer thread at once, and the text a batch stops growing at: small enough for both threads to
 // get work, large enough that a message carries many small blocks.
@@ -75,6 +80,8 @@ const BATCHES_IN_FLIGHT_PER_THREAD = 2;
 // Compressed files kept in memory for their upload and their bundle, so neither reads them back from disk. Past
 // this (a store that is down, a LIB far behind), files are read back from the work dir.
 const KEEP_BYTES = 64 * 1024 * 1024;
+/** Default bound of the block text waiting for the writer threads. */
+export const DEFAULT_MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 
 const DEFAULT_UPLOAD: UploaderOptions = { concurrency: 4, timeoutMs: 30_000, retryBaseMs: 500, retryMaxMs: 30_000 };
 
@@ -82,6 +89,8 @@ const DEFAULT_UPLOAD: UploaderOptions = { concurrency: 4, timeoutMs: 30_000, ret
  * One-block files and bundles: written to the local work dir in order, then uploaded by a bounded uploader.
  * Nothing here ever waits on the store on behalf of the reader; when the store is slow or down files pile up
  * locally (metric, warn at half of `maxPendingFiles`, error at it) and keep being written: the disk is the buffer.
+ * Blocks not yet on disk are held in memory; past `maxPendingWriteBytes` of them, `room()` makes the reader wait
+ * for the writer threads.
  */
 export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private readonly blocksDir: string;
@@ -102,6 +111,10 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private batchesSent = 0;
   private dispatchScheduled = false;
   private writesQueued = 0;
+  private writeBytesQueued = 0;
+  private readonly maxPendingWriteBytes: number;
+  // The reader waiting for room, resolved once the blocks not yet written are back under the bound.
+  private roomWaiter: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
   // One-block files below this are in a bundle (or in a range that gets none) and may go once uploaded. Not the
   // bundler's next base: that moves past every range it hands over at once, before their bundles are written.
   private bundledBelow = 0;
@@ -125,6 +138,13 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     if (opts.writerThreads !== undefined && !(Number.isInteger(opts.writerThreads) && opts.writerThreads >= 1)) {
       throw MindreaderErrors.options("writerThreads must be a positive integer");
     }
+    if (
+      opts.maxPendingWriteBytes !== undefined &&
+      !(Number.isSafeInteger(opts.maxPendingWriteBytes) && opts.maxPendingWriteBytes >= 0)
+    ) {
+      throw MindreaderErrors.options("maxPendingWriteBytes must be a non-negative integer");
+    }
+    this.maxPendingWriteBytes = opts.maxPendingWriteBytes ?? DEFAULT_MAX_PENDING_WRITE_BYTES;
     this.threads = opts.writerThreads ?? Math.min(2, availableParallelism());
     this.pool = new WriterPool(this.threads);
     this.bundleSize = opts.bundleSize ?? BUNDLE_SIZE;
@@ -176,9 +196,32 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     return this.writesQueued;
   }
 
+  /** Bytes of the blocks handed over and not yet written locally. */
+  get pendingWriteBytes(): number {
+    return this.writeBytesQueued;
+  }
+
+  /**
+   * Undefined while the blocks handed over and not yet written locally hold at most `maxPendingWriteBytes`;
+   * otherwise a promise that resolves once the writer threads brought them back under it. One promise per wait.
+   */
+  room(): Promise<void> | undefined {
+    if (this.writeBytesQueued <= this.maxPendingWriteBytes) return undefined;
+    if (this.roomWaiter === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.roomWaiter = { promise, resolve };
+    }
+    return this.roomWaiter.promise;
+  }
+
   /** Queues a block for writing; resolves true once its file is in the work dir, false if it could not be written. */
   write(block: AssembledBlock): Promise<boolean> {
     this.writesQueued++;
+    this.writeBytesQueued += block.bytes.length;
+    this.deps.metrics?.pendingWriteBytes.set(this.writeBytesQueued);
     const name = oneBlockFileName(block.meta, this.opts.suffix);
     const head = blockFileHeaderLine(block);
     return new Promise<boolean>((resolve) => {
@@ -232,7 +275,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       }
       const files = this.queue.splice(0, count);
       const results = this.pool.write(this.blocksDir, files);
-      const batch: SentWrite[] = files.map(({ meta, name, resolve }) => ({ meta, name, resolve }));
+      const batch: SentWrite[] = files.map(({ meta, name, body, resolve }) => ({ meta, name, size: body.length, resolve }));
       this.batchesSent++;
       // A thread is free again: give it what queued meanwhile, whatever the order batches are handled in.
       void results.then(() => {
@@ -255,8 +298,12 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   // A batch is on disk: in block order, the events, uploads and bundle bookkeeping; then bundles; then the callers.
   private async written(batch: readonly SentWrite[], results: readonly PoolResult[]): Promise<void> {
     const ok: boolean[] = [];
-    for (const [i, item] of batch.entries()) {
+    for (const item of batch) {
       this.writesQueued--;
+      this.writeBytesQueued -= item.size;
+    }
+    this.onWritesDone();
+    for (const [i, item] of batch.entries()) {
       const result = results[i];
       const path = join(this.blocksDir, item.name);
       if (result === undefined || !result.ok) {
@@ -272,6 +319,15 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     }
     for (const plan of this.bundler.take()) await this.writeBundle(plan);
     for (const [i, item] of batch.entries()) item.resolve(ok[i] === true);
+  }
+
+  // Blocks left the writer threads: the gauge, and the reader waiting for room once back under the bound.
+  private onWritesDone(): void {
+    this.deps.metrics?.pendingWriteBytes.set(this.writeBytesQueued);
+    const waiter = this.roomWaiter;
+    if (waiter === undefined || this.writeBytesQueued > this.maxPendingWriteBytes) return;
+    this.roomWaiter = undefined;
+    waiter.resolve();
   }
 
   // Keeps a file's bytes in memory while there is room; they are dropped once the file is removed.

@@ -8,6 +8,7 @@ export interface MindreaderMetrics {
   readonly libBlockNumber: Gauge;
   readonly blocksTotal: Counter;
   readonly bytesWrittenTotal: Counter;
+  readonly pendingWriteBytes: Gauge;
   readonly filesPendingUpload: Gauge;
   readonly backlogFull: Gauge;
   readonly uploadsTotal: Counter<"result">;
@@ -57,6 +58,11 @@ export function createMindreaderMetrics(registry: Registry, sources: MindreaderM
     bytesWrittenTotal: new Counter({
       name: "manageos_mindreader_bytes_written_total",
       help: "Compressed bytes of one-block files and bundles written to the local work dir",
+      registers,
+    }),
+    pendingWriteBytes: new Gauge({
+      name: "manageos_mindreader_pending_write_bytes",
+      help: "Block text read and not yet written to the local work dir by the writer threads (reading waits past maxPendingWriteBytes)",
       registers,
     }),
     filesPendingUpload: new Gauge({

@@ -149,6 +149,24 @@ describe("versions and damage", () => {
   });
 });
 
+describe("a sink without room", () => {
+  it("returns the sink's wait after a block only, never on the lines inside one", async () => {
+    const chain = syntheticChain(2, 3);
+    let full = false;
+    const wait = Promise.resolve();
+    const sink = Object.assign(new MemorySink(), { room: () => (full ? wait : undefined) });
+    const plugin = new MindreaderPlugin({}, { sink, logger: capturingLogger().logger });
+    const results = chain.lines.map((text) => plugin.handle(stdout(text)));
+    expect(results.every((result) => result === undefined)).toBe(true);
+    full = true;
+    const more = syntheticChain(4, 4, { genesisPrevious: chain.ids.get(3)!, startMs: Date.UTC(2024, 0, 1) + 1000 });
+    const [start, rlimit, accepted] = more.lines.slice(1).map((text) => plugin.handle(stdout(text)));
+    expect([start, rlimit]).toEqual([undefined, undefined]);
+    expect(accepted).toBe(wait);
+    expect(sink.blocks.map((b) => b.meta.num)).toEqual([2, 3, 4]);
+  });
+});
+
 describe("start, stop and readiness", () => {
   it("writes from startBlockNum to stopBlockNum, then says stop once the stop block is written", async () => {
     const chain = syntheticChain(2, 12);

@@ -8,9 +8,12 @@ import { type AssembledBlock, BlockAssembler, type DropReason } from "./assemble
 import { type ContinuityProblem, ContinuityChecker } from "./continuity.js";
 import type { DeepMindVersion } from "./version.js";
 
-/** Where assembled blocks go; resolves true once the block is safely on local disk. Must not block. */
+/** Where assembled blocks go. */
 export interface BlockSink {
+  /** Takes a block without waiting; resolves true once it is safely on local disk. */
   write(block: AssembledBlock): Promise<boolean>;
+  /** Undefined while the sink holds few enough blocks not yet on disk; else resolves once it does again. */
+  room?(): Promise<void> | undefined;
   flush?(): Promise<void>;
 }
 
@@ -54,7 +57,9 @@ export interface MindreaderEvents {
 
 /**
  * The deep-mind reader as a log plugin: groups DMLOG lines per block, decodes headers, checks continuity and hands
- * blocks to a sink. `handle` never waits: it returns before the block is written, so nodeos' stdout is never held.
+ * blocks to a sink. `handle` returns before the block is written; it returns a promise only when the sink's
+ * `room()` says too many blocks wait for the local disk, and the pipeline then holds nodeos' output until it resolves.
+ * Nothing waits for the block store.
  */
 export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements LogPlugin {
   readonly name = "mindreader";
@@ -97,16 +102,21 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
     return line.stream === "stdout" && line.text.startsWith("DMLOG ");
   }
 
-  /** Takes one line; throws (once) the coded error that stops the reader, then ignores further lines. */
-  handle(line: LogLine): void {
-    if (this.failed !== undefined) return;
+  /**
+   * Takes one line; throws (once) the coded error that stops the reader, then ignores further lines. Returns
+   * undefined, or after a block, the sink's promise to wait for before the next line while it has no room.
+   */
+  handle(line: LogLine): Promise<void> | undefined {
+    if (this.failed !== undefined) return undefined;
     let block: AssembledBlock | undefined;
     try {
       block = this.assembler.push(line.text, line.receivedAt, line.truncated);
     } catch (error) {
       this.fail(error);
     }
-    if (block !== undefined) this.onBlock(block);
+    if (block === undefined) return undefined;
+    this.onBlock(block);
+    return this.deps.sink.room?.();
   }
 
   /** Waits for the blocks handed over to be written. */
