@@ -90,6 +90,14 @@ describe("config validation", () => {
     expect(problems.some((p) => p.startsWith("node.roundLength: "))).toBe(true);
   });
 
+  it("bounds the backup chunk size to what the engine accepts", async () => {
+    const small = await problemsOf(loadConfig({ file: await yamlFile("storage:\n  chunkSize: 1KiB\n") }));
+    expect(small).toEqual(["storage.chunkSize: at least 4KiB"]);
+    const large = await problemsOf(loadConfig({ env: { MANAGEOS_STORAGE__CHUNK_SIZE: "2GiB" } }));
+    expect(large).toEqual(["storage.chunkSize: at most 1GiB"]);
+    expect((await loadConfig({ env: { MANAGEOS_STORAGE__CHUNK_SIZE: "4MiB" } })).storage.chunkSize).toBe(4 * 1024 * 1024);
+  });
+
   it("names unknown keys, in files and in the environment", async () => {
     const file = await yamlFile("proxy:\n  lisen: 0.0.0.0:1\nbogus: 1\n");
     const problems = await problemsOf(loadConfig({ file, env: { MANAGEOS_API__TOKN: "x" } }));

@@ -91,7 +91,9 @@ export const configSchema = z.strictObject({
   storage: z
     .strictObject({
       url: storageUrl.default("file://./.manageos/storage"),
-      chunkSize: byteSize().default(16 * 1024 * 1024),
+      chunkSize: byteSize()
+        .pipe(z.number().min(4096, "at least 4KiB").max(1024 * 1024 * 1024, "at most 1GiB"))
+        .default(16 * 1024 * 1024),
       parallel: z.number().int().min(1).max(64).default(4),
       retries: z.number().int().min(0).max(20).default(5),
       compress: z.enum(["none", "gzip"]).default("none"),
