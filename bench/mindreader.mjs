@@ -4,11 +4,13 @@
 // the mindreader's own encoder. Two profiles: `empty` blocks carry the operation lines nodeos-sim prints (about
 // 2 KB a block, a quiet chain); `fixture` blocks carry the operation lines of one of the four blocks of nodeos'
 // own leap 13 deep-mind test in turn (4 to 98 KB, 37 KB on average: a busy chain).
-// Goals: at least 0.5x the baseline's throughput and at least 2,000 blocks/s.
-import { createWriteStream } from "node:fs";
+// Goals: at least 0.5x the baseline's throughput and at least 2,000 blocks/s. Two more rows measure, alone and on one
+// thread, the two costs every block file carries (gzip, and a file of its own): the writer has two threads.
+import { createWriteStream, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { cleanup, median, table, tempDir } from "./lib.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -102,6 +104,26 @@ async function readerRun(stream, dir, BLOCKS) {
   return { bytes: read.bytes, written, uploaded, bundles };
 }
 
+// What the writer threads cannot go below, each measured alone on one thread over the same blocks: gzip level 1 of
+// every block's text, and creating one file per block (temp file + rename, the bytes already compressed).
+async function ceilings(stream, dir) {
+  const text = await readFile(stream, "utf8");
+  const blocks = text.split(/(?=^DMLOG START_BLOCK )/m).filter((b) => b.startsWith("DMLOG START_BLOCK "));
+  let started = process.hrtime.bigint();
+  const compressed = blocks.map((b) => gzipSync(b, { level: 1 }));
+  const gzipSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // Left in place until the end: removing thousands of files keeps the disk busy (discards) into the next run.
+  const files = join(dir, "files");
+  mkdirSync(files);
+  started = process.hrtime.bigint();
+  for (const [i, bytes] of compressed.entries()) {
+    writeFileSync(join(files, `.${i}.tmp`), bytes);
+    renameSync(join(files, `.${i}.tmp`), join(files, `${i}.dmblock.gz`));
+  }
+  const fileSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { gzip: gzipSeconds, files: fileSeconds };
+}
+
 // One profile: generate, then interleave baseline and reader rounds; returns the table rows and the goal checks.
 async function runProfile(profile) {
   const BLOCKS = profile.blocks;
@@ -110,11 +132,15 @@ async function runProfile(profile) {
   const bytes = await generate(stream, profile);
   const base = [];
   const full = [];
+  const alone = [];
   for (let round = 0; round < ROUNDS; round++) {
     const splitter = await runBareSplitter({ command: "cat", args: [stream] });
     base.push(splitter.seconds);
     full.push(await readerRun(stream, await tempDir(`manageos-bench-mindreader-${profile.name}-${round}-`), BLOCKS));
+    alone.push(await ceilings(stream, await tempDir(`manageos-bench-mindreader-${profile.name}-${round}-alone-`)));
   }
+  const gz = median(alone.map((c) => c.gzip));
+  const fc = median(alone.map((c) => c.files));
   const b = median(base);
   const w = median(full.map((r) => r.written));
   const u = median(full.map((r) => r.uploaded));
@@ -124,6 +150,8 @@ async function runProfile(profile) {
     [label, "bare line splitting (baseline)", (BLOCKS / b).toFixed(0), (mb / b).toFixed(1), "1.00"],
     [label, "pipeline + mindreader, in the work dir", (BLOCKS / w).toFixed(0), (mb / w).toFixed(1), (b / w).toFixed(2)],
     [label, "... and uploaded to the file:// store", (BLOCKS / u).toFixed(0), (mb / u).toFixed(1), (b / u).toFixed(2)],
+    [label, "gzip level 1 alone, one thread (ceiling)", (BLOCKS / gz).toFixed(0), (mb / gz).toFixed(1), (b / gz).toFixed(2)],
+    [label, "a file per block alone, one thread (ceiling)", (BLOCKS / fc).toFixed(0), (mb / fc).toFixed(1), (b / fc).toFixed(2)],
   ];
   const ratio = b / w;
   const rate = BLOCKS / w;
