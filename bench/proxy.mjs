@@ -1,6 +1,7 @@
 // Public proxy throughput and added latency: nodeos-sim directly, through manageos' proxy, and
 // through nginx as a reverse proxy to the same upstream, measured with wrk in the same run.
-// Goal: manageos' throughput at least 0.7x nginx's.
+// Goal: manageos' throughput at least 0.7x nginx's. A fourth row, a bare Node proxy (bench/reference-proxy.mjs),
+// shows what Node itself costs per request on the same machine.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -70,10 +71,15 @@ http {
     await new Promise((r) => setTimeout(r, 50));
   }
 
+  // The floor of any Node proxy on this machine, to tell Node's cost from manageos' own.
+  const reference = start(process.execPath, [join(root, "bench/reference-proxy.mjs"), upstream], { readyLine: /listening on \d+/ });
+  const referencePort = /listening on (\d+)/.exec(await reference.ready)?.[1];
+
   const targets = {
     "nodeos-sim direct": `${upstream}${PATH}`,
     "manageos proxy": `${proxyUrl}${PATH}`,
     "nginx proxy": `http://127.0.0.1:${nginxPort}${PATH}`,
+    "bare node:http + undici proxy (reference)": `http://127.0.0.1:${referencePort}${PATH}`,
   };
   const results = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
   // Interleaved rounds so that machine noise hits every target alike.

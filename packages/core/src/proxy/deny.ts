@@ -21,9 +21,13 @@ export class DenyList {
   }
 }
 
+// Segments of letters, digits, `_`, `-` and `~` only: nothing to decode or resolve, one spelling.
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-]+)*\/?$/;
+
 // The path as written and as an upstream might understand it after decoding and normalising.
 function spellings(url: string): string[] {
   const raw = url.split("?")[0] ?? "";
+  if (PLAIN_PATH.test(raw)) return [raw.toLowerCase()];
   const out = new Set<string>([normalise(raw)]);
   let decoded = raw;
   for (let i = 0; i < 3; i++) {

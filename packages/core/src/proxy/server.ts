@@ -36,13 +36,20 @@ export async function createProxyServer(
   const send = (reply: FastifyReply, error: ManageosError, status: number) =>
     reply.code(status).header("content-type", "application/json; charset=utf-8").send(error.toJSON());
 
-  app.addHook("onRequest", async (request, reply) => {
-    if (deny.denies(request.url)) return send(reply, ProxyErrors.denied(request.url.split("?")[0] ?? ""), 403);
-    const gate = deps.gate.status();
-    if (!gate.open) {
-      reply.header("retry-after", String(opts.retryAfterSeconds));
-      return send(reply, ProxyErrors.closed(gate.reasons.join(", "), { details: { reasons: gate.reasons } }), 503);
+  // A callback hook, not an async one: no promise per request on the hot path.
+  // Answering without calling done() ends the request here; nothing is returned (a reply is thenable).
+  app.addHook("onRequest", (request, reply, done) => {
+    if (deny.denies(request.url)) {
+      send(reply, ProxyErrors.denied(request.url.split("?")[0] ?? ""), 403);
+      return;
     }
+    if (!deps.gate.isOpen) {
+      const gate = deps.gate.status();
+      reply.header("retry-after", String(opts.retryAfterSeconds));
+      send(reply, ProxyErrors.closed(gate.reasons.join(", "), { details: { reasons: gate.reasons } }), 503);
+      return;
+    }
+    done();
   });
 
   await app.register(httpProxy, {
