@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DirectWriter, pageAlignedMemory } from "../src/fs/direct-write.js";
 
 const MIB = 1024 * 1024;
+const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
 let dirs: string[] = [];
 beforeEach(() => {
@@ -81,6 +83,27 @@ describe("DirectWriter", () => {
     const bytes = alignedBytes(2 * MIB);
     await writeOnce(path, true, bytes, 0);
     expect(Buffer.compare(await readFile(path), bytes)).toBe(0);
+  });
+
+  it("still allocates, and writes the same bytes, where the address space is limited (ulimit -v)", async () => {
+    const path = join(await temp(), "chunk");
+    // Eight chunk buffers under a 30 GiB address-space limit, where ~10 GiB reserved per WebAssembly memory would
+    // leave none for Node's own (its HTTP parser is one).
+    const script = `
+      const { DirectWriter, pageAlignedMemory } = await import(${JSON.stringify(DIST)});
+      const buffers = Array.from({ length: 8 }, () => Buffer.from(pageAlignedMemory(${MIB}), 0, ${MIB}));
+      buffers.forEach((b, i) => b.fill(i + 1));
+      const writer = new DirectWriter(${JSON.stringify(path)}, true);
+      for (const [i, b] of buffers.entries()) await writer.write(b, i * ${MIB});
+      await writer.close();
+      console.log(buffers.length);`;
+    const out = execFileSync("sh", ["-c", 'ulimit -v 30000000 && exec "$0" --input-type=module -e "$1"', process.execPath, script], {
+      encoding: "utf8",
+    });
+    expect(out.trim()).toBe("8");
+    const back = await readFile(path);
+    expect(back.length).toBe(8 * MIB);
+    for (let i = 0; i < 8; i++) expect(back.subarray(i * MIB, (i + 1) * MIB).every((b) => b === i + 1)).toBe(true);
   });
 
   it("refuses to create over an existing file", async () => {

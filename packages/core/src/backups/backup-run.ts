@@ -4,7 +4,7 @@ import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
 import { type StoreBatch, storeBatch } from "../storage/store.js";
-import { BufferPool, encodeChunk, isAllZero, readChunk, readInto, sha256 } from "./chunk-io.js";
+import { BufferPool, encodeChunk, isAllZero, readInto } from "./chunk-io.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
 import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./layout.js";
@@ -76,6 +76,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
       hashes: new HashPool(),
       buffers: new BufferPool(ctx.chunkSize),
     };
+    state.hashes.warm();
     const limit = pLimit(ctx.parallel);
     const previous = await previousFiles(ctx, chainId);
     let files: ManifestFile[];
@@ -235,6 +236,24 @@ async function uploadChunk(ctx: EngineContext, key: string, data: Buffer, state:
   return staged;
 }
 
+// The hash of the chunk at `offset` as it is now (null: zeros); undefined when the file ends before the chunk does.
+async function rehash(ctx: EngineContext, path: string, offset: number, state: RunState): Promise<string | null | undefined> {
+  const chunk = state.buffers.take();
+  try {
+    const handle = await open(path, "r");
+    let complete: boolean;
+    try {
+      complete = await readInto(handle, chunk.bytes.subarray(0, ctx.chunkSize), offset);
+    } finally {
+      await handle.close();
+    }
+    if (!complete) return undefined;
+    return isAllZero(chunk.bytes.subarray(0, ctx.chunkSize)) ? null : await state.hashes.hash(chunk, ctx.chunkSize);
+  } finally {
+    state.buffers.give(chunk);
+  }
+}
+
 // Like Promise.all, but settles every promise before rejecting, so nothing of a failed run is left running.
 async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
   const results = await Promise.allSettled(promises);
@@ -318,21 +337,18 @@ async function grownPrefix(
   const prefix = old.chunks.slice(0, complete);
   const last = prefix.at(-1);
   if (complete === 0 || last === undefined) return [];
-  const handle = await open(join(dataDir, ...file.path.split("/")), "r");
-  let again: Buffer | undefined;
-  try {
-    again = await readChunk(handle, (complete - 1) * ctx.chunkSize, ctx.chunkSize);
-  } finally {
-    await handle.close();
-  }
-  const hash = again === undefined || isAllZero(again) ? null : sha256(again);
-  if (hash !== last) return [];
-  for (const chunk of prefix) {
-    if (chunk === null) continue;
-    const key = chunkKey(chunk, ctx.compress);
-    if (state.known.has(key)) continue;
-    if ((await ctx.store.stat(key)) === undefined) return [];
-    state.known.set(key, Promise.resolve());
-  }
+  // Hashed on a worker, while the store is asked for the old chunks.
+  const [hash, stored] = await Promise.all([
+    rehash(ctx, join(dataDir, ...file.path.split("/")), (complete - 1) * ctx.chunkSize, state),
+    Promise.all(
+      prefix.map(async (chunk) => {
+        if (chunk === null) return true;
+        const key = chunkKey(chunk, ctx.compress);
+        return state.known.has(key) || (await ctx.store.stat(key)) !== undefined;
+      }),
+    ),
+  ]);
+  if (hash !== last || stored.includes(false)) return [];
+  for (const chunk of prefix) if (chunk !== null) state.known.set(chunkKey(chunk, ctx.compress), PUBLISHED);
   return prefix;
 }

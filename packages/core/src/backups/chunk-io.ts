@@ -1,22 +1,9 @@
-import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
 import { gzip as gzipCb } from "node:zlib";
 import { pageAlignedMemory } from "../fs/direct-write.js";
 
 const gzip = promisify(gzipCb);
-
-/** Reads exactly `length` bytes at `offset`; fewer means the file shrank. */
-export async function readChunk(handle: FileHandle, offset: number, length: number): Promise<Buffer | undefined> {
-  const buffer = Buffer.allocUnsafe(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
-    if (bytesRead === 0) return undefined;
-    filled += bytesRead;
-  }
-  return buffer;
-}
 
 /** Fills `buffer` from `offset`; false when the file ends first (it shrank). */
 export async function readInto(handle: FileHandle, buffer: Buffer, offset: number): Promise<boolean> {
@@ -69,11 +56,6 @@ let zeros = Buffer.alloc(0);
 export function isAllZero(buffer: Uint8Array): boolean {
   if (zeros.length < buffer.length) zeros = Buffer.alloc(buffer.length);
   return zeros.compare(buffer, 0, buffer.length, 0, buffer.length) === 0;
-}
-
-/** Lowercase hex sha256. */
-export function sha256(buffer: Uint8Array): string {
-  return createHash("sha256").update(buffer).digest("hex");
 }
 
 /** The bytes to upload for a chunk under a compression. */

@@ -1,4 +1,4 @@
-import { constants } from "node:fs";
+import { constants, readFileSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 
 // O_DIRECT wants file offsets, lengths and memory aligned to the device's logical block; 4 KiB covers 512 B and 4 KiB.
@@ -76,14 +76,37 @@ const { Memory } = (
   }
 ).WebAssembly;
 
+let limitedAddressSpace: boolean | undefined;
+
+// True when the process has an address-space limit (`ulimit -v`, Linux): then reservations must stay small.
+function addressSpaceLimited(): boolean {
+  if (limitedAddressSpace === undefined) {
+    let limits = "";
+    try {
+      limits = readFileSync("/proc/self/limits", "utf8");
+    } catch {}
+    const soft = /^Max address space\s+(\S+)/m.exec(limits)?.[1];
+    limitedAddressSpace = soft !== undefined && soft !== "unlimited";
+  }
+  return limitedAddressSpace;
+}
+
 /**
  * Shared memory of at least `size` bytes starting on a page boundary, so DirectWriter can write it around the cache.
  * A shared WebAssembly memory is a SharedArrayBuffer that V8 maps on pages of its own, where a plain SharedArrayBuffer
- * starts wherever malloc put it.
+ * starts wherever malloc put it. V8 reserves (but does not touch) about 10 GiB of address space for each, so under
+ * an address-space limit (`ulimit -v`), or if the reservation fails, plain shared memory is returned instead, which
+ * DirectWriter writes through the cache.
  */
 export function pageAlignedMemory(size: number): SharedArrayBuffer {
+  if (addressSpaceLimited()) return new SharedArrayBuffer(size);
   const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
-  return new Memory({ initial: pages, maximum: pages, shared: true }).buffer;
+  try {
+    return new Memory({ initial: pages, maximum: pages, shared: true }).buffer;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return new SharedArrayBuffer(size);
+  }
 }
 
 /** Writes all of `bytes` at `position`, looping over short writes. */

@@ -1,1 +1,2 @@
 export * from "./atomic-write.js";
+export { DirectWriter, pageAlignedMemory } from "./direct-write.js";
