@@ -6,6 +6,7 @@ import { gunzip as gunzipCb } from "node:zlib";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
+import { syncPath } from "../fs/atomic-write.js";
 import { DirectWriter } from "../fs/direct-write.js";
 import { compactUtc } from "./layout.js";
 import type { EngineContext } from "./context.js";
@@ -229,14 +230,5 @@ async function swap(ctx: EngineContext, staging: string, target: string, stamp: 
     await rm(old, { recursive: true, force: true }).catch((error: unknown) =>
       ctx.logger.warn({ err: error, path: old }, "restored, but the previous data dir could not be removed"),
     );
-  }
-}
-
-async function syncPath(path: string): Promise<void> {
-  const handle = await open(path, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

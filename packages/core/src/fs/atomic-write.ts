@@ -17,7 +17,7 @@ export async function atomicWrite(path: string, data: string | Uint8Array): Prom
       await handle.close();
     }
     await rename(temp, path);
-    await syncDir(dir);
+    await syncPath(dir);
   } catch (error) {
     await rm(temp, { force: true });
     throw CoreErrors.atomicWrite(path, (error as Error).message, { cause: error });
@@ -45,9 +45,12 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
-/** Flushes a directory's entries: a rename or a new file is durable only once its directory is. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
+/**
+ * fsyncs a file (its content and metadata) or a directory (its entries: a rename or a new file is durable only once
+ * its directory is).
+ */
+export async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, "r");
   try {
     await handle.sync();
   } finally {

@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
-import { syncDir } from "../fs/atomic-write.js";
+import { syncPath } from "../fs/atomic-write.js";
 import { DirectWriter, writeAll } from "../fs/direct-write.js";
 import { bodyStream } from "./body.js";
 import { StorageErrors } from "./errors.js";
@@ -34,7 +34,7 @@ export class FileStore implements Store {
     try {
       const dirs = await this.prepareDirs(path);
       if (typeof body === "string" || body instanceof Uint8Array) {
-        await writeNew(temp, typeof body === "string" ? Buffer.from(body) : body, true);
+        await writeNew(temp, typeof body === "string" ? Buffer.from(body) : body);
       } else {
         // flush: the stream fsyncs before it closes, so the rename below publishes durable bytes
         await pipeline(bodyStream(body), createWriteStream(temp, { flags: "wx", mode: 0o644, flush: true }));
@@ -45,7 +45,7 @@ export class FileStore implements Store {
       } else {
         await rename(temp, path);
       }
-      for (const dir of dirs) await syncDir(dir);
+      for (const dir of dirs) await syncPath(dir);
     } catch (error) {
       await rm(temp, { force: true });
       if ((error as NodeJS.ErrnoException).code === "EEXIST") throw StorageErrors.exists(this.keyUrl(key), { cause: error });
@@ -80,7 +80,7 @@ export class FileStore implements Store {
         }
         const published = syncs(async () => {
           try {
-            await syncFile(temp);
+            await syncPath(temp);
             await rename(temp, path);
           } catch (error) {
             await rm(temp, { force: true });
@@ -96,7 +96,7 @@ export class FileStore implements Store {
         await Promise.all(pending);
         const touched = [...dirs];
         dirs.clear();
-        await Promise.all(touched.map((dir) => syncs(() => syncDir(dir)))).catch((error: unknown) => {
+        await Promise.all(touched.map((dir) => syncs(() => syncPath(dir)))).catch((error: unknown) => {
           throw this.mapError("chunks", error);
         });
       },
@@ -274,24 +274,13 @@ function isAbsent(error: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
-// Writes all of `bytes` to a new file, fsynced before close when `durable`.
-async function writeNew(path: string, bytes: Uint8Array, durable: boolean): Promise<void> {
+// Writes all of `bytes` to a new file, fsynced before close.
+async function writeNew(path: string, bytes: Uint8Array): Promise<void> {
   const handle = await open(path, "wx", 0o644);
   try {
     await writeAll(handle, bytes, 0);
-    if (durable) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, "r");
-  try {
     await handle.sync();
   } finally {
     await handle.close();
   }
 }
-
