@@ -18,6 +18,7 @@ import { Poller } from "../monitor/poller.js";
 import { LevelMappingPlugin } from "../plugins/level-mapping.js";
 import { RegexpHookPlugin } from "../plugins/regexp-hook.js";
 import type { Clock } from "../process/clock.js";
+import { policyOf } from "../process/process-policy.js";
 import { Superviser } from "../process/superviser.js";
 import { expandArgs } from "./args.js";
 import { gethEnode, pollGeth } from "./geth-monitor.js";
@@ -67,17 +68,13 @@ export class GethChain extends EventEmitter<ChainEventMap> implements Chain, Bac
     ];
     this.superviser = new Superviser(
       {
+        ...policyOf(opts),
         name: "geth",
         launch: () => ({
           command: opts.binary,
           args: expandArgs(opts.args, { "data-dir": opts.dataDir, "http-port": this.configuredPort(), "http-host": new URL(opts.rpcUrl).hostname }),
           env: opts.env,
         }),
-        terminate: opts.terminate,
-        restart: opts.restart,
-        maxLineLength: opts.maxLineLength,
-        queueLines: opts.queueLines,
-        keepLastLines: opts.keepLastLines,
       },
       { logger: deps.logger, plugins, clock: deps.clock },
     );

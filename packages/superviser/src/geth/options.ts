@@ -1,9 +1,8 @@
 import type { Config } from "@manageos/core";
-import type { RestartOptions } from "../process/restart-policy.js";
-import type { TerminateOptions } from "../process/terminate.js";
+import { type ProcessPolicy, processPolicy } from "../process/process-policy.js";
 
 /** Everything a geth Chain needs, taken from the manageos config by `gethChainOptions`. */
-export interface GethChainOptions {
+export interface GethChainOptions extends ProcessPolicy {
   binary: string;
   dataDir: string;
   /** Argument template: `{data-dir}`, `{http-port}`, `{http-host}` are replaced. */
@@ -12,17 +11,11 @@ export interface GethChainOptions {
   rpcUrl: string;
   env: Record<string, string>;
   pollInterval: number;
-  terminate: TerminateOptions;
-  restart: RestartOptions;
-  maxLineLength: number;
-  queueLines: number;
-  keepLastLines: number;
   apiTimeoutMs?: number;
 }
 
 /** Maps the validated manageos config onto geth Chain options (`node.httpAddress` when `geth.rpcUrl` is unset). */
 export function gethChainOptions(config: Config): GethChainOptions {
-  const s = config.superviser;
   return {
     binary: config.node.binary,
     dataDir: config.node.dataDir,
@@ -30,10 +23,6 @@ export function gethChainOptions(config: Config): GethChainOptions {
     rpcUrl: config.geth.rpcUrl ?? `http://${config.node.httpAddress.replace(/^0\.0\.0\.0:/, "127.0.0.1:")}`,
     env: config.node.env,
     pollInterval: config.node.pollInterval,
-    terminate: { termRetryInterval: s.termRetryInterval, killAfter: s.killAfter },
-    restart: s.restart,
-    maxLineLength: s.maxLineLength,
-    queueLines: s.pluginQueueLines,
-    keepLastLines: s.keepLastLines,
+    ...processPolicy(config),
   };
 }

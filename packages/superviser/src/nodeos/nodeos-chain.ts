@@ -25,6 +25,7 @@ import { LevelMappingPlugin } from "../plugins/level-mapping.js";
 import { RegexpHookPlugin } from "../plugins/regexp-hook.js";
 import type { Clock } from "../process/clock.js";
 import type { LaunchSpec } from "../process/spawn-child.js";
+import { policyOf } from "../process/process-policy.js";
 import { Superviser } from "../process/superviser.js";
 import type { SuperviserExit } from "../process/superviser-types.js";
 import { NodeosBlockPlugin } from "./block-plugin.js";
@@ -95,13 +96,10 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     ];
     this.superviser = new Superviser(
       {
+        ...policyOf(opts),
         name: "nodeos",
         launch: () => this.prepare(),
-        terminate: opts.terminate,
         restart: { ...opts.restart, noRestartExitCodes: [DIRTY_EXIT_CODE] },
-        maxLineLength: opts.maxLineLength,
-        queueLines: opts.queueLines,
-        keepLastLines: opts.keepLastLines,
       },
       { logger: deps.logger, plugins, clock: deps.clock },
     );

@@ -1,10 +1,9 @@
 import { hostname } from "node:os";
 import type { Config } from "@manageos/core";
-import type { RestartOptions } from "../process/restart-policy.js";
-import type { TerminateOptions } from "../process/terminate.js";
+import { type ProcessPolicy, processPolicy } from "../process/process-policy.js";
 
 /** Everything a nodeos Chain needs, taken from the manageos config by `nodeosChainOptions`. */
-export interface NodeosChainOptions {
+export interface NodeosChainOptions extends ProcessPolicy {
   flavour: "eos" | "bos";
   binary: string;
   dataDir: string;
@@ -17,11 +16,6 @@ export interface NodeosChainOptions {
   extraArgs: readonly string[];
   env: Record<string, string>;
   pollInterval: number;
-  terminate: TerminateOptions;
-  restart: RestartOptions;
-  maxLineLength: number;
-  queueLines: number;
-  keepLastLines: number;
   bp: { enabled: boolean; producerName?: string; blocksigner: string; producerHostname?: string };
   hostname?: string;
   /** mindreader variants: `deep-mind = true`. */
@@ -35,7 +29,6 @@ export interface NodeosChainOptions {
 
 /** Maps the validated manageos config onto nodeos Chain options. */
 export function nodeosChainOptions(config: Config): NodeosChainOptions {
-  const s = config.superviser;
   return {
     flavour: config.app.flavour === "bos" ? "bos" : "eos",
     binary: config.node.binary,
@@ -48,11 +41,7 @@ export function nodeosChainOptions(config: Config): NodeosChainOptions {
     extraArgs: config.node.extraArgs,
     env: config.node.env,
     pollInterval: config.node.pollInterval,
-    terminate: { termRetryInterval: s.termRetryInterval, killAfter: s.killAfter },
-    restart: s.restart,
-    maxLineLength: s.maxLineLength,
-    queueLines: s.pluginQueueLines,
-    keepLastLines: s.keepLastLines,
+    ...processPolicy(config),
     bp: config.bp,
     hostname: config.hostname ?? hostname(),
     deepMind: config.mindreader.enabled,

@@ -5,3 +5,4 @@ export * from "./spawn-child.js";
 export * from "./superviser.js";
 export * from "./superviser-types.js";
 export * from "./terminate.js";
+export * from "./process-policy.js";
