@@ -1,20 +1,14 @@
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { TestkitErrors } from "../errors.js";
+import type { SimState } from "./state-file.js";
 
 // The magic number nodeos' snapshot files start with.
 const MAGIC = 0x30510550;
 const VERSION = 6;
 
-/** What a simulated snapshot records: enough to start a node at its head. */
-export interface SnapshotContent {
-  readonly chainId: string;
-  readonly genesisTimeMs: number;
-  readonly headNum: number;
-  readonly headId: string;
-  readonly headTimeMs: number;
-  readonly headProducer: string;
-}
+/** What a simulated snapshot records: what the state file keeps, enough to start a node at its head. */
+export type SnapshotContent = SimState;
 
 /** Writes `<data>/snapshots/snapshot-<head id>.bin` (temp then rename, as nodeos does) and returns its path. */
 export async function writeSnapshot(snapshotsDir: string, content: SnapshotContent): Promise<string> {
