@@ -1,21 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
 import { appendFile, mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type {
-  Backupable,
-  Chain,
-  ChainStartOptions,
-  ChainState,
-  ChainStatus,
-  ExitResult,
-  HeadInfo,
-  Producer,
-  SnapshotInfo,
-  Snapshotable,
-} from "../src/index.js";
+import type { Backupable, ChainStartOptions, ExitResult, SnapshotInfo, Snapshotable } from "../src/index.js";
+import { CHAIN_ID, InProcessChain } from "./support/memory-chain.js";
 
-export const CHAIN_ID = "cf057bbfb72640471fd910bcb67639c22df9f92470936cddc1ade0e2f2e7dc4f";
+export { CHAIN_ID };
 
 /**
  * A node for the backup service's logic tests, in process: a data dir laid out like nodeos'
@@ -23,15 +12,9 @@ export const CHAIN_ID = "cf057bbfb72640471fd910bcb67639c22df9f92470936cddc1ade0e
  * byte 8, set while running), start refusing dirty data, SIGKILL leaving it dirty, snapshots.
  * The real nodeos (nodeos-sim) is exercised by the eos app's end-to-end tests.
  */
-export class FakeNode extends EventEmitter implements Chain, Backupable, Snapshotable, Producer {
-  readonly kind = "nodeos" as const;
-  state: ChainState = "stopped";
-  head: HeadInfo | undefined;
+export class FakeNode extends InProcessChain implements Backupable, Snapshotable {
   readonly starts: ChainStartOptions[] = [];
   stops = 0;
-  paused = false;
-  pauses = 0;
-  dirty = false;
   /** The next start fails with this message (a spawn failure). */
   failStarts = 0;
   #num = 0;
@@ -41,7 +24,7 @@ export class FakeNode extends EventEmitter implements Chain, Backupable, Snapsho
     readonly dataDir: string,
     readonly tickMs = 20,
   ) {
-    super();
+    super(false);
   }
 
   get stateFile(): string {
@@ -53,12 +36,12 @@ export class FakeNode extends EventEmitter implements Chain, Backupable, Snapsho
     this.starts.push(options);
     if (this.failStarts > 0) {
       this.failStarts--;
-      this.#set("failed");
+      this.setState("failed");
       throw new Error("spawn failed");
     }
     if (options.replay === undefined && options.snapshot === undefined && (await this.isDataDirty())) {
       this.dirty = true;
-      this.#set("failed");
+      this.setState("failed");
       this.emit("dirty", { source: "offline", dataDir: this.dataDir, detail: "dirty flag" });
       throw Object.assign(new Error("dirty"), { code: "SUP_ERR_DIRTY" });
     }
@@ -73,19 +56,19 @@ export class FakeNode extends EventEmitter implements Chain, Backupable, Snapsho
     if (options.replay === "hard") await writeFile(this.stateFile, Buffer.alloc(0));
     await this.#setFlag(1);
     this.dirty = false;
-    this.#set("running");
+    this.setState("running");
     this.#timer = setInterval(() => void this.tick(), this.tickMs);
   }
 
   async stop(): Promise<ExitResult | undefined> {
     if (this.state !== "running") {
-      if (this.state !== "stopped") this.#set("stopped");
+      if (this.state !== "stopped") this.setState("stopped");
       return undefined;
     }
     clearInterval(this.#timer);
     this.stops++;
     await this.#setFlag(0);
-    this.#set("stopped");
+    this.setState("stopped");
     const exit: ExitResult = { exitCode: 0, signal: undefined, killed: false, timedOut: false, requested: true };
     this.emit("exit", exit);
     return exit;
@@ -94,15 +77,10 @@ export class FakeNode extends EventEmitter implements Chain, Backupable, Snapsho
   /** An unclean end: the flag stays set, as after SIGKILL. */
   kill(): void {
     clearInterval(this.#timer);
-    this.#set("failed");
+    this.setState("failed");
     this.emit("exit", { exitCode: undefined, signal: "SIGKILL", killed: false, timedOut: false, requested: false } satisfies ExitResult);
     this.dirty = true;
     this.emit("dirty", { source: "offline", dataDir: this.dataDir, detail: "dirty after SIGKILL" });
-  }
-
-  async restart(options?: ChainStartOptions): Promise<void> {
-    await this.stop();
-    await this.start(options);
   }
 
   /** One block: appended to blocks.log and reported as the head, stamped now. */
@@ -121,29 +99,6 @@ export class FakeNode extends EventEmitter implements Chain, Backupable, Snapsho
       observedAt: now,
     };
     this.emit("head", this.head);
-  }
-
-  status(): ChainStatus {
-    return {
-      kind: "nodeos",
-      state: this.state,
-      pid: this.state === "running" ? 4242 : undefined,
-      restarts: 0,
-      crashLoop: false,
-      dirty: this.dirty,
-      head: this.head,
-      lastBlock: undefined,
-      lastExit: undefined,
-      uptimeMs: undefined,
-    };
-  }
-
-  lastLines(): readonly string[] {
-    return [];
-  }
-
-  async close(): Promise<void> {
-    await this.stop();
   }
 
   backupPaths(): readonly string[] {
@@ -166,19 +121,6 @@ export class FakeNode extends EventEmitter implements Chain, Backupable, Snapsho
     const path = join(dir, `snapshot-${id}.bin`);
     await writeFile(path, JSON.stringify({ head: this.#num, pad: randomBytes(512).toString("hex") }));
     return { headBlockId: id, headBlockNum: this.#num, headBlockTime: new Date().toISOString(), version: 6, snapshotName: path };
-  }
-
-  async pauseProduction(): Promise<void> {
-    this.paused = true;
-    this.pauses++;
-  }
-
-  async resumeProduction(): Promise<void> {
-    this.paused = false;
-  }
-
-  async isProductionPaused(): Promise<boolean> {
-    return this.paused;
   }
 
   // Blocks in blocks.log (fixed 64-byte records).
@@ -204,13 +146,6 @@ export class FakeNode extends EventEmitter implements Chain, Backupable, Snapsho
     } finally {
       await rw.close();
     }
-  }
-
-  #set(next: ChainState): void {
-    const previous = this.state;
-    if (previous === next) return;
-    this.state = next;
-    this.emit("state", next, previous);
   }
 }
 
