@@ -86,6 +86,7 @@ export async function runRestore(ctx: EngineContext, manifest: Manifest, dataDir
     // Every file gets its full size first: chunks are written in place, null chunks stay holes.
     const staged: StagedFile[] = [];
     const tools = { hashes: new HashPool(), buffers: new BufferPool(manifest.chunkSize) };
+    tools.hashes.warm();
     try {
       for (const file of manifest.files) {
         const path = join(staging, file.path);
