@@ -98,7 +98,8 @@ describe("ConfigMapWatcher against a watch-protocol server", () => {
   it("watches the named ConfigMap in the context's namespace with the token, and mirrors its data as files", async () => {
     const { server, watcher, out } = await setup((res) => res.write(`${JSON.stringify({ type: "ADDED", object: configMap("10", { "manager.yaml": "a: 1\n", "config.ini": "x = 1\n" }) })}\n`));
     await watcher.start();
-    expect(await until(() => read(join(out, "manager.yaml")))).toBe("a: 1\n");
+    await until(() => (watcher.applied === 1 ? true : undefined));
+    expect(await read(join(out, "manager.yaml"))).toBe("a: 1\n");
     expect(await read(join(out, "config.ini"))).toBe("x = 1\n");
     const first = server.requests[0];
     expect(first?.path).toBe("/api/v1/namespaces/bp/configmaps");
@@ -106,11 +107,13 @@ describe("ConfigMapWatcher against a watch-protocol server", () => {
     expect(first?.auth).toBe("Bearer test-token");
 
     server.send("MODIFIED", configMap("11", { "manager.yaml": "a: 2\n" }));
-    await until(async () => ((await read(join(out, "manager.yaml"))) === "a: 2\n" ? true : undefined));
+    await until(() => (watcher.applied === 2 ? true : undefined));
+    expect(await read(join(out, "manager.yaml"))).toBe("a: 2\n");
     // A key removed from the ConfigMap goes away on disk; another ConfigMap's events are ignored.
     expect(await read(join(out, "config.ini"))).toBeUndefined();
     server.send("MODIFIED", { ...configMap("12", { "manager.yaml": "other\n" }), metadata: { name: "other", resourceVersion: "12" } });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until(() => (watcher.resourceVersion === "12" ? true : undefined));
+    expect(watcher.applied).toBe(2);
     expect(await read(join(out, "manager.yaml"))).toBe("a: 2\n");
   });
 

@@ -50,6 +50,11 @@ export class ConfigMapWatcher {
     return this.#applied;
   }
 
+  /** The resourceVersion of the last event received, which a resumed watch starts from. */
+  get resourceVersion(): string | undefined {
+    return this.#resourceVersion;
+  }
+
   /** Starts watching in the background. */
   async start(): Promise<void> {
     const k8s = await import("@kubernetes/client-node");
