@@ -141,6 +141,11 @@ export class JobQueue {
     return () => this.#events.off(id, listener);
   }
 
+  /** Resolves once every change made so far is on disk (or failed to get there, which is logged). */
+  persisted(): Promise<void> {
+    return this.#persisting;
+  }
+
   /** Refuses new jobs, cancels queued ones, waits for the running one, persists. */
   async close(): Promise<void> {
     this.#closed = true;
