@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { appBin, type ManageosProcess, startManageos } from "@manageos/testkit";
+import { appBin, isAlive, type ManageosProcess, startManageos } from "@manageos/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { type GcsEmulator, startGcsEmulator } from "@manageos/testkit";
-import { alive, until } from "./support.js";
+import { until } from "./support.js";
 
 const run = promisify(execFile);
 
@@ -49,7 +49,7 @@ afterEach(async () => {
   if (exit !== undefined) {
     // A SIGTERM to manageos is an orderly stop: the node is stopped, not killed.
     expect(exit.code).toBe(0);
-    expect([...nodePids].filter(alive)).toEqual([]);
+    expect([...nodePids].filter(isAlive)).toEqual([]);
   }
   nodePids.clear();
 });
@@ -113,7 +113,7 @@ describe.each(["file", "gs"] as const)("eos app backups and dirty recovery on %s
     const now = await getJson<{ node: { pid: number | null; dirty: boolean }; proxy: { open: boolean } }>(`${api}/v1/manageos/status`);
     expect(now.body.node.pid).not.toBe(killed);
     if (now.body.node.pid !== null) nodePids.add(now.body.node.pid);
-    expect(alive(killed)).toBe(false);
+    expect(isAlive(killed)).toBe(false);
     const metrics = await (await fetch(`${api}/metrics`)).text();
     expect(metrics).toMatch(/manageos_recoveries_total\{step="restore-latest",result="success"[^}]*\} 1/);
   });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createCluster, readLedger, startBlocksignerSim, tempDir } from "@manageos/testkit";
+import { createCluster, isAlive, readLedger, startBlocksignerSim, tempDir } from "@manageos/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, type Daemon, nodeConfig, productionOf, startDaemon, startEtcd, until } from "./bp-harness.js";
 
@@ -107,22 +107,14 @@ describe("bp trio on etcd", () => {
     daemon(victim).child.kill("SIGKILL");
     await daemon(victim).child.exited;
     daemons.delete(victim);
-    const alive = () => {
-      try {
-        process.kill(nodePid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     // nodeos-sim dies of the broken pipe when it next logs; if it lives on, it keeps producing and must stay the only producer.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    if (alive()) {
+    if (isAlive(nodePid)) {
       const refused = await call(daemon(standby).api, "POST", "/v1/nodeos/safely_resume_production?sync=true");
       expect(refused.status).toBe(409);
       process.kill(nodePid, "SIGKILL");
     }
-    await until("the victim's nodeos to be gone", async () => (alive() ? undefined : true));
+    await until("the victim's nodeos to be gone", async () => (isAlive(nodePid) ? undefined : true));
     const lastOfVictim = await victimLast();
     const before = (await readLedger(clusterDir)).byInstance[standby] ?? 0;
     await until(`${standby} to take over`, async () => {

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { readDirtyFlag, startManageos, stateFilePath, appBin, type ManageosProcess } from "@manageos/testkit";
+import { isAlive, readDirtyFlag, startManageos, stateFilePath, appBin, type ManageosProcess } from "@manageos/testkit";
 import { APIClient, FetchProvider } from "@wharfkit/antelope";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { alive, until } from "./support.js";
+import { until } from "./support.js";
 
 const run = promisify(execFile);
 
@@ -41,7 +41,7 @@ describe("manageos supervising nodeos-sim", () => {
     const status = JSON.parse((await cli(m.api, "status", "--json")).stdout);
     expect(status).toMatchObject({ state: "running", synced: true, proxy: { open: true } });
     nodePid = status.node.pid;
-    expect(alive(nodePid)).toBe(true);
+    expect(isAlive(nodePid)).toBe(true);
   });
 
   it("keeps the producer API off the public port", async () => {
@@ -56,7 +56,7 @@ describe("manageos supervising nodeos-sim", () => {
     const res = await cli(m.api, "maintenance");
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/maintenance\s+succeeded/);
-    expect(alive(nodePid)).toBe(false);
+    expect(isAlive(nodePid)).toBe(false);
     const closed = await fetch(`${proxy}/v1/chain/get_info`);
     expect(closed.status).toBe(503);
     expect(closed.headers.get("retry-after")).toMatch(/^\d+$/);
@@ -87,7 +87,7 @@ describe("manageos supervising nodeos-sim", () => {
     const pid = status.node.pid;
     const exit = await m.stop();
     expect(exit.code).toBe(0);
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(await readDirtyFlag(stateFilePath(`${m.dir}/data`))).toBe(false);
   });
 });

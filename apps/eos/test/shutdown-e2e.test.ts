@@ -1,6 +1,6 @@
-import { readDirtyFlag, startManageos, stateFilePath } from "@manageos/testkit";
+import { isAlive, readDirtyFlag, startManageos, stateFilePath } from "@manageos/testkit";
 import { describe, expect, it } from "vitest";
-import { alive, until } from "./support.js";
+import { until } from "./support.js";
 
 // The node's pid once it runs and answers its API (so that it has its signal handlers in place).
 function nodePid(api: string): Promise<number> {
@@ -21,7 +21,7 @@ describe("manageos shutdown", () => {
     const pid = await nodePid(m.api);
     const exit = await m.stop();
     expect(exit.code).toBe(1);
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(m.process.stdoutLines.join("\n")).toMatch(/"level":"error".*SIGKILL|SIGKILL.*"level":"error"/);
     // A killed nodeos leaves its dirty flag set: the next start has to recover.
     expect(await readDirtyFlag(stateFilePath(`${m.dir}/data`))).toBe(true);
@@ -42,7 +42,6 @@ describe("manageos shutdown", () => {
     const exit = await m.process.exited;
     expect(exit.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(alive(pid)).toBe(false);
+    await until("the node to be gone", async () => (isAlive(pid) ? undefined : true), 2_000, 20);
   });
 });

@@ -4,7 +4,8 @@ import { validateConfig } from "@manageos/core";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGethChain, type GethChain } from "../src/geth/geth-chain.js";
-import { isAlive, quietLogger, tempDir, waitFor } from "./helpers.js";
+import { isAlive } from "@manageos/testkit";
+import { quietLogger, tempDir, waitFor } from "./helpers.js";
 import { metricValue } from "./nodeos-helpers.js";
 
 // The platform binary, not the JS wrapper (which exits 143 on TERM).

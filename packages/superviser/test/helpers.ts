@@ -22,16 +22,6 @@ export function quietLogger(): Logger {
   return createLogger({ level: "silent", format: "json", destination: { write: () => undefined } });
 }
 
-/** True while a process with that pid exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A clock whose timers fire only when the test says so; `now` moves with advance(). */
 export class ManualClock implements Clock {
   private time = 1_000_000;

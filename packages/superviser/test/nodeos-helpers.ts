@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ConfigInput, validateConfig } from "@manageos/core";
-import { NODEOS_SIM_BIN } from "@manageos/testkit";
+import { isAlive, NODEOS_SIM_BIN } from "@manageos/testkit";
 import { Registry } from "prom-client";
 import { NodeosChain } from "../src/nodeos/nodeos-chain.js";
 import { nodeosChainOptions } from "../src/nodeos/options.js";
@@ -63,14 +63,7 @@ export async function simChain(overrides: ConfigInput = {}, env: Record<string, 
     dispose: async () => {
       const pid = chain.status().pid;
       await chain.close();
-      if (pid !== undefined) {
-        try {
-          process.kill(pid, 0);
-          throw new Error(`nodeos-sim ${pid} still alive`);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-        }
-      }
+      if (pid !== undefined && isAlive(pid)) throw new Error(`nodeos-sim ${pid} still alive`);
       await remove();
     },
   };

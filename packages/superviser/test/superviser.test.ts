@@ -7,7 +7,8 @@ import { Superviser } from "../src/process/superviser.js";
 import type { SuperviserOptions } from "../src/process/superviser-types.js";
 import { RegexpHookPlugin } from "../src/plugins/regexp-hook.js";
 import type { LogPlugin } from "@manageos/core";
-import { fixture, isAlive, ManualClock, quietLogger, waitFor } from "./helpers.js";
+import { isAlive } from "@manageos/testkit";
+import { fixture, ManualClock, quietLogger, waitFor } from "./helpers.js";
 
 const started: Superviser[] = [];
 

@@ -18,6 +18,16 @@ export interface WaitOptions {
 
 const MAX_LINES = 20_000;
 
+/** True while a process with this pid exists (signal 0 touches nothing). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** A started simulator process: its lines, its exit, and ways to stop it. */
 export class SimChild {
   readonly pid: number;
