@@ -175,6 +175,31 @@ describe("backup job", () => {
     expect(h.node.pauses).toBe(1);
   });
 
+  it("backs up a node whose production is paused, or that is stopped, although the schedule says our round comes next", async () => {
+    const production: ProductionService = {
+      safelyPause: async () => undefined,
+      safelyResume: async () => undefined,
+      waitSafeToRestart: async () => undefined,
+      // A paused standby of a BP trio, or a node paused for this backup, still sees our round coming.
+      status: () => ({ state: "producing-next", paused: false }),
+    };
+    const h = await setup({ production, service: { bpMode: true } });
+    h.node.paused = true;
+    const paused = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(paused.state).toBe("succeeded");
+    expect(h.node.stops).toBe(1);
+    // Asked of the node, not taken from a cached status: once it produces again, the backup is refused.
+    h.node.paused = false;
+    const producing = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(producing.error?.code).toBe("BKP_ERR_PRODUCING");
+    expect(h.node.stops).toBe(1);
+    // A stopped node (maintenance) produces nothing either; it is backed up and left stopped.
+    await h.node.stop();
+    const stopped = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(stopped.state).toBe("succeeded");
+    expect(h.node.state).toBe("stopped");
+  });
+
   it("restarts the node and reopens the proxy when the backup fails, and never backs up dirty data", async () => {
     const h = await setup();
     // The store is unusable: a file where its directory should be.
@@ -331,6 +356,27 @@ describe("boot and dirty recovery", () => {
 });
 
 describe("schedule", () => {
+  it("does not skip for the schedule while production is paused", async () => {
+    const production: ProductionService = {
+      safelyPause: async () => undefined,
+      safelyResume: async () => undefined,
+      waitSafeToRestart: async () => undefined,
+      status: () => ({ state: "producing-next", paused: true }),
+    };
+    const h = await setup({ production });
+    h.node.paused = true;
+    const schedule = new BackupSchedule({ tag: "scheduled" }, { service: h.service, chain: h.node, operator: () => h.operator, production, logger });
+    try {
+      const queued = schedule.trigger("backup", "test");
+      expect(queued).toHaveProperty("job");
+      const id = (queued as { job: string }).job;
+      await until(() => h.operator.queue.get(id).state === "succeeded", "the scheduled backup succeeds");
+    } finally {
+      schedule.close();
+    }
+  });
+
+
   it("queues a backup every N blocks and on a timer, skipping while we are on the hook to produce", async () => {
     let state = "producing";
     const production: ProductionService = {

@@ -28,8 +28,8 @@ export interface ScheduleDeps {
 
 /**
  * Submits backups and snapshots as queued jobs on a timer or every N blocks. A run is skipped
- * (and retried at the next tick) while we are on the hook to produce, in maintenance, while the
- * node is not synced, or while a job of the same kind is already queued or running.
+ * (and retried at the next tick) while we are on the hook to produce with production not paused, in
+ * maintenance, while the node is not synced, or while a job of the same kind is already queued or running.
  */
 export class BackupSchedule {
   readonly #opts: ScheduleOptions;
@@ -88,7 +88,8 @@ export class BackupSchedule {
   #skipReason(kind: string): string | undefined {
     const operator = this.#deps.operator();
     const producing = onTheHook(this.#deps.production);
-    if (producing !== undefined) return `on the hook to produce (${producing})`;
+    // The job asks nodeos whether production is paused before it stops anything; here the last answer will do.
+    if (producing !== undefined && this.#deps.production?.status()["paused"] !== true) return `on the hook to produce (${producing})`;
     if (operator.inMaintenance) return "maintenance";
     const health = operator.health();
     if (!health.ready) return health.reasons.join("; ");

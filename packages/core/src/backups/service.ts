@@ -83,7 +83,7 @@ export class NodeBackupService implements BackupService {
   /** Backs the data dir up: stop the node, back up, start it, wait until synced; the proxy stays closed meanwhile. */
   async backup(ctx: JobContext, params: { tag?: string }): Promise<BackupJobResult> {
     const chain = this.#backupable("backups");
-    this.#refuseWhenProducing("backup");
+    await this.#refuseWhenProducing("backup");
     const head = chain.status().head;
     if (head?.chainId === undefined || head.headBlockId === undefined) throw BackupErrors.noHead("back up");
     const chainId = head.chainId;
@@ -135,7 +135,7 @@ export class NodeBackupService implements BackupService {
   /** Restores a named backup or `latest` (falling back to older ones) and starts the node again. */
   async restore(ctx: JobContext, params: { backup: string }): Promise<RestoreJobResult> {
     const chain = this.#backupable("restores");
-    this.#refuseWhenProducing("restore");
+    await this.#refuseWhenProducing("restore");
     const resolved = await resolveChainId(this.#opts.chainId, chain, this.#deps.store);
     if (resolved.chainId === undefined) throw BackupErrors.noChainId("reason" in resolved ? resolved.reason : "unknown");
     const { chainId } = resolved;
@@ -194,7 +194,7 @@ export class NodeBackupService implements BackupService {
   async snapshot(ctx: JobContext): Promise<{ snapshot: StoredSnapshot; removed: string[] }> {
     const chain = this.#deps.chain;
     if (!isSnapshotable(chain)) throw BackupErrors.unsupported("snapshots");
-    this.#refuseWhenProducing("snapshot");
+    await this.#refuseWhenProducing("snapshot");
     const chainId = chain.status().head?.chainId ?? this.#opts.chainId;
     if (chainId === undefined) throw BackupErrors.noHead("take a snapshot");
     ctx.progress({ current: 0, total: 3, unit: "steps", message: "creating the snapshot" });
@@ -219,7 +219,7 @@ export class NodeBackupService implements BackupService {
   async snapshotRestore(ctx: JobContext, params: { snapshot: string }): Promise<{ snapshot: StoredSnapshot; syncedHead: number | null }> {
     const chain = this.#backupable("snapshot restores");
     if (!isSnapshotable(chain)) throw BackupErrors.unsupported("snapshots");
-    this.#refuseWhenProducing("snapshot_restore");
+    await this.#refuseWhenProducing("snapshot_restore");
     const resolved = await resolveChainId(this.#opts.chainId, chain, this.#deps.store);
     if (resolved.chainId === undefined) throw BackupErrors.noChainId("reason" in resolved ? resolved.reason : "unknown");
     const { gate } = this.#deps;
@@ -265,9 +265,17 @@ export class NodeBackupService implements BackupService {
     return chain;
   }
 
-  #refuseWhenProducing(command: string): void {
+  async #refuseWhenProducing(command: string): Promise<void> {
     const state = onTheHook(this.#deps.production);
-    if (state !== undefined) throw BackupErrors.producing(command, state);
+    if (state !== undefined && !(await this.#producesNothing())) throw BackupErrors.producing(command, state);
+  }
+
+  // A node that is not running, or whose production is paused (asked now, not cached), produces nothing, whatever
+  // the schedule says: stopping it cuts no round short. A paused standby of a BP trio sees our round coming too.
+  async #producesNothing(): Promise<boolean> {
+    const chain = this.#deps.chain;
+    if (chain.status().state !== "running") return true;
+    return isProducer(chain) && (await chain.isProductionPaused().catch(() => false));
   }
 
   // In bp mode a producer pauses before it stops, so no block of ours is cut short.
