@@ -263,16 +263,34 @@ describe("safely resume production", () => {
     await production.close();
   });
 
-  it("refuses before it has watched the chain for a claim window", async () => {
-    const { production, feed, ctx } = setup({ claimWindow: 5_000 });
+  it("waits until it has watched the chain for a claim window, then decides", async () => {
+    const { chain, production, feed, ctx } = setup({ claimWindow: 3_000 });
     await production.start();
-    await feed(40);
-    const late = setup({ claimWindow: 30_000 });
-    await late.production.start();
-    await late.feed(40);
-    await expect(late.production.safelyResume(late.ctx)).rejects.toMatchObject({ code: "PRD_ERR_NOT_READY" });
-    await expect(production.safelyResume(ctx)).resolves.toMatchObject({ resumed: true });
+    await feed(2);
+    const progress: string[] = [];
+    let settled = false;
+    const resume = production.safelyResume({ ...ctx, progress: (p: { message?: string }) => progress.push(p.message ?? "") });
+    void resume.finally(() => (settled = true));
+    await feed(6);
+    // Watching since block 1 (0.5 s): at block 6 (3.0 s) only 2.5 s.
+    expect(settled).toBe(false);
+    expect(chain.calls).toEqual([]);
+    expect(progress[0]).toContain("claim window");
+    await feed(7);
+    await expect(resume).resolves.toMatchObject({ resumed: true });
+    expect(chain.calls).toEqual(["resume"]);
     await production.close();
-    await late.production.close();
+  });
+
+  it("refuses after the wait when another node of ours produced meanwhile", async () => {
+    const { chain, production, feed, ctx } = setup({ claimWindow: 7_000 });
+    await production.start();
+    await feed(1);
+    const resume = production.safelyResume(ctx).catch((e: unknown) => e);
+    // Our round (12-23) starts on another node while we watch; the window ends at block 15.
+    await feed(15);
+    expect(await resume).toMatchObject({ code: "PRD_ERR_UNSAFE_RESUME" });
+    expect(chain.calls).toEqual([]);
+    await production.close();
   });
 });

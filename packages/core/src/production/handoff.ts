@@ -34,7 +34,8 @@ export async function handoff(production: Production, ctx: JobContext, params: {
   ctx.progress({ current: 2, total: 4, message: `asking ${params.to} to resume` });
   const through = pause.lastProduced === null ? "" : `&released_through=${pause.lastProduced}`;
   try {
-    await peer.call("POST", `/v1/nodeos/safely_resume_production?sync=true${through}`, 30_000);
+    // A peer started less than a claim window ago watches the chain for the rest of it before it decides.
+    await peer.call("POST", `/v1/nodeos/safely_resume_production?sync=true${through}`, options.claimWindow + 30_000);
   } catch (error) {
     // A coded refusal means the peer did not resume: production comes back here. Anything else is unknown: stay paused.
     const refused = isManageosError(error) && error.code !== "PRD_ERR_PEER";

@@ -259,6 +259,7 @@ export class Production implements ProductionService {
   async safelyResume(ctx: Pick<JobContext, "signal" | "progress">, options: ResumeOptions = {}): Promise<Record<string, unknown>> {
     const { chain, coordinator } = this.#deps;
     const producer = this.#opts.producerName;
+    await this.#watchClaimWindow(ctx);
     this.#assertReady();
     ctx.progress({ message: "taking the producer lease" });
     let acquired: Awaited<ReturnType<Coordinator["acquire"]>>;
@@ -391,6 +392,17 @@ export class Production implements ProductionService {
   /** Our blocks seen from `fromNum` on. */
   oursSince(fromNum: number): OurBlock[] {
     return this.tracker.oursSince(fromNum);
+  }
+
+  // Right after a start the chain has been watched for less than the claim window, so another node of ours producing
+  // cannot be ruled out yet. That wait ends by itself within the window: it is waited out, not refused.
+  async #watchClaimWindow(ctx: Pick<JobContext, "signal" | "progress">): Promise<void> {
+    const since = this.#watchingSince;
+    const window = this.#opts.claimWindow;
+    if (since === undefined || this.#clock.now() - since >= window) return;
+    ctx.progress({ message: `watching the chain for the claim window (${window} ms) before deciding` });
+    const watched = () => this.#watchingSince === undefined || this.#clock.now() - this.#watchingSince >= window;
+    await this.waitUntil(watched, since + window, ctx.signal);
   }
 
   #assertReady(): void {
