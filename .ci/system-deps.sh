@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The Debian packages the tests and benchmarks run for real: etcd, promtool, nginx, buildah, yamllint, wrk.
+# The Debian packages the tests and benchmarks run for real: etcd, promtool, nginx, buildah, yamllint, wrk,
+# and curl (the demo test runs the commands `npm start` prints).
 set -euo pipefail
 need=()
 command -v etcd >/dev/null || need+=(etcd-server)
@@ -8,6 +9,7 @@ command -v nginx >/dev/null || need+=(nginx)
 command -v buildah >/dev/null || need+=(buildah)
 command -v yamllint >/dev/null || need+=(yamllint)
 command -v wrk >/dev/null || need+=(wrk)
+command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing system packages: ${need[*]} (install them as root: apt-get install ${need[*]})" >&2

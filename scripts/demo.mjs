@@ -1,5 +1,7 @@
 // npm start: builds what is not built yet, then runs the eos app in block-producer mode against
 // nodeos-sim and blocksigner-sim, with file storage under ./.manageos/demo. Ctrl-C stops it all.
+// DEMO_DIR, DEMO_API_PORT, DEMO_PROXY_PORT and DEMO_NODE_PORT move it elsewhere; the commands it
+// prints then name the API address.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -17,7 +19,7 @@ if (process.argv.includes("--build") || !apps.every(existsSync) || !existsSync(j
 }
 const { BLOCKSIGNER_SIM_BIN, NODEOS_SIM_BIN, createCluster } = await import(join(root, "packages/testkit/dist/index.js"));
 
-const dir = join(root, ".manageos", "demo");
+const dir = process.env.DEMO_DIR ?? join(root, ".manageos", "demo");
 const apiPort = process.env.DEMO_API_PORT ?? "8080";
 const proxyPort = process.env.DEMO_PROXY_PORT ?? "9999";
 const nodePort = process.env.DEMO_NODE_PORT ?? "8888";
@@ -31,7 +33,17 @@ if (!existsSync(join(clusterDir, "cluster.json"))) {
 
 const portFile = join(dir, "blocksigner.port");
 await rm(portFile, { force: true });
-const signer = spawn(process.execPath, [BLOCKSIGNER_SIM_BIN, "--port", "0", "--port-file", portFile], { stdio: "ignore" });
+// The simulators and the app run in process groups of their own: Ctrl-C in the terminal signals this
+// script's group only, and the one signal forwarded below is all manageos gets (a second would mean
+// "kill the node now").
+const signer = spawn(process.execPath, [BLOCKSIGNER_SIM_BIN, "--port", "0", "--port-file", portFile], { stdio: "ignore", detached: true });
+let app;
+const forward = (signal) => {
+  if (app !== undefined) return void app.kill(signal);
+  signer.kill();
+  process.exit(1);
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, forward);
 let signerPort;
 for (let i = 0; i < 200 && signerPort === undefined; i++) {
   signerPort = await readFile(portFile, "utf8").then((t) => (/^\d+$/.test(t.trim()) ? t.trim() : undefined), () => undefined);
@@ -62,23 +74,23 @@ const file = join(dir, "manager.yaml");
 await writeFile(file, JSON.stringify(config, null, 2));
 
 const bin = "node apps/eos/dist/index.js";
+// The client's default API address is the default port's.
+const exportApi = apiPort === "8080" ? "" : `\n  export MANAGEOS_API=http://127.0.0.1:${apiPort}`;
 console.log(`
 manageos demo: the eos app supervising a simulated nodeos that produces as demo.bp
   operator API  http://127.0.0.1:${apiPort}   (status, jobs, /metrics, /healthz)
   public proxy  http://127.0.0.1:${proxyPort}   (opens once the node is synced)
   config        ${file}
 
-Try, in another terminal:
+Try, in another terminal (a producer is paused at the end of its round before a backup):${exportApi}
   ${bin} status
   curl -s http://127.0.0.1:${proxyPort}/v1/chain/get_info
-  ${bin} backup && ${bin} backups
+  ${bin} pause-production && ${bin} backup && ${bin} backups
+  ${bin} resume-production
 
 Ctrl-C stops manageos, which stops nodeos cleanly.
 `);
-const app = spawn(process.execPath, [apps[0], "run", "--config", file], { cwd: root, env, stdio: "inherit" });
-const forward = (signal) => app.kill(signal);
-process.on("SIGINT", forward);
-process.on("SIGTERM", forward);
+app = spawn(process.execPath, [apps[0], "run", "--config", file], { cwd: root, env, stdio: "inherit", detached: true });
 app.on("exit", (code, signal) => {
   signer.kill();
   process.exit(code ?? (signal ? 1 : 0));
