@@ -54,7 +54,7 @@ describe("nodeos Chain in bp mode", () => {
     expect(integrity.integrityHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("starts unpaused on the designated producer host", async () => {
+  it("starts unpaused on the designated producer host, paused after production was paused there", async () => {
     const signer = await startBlocksignerSim({ keys: [DEV_KEY] });
     signers.push(signer);
     const c = await simChain({
@@ -66,6 +66,18 @@ describe("nodeos Chain in bp mode", () => {
     await c.chain.start();
     expect(await readFile(join(c.configDir, "config.ini"), "utf8")).toContain("pause-on-startup = false\n");
     expect((await produced)[0].producer).toBe("eosio");
+
+    // Paused here (by hand, a handoff, a job): every later start stays paused, until production is resumed here.
+    await c.chain.pauseProduction();
+    await c.chain.restart();
+    expect(await readFile(join(c.configDir, "config.ini"), "utf8")).toContain("pause-on-startup = true\n");
+    await waitFor(c.chain, "head");
+    expect(await c.chain.isProductionPaused()).toBe(true);
+    await c.chain.resumeProduction();
+    await c.chain.restart();
+    expect(await readFile(join(c.configDir, "config.ini"), "utf8")).toContain("pause-on-startup = false\n");
+    await waitFor(c.chain, "head");
+    expect(await c.chain.isProductionPaused()).toBe(false);
   });
 
   it("fails to start with a coded error when the blocksigner never answers", async () => {

@@ -9,7 +9,7 @@ import type { NodeosChainOptions } from "./options.js";
 export async function nodeosLaunch(
   o: NodeosChainOptions,
   start: ChainStartOptions,
-  deps: { logger: Logger },
+  deps: { logger: Logger; produceOnStart?: boolean },
 ): Promise<LaunchSpec> {
   const signatureProviders = o.bp.enabled
     ? (
@@ -19,11 +19,13 @@ export async function nodeosLaunch(
         )
       ).map((key) => keosdSignatureProvider(key, o.bp.blocksigner))
     : undefined;
-  // bp mode: only the designated producer host starts producing; every other node starts paused.
+  // bp mode: only the designated producer host starts producing, and only while production was not paused there
+  // since manageos started; every other node starts paused.
   const isProducerHost = o.bp.producerHostname !== undefined && o.bp.producerHostname === o.hostname;
+  const produce = isProducerHost && deps.produceOnStart !== false;
   await writeConfigIni(o.configDir, o.configTemplate, {
     httpServerAddress: o.httpAddress,
-    pauseOnStartup: o.bp.enabled ? !isProducerHost : undefined,
+    pauseOnStartup: o.bp.enabled ? !produce : undefined,
     producerName: o.bp.enabled ? o.bp.producerName : undefined,
     signatureProviders,
     deepMind: o.deepMind,

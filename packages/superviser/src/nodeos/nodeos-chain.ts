@@ -73,6 +73,9 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
   private dirty = false;
   private pendingStart: NodeosStartOptions | undefined;
   private listeningUrl: string | undefined;
+  // bp mode: false once production was paused here, until it is resumed here. The designated producer host starts
+  // producing only while true, so a pause (by hand, a handoff, a job) holds across every restart of nodeos.
+  private produceOnStart = true;
 
   constructor(
     private readonly opts: NodeosChainOptions,
@@ -177,11 +180,14 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
   }
 
   async pauseProduction(): Promise<void> {
+    // Before the call: when it fails, nodeos may still have paused.
+    this.produceOnStart = false;
     await this.producerApi.pause();
   }
 
   async resumeProduction(): Promise<void> {
     await this.producerApi.resume();
+    this.produceOnStart = true;
   }
 
   isProductionPaused(): Promise<boolean> {
@@ -220,7 +226,7 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     }
     // Replaying, or the data is clean again (restored from a backup): no longer dirty.
     if (!flagSet) this.dirty = false;
-    const spec = await nodeosLaunch(this.opts, start, { logger: this.logger });
+    const spec = await nodeosLaunch(this.opts, start, { logger: this.logger, produceOnStart: this.produceOnStart });
     this.logger.info({ args: spec.args }, "starting nodeos");
     return spec;
   }
