@@ -175,6 +175,58 @@ describe("backup job", () => {
     expect(h.node.pauses).toBe(1);
   });
 
+  it("brings production it paused back through the safe resume, and leaves paused production paused", async () => {
+    let refusal: Error | undefined;
+    const resumes: number[] = [];
+    const h = await setup({
+      service: { bpMode: true },
+      production: {
+        safelyPause: async () => undefined,
+        safelyResume: async () => undefined,
+        waitSafeToRestart: async () => undefined,
+        resumeAfterRestart: async (_ctx, timeoutMs) => {
+          resumes.push(timeoutMs);
+          if (refusal !== undefined) throw refusal;
+          await h.node.resumeProduction();
+          return { resumed: true };
+        },
+        status: () => ({ state: "not-producing" }),
+      },
+    });
+    const producing = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(producing.state).toBe("succeeded");
+    expect(h.node.pauses).toBe(1);
+    expect(resumes).toHaveLength(1);
+    expect(h.node.paused).toBe(false);
+    expect(producing.result).toMatchObject({ production: { resumed: true } });
+
+    // Paused before the job: nothing brings it back.
+    await h.node.pauseProduction();
+    const paused = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(paused.result).toMatchObject({ production: null });
+    expect(resumes).toHaveLength(1);
+    expect(h.node.paused).toBe(true);
+
+    // A refused resume (another node of ours produced meanwhile) leaves production paused and says so; the backup stands.
+    await h.node.resumeProduction();
+    refusal = Object.assign(new Error("another node of ours produced block 40"), { code: "PRD_ERR_UNSAFE_RESUME" });
+    const refused = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(refused.state).toBe("succeeded");
+    expect(refused.result).toMatchObject({ production: { resumed: false, error: { code: "PRD_ERR_UNSAFE_RESUME" } } });
+    expect(refused.log.some((l) => l.level === "error" && l.message.includes("production stays paused"))).toBe(true);
+    expect(h.node.paused).toBe(true);
+
+    // A failed backup starts the node on its data again, and production with it.
+    refusal = undefined;
+    await h.node.resumeProduction();
+    await rm(join(work, "store"), { recursive: true });
+    await writeFile(join(work, "store"), "not a directory");
+    const failed = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(failed.state).toBe("failed");
+    expect(resumes).toHaveLength(3);
+    expect(h.node.paused).toBe(false);
+  });
+
   it("backs up a node whose production is paused, or that is stopped, although the schedule says our round comes next", async () => {
     const production: ProductionService = {
       safelyPause: async () => undefined,

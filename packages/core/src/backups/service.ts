@@ -19,6 +19,9 @@ import type { StoredSnapshot } from "./snapshots.js";
 /** nodeos files that only grow: an incremental backup reads only their new tail. */
 export const NODEOS_APPEND_ONLY: readonly string[] = ["blocks/blocks.log", "blocks/blocks.index"];
 
+/** How long, once the node is back, the safe resume of production a job paused keeps retrying while not ready. */
+const RESUME_TIMEOUT_MS = 60_000;
+
 /** Settings of the backup service (config `backup.*` and `bp.enabled`). */
 export interface BackupServiceOptions {
   /** Tag of backups asked for without one. */
@@ -43,17 +46,23 @@ export interface BackupServiceDeps {
   readonly logger: Logger;
 }
 
+/** What became of production a job paused (bp mode): the safe resume's answer, or why it did not resume. */
+export type ProductionAfterJob = Record<string, unknown> | null;
+
 /** What a backup job answers. */
 export interface BackupJobResult extends BackupInfo {
   readonly durationSeconds: number;
   readonly retention: RetentionResult | null;
   readonly syncedHead: number | null;
+  /** null when production was not on before the job. */
+  readonly production: ProductionAfterJob;
 }
 
 /** What a restore job answers. */
 export interface RestoreJobResult extends RestoreResult {
   readonly chainIdFrom: string;
   readonly syncedHead: number | null;
+  readonly production: ProductionAfterJob;
 }
 
 /** Backup, restore, listing and snapshots of a running node, as operator jobs (DESIGN.md section 5). */
@@ -90,11 +99,12 @@ export class NodeBackupService implements BackupService {
     const wasRunning = chain.status().state === "running";
     const { gate } = this.#deps;
     gate.close("backup");
+    let wasProducing = false;
     try {
       let result: BackupResult;
       let failure: unknown;
       try {
-        await this.#pauseProduction(ctx);
+        wasProducing = await this.#pauseProduction(ctx);
         ctx.log(`backing up chain ${chainId} at head #${head.headBlockNum}`);
         ctx.progress({ message: `stopping the node (head #${head.headBlockNum})` });
         await chain.stop();
@@ -124,9 +134,15 @@ export class NodeBackupService implements BackupService {
       ctx.log(`backup ${result.name}: ${result.files} files, ${result.sizeBytes} bytes, ${result.newBytes} new`);
       const retention = await this.#retention(ctx, chainId);
       const synced = wasRunning ? await this.#waitSynced(ctx) : undefined;
+      gate.release("backup");
+      const production = wasProducing ? await this.#resumeProduction(ctx) : null;
       ctx.progress({ message: `backup ${result.name} done: ${result.files} files, ${result.sizeBytes} bytes, ${result.newBytes} new bytes` });
       const { manifest: _manifest, ...info } = result;
-      return { ...info, retention, syncedHead: synced?.headBlockNum ?? null };
+      return { ...info, retention, syncedHead: synced?.headBlockNum ?? null, production };
+    } catch (error) {
+      // The node was started again on its data: production it had comes back too.
+      if (wasProducing) await this.#resumeProduction(ctx);
+      throw error;
     } finally {
       gate.release("backup");
     }
@@ -142,9 +158,10 @@ export class NodeBackupService implements BackupService {
     const from = "from" in resolved ? resolved.from : "config";
     const { gate } = this.#deps;
     gate.close("restore");
+    let wasProducing = false;
     try {
       ctx.log(`restoring ${params.backup} of chain ${chainId} (chain id from ${from})`);
-      await this.#pauseProduction(ctx);
+      wasProducing = await this.#pauseProduction(ctx);
       ctx.progress({ message: "stopping the node" });
       await chain.stop();
       let result: RestoreResult;
@@ -155,18 +172,21 @@ export class NodeBackupService implements BackupService {
         if (!this.#deps.operator().inMaintenance) {
           ctx.log(`restore failed: ${(error as Error).message}; starting the node on its previous data`, "error");
           await this.#startAfter(ctx, "restore").catch(() => undefined);
+          if (wasProducing && chain.status().state === "running") await this.#resumeProduction(ctx);
         }
         throw error;
       }
       if (this.#deps.operator().inMaintenance) {
         ctx.log("the node is in maintenance: left stopped; resume it to start");
-        return { ...result, chainIdFrom: from, syncedHead: null };
+        return { ...result, chainIdFrom: from, syncedHead: null, production: null };
       }
       ctx.progress({ message: "starting the node" });
       await chain.start();
       const synced = await this.#waitSynced(ctx);
+      gate.release("restore");
+      const production = wasProducing ? await this.#resumeProduction(ctx) : null;
       ctx.progress({ message: `restored ${result.name}; node synced at #${synced?.headBlockNum ?? "?"}` });
-      return { ...result, chainIdFrom: from, syncedHead: synced?.headBlockNum ?? null };
+      return { ...result, chainIdFrom: from, syncedHead: synced?.headBlockNum ?? null, production };
     } finally {
       gate.release("restore");
     }
@@ -216,7 +236,10 @@ export class NodeBackupService implements BackupService {
   }
 
   /** Downloads a stored snapshot, clears blocks and state, and starts the node from it. */
-  async snapshotRestore(ctx: JobContext, params: { snapshot: string }): Promise<{ snapshot: StoredSnapshot; syncedHead: number | null }> {
+  async snapshotRestore(
+    ctx: JobContext,
+    params: { snapshot: string },
+  ): Promise<{ snapshot: StoredSnapshot; syncedHead: number | null; production: ProductionAfterJob }> {
     const chain = this.#backupable("snapshot restores");
     if (!isSnapshotable(chain)) throw BackupErrors.unsupported("snapshots");
     await this.#refuseWhenProducing("snapshot_restore");
@@ -225,7 +248,7 @@ export class NodeBackupService implements BackupService {
     const { gate } = this.#deps;
     gate.close("restore");
     try {
-      await this.#pauseProduction(ctx);
+      const wasProducing = await this.#pauseProduction(ctx);
       ctx.progress({ current: 0, total: 4, unit: "steps", message: "stopping the node" });
       await chain.stop();
       const snapshot = await this.startFromSnapshot(ctx, chain, resolved.chainId, params.snapshot);
@@ -233,8 +256,10 @@ export class NodeBackupService implements BackupService {
       const synced = await this.#waitSynced(ctx);
       // nodeos has loaded it by now.
       await rm(join(chain.dataDir, "snapshots", `restore-${ctx.id}.bin`), { force: true });
+      gate.release("restore");
+      const production = wasProducing ? await this.#resumeProduction(ctx) : null;
       ctx.progress({ current: 4, total: 4, message: `started from snapshot ${snapshot.name}` });
-      return { snapshot, syncedHead: synced?.headBlockNum ?? null };
+      return { snapshot, syncedHead: synced?.headBlockNum ?? null, production };
     } finally {
       gate.release("restore");
     }
@@ -278,13 +303,41 @@ export class NodeBackupService implements BackupService {
     return isProducer(chain) && (await chain.isProductionPaused().catch(() => false));
   }
 
-  // In bp mode a producer pauses before it stops, so no block of ours is cut short.
-  async #pauseProduction(ctx: JobContext): Promise<void> {
+  // In bp mode a producer pauses before it stops, so no block of ours is cut short; the node then starts paused. Says
+  // whether production was on, in which case the job resumes it once the node is back.
+  async #pauseProduction(ctx: JobContext): Promise<boolean> {
     const chain = this.#deps.chain;
-    if (!this.#opts.bpMode || !isProducer(chain) || chain.status().state !== "running") return;
+    if (!this.#opts.bpMode || !isProducer(chain) || chain.status().state !== "running") return false;
+    // Not knowing counts as paused: production is only brought back when it surely was on.
+    const wasProducing = !(await chain.isProductionPaused().catch(() => true));
     ctx.progress({ message: "pausing production" });
     await chain.pauseProduction();
-    ctx.log("production paused; the node starts paused again in bp mode (resume with safely_resume_production)");
+    ctx.log(
+      wasProducing
+        ? "production paused; it resumes through the safe resume once the node is back"
+        : "production was paused and stays paused (resume with safely_resume_production)",
+    );
+    return wasProducing;
+  }
+
+  // Brings back production a job paused, through the safe resume (which waits until the node is ready and refuses
+  // when another node of ours produced meanwhile). A refusal leaves production paused, loudly; the job's work stands.
+  async #resumeProduction(ctx: JobContext): Promise<ProductionAfterJob> {
+    const production = this.#deps.production;
+    if (production?.resumeAfterRestart === undefined) {
+      ctx.log("production stays paused: no production service to resume it (resume with safely_resume_production)", "warn");
+      return { resumed: false };
+    }
+    ctx.progress({ message: "resuming production" });
+    try {
+      const answer = await production.resumeAfterRestart(ctx, RESUME_TIMEOUT_MS);
+      return typeof answer === "object" && answer !== null ? { ...answer } : { resumed: true };
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      ctx.log(`production stays paused: ${(error as Error).message} (resume with safely_resume_production)`, "error");
+      this.#logger.error({ err: error }, "production paused for a job did not resume");
+      return { resumed: false, error: { code: typeof code === "string" ? code : "UNKNOWN", message: (error as Error).message } };
+    }
   }
 
   // Starts the node after a job stopped it; a start failure is logged and rethrown.
