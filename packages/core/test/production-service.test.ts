@@ -282,6 +282,24 @@ describe("safely resume production", () => {
     await production.close();
   });
 
+  it("waits out the silence of our own round while paused, then decides", async () => {
+    const { chain, clock, production, feed, ctx } = setup({ claimWindow: 2_000 });
+    await production.start();
+    await feed(11);
+    // Our round (12-23) and we are paused: nobody signs those slots, the last block grows old.
+    await clock.advance(3_000);
+    expect(production.readyToResume()).toMatch(/not synced/);
+    let settled = false;
+    const resume = production.safelyResume(ctx);
+    void resume.finally(() => (settled = true));
+    await clock.advance(T0 + 24 * INTERVAL - clock.now());
+    expect(settled).toBe(false);
+    chain.emit("block", block(24, "received"));
+    await expect(resume).resolves.toMatchObject({ resumed: true });
+    expect(chain.calls).toEqual(["resume"]);
+    await production.close();
+  });
+
   it("refuses after the wait when another node of ours produced meanwhile", async () => {
     const { chain, production, feed, ctx } = setup({ claimWindow: 7_000 });
     await production.start();

@@ -259,7 +259,7 @@ export class Production implements ProductionService {
   async safelyResume(ctx: Pick<JobContext, "signal" | "progress">, options: ResumeOptions = {}): Promise<Record<string, unknown>> {
     const { chain, coordinator } = this.#deps;
     const producer = this.#opts.producerName;
-    await this.#watchClaimWindow(ctx);
+    await this.#waitDecidable(ctx);
     this.#assertReady();
     ctx.progress({ message: "taking the producer lease" });
     let acquired: Awaited<ReturnType<Coordinator["acquire"]>>;
@@ -394,15 +394,17 @@ export class Production implements ProductionService {
     return this.tracker.oursSince(fromNum);
   }
 
-  // Right after a start the chain has been watched for less than the claim window, so another node of ours producing
-  // cannot be ruled out yet. That wait ends by itself within the window: it is waited out, not refused.
-  async #watchClaimWindow(ctx: Pick<JobContext, "signal" | "progress">): Promise<void> {
-    const since = this.#watchingSince;
-    const window = this.#opts.claimWindow;
-    if (since === undefined || this.#clock.now() - since >= window) return;
-    ctx.progress({ message: `watching the chain for the claim window (${window} ms) before deciding` });
-    const watched = () => this.#watchingSince === undefined || this.#clock.now() - this.#watchingSince >= window;
-    await this.waitUntil(watched, since + window, ctx.signal);
+  // Two reasons not to decide yet end by themselves, and are waited out instead of refused: right after a start the
+  // chain has been watched for less than the claim window (another node of ours producing cannot be ruled out yet),
+  // and a silence no longer than a round (ours, while we are paused: nobody signs our slots). A node that is not
+  // running is refused at once; one still not ready after both bounds is refused as before.
+  async #waitDecidable(ctx: Pick<JobContext, "signal" | "progress">): Promise<void> {
+    if (this.#deps.chain.status().state !== "running" || this.readyToResume() === undefined) return;
+    const since = this.#watchingSince ?? this.#clock.now();
+    const windowEnd = since + this.#opts.claimWindow;
+    const roundEnd = this.#clock.now() + this.#opts.roundLength * this.#opts.blockInterval + this.#freshLimit();
+    ctx.progress({ message: `waiting until production can be decided: ${this.readyToResume()}` });
+    await this.waitUntil(() => this.readyToResume() === undefined, Math.max(windowEnd, roundEnd), ctx.signal);
   }
 
   #assertReady(): void {
