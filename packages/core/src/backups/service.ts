@@ -172,7 +172,6 @@ export class NodeBackupService implements BackupService {
         if (!this.#deps.operator().inMaintenance) {
           ctx.log(`restore failed: ${(error as Error).message}; starting the node on its previous data`, "error");
           await this.#startAfter(ctx, "restore").catch(() => undefined);
-          if (wasProducing && chain.status().state === "running") await this.#resumeProduction(ctx);
         }
         throw error;
       }
@@ -187,6 +186,9 @@ export class NodeBackupService implements BackupService {
       const production = wasProducing ? await this.#resumeProduction(ctx) : null;
       ctx.progress({ message: `restored ${result.name}; node synced at #${synced?.headBlockNum ?? "?"}` });
       return { ...result, chainIdFrom: from, syncedHead: synced?.headBlockNum ?? null, production };
+    } catch (error) {
+      if (wasProducing) await this.#resumeProduction(ctx);
+      throw error;
     } finally {
       gate.release("restore");
     }
@@ -247,8 +249,9 @@ export class NodeBackupService implements BackupService {
     if (resolved.chainId === undefined) throw BackupErrors.noChainId("reason" in resolved ? resolved.reason : "unknown");
     const { gate } = this.#deps;
     gate.close("restore");
+    let wasProducing = false;
     try {
-      const wasProducing = await this.#pauseProduction(ctx);
+      wasProducing = await this.#pauseProduction(ctx);
       ctx.progress({ current: 0, total: 4, unit: "steps", message: "stopping the node" });
       await chain.stop();
       const snapshot = await this.startFromSnapshot(ctx, chain, resolved.chainId, params.snapshot);
@@ -260,6 +263,9 @@ export class NodeBackupService implements BackupService {
       const production = wasProducing ? await this.#resumeProduction(ctx) : null;
       ctx.progress({ current: 4, total: 4, message: `started from snapshot ${snapshot.name}` });
       return { snapshot, syncedHead: synced?.headBlockNum ?? null, production };
+    } catch (error) {
+      if (wasProducing) await this.#resumeProduction(ctx);
+      throw error;
     } finally {
       gate.release("restore");
     }
@@ -322,8 +328,14 @@ export class NodeBackupService implements BackupService {
 
   // Brings back production a job paused, through the safe resume (which waits until the node is ready and refuses
   // when another node of ours produced meanwhile). A refusal leaves production paused, loudly; the job's work stands.
+  // After a failure the node may not run (maintenance, a start that failed): production then stays paused at once.
   async #resumeProduction(ctx: JobContext): Promise<ProductionAfterJob> {
     const production = this.#deps.production;
+    const state = this.#deps.chain.status().state;
+    if (state !== "running") {
+      ctx.log(`production stays paused: the node is ${state} (resume with safely_resume_production once it runs)`, "warn");
+      return { resumed: false };
+    }
     if (production?.resumeAfterRestart === undefined) {
       ctx.log("production stays paused: no production service to resume it (resume with safely_resume_production)", "warn");
       return { resumed: false };
