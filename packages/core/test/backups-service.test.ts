@@ -113,6 +113,17 @@ async function runJob(h: Harness, kind: string, run: Parameters<Operator["submit
   return Object.assign(done, { updates });
 }
 
+// A production service whose safe pause, resume and restart wait do nothing; `status` says not producing unless given.
+function fakeProduction(overrides: Partial<ProductionService> = {}): ProductionService {
+  return {
+    safelyPause: async () => undefined,
+    safelyResume: async () => undefined,
+    waitSafeToRestart: async () => undefined,
+    status: () => ({ state: "not-producing" }),
+    ...overrides,
+  };
+}
+
 async function recoveries(registry: Registry): Promise<Record<string, number>> {
   const metric = await registry.getSingleMetric("manageos_recoveries_total")?.get();
   return Object.fromEntries((metric?.values ?? []).map((v) => [`${v.labels.step}/${v.labels.result}`, v.value]));
@@ -156,12 +167,7 @@ describe("backup job", () => {
 
   it("refuses with a coded 409 while we are on the hook to produce, and proceeds otherwise, pausing production in bp mode", async () => {
     let state = "producing-next";
-    const production: ProductionService = {
-      safelyPause: async () => undefined,
-      safelyResume: async () => undefined,
-      waitSafeToRestart: async () => undefined,
-      status: () => ({ state }),
-    };
+    const production = fakeProduction({ status: () => ({ state }) });
     const h = await setup({ production, service: { bpMode: true } });
     const refused = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
     expect(refused.state).toBe("failed");
@@ -180,18 +186,14 @@ describe("backup job", () => {
     const resumes: number[] = [];
     const h = await setup({
       service: { bpMode: true },
-      production: {
-        safelyPause: async () => undefined,
-        safelyResume: async () => undefined,
-        waitSafeToRestart: async () => undefined,
+      production: fakeProduction({
         resumeAfterRestart: async (_ctx, timeoutMs) => {
           resumes.push(timeoutMs);
           if (refusal !== undefined) throw refusal;
           await h.node.resumeProduction();
           return { resumed: true };
         },
-        status: () => ({ state: "not-producing" }),
-      },
+      }),
     });
     const producing = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
     expect(producing.state).toBe("succeeded");
@@ -207,8 +209,15 @@ describe("backup job", () => {
     expect(resumes).toHaveLength(1);
     expect(h.node.paused).toBe(true);
 
-    // A refused resume (another node of ours produced meanwhile) leaves production paused and says so; the backup stands.
+    // A restore does the same.
     await h.node.resumeProduction();
+    const restored = await runJob(h, "restore", (ctx) => h.service.restore(ctx, { backup: "latest" }));
+    expect(restored.state).toBe("succeeded");
+    expect(restored.result).toMatchObject({ production: { resumed: true } });
+    expect(resumes).toHaveLength(2);
+    expect(h.node.paused).toBe(false);
+
+    // A refused resume (another node of ours produced meanwhile) leaves production paused and says so; the backup stands.
     refusal = Object.assign(new Error("another node of ours produced block 40"), { code: "PRD_ERR_UNSAFE_RESUME" });
     const refused = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
     expect(refused.state).toBe("succeeded");
@@ -223,18 +232,13 @@ describe("backup job", () => {
     await writeFile(join(work, "store"), "not a directory");
     const failed = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
     expect(failed.state).toBe("failed");
-    expect(resumes).toHaveLength(3);
+    expect(resumes).toHaveLength(4);
     expect(h.node.paused).toBe(false);
   });
 
   it("backs up a node whose production is paused, or that is stopped, although the schedule says our round comes next", async () => {
-    const production: ProductionService = {
-      safelyPause: async () => undefined,
-      safelyResume: async () => undefined,
-      waitSafeToRestart: async () => undefined,
-      // A paused standby of a BP trio, or a node paused for this backup, still sees our round coming.
-      status: () => ({ state: "producing-next", paused: false }),
-    };
+    // A paused standby of a BP trio, or a node paused for this backup, still sees our round coming.
+    const production = fakeProduction({ status: () => ({ state: "producing-next", paused: false }) });
     const h = await setup({ production, service: { bpMode: true } });
     h.node.paused = true;
     const paused = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
@@ -409,12 +413,7 @@ describe("boot and dirty recovery", () => {
 
 describe("schedule", () => {
   it("does not skip for the schedule while production is paused", async () => {
-    const production: ProductionService = {
-      safelyPause: async () => undefined,
-      safelyResume: async () => undefined,
-      waitSafeToRestart: async () => undefined,
-      status: () => ({ state: "producing-next", paused: true }),
-    };
+    const production = fakeProduction({ status: () => ({ state: "producing-next", paused: true }) });
     const h = await setup({ production });
     h.node.paused = true;
     const schedule = new BackupSchedule({ tag: "scheduled" }, { service: h.service, chain: h.node, operator: () => h.operator, production, logger });
@@ -428,15 +427,9 @@ describe("schedule", () => {
     }
   });
 
-
   it("queues a backup every N blocks and on a timer, skipping while we are on the hook to produce", async () => {
     let state = "producing";
-    const production: ProductionService = {
-      safelyPause: async () => undefined,
-      safelyResume: async () => undefined,
-      waitSafeToRestart: async () => undefined,
-      status: () => ({ state }),
-    };
+    const production = fakeProduction({ status: () => ({ state }) });
     const h = await setup({ production });
     const schedule = new BackupSchedule(
       { tag: "scheduled", everyBlocks: 15, snapshotEvery: 150 },

@@ -55,6 +55,16 @@ class ManualClock implements ProductionClock {
   }
 }
 
+// A promise and whether it has settled yet.
+function tracked<T>(promise: Promise<T>): { readonly promise: Promise<T>; readonly settled: boolean } {
+  const state = { promise, settled: false };
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  return state;
+}
+
 async function flush(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -268,16 +278,14 @@ describe("safely resume production", () => {
     await production.start();
     await feed(2);
     const progress: string[] = [];
-    let settled = false;
-    const resume = production.safelyResume({ ...ctx, progress: (p: { message?: string }) => progress.push(p.message ?? "") });
-    void resume.finally(() => (settled = true));
+    const resume = tracked(production.safelyResume({ ...ctx, progress: (p: { message?: string }) => progress.push(p.message ?? "") }));
     await feed(6);
     // Watching since block 1 (0.5 s): at block 6 (3.0 s) only 2.5 s.
-    expect(settled).toBe(false);
+    expect(resume.settled).toBe(false);
     expect(chain.calls).toEqual([]);
     expect(progress[0]).toContain("claim window");
     await feed(7);
-    await expect(resume).resolves.toMatchObject({ resumed: true });
+    await expect(resume.promise).resolves.toMatchObject({ resumed: true });
     expect(chain.calls).toEqual(["resume"]);
     await production.close();
   });
@@ -289,13 +297,11 @@ describe("safely resume production", () => {
     // Our round (12-23) and we are paused: nobody signs those slots, the last block grows old.
     await clock.advance(3_000);
     expect(production.readyToResume()).toMatch(/not synced/);
-    let settled = false;
-    const resume = production.safelyResume(ctx);
-    void resume.finally(() => (settled = true));
+    const resume = tracked(production.safelyResume(ctx));
     await clock.advance(T0 + 24 * INTERVAL - clock.now());
-    expect(settled).toBe(false);
+    expect(resume.settled).toBe(false);
     chain.emit("block", block(24, "received"));
-    await expect(resume).resolves.toMatchObject({ resumed: true });
+    await expect(resume.promise).resolves.toMatchObject({ resumed: true });
     expect(chain.calls).toEqual(["resume"]);
     await production.close();
   });

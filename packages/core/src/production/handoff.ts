@@ -34,7 +34,7 @@ export async function handoff(production: Production, ctx: JobContext, params: {
   ctx.progress({ current: 2, total: 4, message: `asking ${params.to} to resume` });
   const through = pause.lastProduced === null ? "" : `&released_through=${pause.lastProduced}`;
   try {
-    // A peer started less than a claim window ago watches the chain for the rest of it before it decides.
+    // A peer that started less than a claim window ago, or sits in a silent round, waits that out before it decides.
     await peer.call("POST", `/v1/nodeos/safely_resume_production?sync=true${through}`, options.claimWindow + 30_000);
   } catch (error) {
     // A coded refusal means the peer did not resume: production comes back here. Anything else is unknown: stay paused.

@@ -9,7 +9,7 @@ import type { NodeosChainOptions } from "./options.js";
 export async function nodeosLaunch(
   o: NodeosChainOptions,
   start: ChainStartOptions,
-  deps: { logger: Logger; produceOnStart?: boolean },
+  deps: { logger: Logger; produceOnStart: boolean },
 ): Promise<LaunchSpec> {
   const signatureProviders = o.bp.enabled
     ? (
@@ -22,7 +22,7 @@ export async function nodeosLaunch(
   // bp mode: only the designated producer host starts producing, and only while production was not paused there
   // since manageos started; every other node starts paused.
   const isProducerHost = o.bp.producerHostname !== undefined && o.bp.producerHostname === o.hostname;
-  const produce = isProducerHost && deps.produceOnStart !== false;
+  const produce = isProducerHost && deps.produceOnStart;
   await writeConfigIni(o.configDir, o.configTemplate, {
     httpServerAddress: o.httpAddress,
     pauseOnStartup: o.bp.enabled ? !produce : undefined,
