@@ -78,6 +78,7 @@ const bin = "node apps/eos/dist/index.js";
 const exportApi = apiPort === "8080" ? "" : `\n  export MANAGEOS_API=http://127.0.0.1:${apiPort}`;
 console.log(`
 manageos demo: the eos app supervising a simulated nodeos that produces as demo.bp
+  (nodeos starts paused; production resumes once a rotation, about 24 s, shows no other node of ours)
   operator API  http://127.0.0.1:${apiPort}   (status, jobs, /metrics, /healthz)
   public proxy  http://127.0.0.1:${proxyPort}   (opens once the node is synced)
   config        ${file}

@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createCluster, readLedger, startBlocksignerSim, tempDir } from "@manageos/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,7 +39,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe("bp mode with the local coordinator", () => {
-  it("starts only the producer_hostname unpaused, hands production over, and no slot is produced twice", async () => {
+  it("lets only the producer_hostname produce after its start, hands production over, and no slot is produced twice", async () => {
     const [a, b] = daemons as [Daemon, Daemon];
     await until("node-0 producing, node-1 paused and synced", async () => {
       const [pa, pb] = await Promise.all([productionOf(a.api), productionOf(b.api)]);
@@ -88,6 +88,35 @@ describe("bp mode with the local coordinator", () => {
     await until("node-0 producing again", async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > before + 12 || undefined, 20_000);
     const ledger = await readLedger(clusterDir);
     expect(ledger.slots.find((s) => s.blockNum === result.restart.detail.to.firstProduced)?.instances).toEqual(["node-0"]);
+    expect(ledger.doubleSlots).toEqual([]);
+  }, 180_000);
+
+  it("keeps a restarted producer_hostname paused while its peer produces", async () => {
+    const [a, b] = daemons as [Daemon, Daemon];
+    const handoff = await until("the handoff to node-1", async () => {
+      const { status, body } = await call(a.api, "POST", `/v1/nodeos/handoff?sync=true&to=${encodeURIComponent(b.api)}`, 90_000);
+      if (status === 200) return body;
+      if (JSON.stringify(body).includes("PRD_ERR_NOT_READY")) return undefined;
+      throw new Error(JSON.stringify(body).slice(0, 600));
+    }, 60_000, 500);
+    expect((handoff.result as { to: { node: string } }).to.node).toBe("node-1");
+    // node-0's manageos restarts (a pod restart) with the same config: producer_hostname still names it.
+    expect(await a.child.stop(30_000)).toMatchObject({ code: 0 });
+    const config = JSON.parse(await readFile(join(root, "node-0", "manager.yaml"), "utf8")) as Record<string, unknown>;
+    const restarted = await startDaemon("node-0", join(root, "node-0"), config);
+    daemons[0] = restarted;
+    const start = await until("node-0's decision after its start", async () => {
+      const s = (await productionOf(restarted.api)).start as { state: string; reason?: string } | null;
+      return s?.state === "refused" || s?.state === "resumed" ? s : undefined;
+    }, 60_000);
+    expect(start).toMatchObject({ state: "refused", reason: expect.stringMatching(/another node of ours produced block #\d+/) });
+    const [pa, pb] = await Promise.all([productionOf(restarted.api), productionOf(b.api)]);
+    expect([pa.paused, pb.paused]).toEqual([true, false]);
+    const counted = await readLedger(clusterDir);
+    const [before, theirs] = [counted.byInstance["node-0"] ?? 0, counted.byInstance["node-1"] ?? 0];
+    await until("two more rounds of node-1", async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= theirs + 24 || undefined, 20_000);
+    const ledger = await readLedger(clusterDir);
+    expect(ledger.byInstance["node-0"] ?? 0).toBe(before);
     expect(ledger.doubleSlots).toEqual([]);
   }, 180_000);
 });

@@ -427,9 +427,10 @@ describe("schedule", () => {
     }
   });
 
-  it("queues a backup every N blocks and on a timer, skipping while we are on the hook to produce", async () => {
+  it("queues a backup every N blocks and on a timer, skipping while we are on the hook to produce or about to resume", async () => {
     let state = "producing";
-    const production = fakeProduction({ status: () => ({ state }) });
+    let start: { state: string } | null = { state: "watching" };
+    const production = fakeProduction({ status: () => ({ state, start }) });
     const h = await setup({ production });
     const schedule = new BackupSchedule(
       { tag: "scheduled", everyBlocks: 15, snapshotEvery: 150 },
@@ -441,6 +442,8 @@ describe("schedule", () => {
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(h.operator.queue.list()).toEqual(h.operator.queue.list().filter((j) => j.kind === "bootstrap"));
       state = "not-producing";
+      expect(schedule.trigger("backup", "test")).toEqual({ skipped: "production resumes after the start first (watching)" });
+      start = { state: "resumed" };
       await until(() => h.operator.queue.list().filter((j) => j.kind === "backup" && j.state === "succeeded").length >= 2, "two scheduled backups");
       await until(() => h.operator.queue.list().some((j) => j.kind === "snapshot" && j.state === "succeeded"), "a scheduled snapshot");
       const done = h.operator.queue.list().filter((j) => j.kind === "backup" && j.state === "succeeded");

@@ -102,8 +102,9 @@ describe("planReload", () => {
   it("sorts changes into live, node restart and manageos restart", () => {
     const plan = planReload(base, next({ bp: { pauseTimeout: "9s", producerHostname: "bp-2" }, node: { configKeys: { "p2p-peer-address": ["a:1", "b:2"] } }, api: { listen: "127.0.0.1:9000" } }));
     expect(plan.live).toEqual(["bp.pauseTimeout"]);
-    expect(plan.restart).toEqual(["bp.producerHostname", "node.configKeys.p2p-peer-address"]);
-    expect(plan.needsManageosRestart).toEqual(["api.listen"]);
+    expect(plan.restart).toEqual(["node.configKeys.p2p-peer-address"]);
+    // The producer host is meant to produce from manageos' start; it never shaped how nodeos starts.
+    expect(plan.needsManageosRestart).toEqual(["api.listen", "bp.producerHostname"]);
   });
 
   it("counts a changed template content as a restart even when its path is the same", () => {
@@ -158,15 +159,16 @@ describe("ConfigReloader", () => {
     expect(t.reloads).toEqual([]);
   });
 
-  it("reconfigures the node to start paused and submits the safely_reload job for config.ini changes", async () => {
+  it("reconfigures the node and submits the safely_reload job for config.ini changes", async () => {
     const t = await setup();
     await writeFile(t.template, "plugin = eosio::net_plugin\np2p-peer-address = peer:9876\n");
     await writeFile(t.file, t.yaml("  producerHostname: bp-1\n"));
     const outcome = await t.reloader.reload("test");
     expect(outcome).toMatchObject({ outcome: "restarting", job: "job-1" });
-    expect(outcome.plan?.restart).toEqual(["node.configTemplate (content)", "bp.producerHostname"]);
+    expect(outcome.plan?.restart).toEqual(["node.configTemplate (content)"]);
+    expect(outcome.plan?.needsManageosRestart).toEqual(["bp.producerHostname"]);
     expect(t.reconfigured).toHaveLength(1);
-    expect(t.reconfigured[0]?.bp.producerHostname).toBeUndefined();
+    expect(t.reconfigured[0]?.node.configTemplate).toBe(t.template);
     expect(t.reloader.config.bp.producerHostname).toBe("bp-1");
     // The same content again changes nothing.
     expect((await t.reloader.reload("again")).outcome).toBe("unchanged");

@@ -1,4 +1,6 @@
 import { EventEmitter } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import {
@@ -6,6 +8,7 @@ import {
   type Chain,
   type ChainEventMap,
   type ChainStatus,
+  type Coordinator,
   createMetricsRegistry,
   createProductionMetrics,
   LocalCoordinator,
@@ -14,6 +17,7 @@ import {
   type ProductionState,
   ProductionTracker,
   type Producer,
+  type StartResumeStatus,
 } from "../src/index.js";
 
 const logger = pino({ level: "silent" });
@@ -74,14 +78,20 @@ async function flush(): Promise<void> {
 class FakeChain extends EventEmitter<ChainEventMap> implements Producer {
   readonly kind = "nodeos" as const;
   paused = true;
+  wanted = false;
   readonly calls: string[] = [];
   async pauseProduction(): Promise<void> {
     this.calls.push("pause");
+    this.wanted = false;
     this.paused = true;
   }
   async resumeProduction(): Promise<void> {
     this.calls.push("resume");
     this.paused = false;
+    this.wanted = true;
+  }
+  wantsProduction(): boolean {
+    return this.wanted;
   }
   async isProductionPaused(): Promise<boolean> {
     return this.paused;
@@ -111,22 +121,50 @@ const block = (num: number, kind: BlockEvent["kind"], producer = producerOf(num)
   kind,
 });
 
-function setup(opts: { claimWindow?: number; pauseTimeout?: number } = {}) {
+function setup(opts: { claimWindow?: number; pauseTimeout?: number; wanted?: boolean; peers?: string[]; leaseHolder?: string } = {}) {
   const clock = new ManualClock(T0);
   const chain = new FakeChain();
-  const coordinator = new LocalCoordinator({ nodeId: "node-1" }, { now: () => clock.now() });
+  chain.wanted = opts.wanted ?? false;
+  const local = new LocalCoordinator({ nodeId: "node-1" }, { now: () => clock.now() });
+  // With leaseHolder, a coordinator whose producer lease decides (as etcd's): held by that node, or free ("").
+  const coordinator: Coordinator =
+    opts.leaseHolder === undefined
+      ? local
+      : {
+          kind: "etcd",
+          nodeId: local.nodeId,
+          start: () => local.start(),
+          publish: (status) => local.publish(status),
+          peers: () => local.peers(),
+          acquire: async (producer) => (opts.leaseHolder === "" ? local.acquire(producer) : { acquired: false, holder: opts.leaseHolder as string }),
+          holds: (producer) => local.holds(producer),
+          holder: (producer) => local.holder(producer),
+          claim: (producer) => local.claim(producer),
+          release: (producer, info) => local.release(producer, info),
+          lastClaim: (producer) => local.lastClaim(producer),
+          onLeaseLost: () => local.onLeaseLost(),
+          close: () => local.close(),
+        };
   const registry = createMetricsRegistry();
   const production = new Production(
-    { producerName: "bp.b", blockInterval: INTERVAL, roundLength: ROUND, claimWindow: opts.claimWindow ?? 5_000, pauseTimeout: opts.pauseTimeout ?? 30_000 },
+    {
+      producerName: "bp.b",
+      blockInterval: INTERVAL,
+      roundLength: ROUND,
+      claimWindow: opts.claimWindow ?? 5_000,
+      pauseTimeout: opts.pauseTimeout ?? 30_000,
+      ...(opts.peers === undefined ? {} : { peers: opts.peers }),
+    },
     { chain: chain as unknown as Chain & Producer, coordinator, logger, clock, readSchedule: async () => SCHEDULE, metrics: createProductionMetrics(registry) },
   );
-  // Feeds blocks up to `to` at their due time.
+  // Feeds blocks up to `to` at their due time; a slot whose kind is undefined stays empty.
   let next = 1;
-  const feed = async (to: number, kind: (num: number) => BlockEvent["kind"] = () => "received") => {
+  const feed = async (to: number, kind: (num: number) => BlockEvent["kind"] | undefined = () => "received") => {
     for (; next <= to; next++) {
       const due = T0 + next * INTERVAL;
       if (clock.now() < due) await clock.advance(due - clock.now());
-      chain.emit("block", block(next, kind(next)));
+      const k = kind(next);
+      if (k !== undefined) chain.emit("block", block(next, k));
       await flush();
     }
   };
@@ -316,5 +354,175 @@ describe("safely resume production", () => {
     expect(await resume).toMatchObject({ code: "PRD_ERR_UNSAFE_RESUME" });
     expect(chain.calls).toEqual([]);
     await production.close();
+  });
+});
+
+// A peer manageos answering its status: running, synced, in bp mode, paused or producing.
+async function peerServer(node: string, paused: boolean): Promise<{ url: string; server: Server; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.setHeader("content-type", "application/json");
+    if (req.url !== "/v1/manageos/status") return void res.writeHead(404).end("{}");
+    res.end(JSON.stringify({ state: "running", synced: true, production: { node, paused } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests };
+}
+
+// Polls in real time (peer calls are real HTTP) until `probe` answers, for at most 5 s.
+async function eventually<T>(what: string, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const startOf = (production: Production) => production.status().start as StartResumeStatus | null;
+
+// The start resume's final state.
+function startOutcome(production: Production): Promise<StartResumeStatus> {
+  const final = new Set(["resumed", "refused", "skipped"]);
+  return eventually("the start resume's outcome", () => {
+    const start = startOf(production);
+    return start !== null && final.has(start.state) ? start : undefined;
+  });
+}
+
+const emptyOurSlots = (num: number): BlockEvent["kind"] | undefined => (producerOf(num) === "bp.b" ? undefined : "received");
+
+describe("production after a start of nodeos", () => {
+  it("resumes a node meant to produce only after watching a full rotation in which no other node of ours produced", async () => {
+    const { chain, production, feed, registry } = setup({ claimWindow: 2_000, wanted: true });
+    await production.start();
+    // Synced and watched for a claim window at block 5; then a rotation (3 x 12 blocks) plus a round from block 1.
+    await feed(47, emptyOurSlots);
+    expect(chain.calls).toEqual([]);
+    expect(production.status().start).toMatchObject({ state: "watching", until: T0 + INTERVAL + 4 * ROUND * INTERVAL });
+    await feed(51, emptyOurSlots);
+    expect(chain.calls).toEqual(["resume"]);
+    expect(production.status().start).toMatchObject({ state: "resumed" });
+    expect(await registry.metrics()).not.toMatch(/start-refused/);
+    await production.close();
+  });
+
+  it("stays paused, with a coded metric, when a block of ours comes from another node while it watches", async () => {
+    const { chain, production, feed, registry } = setup({ claimWindow: 2_000, wanted: true });
+    await production.start();
+    // Our round (12-23) arrives as received blocks: another node signs with our name.
+    await feed(12);
+    expect(production.status().start).toMatchObject({ state: "refused", reason: expect.stringContaining("#12") });
+    await feed(60);
+    expect(chain.calls).toEqual([]);
+    expect(await registry.metrics()).toMatch(/^manageos_bp_guard_trips_total\{reason="start-refused"\} 1$/m);
+    await production.close();
+  });
+
+  it("does not resume a node that is not meant to produce", async () => {
+    const { chain, production, feed } = setup({ claimWindow: 2_000, wanted: false });
+    await production.start();
+    await feed(60, emptyOurSlots);
+    expect(chain.calls).toEqual([]);
+    expect(production.status().start).toBeNull();
+    await production.close();
+  });
+
+  it("leaves production paused when it was paused while the start resume waited", async () => {
+    const { chain, production, feed, ctx } = setup({ claimWindow: 2_000, wanted: true });
+    await production.start();
+    await feed(8, emptyOurSlots);
+    expect(production.status().start).toMatchObject({ state: "watching" });
+    const pause = tracked(production.safelyPause(ctx));
+    await feed(11, emptyOurSlots);
+    await expect(pause.promise).resolves.toMatchObject({ paused: true });
+    await feed(60, emptyOurSlots);
+    expect(chain.calls).toEqual(["pause"]);
+    expect(production.status().start).toMatchObject({ state: "skipped", reason: "production was paused meanwhile" });
+    await production.close();
+  });
+
+  it("resumes without waiting a rotation when every peer answers that it is paused", async () => {
+    const peers = [await peerServer("node-2", true), await peerServer("node-3", true)];
+    try {
+      const { chain, production, feed } = setup({ claimWindow: 2_000, wanted: true, peers: peers.map((p) => p.url) });
+      await production.start();
+      await feed(6, emptyOurSlots);
+      expect(await startOutcome(production)).toMatchObject({ state: "resumed" });
+      expect(chain.calls).toEqual(["resume"]);
+      await production.close();
+    } finally {
+      for (const p of peers) p.server.close();
+    }
+  });
+
+  it("refuses at once when a peer answers that it produces", async () => {
+    const peers = [await peerServer("node-2", true), await peerServer("node-3", false)];
+    try {
+      const { chain, production, feed } = setup({ claimWindow: 2_000, wanted: true, peers: peers.map((p) => p.url) });
+      await production.start();
+      await feed(6, emptyOurSlots);
+      expect(await startOutcome(production)).toMatchObject({ state: "refused", reason: expect.stringContaining("node-3") });
+      expect(chain.calls).toEqual([]);
+      await production.close();
+    } finally {
+      for (const p of peers) p.server.close();
+    }
+  });
+
+  it("asks a producing peer for a handoff instead of refusing when bp.takeover is on", async () => {
+    const peer = await peerServer("node-2", false);
+    try {
+      const { chain, production, feed } = setup({ claimWindow: 2_000, wanted: true, peers: [peer.url] });
+      production.reconfigure({ claimWindow: 2_000, pauseTimeout: 30_000, takeover: true });
+      await production.start({ api: "http://127.0.0.1:18080" });
+      // Not at manageos' start: this node is meant to produce, so the takeover waits for a producing peer.
+      expect(production.status().takeover).toBeNull();
+      await feed(6, emptyOurSlots);
+      expect(await startOutcome(production)).toMatchObject({ state: "skipped", reason: "node-2 produces: the takeover asks it for production" });
+      await eventually("the handoff request", () => peer.requests.find((r) => r.startsWith("POST /v1/nodeos/handoff")));
+      expect(peer.requests).toContain(`POST /v1/nodeos/handoff?sync=true&to=${encodeURIComponent("http://127.0.0.1:18080")}`);
+      expect(chain.calls).toEqual([]);
+      await production.close();
+    } finally {
+      peer.server.close();
+    }
+  });
+
+  it("lets the producer lease decide instead of watching a rotation", async () => {
+    const free = setup({ claimWindow: 2_000, wanted: true, leaseHolder: "" });
+    await free.production.start();
+    await free.feed(6, emptyOurSlots);
+    expect(await startOutcome(free.production)).toMatchObject({ state: "resumed" });
+    expect(free.chain.calls).toEqual(["resume"]);
+    await free.production.close();
+
+    const held = setup({ claimWindow: 2_000, wanted: true, leaseHolder: "node-2" });
+    await held.production.start();
+    await held.feed(6, emptyOurSlots);
+    expect(await startOutcome(held.production)).toMatchObject({ state: "refused", code: "PRD_ERR_LEASE_HELD" });
+    await held.feed(60, emptyOurSlots);
+    expect(held.chain.calls).toEqual([]);
+    await held.production.close();
+  });
+
+  it("watches a rotation when a peer does not answer", async () => {
+    const answering = await peerServer("node-2", true);
+    const gone = await peerServer("node-3", true);
+    gone.server.close();
+    try {
+      const { chain, production, feed } = setup({ claimWindow: 2_000, wanted: true, peers: [answering.url, gone.url] });
+      await production.start();
+      await feed(6, emptyOurSlots);
+      await eventually("the watch", () => (startOf(production)?.state === "watching" ? true : undefined));
+      await feed(51, emptyOurSlots);
+      expect(await startOutcome(production)).toMatchObject({ state: "resumed" });
+      expect(chain.calls).toEqual(["resume"]);
+      await production.close();
+    } finally {
+      answering.server.close();
+    }
   });
 });

@@ -54,7 +54,7 @@ describe("nodeos Chain in bp mode", () => {
     expect(integrity.integrityHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("starts unpaused on the designated producer host, paused after production was paused there", async () => {
+  it("always starts paused; the designated producer host is meant to produce until paused there, any node once resumed", async () => {
     const signer = await startBlocksignerSim({ keys: [DEV_KEY] });
     signers.push(signer);
     const c = await simChain({
@@ -62,22 +62,29 @@ describe("nodeos Chain in bp mode", () => {
       bp: { enabled: true, producerName: "eosio", blocksigner: signer.url, producerHostname: "bp-1" },
     });
     chains.push(c);
-    const produced = waitFor<[BlockEvent]>(c.chain, "block", (b) => b.kind === "produced");
+    expect(c.chain.wantsProduction()).toBe(true);
     await c.chain.start();
-    expect(await readFile(join(c.configDir, "config.ini"), "utf8")).toContain("pause-on-startup = false\n");
-    expect((await produced)[0].producer).toBe("eosio");
+    expect(await readFile(join(c.configDir, "config.ini"), "utf8")).toContain("pause-on-startup = true\n");
+    await waitFor(c.chain, "head");
+    expect(await c.chain.isProductionPaused()).toBe(true);
 
-    // Paused here (by hand, a handoff, a job): every later start stays paused, until production is resumed here.
+    // Paused here (by hand, a handoff, a job): no longer meant to produce, across restarts, until resumed here.
     await c.chain.pauseProduction();
+    expect(c.chain.wantsProduction()).toBe(false);
+    await c.chain.restart();
+    await waitFor(c.chain, "head");
+    expect(c.chain.wantsProduction()).toBe(false);
+    await c.chain.resumeProduction();
+    expect(c.chain.wantsProduction()).toBe(true);
     await c.chain.restart();
     expect(await readFile(join(c.configDir, "config.ini"), "utf8")).toContain("pause-on-startup = true\n");
     await waitFor(c.chain, "head");
     expect(await c.chain.isProductionPaused()).toBe(true);
-    await c.chain.resumeProduction();
-    await c.chain.restart();
-    expect(await readFile(join(c.configDir, "config.ini"), "utf8")).toContain("pause-on-startup = false\n");
-    await waitFor(c.chain, "head");
-    expect(await c.chain.isProductionPaused()).toBe(false);
+    expect(c.chain.wantsProduction()).toBe(true);
+
+    const other = await simChain({ hostname: "bp-2", bp: { enabled: true, producerName: "eosio", blocksigner: signer.url, producerHostname: "bp-1" } });
+    chains.push(other);
+    expect(other.chain.wantsProduction()).toBe(false);
   });
 
   it("fails to start with a coded error when the blocksigner never answers", async () => {

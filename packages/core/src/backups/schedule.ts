@@ -90,6 +90,9 @@ export class BackupSchedule {
     const producing = onTheHook(this.#deps.production);
     // The job asks nodeos whether production is paused before it stops anything; here the last answer will do.
     if (producing !== undefined && this.#deps.production?.status()["paused"] !== true) return `on the hook to produce (${producing})`;
+    // A job pauses production: one now would cancel the resume that follows a start of nodeos.
+    const start = this.#deps.production?.status()["start"] as { state?: unknown } | null | undefined;
+    if (start?.state === "waiting-sync" || start?.state === "watching") return `production resumes after the start first (${start.state})`;
     if (operator.inMaintenance) return "maintenance";
     const health = operator.health();
     if (!health.ready) return health.reasons.join("; ");

@@ -316,12 +316,16 @@ export class NodeBackupService implements BackupService {
     if (!this.#opts.bpMode || !isProducer(chain) || chain.status().state !== "running") return false;
     // Not knowing counts as paused: production is only brought back when it surely was on.
     const wasProducing = !(await chain.isProductionPaused().catch(() => true));
+    const wasAboutToResume = !wasProducing && chain.wantsProduction();
     ctx.progress({ message: "pausing production" });
     await chain.pauseProduction();
     ctx.log(
       wasProducing
         ? "production paused; it resumes through the safe resume once the node is back"
-        : "production was paused and stays paused (resume with safely_resume_production)",
+        : wasAboutToResume
+          ? "production was to resume after the start of nodeos; it stays paused now (resume with safely_resume_production)"
+          : "production was paused and stays paused (resume with safely_resume_production)",
+      wasAboutToResume ? "warn" : "info",
     );
     return wasProducing;
   }

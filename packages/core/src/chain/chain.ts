@@ -106,9 +106,13 @@ export interface SnapshotInfo {
 
 /** A chain that can pause and resume block production. */
 export interface Producer {
+  /** Pauses production; from then on the node is not meant to produce until resumed. */
   pauseProduction(): Promise<void>;
+  /** Resumes production; from then on the node is meant to produce until paused. */
   resumeProduction(): Promise<void>;
   isProductionPaused(): Promise<boolean>;
+  /** Whether this node is meant to produce: the designated producer host at first, then as the last pause or resume left it. */
+  wantsProduction(): boolean;
 }
 
 /** A chain that can write a state snapshot while running. */

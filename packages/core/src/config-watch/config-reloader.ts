@@ -105,8 +105,8 @@ export class ConfigReloader {
       this.#logger.warn({ paths: plan.restart }, "this node cannot take new start settings; restart manageos to apply them");
       return this.#done({ outcome: "applied", plan });
     }
-    // After a reload nodeos starts paused: production comes back only through the safe resume (or a peer took it).
-    this.#deps.chain.reconfigure(config.bp.enabled ? { ...config, bp: { ...config.bp, producerHostname: undefined } } : config);
+    // nodeos starts paused in bp mode: production comes back only through the safe resume (or a peer took it).
+    this.#deps.chain.reconfigure(config);
     const job = this.#deps.safelyReload();
     this.#logger.info({ paths: plan.restart, job: job.id }, "node settings changed: rolling restart submitted");
     return this.#done({ outcome: "restarting", plan, job: job.id });

@@ -13,7 +13,7 @@ export interface ReloadPlan {
 /** Settings production reads at every decision. */
 export const LIVE_PATHS: readonly string[] = ["bp.claimWindow", "bp.pauseTimeout", "bp.takeover", "bp.reloadPolicy", "bp.peers"];
 
-/** Settings that only shape how nodeos starts: config.ini, its arguments and environment, the designated producer. */
+/** Settings that only shape how nodeos starts: config.ini, its arguments and environment, the blocksigner's keys. */
 export const RESTART_PATHS: readonly string[] = [
   "node.configTemplate",
   "node.configKeys",
@@ -21,7 +21,6 @@ export const RESTART_PATHS: readonly string[] = [
   "node.env",
   "node.genesisJson",
   "node.binary",
-  "bp.producerHostname",
   "bp.blocksigner",
 ];
 

@@ -122,12 +122,13 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(false),
       producerName: z.string().regex(/^[a-z1-5.]{1,13}$/, "an Antelope account name").optional(),
       blocksigner: httpUrl.default("http://127.0.0.1:6666"),
+      /** The node meant to produce when manageos starts; it enters production through the safe resume after each start of nodeos. */
       producerHostname: z.string().min(1).optional(),
       claimWindow: duration().default(5_000),
       pauseTimeout: duration().default(30_000),
       takeover: z.boolean().default(false),
       reloadPolicy: z.enum(["handoff", "wait-round"]).default("wait-round"),
-      /** Operator APIs of the other manageos of this producer name (takeover and handoff without etcd). */
+      /** Operator APIs of the other manageos of this producer name (takeover, handoff and production after a start, without etcd). */
       peers: z.array(httpUrl).default([]),
     })
     .prefault({}),

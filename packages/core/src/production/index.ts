@@ -8,5 +8,6 @@ export * from "./schedule.js";
 export * from "./handoff.js";
 export * from "./peers.js";
 export * from "./restart-policy.js";
+export * from "./start-resume.js";
 export * from "./takeover.js";
 export * from "./metrics.js";

@@ -2,7 +2,7 @@ import { Counter, type Registry } from "prom-client";
 import { metricName } from "../metrics/registry.js";
 
 /** Why the double-production guard acted. */
-export type GuardReason = "lease-lost" | "produced-without-lease" | "resume-refused";
+export type GuardReason = "lease-lost" | "produced-without-lease" | "resume-refused" | "start-refused";
 
 /** Block-producer mode's metrics. */
 export interface ProductionMetrics {

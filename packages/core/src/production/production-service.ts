@@ -9,6 +9,7 @@ import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
 import { type HandoffReport, handoff } from "./handoff.js";
 import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
+import { resumeOnStart, type StartResumeStatus } from "./start-resume.js";
 import { type TakeoverStatus, takeover } from "./takeover.js";
 import { type OurBlock, ProductionTracker } from "./production-state.js";
 
@@ -53,6 +54,8 @@ export interface ProductionDeps {
 export interface ResumeOptions {
   /** Blocks of ours up to this number were produced by a node that has since confirmed it is paused. */
   readonly releasedThrough?: number;
+  /** Checked just before resuming and just after: false stops the resume, or pauses again (production was paused meanwhile). */
+  readonly onlyIf?: () => boolean;
 }
 
 /** What a safe pause reports. */
@@ -76,6 +79,7 @@ export class Production implements ProductionService {
   readonly #blockWaiters = new Set<() => void>();
   readonly #closing = new AbortController();
   #watchingSince: number | undefined;
+  #watchingFromNum: number | undefined;
   #paused: boolean | undefined;
   #recentGaps: number[] = [];
   #lastSeenAt: number | undefined;
@@ -86,6 +90,9 @@ export class Production implements ProductionService {
   #publishTimer: NodeJS.Timeout | undefined;
   #guarding = false;
   #takeover: TakeoverStatus | undefined;
+  #tookOver = false;
+  #startResume: StartResumeStatus | undefined;
+  #startTask: AbortController | undefined;
 
   constructor(opts: ProductionOptions, deps: ProductionDeps) {
     this.#opts = opts;
@@ -142,14 +149,38 @@ export class Production implements ProductionService {
     this.#publishTimer = setInterval(() => void this.#publish(), this.#opts.publishInterval ?? 1_000);
     this.#publishTimer.unref();
     await this.#publish();
-    if (this.#opts.takeover === true) {
-      void takeover(this, (status) => {
-        this.#takeover = status;
-      }).catch((error: unknown) => {
-        this.#logger.warn({ err: error }, "takeover failed");
-        this.#takeover = { state: "failed", reason: (error as Error).message, at: this.#clock.now() };
-      });
-    }
+    // A node meant to produce tries the takeover only when a peer produces (after its start); see resumeOnStart.
+    if (!chain.wantsProduction()) this.takeOverOnce();
+    if (chain.status().state === "running") this.#onRunning();
+  }
+
+  /** Starts the takeover after reboot if it is enabled and was not tried since manageos started; true when started. */
+  takeOverOnce(): boolean {
+    if (this.#opts.takeover !== true || this.#tookOver) return false;
+    this.#tookOver = true;
+    void takeover(this, (status) => {
+      this.#takeover = status;
+    }).catch((error: unknown) => {
+      this.#logger.warn({ err: error }, "takeover failed");
+      this.#takeover = { state: "failed", reason: (error as Error).message, at: this.#clock.now() };
+    });
+    return true;
+  }
+
+  /** Whether this node is meant to produce (the producer host at first, then as the last pause or resume left it). */
+  wantsProduction(): boolean {
+    return this.#deps.chain.wantsProduction();
+  }
+
+  /** Since when (ms) and from which block the chain has been watched since nodeos last started. */
+  watching(): { since: number; fromNum: number } | undefined {
+    if (this.#watchingSince === undefined || this.#watchingFromNum === undefined) return undefined;
+    return { since: this.#watchingSince, fromNum: this.#watchingFromNum };
+  }
+
+  /** Counts a resume after a start that was refused. */
+  countStartRefusal(): void {
+    this.#deps.metrics?.guardTrips.inc({ reason: "start-refused" });
   }
 
   /** Makes a restart safe under `bp.reloadPolicy`: hand off, or pause at the end of our round. */
@@ -208,6 +239,7 @@ export class Production implements ProductionService {
   /** Stops following the node and gives the lease up. */
   async close(): Promise<void> {
     this.#closing.abort();
+    this.#startTask?.abort();
     clearInterval(this.#scheduleTimer);
     clearInterval(this.#publishTimer);
     this.#deps.chain.off("block", this.#onBlock);
@@ -281,10 +313,17 @@ export class Production implements ProductionService {
         throw ProductionErrors.unsafeResume(reason.message, { details: reason.details });
       }
       ctx.signal.throwIfAborted();
+      if (options.onlyIf?.() === false) throw ProductionErrors.unsafeResume("production was paused meanwhile", { details: { reason: "paused-meanwhile" } });
       await coordinator.claim(producer);
       ctx.progress({ message: "resuming production" });
       await chain.resumeProduction();
       resumed = true;
+      if (options.onlyIf?.() === false) {
+        // A pause came in while nodeos resumed: the pause wins, and the lease goes back.
+        await this.#pauseConfirmed();
+        resumed = false;
+        throw ProductionErrors.unsafeResume("production was paused meanwhile", { details: { reason: "paused-meanwhile" } });
+      }
       const paused = await chain.isProductionPaused();
       this.#paused = paused;
       if (paused) throw ProductionErrors.unsafeResume("nodeos still reports production paused after resume");
@@ -356,6 +395,7 @@ export class Production implements ProductionService {
       holdsLease: this.#deps.coordinator.holds(this.#opts.producerName),
       leaseLost: this.#leaseLost ?? null,
       takeover: this.#takeover ?? null,
+      start: this.#startResume ?? null,
     };
   }
 
@@ -460,6 +500,7 @@ export class Production implements ProductionService {
   readonly #onBlock = (block: BlockEvent): void => {
     const now = this.#clock.now();
     this.#watchingSince ??= now;
+    this.#watchingFromNum ??= block.num;
     if (this.#lastSeenAt !== undefined) {
       this.#recentGaps.push(now - this.#lastSeenAt);
       if (this.#recentGaps.length > SYNC_BLOCKS - 1) this.#recentGaps.shift();
@@ -479,13 +520,35 @@ export class Production implements ProductionService {
   };
 
   readonly #onState = (state: ChainState): void => {
-    if (state === "running") return;
+    if (state === "running") {
+      this.#onRunning();
+      return;
+    }
+    this.#startTask?.abort();
+    this.#startTask = undefined;
     this.tracker.reset();
     this.#watchingSince = undefined;
+    this.#watchingFromNum = undefined;
     this.#lastSeenAt = undefined;
     this.#recentGaps = [];
     this.#paused = undefined;
   };
+
+  // nodeos started (always paused in bp mode): a node meant to produce enters production through the safe resume.
+  #onRunning(): void {
+    this.#startTask?.abort();
+    this.#startTask = undefined;
+    if (!this.#started || this.#closing.signal.aborted || !this.#deps.chain.wantsProduction()) return;
+    const task = new AbortController();
+    this.#startTask = task;
+    void resumeOnStart(this, AbortSignal.any([task.signal, this.#closing.signal]), (status) => {
+      this.#startResume = status;
+    }).catch((error: unknown) => {
+      if (task.signal.aborted || this.#closing.signal.aborted) return;
+      this.#logger.error({ err: error }, "production not resumed after the start");
+      this.#startResume = { state: "refused", reason: (error as Error).message, at: this.#clock.now() };
+    });
+  }
 
   #wakeBlockWaiters(): void {
     for (const wake of this.#blockWaiters) wake();

@@ -11,6 +11,8 @@ export abstract class InProcessChain extends EventEmitter implements Chain, Prod
   head: HeadInfo | undefined;
   dirty = false;
   pauses = 0;
+  /** Meant to produce: as the last pause or resume left it (no designated producer host in these tests). */
+  wanted = false;
 
   constructor(public paused: boolean) {
     super();
@@ -48,12 +50,18 @@ export abstract class InProcessChain extends EventEmitter implements Chain, Prod
   }
 
   async pauseProduction(): Promise<void> {
+    this.wanted = false;
     this.paused = true;
     this.pauses++;
   }
 
   async resumeProduction(): Promise<void> {
     this.paused = false;
+    this.wanted = true;
+  }
+
+  wantsProduction(): boolean {
+    return this.wanted;
   }
 
   async isProductionPaused(): Promise<boolean> {

@@ -9,7 +9,7 @@ import type { NodeosChainOptions } from "./options.js";
 export async function nodeosLaunch(
   o: NodeosChainOptions,
   start: ChainStartOptions,
-  deps: { logger: Logger; produceOnStart: boolean },
+  deps: { logger: Logger },
 ): Promise<LaunchSpec> {
   const signatureProviders = o.bp.enabled
     ? (
@@ -19,13 +19,10 @@ export async function nodeosLaunch(
         )
       ).map((key) => keosdSignatureProvider(key, o.bp.blocksigner))
     : undefined;
-  // bp mode: only the designated producer host starts producing, and only while production was not paused there
-  // since manageos started; every other node starts paused.
-  const isProducerHost = o.bp.producerHostname !== undefined && o.bp.producerHostname === o.hostname;
-  const produce = isProducerHost && deps.produceOnStart;
+  // bp mode: nodeos always starts paused; a node meant to produce enters production through the safe resume.
   await writeConfigIni(o.configDir, o.configTemplate, {
     httpServerAddress: o.httpAddress,
-    pauseOnStartup: o.bp.enabled ? !produce : undefined,
+    pauseOnStartup: o.bp.enabled ? true : undefined,
     producerName: o.bp.enabled ? o.bp.producerName : undefined,
     signatureProviders,
     deepMind: o.deepMind,

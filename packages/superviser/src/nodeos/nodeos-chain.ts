@@ -34,7 +34,7 @@ import { DIRTY_EXIT_CODE, isStateDirty } from "./dirty-flag.js";
 import { NodeosDirtyPlugin } from "./dirty-plugin.js";
 import { nodeosLaunch } from "./launch.js";
 import { createNodeosLevelMapper } from "./log-level.js";
-import { localUrl, type NodeosChainOptions, nodeosChainOptions } from "./options.js";
+import { isProducerHost, localUrl, type NodeosChainOptions, nodeosChainOptions } from "./options.js";
 import { ProducerApi } from "./producer-api.js";
 
 /** What a nodeos Chain needs from outside. */
@@ -73,9 +73,10 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
   private dirty = false;
   private pendingStart: NodeosStartOptions | undefined;
   private listeningUrl: string | undefined;
-  // bp mode: false once production was paused here, until it is resumed here. The designated producer host starts
-  // producing only while true, so a pause (by hand, a handoff, a job) holds across every restart of nodeos.
-  private produceOnStart = true;
+  // bp mode: whether this node is meant to produce. At first only the designated producer host; false once production
+  // is paused here (by hand, a handoff, a job, the guard), true once it is resumed here. nodeos always starts paused;
+  // after a start, block-producer mode resumes a node meant to produce through the safe resume.
+  private productionWanted: boolean;
 
   constructor(
     private readonly opts: NodeosChainOptions,
@@ -84,6 +85,7 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     super();
     this.flavour = opts.flavour;
     this.dataDir = opts.dataDir;
+    this.productionWanted = isProducerHost(opts);
     this.logger = deps.logger.child({ module: "chain", kind: "nodeos" });
     this.metrics = deps.registry === undefined ? undefined : createChainMetrics(deps.registry);
     this.producerApi = new ProducerApi({ baseUrl: this.baseUrl, timeoutMs: opts.apiTimeoutMs });
@@ -181,13 +183,17 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
 
   async pauseProduction(): Promise<void> {
     // Before the call: when it fails, nodeos may still have paused.
-    this.produceOnStart = false;
+    this.productionWanted = false;
     await this.producerApi.pause();
   }
 
   async resumeProduction(): Promise<void> {
     await this.producerApi.resume();
-    this.produceOnStart = true;
+    this.productionWanted = true;
+  }
+
+  wantsProduction(): boolean {
+    return this.productionWanted;
   }
 
   isProductionPaused(): Promise<boolean> {
@@ -226,7 +232,7 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     }
     // Replaying, or the data is clean again (restored from a backup): no longer dirty.
     if (!flagSet) this.dirty = false;
-    const spec = await nodeosLaunch(this.opts, start, { logger: this.logger, produceOnStart: this.produceOnStart });
+    const spec = await nodeosLaunch(this.opts, start, { logger: this.logger });
     this.logger.info({ args: spec.args }, "starting nodeos");
     return spec;
   }

@@ -49,6 +49,11 @@ export function nodeosChainOptions(config: Config): NodeosChainOptions {
   };
 }
 
+/** bp mode: whether this machine is the designated producer host (`bp.producerHostname`). */
+export function isProducerHost(o: Pick<NodeosChainOptions, "bp" | "hostname">): boolean {
+  return o.bp.enabled && o.bp.producerHostname !== undefined && o.bp.producerHostname === o.hostname;
+}
+
 /** The URL to reach a `host:port` listen address from this machine (wildcards become loopback). */
 export function localUrl(hostPort: string): string {
   const fixed = hostPort.replace(/^0\.0\.0\.0:/, "127.0.0.1:").replace(/^\[::\]:/, "[::1]:");
