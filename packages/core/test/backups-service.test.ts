@@ -208,6 +208,15 @@ describe("backup job", () => {
     expect(paused.result).toMatchObject({ production: null });
     expect(resumes).toHaveLength(1);
     expect(h.node.paused).toBe(true);
+    expect(paused.log.some((l) => l.level === "info" && l.message.includes("production was paused and stays paused"))).toBe(true);
+
+    // Paused but about to resume after a start of nodeos: the job's pause wins, and the log says so.
+    h.node.wanted = true;
+    const aboutToResume = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(aboutToResume.result).toMatchObject({ production: null });
+    expect(aboutToResume.log.some((l) => l.level === "warn" && l.message.includes("was to resume after the start of nodeos"))).toBe(true);
+    expect([h.node.paused, h.node.wanted]).toEqual([true, false]);
+    expect(resumes).toHaveLength(1);
 
     // A restore does the same.
     await h.node.resumeProduction();
