@@ -38,6 +38,18 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 }, 120_000);
 
+/** Starts node-0's manageos again with its config (a pod restart); answers it and its decision about production. */
+async function restartNode0(): Promise<{ restarted: Daemon; start: { state: string; reason?: string } }> {
+  const config = JSON.parse(await readFile(join(root, "node-0", "manager.yaml"), "utf8")) as Record<string, unknown>;
+  const restarted = await startDaemon("node-0", join(root, "node-0"), config);
+  daemons[0] = restarted;
+  const start = await until("node-0's decision after its start", async () => {
+    const s = (await productionOf(restarted.api)).start as { state: string; reason?: string } | null;
+    return s?.state === "refused" || s?.state === "resumed" ? s : undefined;
+  }, 60_000);
+  return { restarted, start };
+}
+
 describe("bp mode with the local coordinator", () => {
   it("lets only the producer_hostname produce after its start, hands production over, and no slot is produced twice", async () => {
     const [a, b] = daemons as [Daemon, Daemon];
@@ -102,13 +114,7 @@ describe("bp mode with the local coordinator", () => {
     expect((handoff.result as { to: { node: string } }).to.node).toBe("node-1");
     // node-0's manageos restarts (a pod restart) with the same config: producer_hostname still names it.
     expect(await a.child.stop(30_000)).toMatchObject({ code: 0 });
-    const config = JSON.parse(await readFile(join(root, "node-0", "manager.yaml"), "utf8")) as Record<string, unknown>;
-    const restarted = await startDaemon("node-0", join(root, "node-0"), config);
-    daemons[0] = restarted;
-    const start = await until("node-0's decision after its start", async () => {
-      const s = (await productionOf(restarted.api)).start as { state: string; reason?: string } | null;
-      return s?.state === "refused" || s?.state === "resumed" ? s : undefined;
-    }, 60_000);
+    const { restarted, start } = await restartNode0();
     expect(start).toMatchObject({ state: "refused", reason: expect.stringMatching(/another node of ours produced block #\d+/) });
     const [pa, pb] = await Promise.all([productionOf(restarted.api), productionOf(b.api)]);
     expect([pa.paused, pb.paused]).toEqual([true, false]);
@@ -117,6 +123,29 @@ describe("bp mode with the local coordinator", () => {
     await until("two more rounds of node-1", async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= theirs + 24 || undefined, 20_000);
     const ledger = await readLedger(clusterDir);
     expect(ledger.byInstance["node-0"] ?? 0).toBe(before);
+    expect(ledger.doubleSlots).toEqual([]);
+  }, 180_000);
+
+  it("brings production back after maintenance and resume of the producer, through the checks of a start", async () => {
+    const b = daemons[1] as Daemon;
+    // The previous test's node-0 stopped with it; it starts again and stays paused next to node-1.
+    const { restarted: a, start } = await restartNode0();
+    expect(start.state).toBe("refused");
+    expect((await productionOf(b.api)).paused).toBe(false);
+    const maintenance = await call(b.api, "POST", "/v1/nodeos/maintenance?sync=true", 60_000);
+    expect(maintenance.status, JSON.stringify(maintenance.body).slice(0, 600)).toBe(200);
+    expect(maintenance.body.result).toMatchObject({ resumesProduction: true });
+    const stopped = await readLedger(clusterDir);
+    const resume = await call(b.api, "POST", "/v1/nodeos/resume?sync=true", 120_000);
+    expect(resume.status, JSON.stringify(resume.body).slice(0, 600)).toBe(200);
+    expect(resume.body.result).toMatchObject({ production: { resumed: true, node: "node-1" } });
+    const [pa, pb] = await Promise.all([productionOf(a.api), productionOf(b.api)]);
+    expect([pa.paused, pb.paused]).toEqual([true, false]);
+    const theirs = (await readLedger(clusterDir)).byInstance["node-1"] ?? 0;
+    await until("node-1 producing again", async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= theirs + 12 || undefined, 20_000);
+    const ledger = await readLedger(clusterDir);
+    // Nobody of ours produced while node-1 was in maintenance; node-0 stayed paused throughout.
+    expect(ledger.byInstance["node-0"] ?? 0).toBe(stopped.byInstance["node-0"] ?? 0);
     expect(ledger.doubleSlots).toEqual([]);
   }, 180_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -13,6 +13,7 @@ import {
   type JobContext,
   JobQueue,
   Operator,
+  type ProductionService,
   ProxyGate,
 } from "../src/index.js";
 import { MemoryChain } from "./support/memory-chain.js";
@@ -59,8 +60,8 @@ interface Harness {
   stop(): Promise<void>;
 }
 
-async function harness(options: { token?: string; withBackups?: boolean } = {}): Promise<Harness> {
-  const stateDir = await mkdtemp(join(tmpdir(), "manageos-api-"));
+async function harness(options: { token?: string; withBackups?: boolean; production?: (chain: MemoryChain) => ProductionService; stateDir?: string } = {}): Promise<Harness> {
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "manageos-api-")));
   const chain = new MemoryChain(BLOCK_INTERVAL);
   const gate = new ProxyGate();
   const registry = createMetricsRegistry({ app: "eos" });
@@ -68,7 +69,15 @@ async function harness(options: { token?: string; withBackups?: boolean } = {}):
   const backups = new HeldBackups();
   const operator = new Operator(
     { app: "eos", stateDir, syncedMaxLag: 5_000, blockInterval: BLOCK_INTERVAL, syncTimeout: 5_000 },
-    { chain, queue, gate, logger, metrics: createOperatorMetrics(registry, gate), backups: options.withBackups === false ? undefined : backups },
+    {
+      chain,
+      queue,
+      gate,
+      logger,
+      metrics: createOperatorMetrics(registry, gate),
+      backups: options.withBackups === false ? undefined : backups,
+      ...(options.production === undefined ? {} : { production: options.production(chain) }),
+    },
   );
   const ticker = setInterval(() => chain.tick(), BLOCK_INTERVAL);
   await operator.start();
@@ -164,7 +173,7 @@ describe("commands", () => {
     expect(res.json().job).toMatchObject({ kind: "maintenance", state: "succeeded" });
     expect(h.chain.state).toBe("stopped");
     expect(h.gate.status().reasons).toContain("maintenance");
-    expect(JSON.parse(await readFile(join(h.stateDir, "operator.json"), "utf8"))).toEqual({ maintenance: true });
+    expect(JSON.parse(await readFile(join(h.stateDir, "operator.json"), "utf8"))).toEqual({ maintenance: true, resumeProduction: false });
     const health = (await h.app.inject({ url: "/healthz" })).json();
     expect(health.reasons).toContain("maintenance");
 
@@ -173,6 +182,51 @@ describe("commands", () => {
     expect(resumed.json().result.head.headBlockNum).toBeGreaterThan(100);
     expect(h.gate.isOpen).toBe(true);
     expect(h.chain.starts).toBe(2);
+  });
+
+  it("brings back production that maintenance paused through the safe resume after restart, also across a manageos restart", async () => {
+    await h.stop();
+    const stateDir = await mkdtemp(join(tmpdir(), "manageos-api-"));
+    const resumes: number[] = [];
+    // Pauses and resumes the chain as the real service would, recording the resumes after a restart.
+    const production = (chain: MemoryChain): ProductionService => ({
+      safelyPause: async () => chain.pauseProduction(),
+      safelyResume: async () => chain.resumeProduction(),
+      waitSafeToRestart: async () => undefined,
+      resumeAfterRestart: async (_ctx, timeoutMs) => {
+        resumes.push(timeoutMs);
+        await chain.resumeProduction();
+        return { resumed: true };
+      },
+      status: () => ({ paused: chain.paused }),
+    });
+    h = await harness({ production });
+    await untilReady(h.app);
+    h.chain.paused = false;
+    const maintenance = await h.app.inject({ method: "POST", url: "/v1/maintenance?sync=true" });
+    expect(maintenance.json().result).toMatchObject({ resumesProduction: true });
+    expect(h.chain.paused).toBe(true);
+    // manageos restarts while in maintenance: the node stays stopped, and what to bring back is remembered.
+    const persisted = JSON.parse(await readFile(join(h.stateDir, "operator.json"), "utf8"));
+    expect(persisted).toEqual({ maintenance: true, resumeProduction: true });
+    await h.stop();
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(join(stateDir, "operator.json"), JSON.stringify(persisted));
+    h = await harness({ production, stateDir });
+    expect(h.chain.starts).toBe(0);
+    const resumed = await h.app.inject({ method: "POST", url: "/v1/nodeos/resume?sync=true" });
+    expect(resumed.json().result).toMatchObject({ production: { resumed: true } });
+    expect(resumes).toEqual([60_000]);
+    expect(h.chain.paused).toBe(false);
+    expect(JSON.parse(await readFile(join(h.stateDir, "operator.json"), "utf8"))).toEqual({ maintenance: false, resumeProduction: false });
+
+    // Paused before maintenance: it stays paused after resume.
+    await h.chain.pauseProduction();
+    expect((await h.app.inject({ method: "POST", url: "/v1/maintenance?sync=true" })).json().result).toMatchObject({ resumesProduction: false });
+    const again = await h.app.inject({ method: "POST", url: "/v1/nodeos/resume?sync=true" });
+    expect(again.json().result).toMatchObject({ production: null });
+    expect(resumes).toHaveLength(1);
+    expect(h.chain.paused).toBe(true);
   });
 
   it("answers 202 with Location, then the job and its SSE stream show it finish", async () => {

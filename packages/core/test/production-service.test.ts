@@ -491,6 +491,27 @@ describe("production after a start of nodeos", () => {
     }
   });
 
+  it("judges a resume after a restart (a job, a reload) the same way: a rotation watched, a block of ours from elsewhere refuses", async () => {
+    const quiet = setup({ claimWindow: 2_000 });
+    await quiet.production.start();
+    const resumed = tracked(quiet.production.resumeAfterRestart(quiet.ctx, 60_000));
+    await quiet.feed(47, emptyOurSlots);
+    expect(resumed.settled).toBe(false);
+    await quiet.feed(51, emptyOurSlots);
+    await expect(resumed.promise).resolves.toMatchObject({ resumed: true });
+    expect(quiet.chain.calls).toEqual(["resume"]);
+    await quiet.production.close();
+
+    const other = setup({ claimWindow: 2_000 });
+    await other.production.start();
+    const refused = other.production.resumeAfterRestart(other.ctx, 60_000).catch((e: unknown) => e);
+    await other.feed(12);
+    expect(await refused).toMatchObject({ code: "PRD_ERR_UNSAFE_RESUME", details: { reason: "other-producer" } });
+    expect(other.chain.calls).toEqual([]);
+    expect(await other.registry.metrics()).toMatch(/^manageos_bp_guard_trips_total\{reason="resume-refused"\} 1$/m);
+    await other.production.close();
+  });
+
   it("lets the producer lease decide instead of watching a rotation", async () => {
     const free = setup({ claimWindow: 2_000, wanted: true, leaseHolder: "" });
     await free.production.start();

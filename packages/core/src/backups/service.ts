@@ -5,6 +5,7 @@ import type { Backupable, Chain, HeadInfo } from "../chain/chain.js";
 import { isBackupable, isProducer, isSnapshotable } from "../chain/chain.js";
 import type { JobContext } from "../jobs/job.js";
 import type { Operator } from "../operator/operator.js";
+import { isProducing, type ProductionAfterJob, resumeProductionAfterJob } from "../operator/production-after-job.js";
 import type { BackupService, ProductionService } from "../operator/services.js";
 import type { ProxyGate } from "../proxy/gate.js";
 import type { Store } from "../storage/store.js";
@@ -18,9 +19,6 @@ import type { StoredSnapshot } from "./snapshots.js";
 
 /** nodeos files that only grow: an incremental backup reads only their new tail. */
 export const NODEOS_APPEND_ONLY: readonly string[] = ["blocks/blocks.log", "blocks/blocks.index"];
-
-/** How long, once the node is back, the safe resume of production a job paused keeps retrying while not ready. */
-const RESUME_TIMEOUT_MS = 60_000;
 
 /** Settings of the backup service (config `backup.*` and `bp.enabled`). */
 export interface BackupServiceOptions {
@@ -45,9 +43,6 @@ export interface BackupServiceDeps {
   readonly production?: ProductionService;
   readonly logger: Logger;
 }
-
-/** What became of production a job paused (bp mode): the safe resume's answer, or why it did not resume. */
-export type ProductionAfterJob = Record<string, unknown> | null;
 
 /** What a backup job answers. */
 export interface BackupJobResult extends BackupInfo {
@@ -315,7 +310,7 @@ export class NodeBackupService implements BackupService {
     const chain = this.#deps.chain;
     if (!this.#opts.bpMode || !isProducer(chain) || chain.status().state !== "running") return false;
     // Not knowing counts as paused: production is only brought back when it surely was on.
-    const wasProducing = !(await chain.isProductionPaused().catch(() => true));
+    const wasProducing = await isProducing(chain);
     const wasAboutToResume = !wasProducing && chain.wantsProduction();
     ctx.progress({ message: "pausing production" });
     await chain.pauseProduction();
@@ -330,30 +325,8 @@ export class NodeBackupService implements BackupService {
     return wasProducing;
   }
 
-  // Brings back production a job paused, through the safe resume (which waits until the node is ready and refuses
-  // when another node of ours produced meanwhile). A refusal leaves production paused, loudly; the job's work stands.
-  // After a failure the node may not run (maintenance, a start that failed): production then stays paused at once.
-  async #resumeProduction(ctx: JobContext): Promise<ProductionAfterJob> {
-    const production = this.#deps.production;
-    const state = this.#deps.chain.status().state;
-    if (state !== "running") {
-      ctx.log(`production stays paused: the node is ${state} (resume with safely_resume_production once it runs)`, "warn");
-      return { resumed: false };
-    }
-    if (production?.resumeAfterRestart === undefined) {
-      ctx.log("production stays paused: no production service to resume it (resume with safely_resume_production)", "warn");
-      return { resumed: false };
-    }
-    ctx.progress({ message: "resuming production" });
-    try {
-      const answer = await production.resumeAfterRestart(ctx, RESUME_TIMEOUT_MS);
-      return typeof answer === "object" && answer !== null ? { ...answer } : { resumed: true };
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      ctx.log(`production stays paused: ${(error as Error).message} (resume with safely_resume_production)`, "error");
-      this.#logger.error({ err: error }, "production paused for a job did not resume");
-      return { resumed: false, error: { code: typeof code === "string" ? code : "UNKNOWN", message: (error as Error).message } };
-    }
+  #resumeProduction(ctx: JobContext): Promise<ProductionAfterJob> {
+    return resumeProductionAfterJob({ chain: this.#deps.chain, production: this.#deps.production, logger: this.#logger }, ctx);
   }
 
   // Starts the node after a job stopped it; a start failure is logged and rethrown.

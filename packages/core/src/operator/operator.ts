@@ -12,6 +12,7 @@ import { SyncTracker } from "../proxy/sync.js";
 import { MANAGEOS_VERSION } from "../version.js";
 import { OperatorErrors } from "./errors.js";
 import type { OperatorMetrics } from "./metrics.js";
+import { isProducing, resumeProductionAfterJob } from "./production-after-job.js";
 import type { BackupService, ProductionService } from "./services.js";
 
 /** Settings the operator needs. */
@@ -54,6 +55,8 @@ export interface Health {
 
 interface PersistedState {
   maintenance: boolean;
+  /** bp mode: production was on when maintenance began; `resume` brings it back through the safe resume. */
+  resumeProduction?: boolean;
 }
 
 /** Owns the node, the proxy gate and the command queue; every mutating command is a job. */
@@ -64,6 +67,7 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
   readonly #sync: SyncTracker;
   readonly #now: () => number;
   #maintenance = false;
+  #resumeProductionAfter = false;
   #stopping = false;
   #syncTimer: NodeJS.Timeout | undefined;
   #synced = false;
@@ -98,6 +102,7 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
   async start(): Promise<void> {
     const saved = (await readJsonFile(this.#stateFile())) as Partial<PersistedState> | undefined;
     this.#maintenance = saved?.maintenance === true;
+    this.#resumeProductionAfter = this.#maintenance && saved?.resumeProduction === true;
     await this.#deps.queue.load();
     const { chain, gate } = this.#deps;
     gate.set("maintenance", this.#maintenance);
@@ -139,32 +144,40 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
     return this.#deps.queue.submit(kind, params, run, options);
   }
 
-  /** Closes the proxy, stops the node and keeps it stopped, also across manageos restarts. */
+  /**
+   * Closes the proxy, stops the node and keeps it stopped, also across manageos restarts. In bp mode production is
+   * paused safely first; when it was on, `resume` brings it back (also after a manageos restart).
+   */
   maintenance(options: CommandOptions = {}): JobRecord {
     return this.submit("maintenance", {}, async (ctx) => {
       const production = this.#deps.production;
+      let wasProducing = false;
       if (production !== undefined) {
+        wasProducing = await isProducing(this.#deps.chain);
         ctx.progress({ message: "pausing production safely" });
         await production.safelyPause(ctx);
+        ctx.log(wasProducing ? "production paused; resume brings it back through the safe resume" : "production was paused and stays paused");
       }
-      await this.#setMaintenance(true);
+      await this.#setMaintenance(true, wasProducing || (this.#maintenance && this.#resumeProductionAfter));
       ctx.progress({ current: 1, total: 2, message: "stopping the node" });
       const exit = await this.#deps.chain.stop();
       ctx.progress({ current: 2, total: 2, message: "stopped" });
-      return { exit: exit ?? null };
+      return { exit: exit ?? null, resumesProduction: this.#resumeProductionAfter };
     }, options);
   }
 
-  /** Starts the node again and waits until it is synced, which reopens the proxy. */
+  /** Starts the node again and waits until it is synced, which reopens the proxy; brings back production maintenance paused. */
   resume(options: CommandOptions = {}): JobRecord {
     return this.submit("resume", {}, async (ctx) => {
+      const resumeProduction = this.#resumeProductionAfter;
       await this.#setMaintenance(false);
       ctx.progress({ current: 0, total: 2, message: "starting the node" });
       if (this.#deps.chain.status().state !== "running") await this.#deps.chain.start();
       ctx.progress({ current: 1, total: 2, message: "waiting until synced" });
       const head = await this.waitSynced(ctx);
       ctx.progress({ current: 2, total: 2, message: "synced" });
-      return { head };
+      const production = resumeProduction ? await resumeProductionAfterJob({ chain: this.#deps.chain, production: this.#deps.production, logger: this.#logger }, ctx) : null;
+      return { head, production };
     }, options);
   }
 
@@ -317,10 +330,11 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
     }
   }
 
-  async #setMaintenance(on: boolean): Promise<void> {
+  async #setMaintenance(on: boolean, resumeProduction = false): Promise<void> {
     this.#maintenance = on;
+    this.#resumeProductionAfter = on && resumeProduction;
     this.#deps.gate.set("maintenance", on);
-    await atomicWriteJson(this.#stateFile(), { maintenance: on } satisfies PersistedState);
+    await atomicWriteJson(this.#stateFile(), { maintenance: on, resumeProduction: this.#resumeProductionAfter } satisfies PersistedState);
   }
 
   #stateFile(): string {

@@ -183,6 +183,11 @@ export class Production implements ProductionService {
     this.#deps.metrics?.guardTrips.inc({ reason: "start-refused" });
   }
 
+  /** Counts a refused resume. */
+  countResumeRefusal(): void {
+    this.#deps.metrics?.guardTrips.inc({ reason: "resume-refused" });
+  }
+
   /** Makes a restart safe under `bp.reloadPolicy`: hand off, or pause at the end of our round. */
   prepareRestart(ctx: Pick<JobContext, "signal" | "progress" | "log">): Promise<RestartPlan> {
     return prepareRestart(this, ctx);
@@ -301,7 +306,7 @@ export class Production implements ProductionService {
       throw ProductionErrors.coordinator((error as Error).message, { cause: error });
     }
     if (!acquired.acquired) {
-      this.#deps.metrics?.guardTrips.inc({ reason: "resume-refused" });
+      this.countResumeRefusal();
       throw ProductionErrors.leaseHeld(acquired.holder, { details: { holder: acquired.holder } });
     }
     let resumed = false;
@@ -309,7 +314,7 @@ export class Production implements ProductionService {
       const claim = await coordinator.lastClaim(producer);
       const reason = this.unsafeReason(claim, options);
       if (reason !== undefined) {
-        this.#deps.metrics?.guardTrips.inc({ reason: "resume-refused" });
+        this.countResumeRefusal();
         throw ProductionErrors.unsafeResume(reason.message, { details: reason.details });
       }
       ctx.signal.throwIfAborted();

@@ -2,6 +2,7 @@ import type { JobContext } from "../jobs/job.js";
 import { ProductionErrors } from "./errors.js";
 import { peerApis, viewPeers } from "./peers.js";
 import type { Production } from "./production-service.js";
+import { findOtherProducer } from "./start-resume.js";
 
 /** What was done before a restart, and whether production must resume after it. */
 export interface RestartPlan {
@@ -46,7 +47,11 @@ export async function prepareRestart(production: Production, ctx: Ctx): Promise<
   return { policy, action: "paused-for-restart", resumeAfter: true, detail: { ...pause } };
 }
 
-/** After a restart that paused us: resume safely once the node is ready, retrying while it is not. */
+/**
+ * After a restart that paused us: resume safely once the node is ready, retrying while it is not (within `timeoutMs`),
+ * and only once no other node of ours produces, judged as after any start of nodeos (`findOtherProducer`): a node of
+ * ours resumed meanwhile may not have reached our slots yet, and the claim window alone would not see it.
+ */
 export async function resumeAfterRestart(production: Production, ctx: Ctx, timeoutMs: number): Promise<Record<string, unknown>> {
   const { clock } = production;
   const deadline = clock.now() + timeoutMs;
@@ -54,7 +59,19 @@ export async function resumeAfterRestart(production: Production, ctx: Ctx, timeo
   for (;;) {
     ctx.signal.throwIfAborted();
     const notReady = production.readyToResume();
-    if (notReady === undefined) return production.safelyResume(ctx);
+    if (notReady === undefined) {
+      const other = await findOtherProducer(production, ctx.signal, (until) =>
+        ctx.progress({ message: `watching a rotation for another node of ours (${Math.ceil((until - clock.now()) / 1000)} s)` }),
+      );
+      if (other.found === false) return production.safelyResume(ctx);
+      if (other.found === true) {
+        production.countResumeRefusal();
+        throw ProductionErrors.unsafeResume(other.reason, { details: { reason: "other-producer", ...(other.peer === undefined ? {} : { peer: other.peer.api }) } });
+      }
+      if (clock.now() > deadline) throw ProductionErrors.notReady(other.reason);
+      await clock.sleep(Math.min(1_000, Math.max(0, deadline - clock.now())), ctx.signal);
+      continue;
+    }
     if (clock.now() > deadline) throw ProductionErrors.notReady(notReady);
     await production.waitUntil(() => production.readyToResume() === undefined, Math.min(deadline, clock.now() + 1_000), ctx.signal);
   }

@@ -1,5 +1,5 @@
 import { isManageosError } from "../errors/manageos-error.js";
-import { peerApis, viewPeers } from "./peers.js";
+import { type PeerView, peerApis, viewPeers } from "./peers.js";
 import type { Production } from "./production-service.js";
 
 /** Where production stands after a start of nodeos on a node meant to produce, as the status API shows it. */
@@ -19,14 +19,59 @@ export interface StartResumeStatus {
 // Refusals that end by themselves: the node is not synced yet, the coordinator cannot be reached.
 const RETRIED = new Set(["PRD_ERR_NOT_READY", "PRD_ERR_COORDINATOR"]);
 
+/** Whether another node of ours may produce, as far as a node that just started can tell. */
+export type OtherProducer =
+  | { readonly found: false }
+  | { readonly found: true; readonly reason: string; readonly peer?: PeerView }
+  /** Not decidable yet (the schedule cannot be read): ask again later. */
+  | { readonly found: undefined; readonly reason: string };
+
+/**
+ * Looks for another node of ours that produces, once nodeos runs again after a start (call it when the node is ready
+ * to resume): a peer that answers that it produces (`bp.peers`, and with etcd the nodes' published addresses); then,
+ * with the local coordinator, unless every peer answered that it is paused, a block of ours from another node during a
+ * full rotation of the schedule plus a round, watched from the first block seen since the start: our slots come round
+ * once in that time, so a node of ours that produces shows up. With etcd the producer lease decides instead (the safe
+ * resume takes it). `onWatch` is told when a watch begins and until when.
+ */
+export async function findOtherProducer(production: Production, signal: AbortSignal, onWatch: (until: number) => void): Promise<OtherProducer> {
+  const { options, coordinator, clock, logger, tracker } = production;
+  const watch = production.watching();
+  if (watch === undefined) return { found: undefined, reason: "no block seen since the start" };
+  const apis = await peerApis(coordinator, options.peers ?? [], production.api);
+  const views = await viewPeers(apis, options.peerToken, coordinator.nodeId);
+  signal.throwIfAborted();
+  const producing = views.find((v) => v.paused === false);
+  if (producing !== undefined) return { found: true, reason: `${producing.node ?? producing.api} (${producing.api}) produces`, peer: producing };
+  const peersPaused = apis.length > 0 && views.length === apis.length && views.every((v) => v.paused === true);
+  if (coordinator.kind !== "local" || peersPaused) return { found: false };
+
+  if (tracker.snapshot().schedule.length === 0) await production.refreshSchedule();
+  const snap = tracker.snapshot();
+  // Whether our slots come round, and how often, is unknown: decide once the schedule is read.
+  if (snap.schedule.length === 0) return { found: undefined, reason: "the producer schedule cannot be read" };
+  if (!snap.inSchedule) return { found: false };
+  const round = options.roundLength * options.blockInterval;
+  const horizon = snap.schedule.length * round + round;
+  const elsewhere = () => production.oursSince(watch.fromNum).filter((b) => b.where === "elsewhere" && clock.now() - b.timeMs <= horizon).at(-1);
+  const until = watch.since + horizon;
+  if (clock.now() < until && elsewhere() === undefined) {
+    onWatch(until);
+    logger.info({ untilMs: until - clock.now(), peers: apis.length, answered: views.length }, "watching a rotation for another node of ours before producing");
+    await production.waitUntil(() => elsewhere() !== undefined, until, signal);
+  }
+  const seen = elsewhere();
+  if (seen !== undefined) return { found: true, reason: `another node of ours produced block #${seen.num} since this node started` };
+  return { found: false };
+}
+
 /**
  * Enters production after a start of nodeos on a node meant to produce (nodeos itself always starts paused), once
- * nothing says another node of ours produces: no peer answers that it produces, and, unless every peer answered that
- * it is paused or the etcd lease decides, no block of ours came from elsewhere during a full rotation of the schedule.
- * Then the safe resume, with all its checks. A refusal leaves production paused here, logged at error.
+ * the node is synced and `findOtherProducer` finds none; then the safe resume, with all its checks. A producing peer
+ * is asked for a handoff instead when `bp.takeover` is on. A refusal leaves production paused here, logged at error.
  */
 export async function resumeOnStart(production: Production, signal: AbortSignal, report: (status: StartResumeStatus) => void): Promise<void> {
-  const { options, coordinator, clock, logger, tracker } = production;
+  const { options, clock, logger } = production;
   const skip = (reason: string) => {
     logger.info({ reason }, "production not resumed after the start");
     report({ state: "skipped", reason, at: clock.now() });
@@ -41,42 +86,16 @@ export async function resumeOnStart(production: Production, signal: AbortSignal,
     while (!(await production.waitUntil(() => production.readyToResume() === undefined, clock.now() + 60_000, signal))) {
       // Not synced yet (a long replay, a catch-up): keep waiting while nodeos runs.
     }
-    const watch = production.watching();
-    if (watch === undefined) continue;
     if (!production.wantsProduction()) return skip("production was paused meanwhile");
-
-    const apis = await peerApis(coordinator, options.peers ?? [], production.api);
-    const views = await viewPeers(apis, options.peerToken, coordinator.nodeId);
-    signal.throwIfAborted();
-    const producing = views.find((v) => v.paused === false);
-    if (producing !== undefined) {
-      const peer = producing.node ?? producing.api;
-      if (production.takeOverOnce()) return skip(`${peer} produces: the takeover asks it for production`);
-      return refuse(`${peer} (${producing.api}) produces`);
-    }
-    const peersPaused = apis.length > 0 && views.length === apis.length && views.every((v) => v.paused === true);
-
-    if (tracker.snapshot().schedule.length === 0) await production.refreshSchedule();
-    const snap = tracker.snapshot();
-    if (snap.schedule.length === 0) {
-      // Whether our slots come round, and how often, is unknown: decide once the schedule is read.
-      logger.warn("the producer schedule cannot be read: production waits for it");
+    const other = await findOtherProducer(production, signal, (until) => report({ state: "watching", until, at: clock.now() }));
+    if (other.found === undefined) {
+      logger.warn({ reason: other.reason }, "production after the start cannot be decided yet");
       await clock.sleep(options.claimWindow, signal);
       continue;
     }
-    const round = options.roundLength * options.blockInterval;
-    const horizon = snap.schedule.length * round + round;
-    const elsewhere = () => production.oursSince(watch.fromNum).filter((b) => b.where === "elsewhere" && clock.now() - b.timeMs <= horizon).at(-1);
-    // Without a lease or every peer's word, only a rotation watched in full shows whether another node produces our slots.
-    if (coordinator.kind === "local" && !peersPaused && snap.inSchedule) {
-      const until = watch.since + horizon;
-      if (clock.now() < until) {
-        report({ state: "watching", until, at: clock.now() });
-        logger.info({ untilMs: until - clock.now(), peers: apis.length, answered: views.length }, "watching a rotation for another node of ours before producing");
-        await production.waitUntil(() => elsewhere() !== undefined, until, signal);
-      }
-      const seen = elsewhere();
-      if (seen !== undefined) return refuse(`another node of ours produced block #${seen.num} since this node started`);
+    if (other.found) {
+      if (other.peer !== undefined && production.takeOverOnce()) return skip(`${other.peer.node ?? other.peer.api} produces: the takeover asks it for production`);
+      return refuse(other.reason);
     }
     if (!production.wantsProduction()) return skip("production was paused meanwhile");
     try {
