@@ -394,6 +394,44 @@ function startOutcome(production: Production): Promise<StartResumeStatus> {
 
 const emptyOurSlots = (num: number): BlockEvent["kind"] | undefined => (producerOf(num) === "bp.b" ? undefined : "received");
 
+describe("safely resume production, asking the peers", () => {
+  it("refuses while a peer answers that it produces, though none of its blocks came within the claim window", async () => {
+    const producing = await peerServer("node-3", false);
+    const paused = await peerServer("node-2", true);
+    try {
+      const { chain, production, feed, ctx, registry } = setup({ claimWindow: 2_000, peers: [paused.url, producing.url] });
+      await production.start();
+      await feed(40, emptyOurSlots);
+      const refusal = await production.safelyResume(ctx).catch((e: unknown) => e);
+      expect(refusal).toMatchObject({ code: "PRD_ERR_UNSAFE_RESUME", details: { reason: "peer-producing", peer: producing.url, node: "node-3" } });
+      expect(producing.requests).toEqual(["GET /v1/manageos/status"]);
+      expect(chain.calls).toEqual([]);
+      expect(production.coordinator.holds("bp.b")).toBe(false);
+      expect(await registry.metrics()).toMatch(/^manageos_bp_guard_trips_total\{reason="resume-refused"\} 1$/m);
+      await production.close();
+    } finally {
+      for (const p of [producing, paused]) p.server.close();
+    }
+  });
+
+  it("resumes when the peers answer that they are paused, or do not answer", async () => {
+    const paused = await peerServer("node-2", true);
+    const gone = await peerServer("node-3", false);
+    await new Promise((resolve) => gone.server.close(resolve));
+    try {
+      const { chain, production, feed, ctx } = setup({ claimWindow: 2_000, peers: [paused.url, gone.url] });
+      await production.start();
+      await feed(40, emptyOurSlots);
+      await expect(production.safelyResume(ctx)).resolves.toMatchObject({ resumed: true });
+      expect(paused.requests).toEqual(["GET /v1/manageos/status"]);
+      expect(chain.calls).toEqual(["resume"]);
+      await production.close();
+    } finally {
+      paused.server.close();
+    }
+  });
+});
+
 describe("production after a start of nodeos", () => {
   it("resumes a node meant to produce only after watching a full rotation in which no other node of ours produced", async () => {
     const { chain, production, feed, registry } = setup({ claimWindow: 2_000, wanted: true });

@@ -128,7 +128,7 @@ export const configSchema = z.strictObject({
       pauseTimeout: duration().default(30_000),
       takeover: z.boolean().default(false),
       reloadPolicy: z.enum(["handoff", "wait-round"]).default("wait-round"),
-      /** Operator APIs of the other manageos of this producer name (takeover, handoff and production after a start, without etcd). */
+      /** Operator APIs of the other manageos of this producer name (takeover, handoff, production after a start, and every safe resume, which refuses while one answers that it produces; with etcd the nodes' published addresses are added). */
       peers: z.array(httpUrl).default([]),
     })
     .prefault({}),

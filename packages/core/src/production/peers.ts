@@ -47,3 +47,16 @@ export async function viewPeers(apis: readonly string[], token: string | undefin
   );
   return views.filter((v): v is PeerView => v !== undefined);
 }
+
+/**
+ * The first peer that answers that it produces (`paused: false`), asking every peer we know: `configured` plus, with
+ * etcd, the nodes' published addresses. Peers that do not answer count for nothing here.
+ */
+export async function producingPeer(
+  coordinator: Coordinator,
+  peers: { configured: readonly string[]; ownApi: string | null; token: string | undefined },
+): Promise<{ apis: string[]; views: PeerView[]; producing: PeerView | undefined }> {
+  const apis = await peerApis(coordinator, peers.configured, peers.ownApi);
+  const views = await viewPeers(apis, peers.token, coordinator.nodeId);
+  return { apis, views, producing: views.find((v) => v.paused === false) };
+}

@@ -9,6 +9,7 @@ import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
 import { type HandoffReport, handoff } from "./handoff.js";
 import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
+import { producingPeer } from "./peers.js";
 import { resumeOnStart, type StartResumeStatus } from "./start-resume.js";
 import { type TakeoverStatus, takeover } from "./takeover.js";
 import { type OurBlock, ProductionTracker } from "./production-state.js";
@@ -56,6 +57,8 @@ export interface ResumeOptions {
   readonly releasedThrough?: number;
   /** Checked just before resuming and just after: false stops the resume, or pauses again (production was paused meanwhile). */
   readonly onlyIf?: () => boolean;
+  /** The peers were just asked whether one produces (the checks after a start): do not ask them again. */
+  readonly peersAsked?: boolean;
 }
 
 /** What a safe pause reports. */
@@ -298,6 +301,18 @@ export class Production implements ProductionService {
     const producer = this.#opts.producerName;
     await this.#waitDecidable(ctx);
     this.#assertReady();
+    if (options.peersAsked !== true) {
+      // Between its rounds a producing peer shows nothing for a whole rotation; its own answer shows it at once.
+      ctx.progress({ message: "asking the peers whether one produces" });
+      const { producing } = await producingPeer(coordinator, { configured: this.#opts.peers ?? [], ownApi: this.#api, token: this.#opts.peerToken });
+      ctx.signal.throwIfAborted();
+      if (producing !== undefined) {
+        this.countResumeRefusal();
+        throw ProductionErrors.unsafeResume(`${producing.node ?? producing.api} (${producing.api}) answers that it produces`, {
+          details: { reason: "peer-producing", peer: producing.api, ...(producing.node === null ? {} : { node: producing.node }) },
+        });
+      }
+    }
     ctx.progress({ message: "taking the producer lease" });
     let acquired: Awaited<ReturnType<Coordinator["acquire"]>>;
     try {

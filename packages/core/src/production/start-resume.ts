@@ -1,5 +1,5 @@
 import { isManageosError } from "../errors/manageos-error.js";
-import { type PeerView, peerApis, viewPeers } from "./peers.js";
+import { type PeerView, producingPeer } from "./peers.js";
 import type { Production } from "./production-service.js";
 
 /** Where production stands after a start of nodeos on a node meant to produce, as the status API shows it. */
@@ -38,10 +38,8 @@ export async function findOtherProducer(production: Production, signal: AbortSig
   const { options, coordinator, clock, logger, tracker } = production;
   const watch = production.watching();
   if (watch === undefined) return { found: undefined, reason: "no block seen since the start" };
-  const apis = await peerApis(coordinator, options.peers ?? [], production.api);
-  const views = await viewPeers(apis, options.peerToken, coordinator.nodeId);
+  const { apis, views, producing } = await producingPeer(coordinator, { configured: options.peers ?? [], ownApi: production.api, token: options.peerToken });
   signal.throwIfAborted();
-  const producing = views.find((v) => v.paused === false);
   if (producing !== undefined) return { found: true, reason: `${producing.node ?? producing.api} (${producing.api}) produces`, peer: producing };
   const peersPaused = apis.length > 0 && views.length === apis.length && views.every((v) => v.paused === true);
   if (coordinator.kind !== "local" || peersPaused) return { found: false };
@@ -99,7 +97,7 @@ export async function resumeOnStart(production: Production, signal: AbortSignal,
     }
     if (!production.wantsProduction()) return skip("production was paused meanwhile");
     try {
-      await production.safelyResume({ signal, progress: () => undefined }, { onlyIf: () => production.wantsProduction() });
+      await production.safelyResume({ signal, progress: () => undefined }, { onlyIf: () => production.wantsProduction(), peersAsked: true });
       logger.info("production resumed after the start");
       report({ state: "resumed", at: clock.now() });
       return;
