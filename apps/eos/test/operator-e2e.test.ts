@@ -80,6 +80,10 @@ describe("manageos supervising nodeos-sim", () => {
     const res = await cli(m.api, "pause-production");
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("OPS_ERR_NOT_BP_MODE");
+    // The CLI passes --released-through on; the API checks it before anything else.
+    const bad = await cli(m.api, "resume-production", "--released-through", "twelve");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/error \S+: .*released_through/);
   });
 
   it("SIGTERM stops nodeos cleanly (dirty flag clear) and manageos exits 0", async () => {

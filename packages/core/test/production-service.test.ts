@@ -121,6 +121,9 @@ const block = (num: number, kind: BlockEvent["kind"], producer = producerOf(num)
   kind,
 });
 
+// Blocks of other producers arrive; our slots stay empty (no node of ours produces).
+const emptyOurSlots = (num: number): BlockEvent["kind"] | undefined => (producerOf(num) === "bp.b" ? undefined : "received");
+
 function setup(opts: { claimWindow?: number; pauseTimeout?: number; wanted?: boolean; peers?: string[]; leaseHolder?: string } = {}) {
   const clock = new ManualClock(T0);
   const chain = new FakeChain();
@@ -283,8 +286,28 @@ describe("safely resume production", () => {
     expect(chain.calls).toEqual([]);
     expect(production.coordinator.holds("bp.b")).toBe(false);
     expect(await registry.metrics()).toMatch(/^manageos_bp_guard_trips_total\{reason="resume-refused"\} 1$/m);
-    // Once our last block from elsewhere is older than the window, resuming is safe.
+    // Past the window, the block still came within a rotation (3 x 12 blocks) plus a round: the node that produced it
+    // may produce again at our next round.
     await feed(34);
+    await expect(production.safelyResume(ctx)).rejects.toMatchObject({
+      code: "PRD_ERR_UNSAFE_RESUME",
+      message: expect.stringContaining("released_through=23"),
+      details: { reason: "produced-within-rotation", block: 23, retryAfter: new Date(T0 + 23 * INTERVAL + 4 * ROUND * INTERVAL).toISOString() },
+    });
+    expect(chain.calls).toEqual([]);
+    // Said paused through that block by a person (or a handoff), or once a rotation shows nothing more, it resumes.
+    await expect(production.safelyResume(ctx, { releasedThrough: 23 })).resolves.toMatchObject({ resumed: true });
+    expect(chain.calls).toEqual(["resume"]);
+    await production.close();
+  });
+
+  it("resumes once a rotation since our last block from elsewhere showed no other", async () => {
+    const { chain, production, feed, ctx } = setup({ claimWindow: 5_000 });
+    await production.start();
+    await feed(26);
+    await feed(71, emptyOurSlots);
+    await expect(production.safelyResume(ctx)).rejects.toMatchObject({ details: { reason: "produced-within-rotation", block: 23 } });
+    await feed(72, emptyOurSlots);
     await expect(production.safelyResume(ctx)).resolves.toMatchObject({ resumed: true });
     expect(chain.calls).toEqual(["resume"]);
     await production.close();
@@ -311,7 +334,7 @@ describe("safely resume production", () => {
     await production.close();
   });
 
-  it("waits until it has watched the chain for a claim window, then decides", async () => {
+  it("waits until it has watched the chain for a claim window, then for a rotation, then decides", async () => {
     const { chain, production, feed, ctx } = setup({ claimWindow: 3_000 });
     await production.start();
     await feed(2);
@@ -322,7 +345,11 @@ describe("safely resume production", () => {
     expect(resume.settled).toBe(false);
     expect(chain.calls).toEqual([]);
     expect(progress[0]).toContain("claim window");
-    await feed(7);
+    // Then a rotation plus a round from block 1, without a peer's word: until block 49.
+    await feed(48, emptyOurSlots);
+    expect(resume.settled).toBe(false);
+    expect(progress.at(-1)).toMatch(/watching a rotation of the schedule for another node of ours \(21 s\)/);
+    await feed(49, emptyOurSlots);
     await expect(resume.promise).resolves.toMatchObject({ resumed: true });
     expect(chain.calls).toEqual(["resume"]);
     await production.close();
@@ -335,7 +362,7 @@ describe("safely resume production", () => {
     // Our round (12-23) and we are paused: nobody signs those slots, the last block grows old.
     await clock.advance(3_000);
     expect(production.readyToResume()).toMatch(/not synced/);
-    const resume = tracked(production.safelyResume(ctx));
+    const resume = tracked(production.safelyResume(ctx, { releasedThrough: 0 }));
     await clock.advance(T0 + 24 * INTERVAL - clock.now());
     expect(resume.settled).toBe(false);
     chain.emit("block", block(24, "received"));
@@ -392,8 +419,6 @@ function startOutcome(production: Production): Promise<StartResumeStatus> {
   });
 }
 
-const emptyOurSlots = (num: number): BlockEvent["kind"] | undefined => (producerOf(num) === "bp.b" ? undefined : "received");
-
 describe("safely resume production, asking the peers", () => {
   it("refuses while a peer answers that it produces, though none of its blocks came within the claim window", async () => {
     const producing = await peerServer("node-3", false);
@@ -414,7 +439,23 @@ describe("safely resume production, asking the peers", () => {
     }
   });
 
-  it("resumes when the peers answer that they are paused, or do not answer", async () => {
+  it("resumes at once when every peer answers that it is paused, though one of them produced within the rotation", async () => {
+    const peers = [await peerServer("node-2", true), await peerServer("node-3", true)];
+    try {
+      const { chain, production, feed, ctx } = setup({ claimWindow: 2_000, peers: peers.map((p) => p.url) });
+      await production.start();
+      // Our round 12-23 came from another node, since paused by hand.
+      await feed(30);
+      await expect(production.safelyResume(ctx)).resolves.toMatchObject({ resumed: true });
+      for (const p of peers) expect(p.requests).toEqual(["GET /v1/manageos/status"]);
+      expect(chain.calls).toEqual(["resume"]);
+      await production.close();
+    } finally {
+      for (const p of peers) p.server.close();
+    }
+  });
+
+  it("watches a rotation when a peer does not answer, then resumes", async () => {
     const paused = await peerServer("node-2", true);
     const gone = await peerServer("node-3", false);
     await new Promise((resolve) => gone.server.close(resolve));
@@ -422,8 +463,12 @@ describe("safely resume production, asking the peers", () => {
       const { chain, production, feed, ctx } = setup({ claimWindow: 2_000, peers: [paused.url, gone.url] });
       await production.start();
       await feed(40, emptyOurSlots);
-      await expect(production.safelyResume(ctx)).resolves.toMatchObject({ resumed: true });
-      expect(paused.requests).toEqual(["GET /v1/manageos/status"]);
+      const resume = tracked(production.safelyResume(ctx));
+      await eventually("the peers asked", () => (paused.requests.length > 0 ? true : undefined));
+      await feed(48, emptyOurSlots);
+      expect(resume.settled).toBe(false);
+      await feed(49, emptyOurSlots);
+      await expect(resume.promise).resolves.toMatchObject({ resumed: true });
       expect(chain.calls).toEqual(["resume"]);
       await production.close();
     } finally {

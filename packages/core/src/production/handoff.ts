@@ -32,17 +32,19 @@ export async function handoff(production: Production, ctx: JobContext, params: {
   ctx.progress({ current: 1, total: 4, message: "pausing here at the end of our round" });
   const pause = await production.safelyPause(ctx);
   ctx.progress({ current: 2, total: 4, message: `asking ${params.to} to resume` });
-  const through = pause.lastProduced === null ? "" : `&released_through=${pause.lastProduced}`;
+  // Always said, even when we produced nothing since our start (0): the peer decides on what it has seen, without
+  // watching a rotation first, while nobody produces.
+  const through = pause.lastProduced ?? 0;
   try {
     // A peer that started less than a claim window ago, or sits in a silent round, waits that out before it decides.
-    await peer.call("POST", `/v1/nodeos/safely_resume_production?sync=true${through}`, options.claimWindow + 30_000);
+    await peer.call("POST", `/v1/nodeos/safely_resume_production?sync=true&released_through=${through}`, options.claimWindow + 30_000);
   } catch (error) {
     // A coded refusal means the peer did not resume: production comes back here. Anything else is unknown: stay paused.
     const refused = isManageosError(error) && error.code !== "PRD_ERR_PEER";
     let resumedHere = false;
     if (refused) {
       try {
-        await production.safelyResume(ctx);
+        await production.safelyResume(ctx, { releasedThrough: through });
         resumedHere = true;
       } catch (again) {
         logger.error({ err: again }, "handoff refused and production could not resume here");

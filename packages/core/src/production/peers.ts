@@ -49,14 +49,18 @@ export async function viewPeers(apis: readonly string[], token: string | undefin
 }
 
 /**
- * The first peer that answers that it produces (`paused: false`), asking every peer we know: `configured` plus, with
- * etcd, the nodes' published addresses. Peers that do not answer count for nothing here.
+ * Asks every peer we know (`configured` plus, with etcd, the nodes' published addresses) whether it produces: the
+ * first that answers `paused: false`, and whether all of them answered that they are paused.
  */
 export async function producingPeer(
   coordinator: Coordinator,
   peers: { configured: readonly string[]; ownApi: string | null; token: string | undefined },
-): Promise<{ apis: string[]; views: PeerView[]; producing: PeerView | undefined }> {
+): Promise<{ producing: PeerView | undefined; allPaused: boolean }> {
   const apis = await peerApis(coordinator, peers.configured, peers.ownApi);
   const views = await viewPeers(apis, peers.token, coordinator.nodeId);
-  return { apis, views, producing: views.find((v) => v.paused === false) };
+  return {
+    producing: views.find((v) => v.paused === false),
+    // Every peer we know answered, and each is paused.
+    allPaused: apis.length > 0 && views.length === apis.length && views.every((v) => v.paused === true),
+  };
 }

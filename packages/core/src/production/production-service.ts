@@ -10,7 +10,7 @@ import { ProductionErrors } from "./errors.js";
 import { type HandoffReport, handoff } from "./handoff.js";
 import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
 import { producingPeer } from "./peers.js";
-import { resumeOnStart, type StartResumeStatus } from "./start-resume.js";
+import { resumeOnStart, type StartResumeStatus, watchRotation } from "./start-resume.js";
 import { type TakeoverStatus, takeover } from "./takeover.js";
 import { type OurBlock, ProductionTracker } from "./production-state.js";
 
@@ -57,8 +57,8 @@ export interface ResumeOptions {
   readonly releasedThrough?: number;
   /** Checked just before resuming and just after: false stops the resume, or pauses again (production was paused meanwhile). */
   readonly onlyIf?: () => boolean;
-  /** The peers were just asked whether one produces (the checks after a start): do not ask them again. */
-  readonly peersAsked?: boolean;
+  /** The checks after a start (`findOtherProducer`) just ran: the peers were asked and a rotation watched. */
+  readonly othersChecked?: boolean;
 }
 
 /** What a safe pause reports. */
@@ -301,10 +301,13 @@ export class Production implements ProductionService {
     const producer = this.#opts.producerName;
     await this.#waitDecidable(ctx);
     this.#assertReady();
-    if (options.peersAsked !== true) {
+    // With the local coordinator, unless every peer answers that it is paused, a rotation of the schedule decides.
+    let watchRotationToo = false;
+    if (options.othersChecked !== true) {
       // Between its rounds a producing peer shows nothing for a whole rotation; its own answer shows it at once.
       ctx.progress({ message: "asking the peers whether one produces" });
-      const { producing } = await producingPeer(coordinator, { configured: this.#opts.peers ?? [], ownApi: this.#api, token: this.#opts.peerToken });
+      const { producing, allPaused } = await producingPeer(coordinator, { configured: this.#opts.peers ?? [], ownApi: this.#api, token: this.#opts.peerToken });
+      watchRotationToo = coordinator.kind === "local" && !allPaused;
       ctx.signal.throwIfAborted();
       if (producing !== undefined) {
         this.countResumeRefusal();
@@ -327,7 +330,7 @@ export class Production implements ProductionService {
     let resumed = false;
     try {
       const claim = await coordinator.lastClaim(producer);
-      const reason = this.unsafeReason(claim, options);
+      const reason = this.unsafeReason(claim, options) ?? (watchRotationToo ? await this.#producedWithinRotation(ctx, options) : undefined);
       if (reason !== undefined) {
         this.countResumeRefusal();
         throw ProductionErrors.unsafeResume(reason.message, { details: reason.details });
@@ -356,6 +359,28 @@ export class Production implements ProductionService {
     const head = this.tracker.snapshot().lastBlock;
     this.#logger.info({ head: head?.num }, "production resumed");
     return { resumed: true, node: coordinator.nodeId, head: head?.num ?? null };
+  }
+
+  // A node of ours that produces signs nothing between its rounds, for up to a rotation of the schedule: the claim
+  // window cannot see it, a block of ours from elsewhere within the last rotation does. Blocks up to `releasedThrough`
+  // are accounted for. Right after a start, without `releasedThrough`, it watches until a rotation has been seen; with
+  // it (a handoff: the node that produced them just paused), it decides on what it has seen.
+  async #producedWithinRotation(ctx: Pick<JobContext, "signal" | "progress">, options: ResumeOptions): Promise<{ message: string; details: Record<string, unknown> } | undefined> {
+    const rotation = await watchRotation(this, ctx.signal, {
+      ...(options.releasedThrough === undefined ? {} : { after: options.releasedThrough }),
+      wait: options.releasedThrough === undefined,
+      onWatch: (until) => ctx.progress({ message: `watching a rotation of the schedule for another node of ours (${Math.ceil((until - this.#clock.now()) / 1000)} s)` }),
+    });
+    if (!rotation.decided) throw ProductionErrors.notReady(rotation.reason);
+    const seen = rotation.seen;
+    if (seen === undefined) return undefined;
+    const retryAfter = seen.timeMs + rotation.horizon;
+    return {
+      message:
+        `another node of ours produced block #${seen.num} ${Math.round((this.#clock.now() - seen.timeMs) / 1000)} s ago, within a rotation of the schedule; ` +
+        `if that node is paused now, resume with released_through=${seen.num}, else hand off from it (or resume after ${new Date(retryAfter).toISOString()})`,
+      details: { reason: "produced-within-rotation", block: seen.num, retryAfter: new Date(retryAfter).toISOString() },
+    };
   }
 
   /** Why resuming now could double-produce, or undefined when it cannot. */

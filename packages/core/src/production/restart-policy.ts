@@ -63,7 +63,7 @@ export async function resumeAfterRestart(production: Production, ctx: Ctx, timeo
       const other = await findOtherProducer(production, ctx.signal, (until) =>
         ctx.progress({ message: `watching a rotation for another node of ours (${Math.ceil((until - clock.now()) / 1000)} s)` }),
       );
-      if (other.found === false) return production.safelyResume(ctx, { peersAsked: true });
+      if (other.found === false) return production.safelyResume(ctx, { othersChecked: true });
       if (other.found === true) {
         production.countResumeRefusal();
         throw ProductionErrors.unsafeResume(other.reason, { details: { reason: "other-producer", ...(other.peer === undefined ? {} : { peer: other.peer.api }) } });

@@ -1,5 +1,6 @@
 import { isManageosError } from "../errors/manageos-error.js";
 import { type PeerView, producingPeer } from "./peers.js";
+import type { OurBlock } from "./production-state.js";
 import type { Production } from "./production-service.js";
 
 /** Where production stands after a start of nodeos on a node meant to produce, as the status API shows it. */
@@ -35,32 +36,55 @@ export type OtherProducer =
  * resume takes it). `onWatch` is told when a watch begins and until when.
  */
 export async function findOtherProducer(production: Production, signal: AbortSignal, onWatch: (until: number) => void): Promise<OtherProducer> {
-  const { options, coordinator, clock, logger, tracker } = production;
-  const watch = production.watching();
-  if (watch === undefined) return { found: undefined, reason: "no block seen since the start" };
-  const { apis, views, producing } = await producingPeer(coordinator, { configured: options.peers ?? [], ownApi: production.api, token: options.peerToken });
+  const { options, coordinator } = production;
+  if (production.watching() === undefined) return { found: undefined, reason: "no block seen since the start" };
+  const { producing, allPaused } = await producingPeer(coordinator, { configured: options.peers ?? [], ownApi: production.api, token: options.peerToken });
   signal.throwIfAborted();
   if (producing !== undefined) return { found: true, reason: `${producing.node ?? producing.api} (${producing.api}) produces`, peer: producing };
-  const peersPaused = apis.length > 0 && views.length === apis.length && views.every((v) => v.paused === true);
-  if (coordinator.kind !== "local" || peersPaused) return { found: false };
+  if (coordinator.kind !== "local" || allPaused) return { found: false };
 
+  const rotation = await watchRotation(production, signal, { wait: true, onWatch });
+  if (!rotation.decided) return { found: undefined, reason: rotation.reason };
+  if (rotation.seen !== undefined) return { found: true, reason: `another node of ours produced block #${rotation.seen.num} since this node started` };
+  return { found: false };
+}
+
+/** What a rotation of the schedule showed: the last block of ours another node produced in it, if any. */
+export type RotationWatch =
+  | { readonly decided: true; readonly seen: OurBlock | undefined; readonly horizon: number }
+  /** The schedule cannot be read, or no block was seen since the start: ask again later. */
+  | { readonly decided: false; readonly reason: string };
+
+/**
+ * The last block of ours another node produced within a rotation of the active schedule plus a round (our slots come
+ * round once in that time), numbered after `after` (blocks a paused node released), from what was seen since nodeos
+ * started. With `wait`, watches until that much time has been seen since the first block, unless such a block shows
+ * up first; `onWatch` is told when a watch begins and until when. A node not in the schedule has no slots to watch.
+ */
+export async function watchRotation(
+  production: Production,
+  signal: AbortSignal,
+  opts: { readonly after?: number; readonly wait: boolean; readonly onWatch?: (until: number) => void },
+): Promise<RotationWatch> {
+  const { options, clock, logger, tracker } = production;
+  const watch = production.watching();
+  if (watch === undefined) return { decided: false, reason: "no block seen since the start" };
   if (tracker.snapshot().schedule.length === 0) await production.refreshSchedule();
   const snap = tracker.snapshot();
   // Whether our slots come round, and how often, is unknown: decide once the schedule is read.
-  if (snap.schedule.length === 0) return { found: undefined, reason: "the producer schedule cannot be read" };
-  if (!snap.inSchedule) return { found: false };
+  if (snap.schedule.length === 0) return { decided: false, reason: "the producer schedule cannot be read" };
+  if (!snap.inSchedule) return { decided: true, seen: undefined, horizon: 0 };
   const round = options.roundLength * options.blockInterval;
   const horizon = snap.schedule.length * round + round;
-  const elsewhere = () => production.oursSince(watch.fromNum).filter((b) => b.where === "elsewhere" && clock.now() - b.timeMs <= horizon).at(-1);
+  const from = Math.max(watch.fromNum, (opts.after ?? -1) + 1);
+  const elsewhere = () => production.oursSince(from).filter((b) => b.where === "elsewhere" && clock.now() - b.timeMs <= horizon).at(-1);
   const until = watch.since + horizon;
-  if (clock.now() < until && elsewhere() === undefined) {
-    onWatch(until);
-    logger.info({ untilMs: until - clock.now(), peers: apis.length, answered: views.length }, "watching a rotation for another node of ours before producing");
+  if (opts.wait && clock.now() < until && elsewhere() === undefined) {
+    opts.onWatch?.(until);
+    logger.info({ untilMs: until - clock.now() }, "watching a rotation for another node of ours before producing");
     await production.waitUntil(() => elsewhere() !== undefined, until, signal);
   }
-  const seen = elsewhere();
-  if (seen !== undefined) return { found: true, reason: `another node of ours produced block #${seen.num} since this node started` };
-  return { found: false };
+  return { decided: true, seen: elsewhere(), horizon };
 }
 
 /**
@@ -97,7 +121,7 @@ export async function resumeOnStart(production: Production, signal: AbortSignal,
     }
     if (!production.wantsProduction()) return skip("production was paused meanwhile");
     try {
-      await production.safelyResume({ signal, progress: () => undefined }, { onlyIf: () => production.wantsProduction(), peersAsked: true });
+      await production.safelyResume({ signal, progress: () => undefined }, { onlyIf: () => production.wantsProduction(), othersChecked: true });
       logger.info("production resumed after the start");
       report({ state: "resumed", at: clock.now() });
       return;

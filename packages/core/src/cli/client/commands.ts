@@ -15,6 +15,8 @@ interface JobCommand {
   readonly tag?: boolean;
   /** Takes `--to <url>` (a peer manageos) and prints the job's result. */
   readonly peer?: boolean;
+  /** Takes `--released-through <block>`. */
+  readonly released?: boolean;
 }
 
 const JOB_COMMANDS: readonly JobCommand[] = [
@@ -23,7 +25,12 @@ const JOB_COMMANDS: readonly JobCommand[] = [
   { name: "reload", description: "regenerate the node's configuration and restart it", path: "/v1/nodeos/reload" },
   { name: "safely-reload", description: "reload, waiting out our production round", path: "/v1/nodeos/safely_reload" },
   { name: "pause-production", description: "wait for the end of our round, then pause production", path: "/v1/nodeos/safely_pause_production" },
-  { name: "resume-production", description: "resume production if no other node of ours produces", path: "/v1/nodeos/safely_resume_production" },
+  {
+    name: "resume-production",
+    description: "resume production if no other node of ours produces",
+    path: "/v1/nodeos/safely_resume_production",
+    released: true,
+  },
   {
     name: "handoff",
     description: "move production to the peer manageos at --to: pause here at a round boundary, then resume there",
@@ -54,6 +61,7 @@ interface ClientFlags {
   queue?: boolean;
   tag?: string;
   to?: string;
+  releasedThrough?: string;
   limit?: string;
   offset?: string;
 }
@@ -122,12 +130,14 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
       if (spec.argument) command.argument(spec.argument.name, spec.argument.description);
       if (spec.tag) command.option("--tag <tag>", "backup tag");
       if (spec.peer) command.requiredOption("--to <url>", "the peer manageos API, such as http://bp-2:8080");
+      if (spec.released) command.option("--released-through <block>", "blocks of ours up to this number came from a node of ours that is paused now");
       command.action(
         guard(async (flags, argument) => {
           const query = new URLSearchParams();
           if (spec.argument && argument !== undefined) query.set(spec.argument.query, argument);
           if (flags.tag !== undefined) query.set("tag", flags.tag);
           if (flags.to !== undefined) query.set("to", flags.to);
+          if (flags.releasedThrough !== undefined) query.set("released_through", flags.releasedThrough);
           if (flags.queue === true) query.set("queue", "true");
           const api = client(flags);
           const { body } = await api.call("POST", `${spec.path}${query.size > 0 ? `?${query}` : ""}`);
