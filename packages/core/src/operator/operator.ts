@@ -158,7 +158,7 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
         await production.safelyPause(ctx);
         ctx.log(wasProducing ? "production paused; resume brings it back through the safe resume" : "production was paused and stays paused");
       }
-      await this.#setMaintenance(true, wasProducing || (this.#maintenance && this.#resumeProductionAfter));
+      await this.#setMaintenance(true, wasProducing || this.#resumeProductionAfter);
       ctx.progress({ current: 1, total: 2, message: "stopping the node" });
       const exit = await this.#deps.chain.stop();
       ctx.progress({ current: 2, total: 2, message: "stopped" });

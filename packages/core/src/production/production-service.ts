@@ -10,7 +10,7 @@ import { ProductionErrors } from "./errors.js";
 import { type HandoffReport, handoff } from "./handoff.js";
 import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
 import { producingPeer } from "./peers.js";
-import { resumeOnStart, type StartResumeStatus, watchRotation } from "./start-resume.js";
+import { resumeOnStart, type StartResumeStatus, watchingRotationMessage, watchRotation } from "./start-resume.js";
 import { type TakeoverStatus, takeover } from "./takeover.js";
 import { type OurBlock, ProductionTracker } from "./production-state.js";
 
@@ -369,7 +369,7 @@ export class Production implements ProductionService {
     const rotation = await watchRotation(this, ctx.signal, {
       ...(options.releasedThrough === undefined ? {} : { after: options.releasedThrough }),
       wait: options.releasedThrough === undefined,
-      onWatch: (until) => ctx.progress({ message: `watching a rotation of the schedule for another node of ours (${Math.ceil((until - this.#clock.now()) / 1000)} s)` }),
+      onWatch: (until) => ctx.progress({ message: watchingRotationMessage(until, this.#clock.now()) }),
     });
     if (!rotation.decided) throw ProductionErrors.notReady(rotation.reason);
     const seen = rotation.seen;

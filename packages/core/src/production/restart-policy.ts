@@ -2,7 +2,7 @@ import type { JobContext } from "../jobs/job.js";
 import { ProductionErrors } from "./errors.js";
 import { peerApis, viewPeers } from "./peers.js";
 import type { Production } from "./production-service.js";
-import { findOtherProducer } from "./start-resume.js";
+import { findOtherProducer, watchingRotationMessage } from "./start-resume.js";
 
 /** What was done before a restart, and whether production must resume after it. */
 export interface RestartPlan {
@@ -60,9 +60,7 @@ export async function resumeAfterRestart(production: Production, ctx: Ctx, timeo
     ctx.signal.throwIfAborted();
     const notReady = production.readyToResume();
     if (notReady === undefined) {
-      const other = await findOtherProducer(production, ctx.signal, (until) =>
-        ctx.progress({ message: `watching a rotation for another node of ours (${Math.ceil((until - clock.now()) / 1000)} s)` }),
-      );
+      const other = await findOtherProducer(production, ctx.signal, (until) => ctx.progress({ message: watchingRotationMessage(until, clock.now()) }));
       if (other.found === false) return production.safelyResume(ctx, { othersChecked: true });
       if (other.found === true) {
         production.countResumeRefusal();

@@ -49,6 +49,11 @@ export async function findOtherProducer(production: Production, signal: AbortSig
   return { found: false };
 }
 
+/** The progress message of a job while it watches a rotation, until `until`. */
+export function watchingRotationMessage(until: number, now: number): string {
+  return `watching a rotation of the schedule for another node of ours (${Math.ceil((until - now) / 1000)} s)`;
+}
+
 /** What a rotation of the schedule showed: the last block of ours another node produced in it, if any. */
 export type RotationWatch =
   | { readonly decided: true; readonly seen: OurBlock | undefined; readonly horizon: number }
