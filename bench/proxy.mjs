@@ -1,14 +1,12 @@
-// Public proxy throughput and added latency: nodeos-sim directly, through manageos' proxy, and
-// through nginx as a reverse proxy to the same upstream, measured with wrk in the same run.
-// Goal: manageos' throughput at least 0.7x nginx's. A fourth row, a bare Node proxy (bench/reference-proxy.mjs),
-// shows what Node itself costs per request on the same machine.
+// Public proxy throughput and added latency: nodeos-sim directly, through manageos' proxy (bench/proxy-server.mjs,
+// in a process of its own), and through nginx as a reverse proxy to the same upstream, measured with wrk in the same
+// run. Goal: manageos' throughput at least 0.7x nginx's. A fourth row, a bare node:http proxy
+// (bench/reference-proxy.mjs), shows what Node's HTTP server costs per request on the same machine.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pino } from "pino";
 import { cleanup, freePort, median, runToEnd, start, table, tempDir } from "./lib.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
-const { createProxyServer, ProxyGate, DEFAULT_PROXY_DENY } = await import(join(root, "packages/core/dist/index.js"));
 const { NODEOS_SIM_BIN } = await import(join(root, "packages/testkit/dist/index.js"));
 const DURATION = process.env.BENCH_SECONDS ?? "5";
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? "32";
@@ -40,11 +38,8 @@ try {
   await sim.ready;
   const upstream = `http://127.0.0.1:${nodePort}`;
 
-  const proxy = await createProxyServer(
-    { upstream, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 5 },
-    { gate: new ProxyGate([]), logger: pino({ level: "silent" }) },
-  );
-  const proxyUrl = await proxy.listen({ host: "127.0.0.1", port: 0 });
+  const proxy = start(process.execPath, [join(root, "bench/proxy-server.mjs"), upstream], { readyLine: /listening on \d+/ });
+  const proxyUrl = `http://127.0.0.1:${/listening on (\d+)/.exec(await proxy.ready)?.[1]}`;
 
   const nginxPort = await freePort();
   await writeFile(
@@ -71,7 +66,7 @@ http {
     await new Promise((r) => setTimeout(r, 50));
   }
 
-  // The floor of any Node proxy on this machine, to tell Node's cost from manageos' own.
+  // The least a proxy built on node:http can do, to tell the cost of Node's HTTP server from manageos' own.
   const reference = start(process.execPath, [join(root, "bench/reference-proxy.mjs"), upstream], { readyLine: /listening on \d+/ });
   const referencePort = /listening on (\d+)/.exec(await reference.ready)?.[1];
 
@@ -106,7 +101,6 @@ http {
   console.log(table(["target", "req/s", "x nginx", "p50 ms", "p99 ms", "added p50 ms", "added p99 ms"], rows));
   const ratio = summary["manageos proxy"].rps / summary["nginx proxy"].rps;
   console.log(`\nmanageos proxy throughput = ${ratio.toFixed(2)}x nginx (goal >= 0.70): ${ratio >= 0.7 ? "met" : "NOT met"}`);
-  await proxy.close();
   nginx.child.kill("SIGQUIT");
 } finally {
   await cleanup();

@@ -1,13 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createProxyServer, DEFAULT_PROXY_DENY, ProxyGate } from "../src/index.js";
+import { createProxyServer, DEFAULT_PROXY_DENY, ProxyGate, type PublicProxy } from "../src/index.js";
 
 const logger = pino({ level: "silent" });
 let upstream: Server | undefined;
-let proxy: FastifyInstance | undefined;
+let proxy: PublicProxy | undefined;
 afterEach(async () => {
   await proxy?.close();
   if (upstream?.listening) await new Promise((resolve) => upstream?.close(resolve));
@@ -23,8 +22,9 @@ async function startUpstream(handler: Parameters<typeof createServer>[1]): Promi
 }
 
 async function startProxy(target: string, gate: ProxyGate, timeout?: number): Promise<string> {
-  proxy = await createProxyServer({ upstream: target, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 7, timeout }, { gate, logger });
-  return proxy.listen({ host: "127.0.0.1", port: 0 });
+  const started = await createProxyServer({ upstream: target, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 7, timeout }, { gate, logger });
+  proxy = started;
+  return started.listen({ host: "127.0.0.1", port: 0 });
 }
 
 describe("public proxy on a real listener", () => {
@@ -125,11 +125,12 @@ describe("public proxy on a real listener", () => {
     const firstServer = upstream as Server;
     const second = await startUpstream((_req, res) => res.end("second"));
     let current: string | undefined = first;
-    proxy = await createProxyServer(
+    const started = await createProxyServer(
       { upstream: "http://127.0.0.1:1", currentUpstream: () => current, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 1 },
       { gate: new ProxyGate([]), logger },
     );
-    const url = await proxy.listen({ host: "127.0.0.1", port: 0 });
+    proxy = started;
+    const url = await started.listen({ host: "127.0.0.1", port: 0 });
     expect(await (await fetch(`${url}/v1/chain/get_info`)).text()).toBe("first");
     current = second;
     expect(await (await fetch(`${url}/v1/chain/get_info`)).text()).toBe("second");

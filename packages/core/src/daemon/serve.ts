@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createBackupService } from "../backups/create-service.js";
@@ -23,7 +22,7 @@ import { createOperatorMetrics } from "../operator/metrics.js";
 import { Operator } from "../operator/operator.js";
 import type { BackupService, ProductionService } from "../operator/services.js";
 import { ProxyGate } from "../proxy/gate.js";
-import { createProxyServer } from "../proxy/server.js";
+import { createProxyServer, type PublicProxy } from "../proxy/server.js";
 
 /** What a variant plugs into the daemon: its chain, and optional parts. */
 export interface DaemonParts {
@@ -88,7 +87,7 @@ export async function serveDaemon(
     { token: config.api.token },
     { operator, registry, logger, routes: parts.routes?.(config, { logger, registry, chain }) ?? [] },
   );
-  let proxy: FastifyInstance | undefined;
+  let proxy: PublicProxy | undefined;
   if (config.proxy.enabled) {
     proxy = await createProxyServer(
       { upstream: `http://${config.node.httpAddress}`, currentUpstream: () => chain.apiUrl?.(), deny: config.proxy.deny, retryAfterSeconds: Math.ceil(config.proxy.retryAfter / 1000) },

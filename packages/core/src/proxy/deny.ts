@@ -13,11 +13,17 @@ export class DenyList {
 
   /** True when the request URL is denied, however its path is spelled (dot segments, `//`, percent-encoding, case). */
   denies(url: string): boolean {
-    for (const path of spellings(url)) {
-      if (this.#exact.has(path.replace(/\/+$/, "") || "/")) return true;
-      if (this.#prefixes.some((prefix) => path.startsWith(prefix) || `${path}/` === prefix)) return true;
-    }
-    return false;
+    return spellings(url).some((path) => this.#deniesSpelling(path));
+  }
+
+  /** True when a path of plain segments only (letters, digits, `_`, `-`, `~`), without a query, is denied. */
+  deniesPlainPath(path: string): boolean {
+    return this.#deniesSpelling(path.toLowerCase());
+  }
+
+  #deniesSpelling(path: string): boolean {
+    if (this.#exact.has(path.replace(/\/+$/, "") || "/")) return true;
+    return this.#prefixes.some((prefix) => path.startsWith(prefix) || `${path}/` === prefix);
   }
 }
 

@@ -1,0 +1,235 @@
+// The little of HTTP/1.1 the public proxy's fast lane reads: request heads it can forward without doubt, and the
+// framing of the node's answers. Anything it is not sure of is not its business: the request goes to the full proxy.
+
+/** The end of a head. */
+export const HEAD_END = Buffer.from("\r\n\r\n");
+/** The largest request head the fast lane reads (node:http's default limit); larger ones go to the full proxy. */
+export const MAX_REQUEST_HEAD = 16 * 1024;
+/** The largest response head accepted from the node. */
+export const MAX_RESPONSE_HEAD = 64 * 1024;
+
+// Header lines of a token name, a colon, and a value of visible characters, spaces and tabs, each ending in CRLF:
+// no obs-fold, no bare CR or LF, no whitespace before the colon, no control characters.
+const HEADER_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*\r\n)*$/;
+// A request line the fast lane forwards: GET or POST, an origin-form target of plain path segments (nothing to decode
+// or resolve, so the deny list reads it as the node will) and a query of visible characters, HTTP/1.1.
+const REQUEST_LINE = /^(GET|POST) ((?:\/[A-Za-z0-9_~-]+)*\/?)(\?[\x21-\x7e]*)? HTTP\/1\.1$/;
+const DIGITS = /^\d{1,15}$/;
+// Request headers that change what a message is or how long it lasts, which the full proxy handles.
+const FULL_PROXY_HEADERS = new Set(["transfer-encoding", "upgrade", "expect", "te", "trailer", "proxy-connection", "http2-settings"]);
+
+/** A request head the fast lane can forward as it is, but for its Host. */
+export interface PlainRequest {
+  readonly method: "GET" | "POST";
+  /** The path, without the query. */
+  readonly path: string;
+  readonly contentLength: number;
+  /** The client asked to close the connection after this request. */
+  readonly close: boolean;
+  /** The head to send to the node, given its host: the request line and headers, with `Host` replaced. */
+  readonly forward: (host: string) => string;
+}
+
+/**
+ * Reads a complete request head (up to and including its blank line, as latin1). Returns undefined when the fast
+ * lane must not forward it itself: another method or version, a path to decode, a header it leaves to the full
+ * proxy, a repeated Content-Length or Host, anything malformed.
+ */
+export function readPlainRequest(head: string): PlainRequest | undefined {
+  const lineEnd = head.indexOf("\r\n");
+  const line = REQUEST_LINE.exec(head.slice(0, lineEnd));
+  if (line === null) return undefined;
+  const headers = head.slice(lineEnd + 2, head.length - 2);
+  if (!HEADER_LINES.test(headers)) return undefined;
+  let contentLength: number | undefined;
+  let hostStart = -1;
+  let hostEnd = -1;
+  let close = false;
+  for (let start = 0; start < headers.length; ) {
+    const end = headers.indexOf("\r\n", start);
+    const colon = headers.indexOf(":", start);
+    const name = headers.slice(start, colon).toLowerCase();
+    if (name === "content-length") {
+      const value = headers.slice(colon + 1, end).trim();
+      if (contentLength !== undefined || !DIGITS.test(value)) return undefined;
+      contentLength = Number(value);
+    } else if (name === "host") {
+      if (hostStart !== -1) return undefined;
+      hostStart = start;
+      hostEnd = end + 2;
+    } else if (name === "connection") {
+      const value = headers.slice(colon + 1, end).trim().toLowerCase();
+      if (value === "close") close = true;
+      else if (value !== "keep-alive") return undefined;
+    } else if (FULL_PROXY_HEADERS.has(name)) {
+      return undefined;
+    }
+    start = end + 2;
+  }
+  if (hostStart === -1) return undefined;
+  const requestLine = head.slice(0, lineEnd + 2);
+  const before = headers.slice(0, hostStart);
+  const after = headers.slice(hostEnd);
+  return {
+    method: line[1] as "GET" | "POST",
+    path: line[2] ?? "/",
+    contentLength: contentLength ?? 0,
+    close,
+    forward: (host) => `${requestLine}${before}host: ${host}\r\n${after}\r\n`,
+  };
+}
+
+/** How the body of a response ends. */
+export type ResponseFraming = { readonly kind: "none" } | { readonly kind: "length"; readonly length: number } | { readonly kind: "chunked" } | { readonly kind: "close" };
+
+/** The head of one of the node's responses. */
+export interface ResponseHead {
+  readonly status: number;
+  readonly framing: ResponseFraming;
+  /** The node closes the connection after this response. */
+  readonly close: boolean;
+}
+
+const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
+
+/** Reads a complete response head; throws on one the fast lane cannot frame. */
+export function readResponseHead(head: string): ResponseHead {
+  const lineEnd = head.indexOf("\r\n");
+  const line = STATUS_LINE.exec(head.slice(0, lineEnd));
+  if (line === null) throw new Error("the node answered with an invalid status line");
+  const status = Number(line[2]);
+  let length: number | undefined;
+  let chunked = false;
+  let encoded = false;
+  let connection = line[1] === "0" ? "close" : "keep-alive";
+  for (let start = lineEnd + 2; start < head.length - 2; ) {
+    const end = head.indexOf("\r\n", start);
+    const colon = head.indexOf(":", start);
+    if (colon === -1 || colon > end) throw new Error("the node answered with an invalid header line");
+    const name = head.slice(start, colon).trim().toLowerCase();
+    const value = head.slice(colon + 1, end).trim();
+    if (name === "content-length") {
+      if (!DIGITS.test(value) || (length !== undefined && length !== Number(value))) throw new Error("the node answered with an invalid Content-Length");
+      length = Number(value);
+    } else if (name === "transfer-encoding") {
+      encoded = true;
+      chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
+    } else if (name === "connection") {
+      const tokens = value.toLowerCase();
+      if (/(?:^|,)\s*close\s*(?:,|$)/.test(tokens)) connection = "close";
+      else if (/(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) connection = "keep-alive";
+    }
+    start = end + 2;
+  }
+  let framing: ResponseFraming;
+  if ((status >= 100 && status < 200) || status === 204 || status === 304) framing = { kind: "none" };
+  else if (encoded) framing = chunked ? { kind: "chunked" } : { kind: "close" };
+  else if (length !== undefined) framing = { kind: "length", length };
+  else framing = { kind: "close" };
+  return { status, framing, close: connection === "close" || framing.kind === "close" };
+}
+
+// Where a chunked body is: in a size line, at its LF, in chunk data, at the CRLF after it, in the trailers.
+const ChunkState = { Size: 0, Extension: 1, SizeLineEnd: 2, Data: 3, DataEnd: 4, Trailer: 5 } as const;
+
+/** Follows a chunked body through the bytes as they pass, to tell where it ends; throws on a malformed one. */
+export class ChunkedEnd {
+  #state: number = ChunkState.Size;
+  #size = 0;
+  #digits = 0;
+  #left = 0;
+  // Characters of the current trailer line; a trailer section ends at an empty line.
+  #lineLength = 0;
+  #sawCr = false;
+
+  /** Reads `bytes` from `from`; returns the index just past the body's end, or -1 when it goes on. */
+  feed(bytes: Buffer, from = 0): number {
+    let i = from;
+    while (i < bytes.length) {
+      switch (this.#state) {
+        case ChunkState.Size: {
+          const c = bytes[i++] as number;
+          const digit = hexValue(c);
+          if (digit >= 0) {
+            if (++this.#digits > 12) throw new Error("the node answered with an oversized chunk");
+            this.#size = this.#size * 16 + digit;
+          } else if (this.#digits === 0) {
+            throw new Error("the node answered with an invalid chunk size");
+          } else if (c === 13) {
+            this.#state = ChunkState.SizeLineEnd;
+          } else if (c === 59 || c === 32 || c === 9) {
+            this.#state = ChunkState.Extension;
+          } else {
+            throw new Error("the node answered with an invalid chunk size");
+          }
+          break;
+        }
+        case ChunkState.Extension: {
+          // a chunk extension or whitespace after the size: skipped to the line end
+          const cr = bytes.indexOf(13, i);
+          if (cr === -1) i = bytes.length;
+          else {
+            i = cr + 1;
+            this.#state = ChunkState.SizeLineEnd;
+          }
+          break;
+        }
+        case ChunkState.SizeLineEnd:
+          if (bytes[i++] !== 10) throw new Error("the node answered with an invalid chunk line");
+          if (this.#size === 0) {
+            this.#state = ChunkState.Trailer;
+            this.#lineLength = 0;
+            this.#sawCr = false;
+          } else {
+            this.#left = this.#size;
+            this.#state = ChunkState.Data;
+          }
+          break;
+        case ChunkState.Data: {
+          const take = Math.min(this.#left, bytes.length - i);
+          i += take;
+          this.#left -= take;
+          if (this.#left === 0) {
+            this.#state = ChunkState.DataEnd;
+            this.#sawCr = false;
+          }
+          break;
+        }
+        case ChunkState.DataEnd: {
+          const c = bytes[i++];
+          if (!this.#sawCr) {
+            if (c !== 13) throw new Error("the node answered with a chunk longer than its size");
+            this.#sawCr = true;
+          } else {
+            if (c !== 10) throw new Error("the node answered with an invalid chunk end");
+            this.#state = ChunkState.Size;
+            this.#size = 0;
+            this.#digits = 0;
+          }
+          break;
+        }
+        case ChunkState.Trailer: {
+          const c = bytes[i++];
+          if (c === 13) this.#sawCr = true;
+          else if (c === 10 && this.#sawCr) {
+            if (this.#lineLength === 0) return i;
+            this.#lineLength = 0;
+            this.#sawCr = false;
+          } else {
+            this.#lineLength++;
+            this.#sawCr = false;
+          }
+          break;
+        }
+      }
+    }
+    return -1;
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}

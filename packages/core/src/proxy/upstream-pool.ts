@@ -1,0 +1,119 @@
+import { connect, type Socket } from "node:net";
+
+/** What a connection to the node tells the request that holds it. */
+export interface UpstreamUser {
+  onUpstreamData(chunk: Buffer): void;
+  onUpstreamDrain(): void;
+  /** The connection closed or failed; `error` when it failed. */
+  onUpstreamGone(error: Error | undefined): void;
+}
+
+/** One keep-alive connection to the node, lent to one request at a time. */
+export class UpstreamConnection {
+  readonly socket: Socket;
+  readonly origin: string;
+  user: UpstreamUser | undefined;
+  /** It has carried a request before: the node may have closed it meanwhile. */
+  reused = false;
+  /** The tick it went back to the pool at. */
+  idleSince = 0;
+  #gone = false;
+
+  constructor(origin: string, address: { host: string; port: number }, onIdleGone: (c: UpstreamConnection) => void) {
+    this.origin = origin;
+    this.socket = connect({ host: address.host, port: address.port, noDelay: true });
+    this.socket.on("data", (chunk: Buffer) => {
+      if (this.user !== undefined) this.user.onUpstreamData(chunk);
+      else this.socket.destroy(); // the node spoke while nobody asked: the connection cannot be trusted
+    });
+    this.socket.on("drain", () => this.user?.onUpstreamDrain());
+    let failure: Error | undefined;
+    this.socket.on("error", (error) => {
+      failure = error;
+    });
+    this.socket.on("close", () => {
+      this.#gone = true;
+      const user = this.user;
+      this.user = undefined;
+      if (user !== undefined) user.onUpstreamGone(failure);
+      else onIdleGone(this);
+    });
+  }
+
+  get usable(): boolean {
+    return !this.#gone && !this.socket.destroyed && this.socket.writable;
+  }
+}
+
+/** Keep-alive connections to the node, shared by every client connection of the fast lane. */
+export class UpstreamPool {
+  readonly #idle = new Map<string, UpstreamConnection[]>();
+  readonly #addresses = new Map<string, { host: string; port: number }>();
+  readonly #maxIdle: number;
+
+  constructor(opts: { maxIdle: number }) {
+    this.#maxIdle = opts.maxIdle;
+  }
+
+  /** An idle connection to `origin` (`http://host:port`), or a new one when none is or `fresh`; held by `user` until released. */
+  acquire(origin: string, user: UpstreamUser, fresh = false): UpstreamConnection {
+    const idle = this.#idle.get(origin);
+    while (!fresh && idle !== undefined && idle.length > 0) {
+      const connection = idle.pop() as UpstreamConnection;
+      if (!connection.usable) continue;
+      connection.user = user;
+      return connection;
+    }
+    const connection = new UpstreamConnection(origin, this.#address(origin), (c) => this.#forget(c));
+    connection.user = user;
+    return connection;
+  }
+
+  /** Takes a connection back after a complete response, at tick `now`; one that cannot carry another request is closed. */
+  release(connection: UpstreamConnection, reusable: boolean, now: number): void {
+    connection.user = undefined;
+    connection.reused = true;
+    connection.idleSince = now;
+    let idle = this.#idle.get(connection.origin);
+    if (idle === undefined) {
+      idle = [];
+      this.#idle.set(connection.origin, idle);
+    }
+    if (!reusable || !connection.usable || idle.length >= this.#maxIdle) {
+      connection.socket.destroy();
+      return;
+    }
+    // Paused when the last client read slower than the node wrote; the next one starts afresh.
+    connection.socket.resume();
+    idle.push(connection);
+  }
+
+  /** Closes the connections idle since before tick `before`. */
+  sweep(before: number): void {
+    for (const idle of this.#idle.values()) {
+      for (const connection of idle) if (connection.idleSince < before) connection.socket.destroy();
+    }
+  }
+
+  /** Closes every idle connection. */
+  close(): void {
+    for (const idle of this.#idle.values()) for (const connection of idle) connection.socket.destroy();
+    this.#idle.clear();
+  }
+
+  #forget(connection: UpstreamConnection): void {
+    const idle = this.#idle.get(connection.origin);
+    const at = idle?.indexOf(connection) ?? -1;
+    if (idle !== undefined && at >= 0) idle.splice(at, 1);
+  }
+
+  #address(origin: string): { host: string; port: number } {
+    let address = this.#addresses.get(origin);
+    if (address === undefined) {
+      const url = new URL(origin);
+      address = { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 80) };
+      this.#addresses.set(origin, address);
+    }
+    return address;
+  }
+}

@@ -1,0 +1,130 @@
+import { type AddressInfo, createServer, type Server } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { ChunkedEnd, readPlainRequest, readResponseHead } from "../src/proxy/http1.js";
+import { UpstreamPool, type UpstreamUser } from "../src/proxy/upstream-pool.js";
+
+const head = (lines: string[]) => `${lines.join("\r\n")}\r\n\r\n`;
+
+describe("request heads the fast lane forwards", () => {
+  it("forwards GET and POST of plain paths, with Host replaced and the rest as sent", () => {
+    const request = readPlainRequest(head(["POST /v1/chain/get_block?a=1 HTTP/1.1", "Host: api.example", "Content-Length: 12", "X-Trace: a b"]));
+    expect(request).toMatchObject({ method: "POST", path: "/v1/chain/get_block", contentLength: 12, close: false });
+    expect(request?.forward("127.0.0.1:8888")).toBe(head(["POST /v1/chain/get_block?a=1 HTTP/1.1", "host: 127.0.0.1:8888", "Content-Length: 12", "X-Trace: a b"]));
+    expect(readPlainRequest(head(["GET / HTTP/1.1", "Connection: close", "host: x"]))).toMatchObject({ path: "/", contentLength: 0, close: true });
+  });
+
+  it("leaves everything else to the full proxy", () => {
+    const refused = [
+      ["HEAD /v1/chain/get_info HTTP/1.1", "Host: x"],
+      ["GET /v1/chain/get_info HTTP/1.0", "Host: x"],
+      ["GET /v1/%70roducer/pause HTTP/1.1", "Host: x"],
+      ["GET /v1/chain/../producer/pause HTTP/1.1", "Host: x"],
+      ["GET http://x/v1/chain/get_info HTTP/1.1", "Host: x"],
+      ["GET  /v1/chain/get_info HTTP/1.1", "Host: x"],
+      ["GET /v1/chain/get_info HTTP/1.1"],
+      ["GET /v1/chain/get_info HTTP/1.1", "Host: x", "Host: y"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: 1", "Content-Length: 1"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: +1"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Transfer-Encoding: chunked"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length : 1"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Expect: 100-continue"],
+      ["GET /v1/chain/get_info HTTP/1.1", "Host: x", "Upgrade: websocket", "Connection: upgrade"],
+      ["GET /v1/chain/get_info HTTP/1.1", "Host: x", "X-A: 1", " folded"],
+      ["GET /v1/chain/get_info HTTP/1.1", "Host: x", "X-A: a\rb"],
+      ["GET /v1/chain/get_info HTTP/1.1", "Host: x", "X-A: a\0b"],
+    ];
+    for (const lines of refused) expect(readPlainRequest(head(lines)), JSON.stringify(lines)).toBeUndefined();
+  });
+});
+
+describe("response heads from the node", () => {
+  it("tells how each answer ends", () => {
+    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 5"]))).toEqual({ status: 200, framing: { kind: "length", length: 5 }, close: false });
+    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Transfer-Encoding: chunked"])).framing).toEqual({ kind: "chunked" });
+    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Transfer-Encoding: gzip"]))).toMatchObject({ framing: { kind: "close" }, close: true });
+    expect(readResponseHead(head(["HTTP/1.1 200 OK"]))).toMatchObject({ framing: { kind: "close" }, close: true });
+    expect(readResponseHead(head(["HTTP/1.1 204 No Content", "Content-Length: 5"])).framing).toEqual({ kind: "none" });
+    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 5", "Connection: close"])).close).toBe(true);
+    expect(readResponseHead(head(["HTTP/1.0 200 OK", "Content-Length: 5"])).close).toBe(true);
+    expect(readResponseHead(head(["HTTP/1.0 200 OK", "Content-Length: 5", "Connection: keep-alive"])).close).toBe(false);
+  });
+
+  it("refuses what it cannot frame", () => {
+    expect(() => readResponseHead(head(["HTTP/2 200", "Content-Length: 5"]))).toThrow(/status line/);
+    expect(() => readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 5", "Content-Length: 6"]))).toThrow(/Content-Length/);
+    expect(() => readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: five"]))).toThrow(/Content-Length/);
+  });
+});
+
+describe("the end of a chunked body", () => {
+  const body = Buffer.from("4\r\nwiki\r\n5;ext=1\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nExpires: never\r\n\r\n");
+
+  it("is found wherever the bytes are split", () => {
+    for (let cut = 0; cut <= body.length; cut++) {
+      const reader = new ChunkedEnd();
+      const first = reader.feed(body.subarray(0, cut));
+      if (first !== -1) {
+        expect(first, `cut at ${cut}`).toBe(body.length);
+        continue;
+      }
+      expect(reader.feed(body.subarray(cut)), `cut at ${cut}`).toBe(body.length - cut);
+    }
+    const byByte = new ChunkedEnd();
+    const ends = [...body].map((_, i) => byByte.feed(body.subarray(i, i + 1)));
+    expect(ends.slice(0, -1).every((end) => end === -1)).toBe(true);
+    expect(ends.at(-1)).toBe(1);
+  });
+
+  it("is found inside a longer buffer, from an offset", () => {
+    const framed = Buffer.concat([Buffer.from("head"), Buffer.from("3\r\nabc\r\n0\r\n\r\n"), Buffer.from("next")]);
+    expect(new ChunkedEnd().feed(framed, 4)).toBe(framed.length - 4);
+  });
+
+  it("refuses malformed framing", () => {
+    for (const bad of ["x\r\n", "3\r\nabcd\r\n", "3\nabc", "1234567890abc\r\n"]) {
+      expect(() => new ChunkedEnd().feed(Buffer.from(bad)), bad).toThrow();
+    }
+  });
+});
+
+describe("connections to the node", () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it("lends an idle connection again, resumed, and closes those the sweep finds idle too long", async () => {
+    server = createServer((socket) => {
+      socket.on("data", () => socket.write("x"));
+    });
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const pool = new UpstreamPool({ maxIdle: 4 });
+    let answered: () => void = () => {};
+    const user: UpstreamUser = { onUpstreamData: () => answered(), onUpstreamDrain: () => undefined, onUpstreamGone: () => undefined };
+    const first = pool.acquire(origin, user);
+    const answer = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    first.socket.write("ping");
+    await answer;
+    first.socket.pause();
+    pool.release(first, true, 1);
+    const again = pool.acquire(origin, user);
+    expect(again).toBe(first);
+    expect(again.reused).toBe(true);
+    expect(again.socket.isPaused()).toBe(false);
+    const fresh = pool.acquire(origin, user, true);
+    expect(fresh).not.toBe(first);
+    pool.release(again, true, 1);
+    const closed = new Promise((resolve) => first.socket.once("close", resolve));
+    pool.sweep(2);
+    await closed;
+    const next = pool.acquire(origin, user);
+    expect(next).not.toBe(first);
+    pool.release(fresh, true, 3);
+    pool.release(next, true, 3);
+    pool.close();
+    await Promise.all([fresh, next].map((c) => new Promise((resolve) => (c.socket.destroyed ? resolve(undefined) : c.socket.once("close", resolve)))));
+  });
+});
