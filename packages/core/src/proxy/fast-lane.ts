@@ -404,6 +404,8 @@ class ClientConnection implements UpstreamUser {
     client.pipe(inner);
     inner.pipe(client);
     inner.on("error", () => client.destroy());
+    // Once the full proxy has closed and its last bytes are out, the connection goes, whatever the client does.
+    client.once("finish", () => client.destroy());
     client.on("close", () => inner.destroy());
     client.resume();
   }
