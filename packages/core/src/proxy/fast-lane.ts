@@ -235,11 +235,9 @@ class ClientConnection implements UpstreamUser {
 
   // Sends a request head on a connection from the pool, or on a new one.
   #send(request: PlainRequest, fresh = false): void {
-    let origin: string;
     let upstream: UpstreamConnection;
     try {
-      origin = this.lane.opts.upstream();
-      upstream = this.pool.acquire(origin, this, fresh);
+      upstream = this.pool.acquire(this.lane.opts.upstream(), this, fresh);
     } catch (error) {
       this.#answerError(ProxyErrors.upstream(String((error as Error).message)), 502, error);
       return;
@@ -247,7 +245,7 @@ class ClientConnection implements UpstreamUser {
     this.#upstream = upstream;
     this.#wasReused = upstream.reused;
     this.#upstreamSeen = this.lane.tick;
-    upstream.socket.write(request.forward(hostOf(origin)), "latin1");
+    upstream.socket.write(request.forward(upstream.host), "latin1");
   }
 
   onUpstreamData(chunk: Buffer): void {
@@ -409,16 +407,4 @@ class ClientConnection implements UpstreamUser {
     client.on("close", () => inner.destroy());
     client.resume();
   }
-}
-
-const hosts = new Map<string, string>();
-
-// `host:port` of an origin, for the Host header the node expects.
-function hostOf(origin: string): string {
-  let host = hosts.get(origin);
-  if (host === undefined) {
-    host = new URL(origin).host;
-    hosts.set(origin, host);
-  }
-  return host;
 }

@@ -41,12 +41,15 @@ export interface PublicProxy {
 export async function createProxyServer(opts: ProxyServerOptions, deps: { gate: ProxyGate; logger: Logger }): Promise<PublicProxy> {
   const logger = deps.logger.child({ module: "proxy" });
   const deny = new DenyList(opts.deny);
-  const full = await createFullProxy(opts, { gate: deps.gate, logger, deny });
+  // Each request goes where the node answers now: its port may change at each start.
+  const upstream = () => opts.currentUpstream?.() ?? opts.upstream;
+  const timeout = opts.timeout ?? 30_000;
+  const full = await createFullProxy(opts, { gate: deps.gate, logger, deny, upstream, timeout });
   const fullAddress = { host: "127.0.0.1", port: 0 };
   const lane = new FastLane(
     {
-      upstream: () => opts.currentUpstream?.() ?? opts.upstream,
-      timeout: opts.timeout ?? 30_000,
+      upstream,
+      timeout,
       clientIdleTimeout: opts.clientIdleTimeout,
       fullProxy: () => fullAddress,
     },
@@ -73,8 +76,11 @@ export async function createProxyServer(opts: ProxyServerOptions, deps: { gate: 
 }
 
 // The full proxy: every request the fast lane does not forward itself.
-async function createFullProxy(opts: ProxyServerOptions, deps: { gate: ProxyGate; logger: Logger; deny: DenyList }): Promise<FastifyInstance> {
-  const { logger, deny } = deps;
+async function createFullProxy(
+  opts: ProxyServerOptions,
+  deps: { gate: ProxyGate; logger: Logger; deny: DenyList; upstream: () => string; timeout: number },
+): Promise<FastifyInstance> {
+  const { logger, deny, upstream, timeout } = deps;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -106,12 +112,12 @@ async function createFullProxy(opts: ProxyServerOptions, deps: { gate: ProxyGate
   await app.register(httpProxy, {
     // Each request forwarded is a recurring event: its lines ("fetching from remote server") are not info.
     logLevel: "warn",
-    // No fixed origin: each request goes where the node answers now (its port may change at each start).
+    // No fixed origin: `getUpstream` names it for each request.
     upstream: "",
     // undici with a pool of keep-alive connections: the fastest client reply-from offers.
-    undici: { connections: 128, pipelining: 1, headersTimeout: opts.timeout ?? 30_000, bodyTimeout: opts.timeout ?? 30_000 },
+    undici: { connections: 128, pipelining: 1, headersTimeout: timeout, bodyTimeout: timeout },
     replyOptions: {
-      getUpstream: () => opts.currentUpstream?.() ?? opts.upstream,
+      getUpstream: upstream,
       onError: (reply, failure) => {
         const error = (failure as { error?: Error }).error ?? (failure as unknown as Error);
         const timedOut = /timeout/i.test(String(error?.message ?? "")) || (error as { code?: string })?.code === "FST_REPLY_FROM_GATEWAY_TIMEOUT";

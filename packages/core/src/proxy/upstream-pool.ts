@@ -8,19 +8,28 @@ export interface UpstreamUser {
   onUpstreamGone(error: Error | undefined): void;
 }
 
+// Where an origin connects to, and the Host header it expects.
+interface NodeAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly header: string;
+}
+
 /** One keep-alive connection to the node, lent to one request at a time. */
 export class UpstreamConnection {
   readonly socket: Socket;
   readonly origin: string;
+  /** `host:port`, the Host header the node expects. */
+  readonly host: string;
   user: UpstreamUser | undefined;
   /** It has carried a request before: the node may have closed it meanwhile. */
   reused = false;
   /** The tick it went back to the pool at. */
   idleSince = 0;
-  #gone = false;
 
-  constructor(origin: string, address: { host: string; port: number }, onIdleGone: (c: UpstreamConnection) => void) {
+  constructor(origin: string, address: NodeAddress, onIdleGone: (c: UpstreamConnection) => void) {
     this.origin = origin;
+    this.host = address.header;
     this.socket = connect({ host: address.host, port: address.port, noDelay: true });
     this.socket.on("data", (chunk: Buffer) => {
       if (this.user !== undefined) this.user.onUpstreamData(chunk);
@@ -32,7 +41,6 @@ export class UpstreamConnection {
       failure = error;
     });
     this.socket.on("close", () => {
-      this.#gone = true;
       const user = this.user;
       this.user = undefined;
       if (user !== undefined) user.onUpstreamGone(failure);
@@ -41,14 +49,14 @@ export class UpstreamConnection {
   }
 
   get usable(): boolean {
-    return !this.#gone && !this.socket.destroyed && this.socket.writable;
+    return !this.socket.destroyed && this.socket.writable;
   }
 }
 
 /** Keep-alive connections to the node, shared by every client connection of the fast lane. */
 export class UpstreamPool {
   readonly #idle = new Map<string, UpstreamConnection[]>();
-  readonly #addresses = new Map<string, { host: string; port: number }>();
+  readonly #addresses = new Map<string, NodeAddress>();
   readonly #maxIdle: number;
 
   constructor(opts: { maxIdle: number }) {
@@ -107,11 +115,11 @@ export class UpstreamPool {
     if (idle !== undefined && at >= 0) idle.splice(at, 1);
   }
 
-  #address(origin: string): { host: string; port: number } {
+  #address(origin: string): NodeAddress {
     let address = this.#addresses.get(origin);
     if (address === undefined) {
       const url = new URL(origin);
-      address = { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 80) };
+      address = { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 80), header: url.host };
       this.#addresses.set(origin, address);
     }
     return address;
