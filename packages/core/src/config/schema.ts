@@ -161,6 +161,8 @@ export const configSchema = z.strictObject({
       /** Block text read and not yet written to workDir past which reading nodeos' output waits for the writer threads; the upload backlog never counts. */
       maxPendingWriteBytes: byteSize().default(64 * 1024 * 1024),
       bundleSize: z.number().int().positive().default(100),
+      /** Blocks older than this when read (a node replaying or catching up) go straight into their bundles, without one-block files, until the first younger block; 0: never. */
+      catchUpBlockAge: duration().default(12 * 60 * 60 * 1000),
     })
     .prefault({}),
   geth: z

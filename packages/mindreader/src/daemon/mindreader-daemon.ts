@@ -66,6 +66,7 @@ async function openMindreader(
       maxPendingFiles: mr.maxPendingFiles,
       maxPendingWriteBytes: mr.maxPendingWriteBytes,
       bundleSize: mr.bundleSize,
+      catchUpBlockAgeMs: mr.catchUpBlockAge,
     },
     { store: openStore(mr.blockStore), logger: deps.logger, metrics },
   );

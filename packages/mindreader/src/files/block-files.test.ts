@@ -20,7 +20,7 @@ afterEach(async () => {
   await work.remove();
 });
 
-function setup(store: TestStore, opts: Partial<BlockFilesOptions> = {}, metrics?: MindreaderMetrics) {
+function setup(store: TestStore, opts: Partial<BlockFilesOptions> = {}, metrics?: MindreaderMetrics, now?: () => number) {
   const { logger, lines: logs } = capturingLogger();
   const files = new BlockFiles(
     {
@@ -30,7 +30,7 @@ function setup(store: TestStore, opts: Partial<BlockFilesOptions> = {}, metrics?
       upload: { concurrency: 2, timeoutMs: 5_000, retryBaseMs: 5, retryMaxMs: 20 },
       ...opts,
     },
-    { store, logger, metrics },
+    { store, logger, metrics, now },
   );
   const plugin = new MindreaderPlugin({}, { sink: files, logger });
   const feed = (lines: string[]) => {
@@ -355,6 +355,115 @@ describe("writer threads behind the reader", () => {
       expect(() => setup(new TestStore(), { maxPendingWriteBytes: bad })).toThrowError(
         expect.objectContaining({ code: "MDR_ERR_OPTIONS" }),
       );
+    }
+  });
+});
+
+describe("catching up", () => {
+  // syntheticChain's blocks are 500 ms apart from this time; block `num` of a chain starting at 2 is at slot num - 2.
+  const START = Date.UTC(2024, 0, 1);
+  const HOUR = 3_600_000;
+  const timeOf = (num: number) => START + (num - 2) * 500;
+  const bundleKeys = (store: TestStore) => [...store.objects.keys()].filter((k) => k.startsWith("bundles/")).sort();
+  const oneBlockNums = (store: TestStore) =>
+    [...store.objects.keys()].filter((k) => k.startsWith("one-blocks/")).map((k) => Number(k.slice(11, 21))).sort((a, b) => a - b);
+  const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, i) => first + i);
+
+  it("writes blocks older than catchUpBlockAgeMs straight into their bundles, then one-block files from the first recent block", async () => {
+    const store = new TestStore();
+    const metrics = createMindreaderMetrics(createMetricsRegistry());
+    // Blocks up to 219 are more than an hour old; 220 is exactly an hour old, so recent.
+    const { files, feed, logs } = setup(store, { catchUpBlockAgeMs: HOUR }, metrics, () => timeOf(220) + HOUR);
+    await files.start();
+    const main = syntheticChain(2, 250, { lag: 3 });
+    // A fork at 120..121 that loses, while catching up: its blocks go into the part and stay out of the bundle.
+    const loser = syntheticChain(120, 121, { genesisPrevious: main.ids.get(119)!, startMs: timeOf(120) + 250, lag: 3 });
+    const cut = main.lines.indexOf("DMLOG START_BLOCK 120");
+    feed(main.lines.slice(0, cut));
+    feed(loser.lines.slice(1));
+    feed([`DMLOG SWITCH_FORK ${loser.ids.get(121)} ${main.ids.get(121)}`]);
+    feed(main.lines.slice(cut));
+    await files.drained();
+
+    expect(bundleKeys(store)).toEqual(["bundles/0000000000.dmbundle.gz", "bundles/0000000100.dmbundle.gz"]);
+    const bundle0 = await decodeBlockFiles(store.objects.get("bundles/0000000000.dmbundle.gz")!);
+    expect(bundle0.map((b) => b.header.id)).toEqual(range(2, 99).map((num) => main.ids.get(num)));
+    const bundle100 = await decodeBlockFiles(store.objects.get("bundles/0000000100.dmbundle.gz")!);
+    expect(bundle100.map((b) => b.header.id)).toEqual(range(100, 199).map((num) => main.ids.get(num)));
+    // Contents as one-block files would hold them: header line, then the block's lines.
+    const start = main.lines.indexOf("DMLOG START_BLOCK 150");
+    expect(bundle100[50]!.lines).toEqual(main.lines.slice(start, start + 3));
+    // Blocks caught up get no one-block files; from the first recent block on, every block does.
+    expect(oneBlockNums(store)).toEqual(range(220, 250));
+    expect(await readdir(join(work.dir, "bundles"))).toEqual(["0000000200.dmbundle.gz.part", "0000000200.dmbundle.gz.part.idx"]);
+    expect((await readdir(join(work.dir, "blocks"))).map((name) => Number(name.slice(0, 10)))).toEqual(range(220, 250));
+    expect(await metrics.catchingUp.get()).toMatchObject({ values: [{ value: 0 }] });
+    expect(logs.some((l) => l["msg"] === "caught up: one-block files from this block on" && l["num"] === 220)).toBe(true);
+    files.close();
+
+    // The next run finishes range 200 from the part (200..219) and the one-block files (220..250) left.
+    const second = setup(store, { catchUpBlockAgeMs: HOUR }, undefined, () => timeOf(220) + HOUR);
+    await second.files.start();
+    second.feed(syntheticChain(251, 305, { lag: 3, genesisPrevious: main.ids.get(250)!, startMs: timeOf(251) }).lines);
+    await second.files.drained();
+    second.files.close();
+    const bundle200 = await decodeBlockFiles(store.objects.get("bundles/0000000200.dmbundle.gz")!);
+    expect(bundle200.map((b) => b.header.num)).toEqual(range(200, 299));
+    expect(bundle200.slice(0, 51).map((b) => b.header.id)).toEqual(range(200, 250).map((num) => main.ids.get(num)));
+    expect(await readdir(join(work.dir, "bundles"))).toEqual([]);
+  });
+
+  it("cuts off the end of a part a crash left incomplete and bundles the blocks that are intact", async () => {
+    const store = new TestStore();
+    const now = () => timeOf(10_000);
+    const chain = syntheticChain(2, 110, { lag: 3 });
+    const first = setup(store, { catchUpBlockAgeMs: HOUR }, undefined, now);
+    await first.files.start();
+    first.feed(chain.lines.slice(0, chain.lines.indexOf("DMLOG START_BLOCK 61")));
+    await first.files.flush();
+    first.files.close();
+    // After a machine crash: block 60's member, listed in the index, holds garbage (its pages never reached the
+    // disk), and bytes no index line lists follow it (an append whose line was never written).
+    const part = join(work.dir, "bundles", "0000000000.dmbundle.gz.part");
+    const bytes = await readFile(part);
+    const index = (await readFile(`${part}.idx`, "utf8")).trim().split("\n");
+    expect(index).toHaveLength(59);
+    const [, offset, length] = index[58]!.split(" ").map(Number);
+    expect(offset! + length!).toBe(bytes.length);
+    bytes.fill(0x55, offset! + 10, offset! + length! - 10);
+    await writeFile(part, Buffer.concat([bytes, Buffer.alloc(100, 1)]));
+
+    const second = setup(store, { catchUpBlockAgeMs: HOUR }, undefined, now);
+    await second.files.start();
+    const warning = second.logs.find((l) => l["msg"] === "end of a bundle being written left incomplete by a crash: cut off");
+    expect(warning).toMatchObject({ level: "warn", kept: 58, cutBytes: length! + 100 });
+    // nodeos printed block 60 again after the crash (its head was 59).
+    second.feed(chain.lines.slice(chain.lines.indexOf("DMLOG START_BLOCK 60")));
+    await second.files.drained();
+    second.files.close();
+    const bundle0 = await decodeBlockFiles(store.objects.get("bundles/0000000000.dmbundle.gz")!);
+    expect(bundle0.map((b) => b.header.id)).toEqual(range(2, 99).map((num) => chain.ids.get(num)));
+    expect(oneBlockNums(store)).toEqual([]);
+  });
+
+  it("turns the blocks of a range it started inside of into one-block files, as it gives that range no bundle", async () => {
+    const store = new TestStore();
+    const { files, feed } = setup(store, { catchUpBlockAgeMs: HOUR }, undefined, () => timeOf(10_000));
+    await files.start();
+    feed(syntheticChain(150, 305, { lag: 3 }).lines);
+    await files.drained();
+    files.close();
+    expect(bundleKeys(store)).toEqual(["bundles/0000000200.dmbundle.gz"]);
+    expect(oneBlockNums(store)).toEqual(range(150, 199));
+    const [one] = await decodeBlockFiles(store.objects.get([...store.objects.keys()].find((k) => k.startsWith("one-blocks/0000000150-"))!)!);
+    expect(one!.header.num).toBe(150);
+    expect((await readdir(join(work.dir, "bundles"))).sort()).toEqual(["0000000300.dmbundle.gz.part", "0000000300.dmbundle.gz.part.idx"]);
+    expect((await readdir(join(work.dir, "blocks"))).length).toBe(0);
+  });
+
+  it("refuses an age that is not a non-negative integer, coded", () => {
+    for (const bad of [-1, 0.5, Number.NaN]) {
+      expect(() => setup(new TestStore(), { catchUpBlockAgeMs: bad })).toThrowError(expect.objectContaining({ code: "MDR_ERR_OPTIONS" }));
     }
   });
 });

@@ -8,9 +8,10 @@ import { MindreaderErrors } from "../errors.js";
 import type { MindreaderMetrics } from "../metrics/metrics.js";
 import type { AssembledBlock } from "../reader/assembler.js";
 import { BacklogAlarm, type BacklogLevel } from "./backlog.js";
-import { type BundlePlan, Bundler } from "./bundler.js";
+import { BundleParts, type PartMember } from "./bundle-parts.js";
+import { type BundleEntry, type BundlePlan, Bundler } from "./bundler.js";
 import { blockFileHeaderLine } from "./content.js";
-import { isIntactGzip, removeTempFiles, setAside } from "./local-file.js";
+import { isIntactGzip, removeTempFiles, setAside, writeLocalFile } from "./local-file.js";
 import { BUNDLE_EXT, BUNDLE_SIZE, bundleFileName, isValidSuffix, oneBlockFileName, parseOneBlockFileName } from "./naming.js";
 import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
 import { type PoolResult, WriterPool } from "./writer-pool.js";
@@ -37,6 +38,12 @@ export interface BlockFilesOptions {
    * wait. Default 64 MiB. The upload backlog never counts: it is on disk.
    */
   readonly maxPendingWriteBytes?: number;
+  /**
+   * Catching up: while the blocks read are older than this (block time against the clock), each goes straight into
+   * its range's bundle (appended to `<bundle>.part` in `bundles/`), not into a one-block file; the first younger
+   * block ends catching up for the run. Undefined or 0: never (one-block files for every block).
+   */
+  readonly catchUpBlockAgeMs?: number;
 }
 
 /** What the block files need from the app. */
@@ -44,6 +51,8 @@ export interface BlockFilesDeps {
   readonly store: Store;
   readonly logger: Logger;
   readonly metrics?: MindreaderMetrics;
+  /** Injected clock, epoch milliseconds. */
+  readonly now?: () => number;
 }
 
 /** Events of the block files. */
@@ -59,17 +68,28 @@ export interface BlockFilesEvents {
   writeError: [error: ManageosError];
 }
 
-// A block handed over and not yet written.
+// A block handed over and not yet written; `direct` ones go into their range's part, not a file of their own.
 interface QueuedWrite {
   readonly meta: BlockMeta;
   readonly name: string;
+  readonly direct: boolean;
   readonly head: string;
   readonly body: Buffer;
   readonly resolve: (written: boolean) => void;
 }
 
+// A block compressed by a writer thread, on its way into its range's part; `index` is its place in the batch.
+interface DirectWrite {
+  readonly item: SentWrite;
+  readonly bytes: Buffer;
+  readonly index: number;
+}
+
 // A block sent to a writer thread: its bytes are held by the thread, `size` of them, until its answer is handled.
 type SentWrite = Omit<QueuedWrite, "head" | "body"> & { readonly size: number };
+
+// A bundle written: its bytes when they are in memory.
+type WrittenBundle = { readonly ok: true; readonly bytes: Buffer | undefined } | { readonly ok: false; readonly error: Error };
 
 // Blocks sent to a writer thread at once, and the text a batch stops growing at: small enough for both threads to
 // get work, large enough that a message carries many small blocks.
@@ -124,6 +144,9 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private keptBytes = 0;
   private readonly oneBlockPrefix: string;
   private readonly bundlePrefix: string;
+  private readonly parts: BundleParts;
+  private readonly now: () => number;
+  private catchingUp: boolean;
 
   constructor(
     private readonly opts: BlockFilesOptions,
@@ -144,6 +167,11 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     ) {
       throw MindreaderErrors.options("maxPendingWriteBytes must be a non-negative integer");
     }
+    if (opts.catchUpBlockAgeMs !== undefined && !(Number.isSafeInteger(opts.catchUpBlockAgeMs) && opts.catchUpBlockAgeMs >= 0)) {
+      throw MindreaderErrors.options("catchUpBlockAgeMs must be a non-negative integer");
+    }
+    this.catchingUp = (opts.catchUpBlockAgeMs ?? 0) > 0;
+    this.now = deps.now ?? Date.now;
     this.maxPendingWriteBytes = opts.maxPendingWriteBytes ?? DEFAULT_MAX_PENDING_WRITE_BYTES;
     this.threads = opts.writerThreads ?? Math.min(2, availableParallelism());
     this.pool = new WriterPool(this.threads);
@@ -151,6 +179,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.bundler = new Bundler(this.bundleSize);
     this.blocksDir = join(opts.workDir, "blocks");
     this.bundlesDir = join(opts.workDir, "bundles");
+    this.parts = new BundleParts(this.bundlesDir);
     this.oneBlockPrefix = opts.oneBlockPrefix ?? "one-blocks/";
     this.bundlePrefix = opts.bundlePrefix ?? "bundles/";
     this.alarm = new BacklogAlarm(opts.maxPendingFiles);
@@ -176,14 +205,37 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     await removeTempFiles(this.blocksDir);
     await removeTempFiles(this.bundlesDir);
     const blocks = await this.intact(this.blocksDir, (name) => parseOneBlockFileName(name) !== undefined);
+    const entries: BundleEntry[] = [];
     for (const name of blocks) {
-      this.bundler.add({ ...parseOneBlockFileName(name)!, name });
+      entries.push({ ...parseOneBlockFileName(name)!, name });
       this.uploader.enqueue({ path: join(this.blocksDir, name), key: this.oneBlockPrefix + name });
     }
+    const members = await this.recoverParts();
+    for (const member of members) entries.push({ ...parseOneBlockFileName(member.name)!, name: member.name, member });
+    // The bundler takes the last block added for the head.
+    for (const entry of entries.sort((a, b) => a.num - b.num)) this.bundler.add(entry);
     for (const name of await this.intact(this.bundlesDir, (n) => n.endsWith(BUNDLE_EXT))) {
       this.uploader.enqueue({ path: join(this.bundlesDir, name), key: this.bundlePrefix + name });
     }
-    if (blocks.length > 0) this.deps.logger.info({ files: blocks.length }, "resuming block files left in the work dir");
+    if (entries.length > 0) {
+      this.deps.logger.info({ files: blocks.length, inParts: members.length }, "resuming block files left in the work dir");
+    }
+  }
+
+  // Parts of bundles a previous run was writing: their intact members, the rest cut off.
+  private async recoverParts(): Promise<PartMember[]> {
+    const members: PartMember[] = [];
+    for (const bundle of await this.parts.list()) {
+      const found = await this.parts.recover(bundle);
+      if (found.cutBytes > 0) {
+        this.deps.logger.warn(
+          { path: this.parts.path(bundle), kept: found.members.length, cutBytes: found.cutBytes },
+          "end of a bundle being written left incomplete by a crash: cut off",
+        );
+      }
+      members.push(...found.members);
+    }
+    return members;
   }
 
   /** Files written and not yet in the store. */
@@ -224,11 +276,23 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.deps.metrics?.pendingWriteBytes.set(this.writeBytesQueued);
     const name = oneBlockFileName(block.meta, this.opts.suffix);
     const head = blockFileHeaderLine(block);
+    const direct = this.catchingUp && this.stillCatchingUp(block.meta);
     return new Promise<boolean>((resolve) => {
-      this.queue.push({ meta: block.meta, name, head, body: block.bytes, resolve });
+      this.queue.push({ meta: block.meta, name, direct, head, body: block.bytes, resolve });
       if (this.queue.length >= WRITE_BATCH) this.dispatch();
       else this.scheduleDispatch();
     });
+  }
+
+  // True while blocks are older than catchUpBlockAgeMs; the first younger one ends catching up for the run.
+  private stillCatchingUp(meta: BlockMeta): boolean {
+    const ageMs = this.now() - Date.parse(meta.timestamp);
+    this.deps.metrics?.catchingUp.set(1);
+    if (ageMs > this.opts.catchUpBlockAgeMs!) return true;
+    this.catchingUp = false;
+    this.deps.metrics?.catchingUp.set(0);
+    this.deps.logger.info({ num: meta.num, ageSeconds: Math.round(ageMs / 1000) }, "caught up: one-block files from this block on");
+    return false;
   }
 
   // The rest of the output being read usually brings more blocks: send them together, once this turn is over.
@@ -262,6 +326,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   close(): void {
     this.uploader.close();
     this.pool.close();
+    void this.parts.close();
   }
 
   // Sends queued blocks to the writer threads in batches, while few enough batches are being worked on.
@@ -274,8 +339,11 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
         count++;
       }
       const files = this.queue.splice(0, count);
-      const results = this.pool.write(this.blocksDir, files);
-      const batch: SentWrite[] = files.map(({ meta, name, body, resolve }) => ({ meta, name, size: body.length, resolve }));
+      const results = this.pool.write(
+        this.blocksDir,
+        files.map(({ name, direct, head, body }) => ({ name: direct ? undefined : name, head, body })),
+      );
+      const batch: SentWrite[] = files.map(({ meta, name, direct, body, resolve }) => ({ meta, name, direct, size: body.length, resolve }));
       this.batchesSent++;
       // A thread is free again: give it what queued meanwhile, whatever the order batches are handled in.
       void results.then(() => {
@@ -295,7 +363,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     }
   }
 
-  // A batch is on disk: in block order, the events, uploads and bundle bookkeeping; then bundles; then the callers.
+  // A batch is compressed (and its one-block files written): in block order, the blocks caught up go into their
+  // parts, then the events, uploads and bundle bookkeeping; then bundles; then the callers.
   private async written(batch: readonly SentWrite[], results: readonly PoolResult[]): Promise<void> {
     const ok: boolean[] = [];
     for (const item of batch) {
@@ -303,22 +372,78 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       this.writeBytesQueued -= item.size;
     }
     this.onWritesDone();
+    let run: DirectWrite[] = [];
     for (const [i, item] of batch.entries()) {
       const result = results[i];
+      if (run.length > 0 && !(item.direct && this.baseOf(item.meta.num) === this.baseOf(run[0]!.item.meta.num))) {
+        await this.appendRun(run, ok);
+        run = [];
+      }
       const path = join(this.blocksDir, item.name);
       if (result === undefined || !result.ok) {
         this.failed(path, result?.error ?? new Error("no answer from the writer thread"));
-        ok.push(false);
-        continue;
+        ok[i] = false;
+      } else if (item.direct) {
+        run.push({ item, bytes: result.bytes, index: i });
+      } else {
+        this.oneBlockFile(item, result.bytes);
+        ok[i] = true;
       }
-      ok.push(true);
-      this.deps.metrics?.bytesWrittenTotal.inc(result.bytes.length);
-      this.emit("written", item.meta, item.name);
-      this.uploader.enqueue({ path, key: this.oneBlockPrefix + item.name, bytes: this.keep(path, result.bytes) });
-      this.bundler.add({ ...parseOneBlockFileName(item.name)!, name: item.name });
     }
+    if (run.length > 0) await this.appendRun(run, ok);
     for (const plan of this.bundler.take()) await this.writeBundle(plan);
     for (const [i, item] of batch.entries()) item.resolve(ok[i] === true);
+  }
+
+  // A one-block file is in the work dir: its event, its upload, the bundler.
+  private oneBlockFile(item: SentWrite, bytes: Buffer): void {
+    const path = join(this.blocksDir, item.name);
+    this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
+    this.emit("written", item.meta, item.name);
+    this.uploader.enqueue({ path, key: this.oneBlockPrefix + item.name, bytes: this.keep(path, bytes) });
+    this.bundler.add({ ...parseOneBlockFileName(item.name)!, name: item.name });
+  }
+
+  // Blocks caught up, all of one range, appended to its part in one write. A range already bundled (nodeos printed
+  // an old block again) gets one-block files instead, as outside catching up.
+  private async appendRun(run: readonly DirectWrite[], ok: boolean[]): Promise<void> {
+    const base = this.baseOf(run[0]!.item.meta.num);
+    const next = this.bundler.nextBase;
+    if (next !== undefined && base < next) {
+      for (const { item, bytes, index } of run) {
+        const path = join(this.blocksDir, item.name);
+        try {
+          await writeLocalFile(path, bytes);
+          this.oneBlockFile(item, bytes);
+          ok[index] = true;
+        } catch (error) {
+          this.failed(path, error);
+          ok[index] = false;
+        }
+      }
+      return;
+    }
+    const bundle = bundleFileName(base);
+    let members: PartMember[];
+    try {
+      members = await this.parts.append(bundle, run.map(({ item, bytes }) => ({ name: item.name, bytes })));
+    } catch (error) {
+      for (const { index } of run) {
+        this.failed(this.parts.path(bundle), error);
+        ok[index] = false;
+      }
+      return;
+    }
+    for (const [j, { item, bytes, index }] of run.entries()) {
+      this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
+      this.emit("written", item.meta, item.name);
+      this.bundler.add({ ...parseOneBlockFileName(item.name)!, name: item.name, member: members[j] });
+      ok[index] = true;
+    }
+  }
+
+  private baseOf(num: number): number {
+    return Math.floor(num / this.bundleSize) * this.bundleSize;
   }
 
   // Blocks left the writer threads: the gauge, and the reader waiting for room once back under the bound.
@@ -362,26 +487,62 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
 
   // A bundle is the one-block files' gzip members back to back: a valid gzip of their concatenated contents.
   private async writeBundle(plan: BundlePlan): Promise<void> {
+    const name = bundleFileName(plan.base);
     if (plan.entries.length === 0) {
       this.deps.logger.info({ base: plan.base }, "no bundle for a range read only in part (started inside it)");
+      await this.splitPart(name);
     } else {
-      const name = bundleFileName(plan.base);
       const path = join(this.bundlesDir, name);
-      const result = await this.pool.concat(
-        plan.entries.map((entry) => join(this.blocksDir, entry.name)),
-        path,
-      );
+      const result = await this.bundleFile(name, plan.entries, path);
       if (result.ok) {
-        this.deps.metrics?.bytesWrittenTotal.inc(result.bytes.length);
         this.deps.metrics?.bundlesTotal.inc();
         this.emit("bundle", plan.base, name);
-        this.uploader.enqueue({ path, key: this.bundlePrefix + name, bytes: this.keep(path, result.bytes) });
+        const bytes = result.bytes === undefined ? undefined : this.keep(path, result.bytes);
+        this.uploader.enqueue({ path, key: this.bundlePrefix + name, bytes });
       } else {
         this.failed(path, result.error);
       }
     }
     this.bundledBelow = Math.max(this.bundledBelow, plan.base + this.bundleSize);
     await this.prune();
+  }
+
+  // A part holding exactly the range's blocks, in order (caught up without a fork), becomes the bundle by a rename.
+  // Otherwise the blocks' bytes are copied from their files and the part, which then goes (with the blocks of
+  // forks nodeos left, if any).
+  private async bundleFile(name: string, entries: readonly BundleEntry[], path: string): Promise<WrittenBundle> {
+    const members = this.parts.membersOf(name);
+    if (members.length === entries.length && entries.every((entry, i) => entry.member === members[i])) {
+      try {
+        await this.parts.seal(name, path);
+        return { ok: true, bytes: undefined };
+      } catch (error) {
+        return { ok: false, error: error as Error };
+      }
+    }
+    const result = await this.pool.concat(
+      entries.map((entry) => entry.member ?? { path: join(this.blocksDir, entry.name) }),
+      path,
+    );
+    if (!result.ok) return result;
+    this.deps.metrics?.bytesWrittenTotal.inc(result.bytes.length);
+    if (members.length > 0) await this.parts.discard(name);
+    return result;
+  }
+
+  // The blocks of a range that gets no bundle, caught up into its part, become one-block files and are uploaded as
+  // such, as they would have been outside catching up; the part goes once they all are.
+  private async splitPart(name: string): Promise<void> {
+    const members = this.parts.membersOf(name);
+    if (members.length === 0) return;
+    const results = await this.pool.split(this.parts.path(name), this.blocksDir, members);
+    for (const [i, member] of members.entries()) {
+      const path = join(this.blocksDir, member.name);
+      const result = results[i];
+      if (result?.ok) this.uploader.enqueue({ path, key: this.oneBlockPrefix + member.name });
+      else this.failed(path, result?.error ?? new Error("no answer from the writer thread"));
+    }
+    if (results.every((result) => result.ok)) await this.parts.discard(name);
   }
 
   // One-block files below the next range are done with once uploaded.

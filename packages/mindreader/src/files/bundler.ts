@@ -1,8 +1,10 @@
+import type { PartMember } from "./bundle-parts.js";
 import { BUNDLE_SIZE, type OneBlockName } from "./naming.js";
 
-/** A one-block file the bundler may use. */
+/** A one-block file the bundler may use: a file of its own, or a member of its range's part (`member`). */
 export interface BundleEntry extends OneBlockName {
   readonly name: string;
+  readonly member?: PartMember;
 }
 
 /** A range ready to merge: its base and its files in block order. */

@@ -50,16 +50,33 @@ describe("writer threads", () => {
     expect(await readdir(work.dir)).toEqual(["a.gz", "c.gz"]);
   });
 
-  it("concatenates files into one (temp file + rename) and removes files", async () => {
+  it("concatenates files and slices of files into one (temp file + rename) and removes files", async () => {
     await writeFile(join(work.dir, "1"), "one ");
-    await writeFile(join(work.dir, "2"), "two");
-    const result = await pool.concat([join(work.dir, "1"), join(work.dir, "2")], join(work.dir, "both"));
-    expect(result.ok && result.bytes.toString()).toBe("one two");
-    expect(await readFile(join(work.dir, "both"), "utf8")).toBe("one two");
-    const missing = await pool.concat([join(work.dir, "nope")], join(work.dir, "none"));
+    await writeFile(join(work.dir, "2"), "[two three]");
+    const sources = [{ path: join(work.dir, "1") }, { path: join(work.dir, "2"), offset: 1, length: 4 }, { path: join(work.dir, "2"), offset: 5, length: 5 }];
+    const result = await pool.concat(sources, join(work.dir, "both"));
+    expect(result.ok && result.bytes.toString()).toBe("one two three");
+    expect(await readFile(join(work.dir, "both"), "utf8")).toBe("one two three");
+    const missing = await pool.concat([{ path: join(work.dir, "nope") }], join(work.dir, "none"));
     expect(missing.ok).toBe(false);
     await pool.remove([join(work.dir, "1"), join(work.dir, "2"), join(work.dir, "absent")]);
     expect(existsSync(join(work.dir, "1")) || existsSync(join(work.dir, "2"))).toBe(false);
     expect((await readdir(work.dir)).sort()).toEqual(["both"]);
+  });
+
+  it("compresses without writing when a file has no name, and cuts slices of a file into files of their own", async () => {
+    const [compressed] = await pool.write(work.dir, [{ name: undefined, head: "h", body: Buffer.from("body\n") }]);
+    expect(compressed!.ok && gunzipSync(compressed!.bytes).toString()).toBe("h\nbody\n");
+    expect(await readdir(work.dir)).toEqual([]);
+    await writeFile(join(work.dir, "part"), "aaabbbbcc");
+    const results = await pool.split(join(work.dir, "part"), work.dir, [
+      { name: "a", offset: 0, length: 3 },
+      { name: "missing/b", offset: 3, length: 4 },
+      { name: "c", offset: 7, length: 2 },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(await readFile(join(work.dir, "a"), "utf8")).toBe("aaa");
+    expect(await readFile(join(work.dir, "c"), "utf8")).toBe("cc");
+    expect((await readdir(work.dir)).sort()).toEqual(["a", "c", "part"]);
   });
 });

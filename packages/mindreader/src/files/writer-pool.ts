@@ -2,12 +2,19 @@ import { Worker } from "node:worker_threads";
 
 /** One file to compress and write: a first line, then bytes (shared memory is read by the thread without a copy). */
 export interface PoolFile {
-  /** File name inside the batch's directory. */
-  readonly name: string;
+  /** File name inside the batch's directory; undefined to compress only, the bytes written by the caller. */
+  readonly name: string | undefined;
   /** The file's first line, without its newline. */
   readonly head: string;
   /** The rest of the file, before compression. */
   readonly body: Uint8Array;
+}
+
+/** Bytes of a bundle: a whole file, or `length` bytes of it from `offset`. */
+export interface ConcatSource {
+  readonly path: string;
+  readonly offset?: number;
+  readonly length?: number;
 }
 
 /** What became of one file: its compressed bytes, or why it could not be written. */
@@ -27,7 +34,8 @@ interface PoolWorker {
 type Reply = { id: number; results: Array<{ buffer: ArrayBuffer } | { message: string; code?: string }> };
 
 // Runs in each thread (CommonJS, from source text so the same code serves the build and the tests). Per file: gzip
-// level 1, then temp file + rename with synchronous calls, no fsync. Synchronous calls in a thread of its own cost
+// level 1, then (unless the caller appends the bytes to a bundle itself) temp file + rename with synchronous calls,
+// no fsync. Synchronous calls in a thread of its own cost
 // one hop per batch instead of four trips through libuv's pool per file, and keep compression off the reader's thread.
 const WORKER_SOURCE = `
 const { parentPort, threadId } = require("node:worker_threads");
@@ -38,25 +46,27 @@ const GZIP = { level: constants.Z_BEST_SPEED };
 // Temp names unique to this process and thread, without a random number per file.
 const TEMP_TAG = process.pid.toString(36) + "-" + threadId.toString(36) + "-";
 let temps = 0;
-const tempName = (name) => "." + name + "." + TEMP_TAG + (temps++).toString(36) + ".tmp";
+// Temp file + rename: a reader, or the next start, sees all of a file or none of it.
+const writeFile = (path, bytes) => {
+  const temp = join(dirname(path), "." + basename(path) + "." + TEMP_TAG + (temps++).toString(36) + ".tmp");
+  try {
+    writeFileSync(temp, bytes);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+};
 parentPort.on("message", (msg) => {
   const results = [];
   const transfer = [];
   if (msg.kind === "write") {
     for (const file of msg.files) {
-      const path = join(msg.dir, file.name);
-      const temp = join(msg.dir, tempName(file.name));
       try {
         const head = Buffer.from(file.head + "\\n");
         const body = Buffer.from(file.buffer, file.offset, file.length);
         const gz = gzipSync(Buffer.concat([head, body], head.length + body.length), GZIP);
-        try {
-          writeFileSync(temp, gz);
-          renameSync(temp, path);
-        } catch (error) {
-          rmSync(temp, { force: true });
-          throw error;
-        }
+        if (file.name !== undefined) writeFile(join(msg.dir, file.name), gz);
         // A buffer of its own, so it can be handed over without a copy.
         const own = new Uint8Array(gz.length);
         own.set(gz);
@@ -67,23 +77,32 @@ parentPort.on("message", (msg) => {
       }
     }
   } else if (msg.kind === "concat") {
-    // A bundle: the files' bytes back to back, written like the others.
-    const temp = join(dirname(msg.path), tempName(basename(msg.path)));
+    // A bundle: the sources' bytes back to back (whole files, or slices of a part), written like the others.
     try {
-      const bytes = Buffer.concat(msg.paths.map((path) => readFileSync(path)));
-      try {
-        writeFileSync(temp, bytes);
-        renameSync(temp, msg.path);
-      } catch (error) {
-        rmSync(temp, { force: true });
-        throw error;
-      }
+      const files = new Map();
+      const read = (path) => files.get(path) ?? files.set(path, readFileSync(path)).get(path);
+      const bytes = Buffer.concat(
+        msg.sources.map((s) => (s.offset === undefined ? read(s.path) : read(s.path).subarray(s.offset, s.offset + s.length))),
+      );
+      writeFile(msg.path, bytes);
       const own = new Uint8Array(bytes.length);
       own.set(bytes);
       results.push({ buffer: own.buffer });
       transfer.push(own.buffer);
     } catch (error) {
       results.push({ message: String(error && error.message || error), code: error && error.code });
+    }
+  } else if (msg.kind === "split") {
+    // One-block files cut out of a part: each member is a whole one-block file.
+    let part;
+    for (const m of msg.members) {
+      try {
+        part ??= readFileSync(msg.path);
+        writeFile(join(msg.dir, m.name), part.subarray(m.offset, m.offset + m.length));
+        results.push({ buffer: new ArrayBuffer(0) });
+      } catch (error) {
+        results.push({ message: String(error && error.message || error), code: error && error.code });
+      }
     }
   } else {
     for (const path of msg.paths) {
@@ -125,10 +144,16 @@ export class WriterPool {
     return this.send({ kind: "write", dir, files: plain }, files.length);
   }
 
-  /** Writes the files at `paths` back to back into the file at `path` (temp file + rename); resolves with its bytes. */
-  async concat(paths: readonly string[], path: string): Promise<PoolResult> {
-    const [result] = await this.send({ kind: "concat", paths, path }, 1);
+  /** Writes the sources back to back into the file at `path` (temp file + rename); resolves with its bytes. */
+  async concat(sources: readonly ConcatSource[], path: string): Promise<PoolResult> {
+    const [result] = await this.send({ kind: "concat", sources, path }, 1);
     return result ?? { ok: false, error: new Error("no answer from the writer thread") };
+  }
+
+  /** Writes slices of the file at `path` as files of their own in `dir` (temp file + rename); a result per slice. */
+  split(path: string, dir: string, members: ReadonlyArray<{ name: string; offset: number; length: number }>): Promise<PoolResult[]> {
+    const plain = members.map(({ name, offset, length }) => ({ name, offset, length }));
+    return this.send({ kind: "split", path, dir, members: plain }, members.length);
   }
 
   /** Removes files (absent ones are fine). */

@@ -16,6 +16,7 @@ export interface MindreaderMetrics {
   readonly droppedBlocksTotal: Counter<"reason">;
   readonly writeErrorsTotal: Counter;
   readonly bundlesTotal: Counter;
+  readonly catchingUp: Gauge;
 }
 
 /** Live values read when the registry is scraped. */
@@ -101,6 +102,11 @@ export function createMindreaderMetrics(registry: Registry, sources: MindreaderM
     bundlesTotal: new Counter({
       name: "manageos_mindreader_bundles_total",
       help: "100-block bundles written",
+      registers,
+    }),
+    catchingUp: new Gauge({
+      name: "manageos_mindreader_catching_up",
+      help: "1 while the blocks read are older than mindreader.catchUpBlockAge and go straight into bundles",
       registers,
     }),
   };

@@ -1,0 +1,195 @@
+import { type FileHandle, open, readdir, readFile, rename, rm, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
+import { parseOneBlockFileName } from "./naming.js";
+
+const gunzipAsync = promisify(gunzip);
+
+/** Suffix of a bundle being written block by block: `<base:010>.dmbundle.gz.part`. */
+export const PART_EXT = ".part";
+// Its index, one line per member: `<one-block file name> <offset> <length>`.
+const INDEX_EXT = ".idx";
+
+/** One block's gzip member in a bundle being written: the one-block file name it stands for, and where it is. */
+export interface PartMember {
+  readonly name: string;
+  readonly path: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** What recovering a part found: its intact members, and how many bytes after them were cut off. */
+export interface RecoveredPart {
+  readonly members: readonly PartMember[];
+  readonly cutBytes: number;
+}
+
+interface OpenPart {
+  readonly data: FileHandle;
+  readonly index: FileHandle;
+}
+
+/**
+ * Bundles written block by block, for blocks read while catching up: each block's gzip member is appended to
+ * `<bundle>.part`, then a line saying where it is to `<bundle>.part.idx`. One file grows per range instead of a
+ * file per block. A member is the block's whole one-block file, so the part, once complete, is the bundle (a
+ * rename), and any member can be cut out again as the one-block file it stands for. After a crash, the index
+ * lines whose members are intact are kept and the rest is cut off. Appends are made one after the other.
+ */
+export class BundleParts {
+  private readonly handles = new Map<string, Promise<OpenPart>>();
+  private readonly members = new Map<string, PartMember[]>();
+
+  /** Parts live in `dir`, beside the bundles. */
+  constructor(private readonly dir: string) {}
+
+  /** The part of bundle `bundle` (a bundle file name). */
+  path(bundle: string): string {
+    return join(this.dir, bundle + PART_EXT);
+  }
+
+  /** Bundles with a part in the dir. An index left without its part (a crash between the two removals) is removed. */
+  async list(): Promise<string[]> {
+    const names = await readdir(this.dir);
+    for (const name of names) {
+      if (name.endsWith(PART_EXT + INDEX_EXT) && !names.includes(name.slice(0, -INDEX_EXT.length))) {
+        await rm(join(this.dir, name), { force: true });
+      }
+    }
+    return names.filter((name) => name.endsWith(PART_EXT)).map((name) => name.slice(0, -PART_EXT.length)).sort();
+  }
+
+  /** Members of the part of `bundle`, in the order they were appended; empty without a part. */
+  membersOf(bundle: string): readonly PartMember[] {
+    return this.members.get(bundle) ?? [];
+  }
+
+  /**
+   * Appends gzip members (each a one-block file's bytes) to the part of `bundle`. On failure nothing of this call
+   * stays: the part is cut back to its length before it, and the error is thrown.
+   */
+  async append(bundle: string, files: ReadonlyArray<{ name: string; bytes: Uint8Array }>): Promise<PartMember[]> {
+    const path = this.path(bundle);
+    const list = this.members.get(bundle) ?? [];
+    const last = list.at(-1);
+    const start = last === undefined ? 0 : last.offset + last.length;
+    let offset = start;
+    const placed = files.map(({ name, bytes }) => {
+      const member = { name, path, offset, length: bytes.length };
+      offset += bytes.length;
+      return member;
+    });
+    try {
+      const part = await this.handle(bundle);
+      await writeAll(part.data, files.map((file) => file.bytes), offset - start);
+      const lines = placed.map((m) => `${m.name} ${m.offset} ${m.length}\n`).join("");
+      await writeAll(part.index, [Buffer.from(lines)], Buffer.byteLength(lines));
+    } catch (error) {
+      await this.cutBack(bundle, start, list);
+      throw error;
+    }
+    list.push(...placed);
+    this.members.set(bundle, list);
+    return placed;
+  }
+
+  /** The part of `bundle`, complete, becomes the bundle file at `target`; its index goes. */
+  async seal(bundle: string, target: string): Promise<void> {
+    await this.release(bundle);
+    await rename(this.path(bundle), target);
+    await rm(this.path(bundle) + INDEX_EXT, { force: true });
+  }
+
+  /** Removes the part of `bundle` and its index. */
+  async discard(bundle: string): Promise<void> {
+    await this.release(bundle);
+    await rm(this.path(bundle), { force: true });
+    await rm(this.path(bundle) + INDEX_EXT, { force: true });
+  }
+
+  /**
+   * Reads back the part of `bundle` a previous run left: the members its index lists, in order, each complete and a
+   * valid gzip; the first one that is not ends the part (cut off, file and index). A part with none is removed.
+   */
+  async recover(bundle: string): Promise<RecoveredPart> {
+    const path = this.path(bundle);
+    const data = await readFile(path).catch(() => Buffer.alloc(0));
+    const index = await readFile(path + INDEX_EXT, "utf8").catch(() => "");
+    const members: PartMember[] = [];
+    let end = 0;
+    for (const line of index.split("\n")) {
+      const member = parseIndexLine(line, path);
+      if (member === undefined || member.offset !== end || end + member.length > data.length) break;
+      if (!(await isGzip(data.subarray(end, end + member.length)))) break;
+      members.push(member);
+      end += member.length;
+    }
+    if (members.length === 0) {
+      await this.discard(bundle);
+    } else {
+      if (end < data.length) await truncate(path, end);
+      await writeFile(path + INDEX_EXT, members.map((m) => `${m.name} ${m.offset} ${m.length}\n`).join(""));
+      this.members.set(bundle, members);
+    }
+    return { members, cutBytes: data.length - end };
+  }
+
+  /** Closes every open part; their files stay for the next start. */
+  async close(): Promise<void> {
+    await Promise.all([...this.handles.keys()].map((bundle) => this.release(bundle)));
+  }
+
+  private handle(bundle: string): Promise<OpenPart> {
+    let part = this.handles.get(bundle);
+    if (part === undefined) {
+      const path = this.path(bundle);
+      part = Promise.all([open(path, "a"), open(path + INDEX_EXT, "a")]).then(([data, index]) => ({ data, index }));
+      // A part that cannot be opened is tried again on the next append.
+      part.catch(() => this.handles.delete(bundle));
+      this.handles.set(bundle, part);
+    }
+    return part;
+  }
+
+  private async release(bundle: string): Promise<void> {
+    const part = this.handles.get(bundle);
+    this.handles.delete(bundle);
+    this.members.delete(bundle);
+    if (part === undefined) return;
+    const { data, index } = await part;
+    await Promise.allSettled([data.close(), index.close()]);
+  }
+
+  // After a failed append: the data back to `length`, the index back to `list`, the file handles reopened on next use.
+  private async cutBack(bundle: string, length: number, list: readonly PartMember[]): Promise<void> {
+    const path = this.path(bundle);
+    const members = this.members.get(bundle);
+    await this.release(bundle);
+    await truncate(path, length).catch(() => undefined);
+    const lines = list.map((m) => `${m.name} ${m.offset} ${m.length}\n`).join("");
+    await writeFile(path + INDEX_EXT, lines).catch(() => undefined);
+    if (members !== undefined) this.members.set(bundle, members);
+  }
+}
+
+async function writeAll(handle: FileHandle, buffers: readonly Uint8Array[], total: number): Promise<void> {
+  const { bytesWritten } = await handle.writev(buffers as Uint8Array[]);
+  if (bytesWritten !== total) throw new Error(`short write: ${bytesWritten} of ${total} bytes`);
+}
+
+function parseIndexLine(line: string, path: string): PartMember | undefined {
+  const match = /^(\S+) (\d+) (\d+)$/.exec(line);
+  if (match === null || parseOneBlockFileName(match[1]!) === undefined) return undefined;
+  const length = Number(match[3]);
+  return length > 0 ? { name: match[1]!, path, offset: Number(match[2]), length } : undefined;
+}
+
+async function isGzip(bytes: Uint8Array): Promise<boolean> {
+  try {
+    await gunzipAsync(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
