@@ -461,6 +461,27 @@ describe("catching up", () => {
     expect((await readdir(join(work.dir, "blocks"))).length).toBe(0);
   });
 
+  it("writes old blocks of a range already bundled, printed again by a node restarted from an older state, as one-block files", async () => {
+    const store = new TestStore();
+    const { files, feed } = setup(store, { catchUpBlockAgeMs: HOUR }, undefined, () => timeOf(10_000));
+    await files.start();
+    const chain = syntheticChain(2, 310, { lag: 3 });
+    const upTo = (num: number) => chain.lines.indexOf(`DMLOG START_BLOCK ${num + 1}`);
+    feed(chain.lines.slice(0, upTo(210)));
+    await files.drained();
+    expect(bundleKeys(store)).toEqual(["bundles/0000000000.dmbundle.gz", "bundles/0000000100.dmbundle.gz"]);
+    // nodeos restarted from a backup taken at block 149: blocks 150..210 again, then on.
+    feed([chain.lines[0]!, ...chain.lines.slice(chain.lines.indexOf("DMLOG START_BLOCK 150"))]);
+    await files.drained();
+    files.close();
+    expect(oneBlockNums(store)).toEqual(range(150, 199));
+    expect(bundleKeys(store)).toEqual(["bundles/0000000000.dmbundle.gz", "bundles/0000000100.dmbundle.gz", "bundles/0000000200.dmbundle.gz"]);
+    const bundle200 = await decodeBlockFiles(store.objects.get("bundles/0000000200.dmbundle.gz")!);
+    expect(bundle200.map((b) => b.header.id)).toEqual(range(200, 299).map((num) => chain.ids.get(num)));
+    expect((await readdir(join(work.dir, "blocks"))).length).toBe(0);
+    expect((await readdir(join(work.dir, "bundles"))).sort()).toEqual(["0000000300.dmbundle.gz.part", "0000000300.dmbundle.gz.part.idx"]);
+  });
+
   it("refuses an age that is not a non-negative integer, coded", () => {
     for (const bad of [-1, 0.5, Number.NaN]) {
       expect(() => setup(new TestStore(), { catchUpBlockAgeMs: bad })).toThrowError(expect.objectContaining({ code: "MDR_ERR_OPTIONS" }));

@@ -97,6 +97,7 @@ export class BundleParts {
   /** The part of `bundle`, complete, becomes the bundle file at `target`; its index goes. */
   async seal(bundle: string, target: string): Promise<void> {
     await this.release(bundle);
+    this.members.delete(bundle);
     await rename(this.path(bundle), target);
     await rm(this.path(bundle) + INDEX_EXT, { force: true });
   }
@@ -104,6 +105,7 @@ export class BundleParts {
   /** Removes the part of `bundle` and its index. */
   async discard(bundle: string): Promise<void> {
     await this.release(bundle);
+    this.members.delete(bundle);
     await rm(this.path(bundle), { force: true });
     await rm(this.path(bundle) + INDEX_EXT, { force: true });
   }
@@ -135,7 +137,7 @@ export class BundleParts {
     return { members, cutBytes: data.length - end };
   }
 
-  /** Closes every open part; their files stay for the next start. */
+  /** Closes every open part; their files stay, for later appends or the next start. */
   async close(): Promise<void> {
     await Promise.all([...this.handles.keys()].map((bundle) => this.release(bundle)));
   }
@@ -144,7 +146,7 @@ export class BundleParts {
     let part = this.handles.get(bundle);
     if (part === undefined) {
       const path = this.path(bundle);
-      part = Promise.all([open(path, "a"), open(path + INDEX_EXT, "a")]).then(([data, index]) => ({ data, index }));
+      part = openPart(path);
       // A part that cannot be opened is tried again on the next append.
       part.catch(() => this.handles.delete(bundle));
       this.handles.set(bundle, part);
@@ -155,21 +157,27 @@ export class BundleParts {
   private async release(bundle: string): Promise<void> {
     const part = this.handles.get(bundle);
     this.handles.delete(bundle);
-    this.members.delete(bundle);
-    if (part === undefined) return;
-    const { data, index } = await part;
-    await Promise.allSettled([data.close(), index.close()]);
+    const opened = await part?.catch(() => undefined);
+    if (opened !== undefined) await Promise.allSettled([opened.data.close(), opened.index.close()]);
   }
 
   // After a failed append: the data back to `length`, the index back to `list`, the file handles reopened on next use.
   private async cutBack(bundle: string, length: number, list: readonly PartMember[]): Promise<void> {
     const path = this.path(bundle);
-    const members = this.members.get(bundle);
     await this.release(bundle);
     await truncate(path, length).catch(() => undefined);
     const lines = list.map((m) => `${m.name} ${m.offset} ${m.length}\n`).join("");
     await writeFile(path + INDEX_EXT, lines).catch(() => undefined);
-    if (members !== undefined) this.members.set(bundle, members);
+  }
+}
+
+async function openPart(path: string): Promise<OpenPart> {
+  const data = await open(path, "a");
+  try {
+    return { data, index: await open(path + INDEX_EXT, "a") };
+  } catch (error) {
+    await data.close();
+    throw error;
   }
 }
 

@@ -31,8 +31,13 @@ export class Bundler {
     return this.next;
   }
 
-  /** Records a one-block file; the last one added is the head the canonical chain is walked back from. */
+  /**
+   * Records a one-block file; the last one added is the head the canonical chain is walked back from. A block of a
+   * range already handed over (printed again by a node restarted from an older state) is not kept: it can never be
+   * bundled, and a long replay of such blocks would otherwise pile up here.
+   */
   add(entry: BundleEntry): void {
+    if (this.next !== undefined && entry.num < this.next) return;
     const list = this.byNum.get(entry.num) ?? [];
     if (!list.some((other) => other.name === entry.name)) list.push(entry);
     this.byNum.set(entry.num, list);
