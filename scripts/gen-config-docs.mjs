@@ -100,7 +100,9 @@ function row(path, node, required) {
   let value = shown === undefined ? (required.includes(name) ? "(required)" : "(unset)") : `\`${JSON.stringify(shown)}\``;
   if (shown !== undefined && unit === "duration") value += " ms";
   if (shown !== undefined && unit === "size") value += " bytes";
-  const doc = [docs.get(path) ?? fallback, constraints(node)].filter(Boolean).join(" ").replace(/([^.])( matches| >=| <=| at least)/, "$1;$2");
+  const description = docs.get(path) ?? fallback;
+  const limits = constraints(node);
+  const doc = description && limits ? `${description}${description.endsWith(".") ? "" : ";"} ${limits}` : description || limits;
   return `| \`${path}\` | ${typeOf(node)} | ${value} | ${doc} | \`${envName(path)}\` |`;
 }
 

@@ -161,6 +161,8 @@ export const configSchema = z.strictObject({
       /** Block text read and not yet written to workDir past which reading nodeos' output waits for the writer threads; the upload backlog never counts. */
       maxPendingWriteBytes: byteSize().default(64 * 1024 * 1024),
       bundleSize: z.number().int().positive().default(100),
+      /** Threads compressing and writing block files. Unset: all CPUs but two, no fewer than 2 (1 on a single CPU), no more than 8. */
+      writerThreads: z.number().int().positive().max(64).optional(),
       /** Blocks older than this when read (a node replaying or catching up) go straight into their bundles, without one-block files, until the first younger block; 0: never. */
       catchUpBlockAge: duration().default(12 * 60 * 60 * 1000),
     })

@@ -67,6 +67,7 @@ async function openMindreader(
       maxPendingWriteBytes: mr.maxPendingWriteBytes,
       bundleSize: mr.bundleSize,
       catchUpBlockAgeMs: mr.catchUpBlockAge,
+      writerThreads: mr.writerThreads,
     },
     { store: openStore(mr.blockStore), logger: deps.logger, metrics },
   );

@@ -7,7 +7,7 @@ import { fixtureLines, linesOf } from "../../test/dmlog.js";
 import { capturingLogger, stdout, syntheticChain, TestStore, tempDir } from "../../test/helpers.js";
 import { createMindreaderMetrics, type MindreaderMetrics } from "../metrics/metrics.js";
 import { MindreaderPlugin } from "../reader/plugin.js";
-import { BlockFiles, type BlockFilesOptions, DEFAULT_MAX_PENDING_WRITE_BYTES } from "./block-files.js";
+import { BlockFiles, type BlockFilesOptions, DEFAULT_MAX_PENDING_WRITE_BYTES, defaultWriterThreads } from "./block-files.js";
 import { decodeBlockFiles } from "./content.js";
 import type { BacklogLevel } from "./backlog.js";
 import { oneBlockFileName } from "./naming.js";
@@ -356,6 +356,12 @@ describe("writer threads behind the reader", () => {
         expect.objectContaining({ code: "MDR_ERR_OPTIONS" }),
       );
     }
+  });
+});
+
+describe("writer threads", () => {
+  it("leave two CPUs to nodeos and the reader, with at least 2 threads and at most 8, never more than the CPUs", () => {
+    expect([1, 2, 3, 4, 5, 6, 8, 10, 16, 64].map(defaultWriterThreads)).toEqual([1, 2, 2, 2, 3, 4, 6, 8, 8, 8]);
   });
 });
 

@@ -31,7 +31,7 @@ export interface BlockFilesOptions {
   /** Blocks per bundle. Default 100. */
   readonly bundleSize?: number;
   readonly upload?: Partial<UploaderOptions>;
-  /** Threads compressing and writing one-block files. Default: 2, or 1 on a single CPU. */
+  /** Threads compressing and writing block files. Default: `defaultWriterThreads(availableParallelism())`. */
   readonly writerThreads?: number;
   /**
    * Bytes of block text handed over and not yet written to the work dir past which `room()` asks the reader to
@@ -100,6 +100,14 @@ const BATCHES_IN_FLIGHT_PER_THREAD = 2;
 // Compressed files kept in memory for their upload and their bundle, so neither reads them back from disk. Past
 // this (a store that is down, a LIB far behind), files are read back from the work dir.
 const KEEP_BYTES = 64 * 1024 * 1024;
+/**
+ * Writer threads for `cpus` CPUs: all but two (left to nodeos and the reader), at least 2 and at most 8, never more
+ * than the CPUs. Compression is most of a catch-up's cost, so its pace grows with the threads.
+ */
+export function defaultWriterThreads(cpus: number): number {
+  return Math.min(cpus, Math.max(2, Math.min(8, cpus - 2)));
+}
+
 /** Default bound of the block text waiting for the writer threads. */
 export const DEFAULT_MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 
@@ -173,7 +181,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.catchingUp = (opts.catchUpBlockAgeMs ?? 0) > 0;
     this.now = deps.now ?? Date.now;
     this.maxPendingWriteBytes = opts.maxPendingWriteBytes ?? DEFAULT_MAX_PENDING_WRITE_BYTES;
-    this.threads = opts.writerThreads ?? Math.min(2, availableParallelism());
+    this.threads = opts.writerThreads ?? defaultWriterThreads(availableParallelism());
     this.pool = new WriterPool(this.threads);
     this.bundleSize = opts.bundleSize ?? BUNDLE_SIZE;
     this.bundler = new Bundler(this.bundleSize);
