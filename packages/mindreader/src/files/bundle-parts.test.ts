@@ -32,6 +32,23 @@ describe("bundle parts", () => {
     expect(parts.membersOf(BUNDLE)).toEqual([]);
   });
 
+  it("keeps only the latest range's part open, reopening an earlier one to append to it again", async () => {
+    const parts = new BundleParts(work.dir);
+    const earlier = "0000000000.dmbundle.gz";
+    await parts.append(earlier, [member(98)]);
+    await parts.append(BUNDLE, [member(100)]);
+    const open = async () => (await readdir("/proc/self/fd")).length;
+    const before = await open();
+    await parts.append("0000000200.dmbundle.gz", [member(200)]);
+    // Two descriptors opened for range 200, two closed for range 100.
+    expect(await open()).toBe(before);
+    const [second] = await parts.append(earlier, [member(99)]);
+    expect(second!.offset).toBe(parts.membersOf(earlier)[0]!.length);
+    await parts.seal(earlier, join(work.dir, earlier));
+    expect(gunzipSync(await readFile(join(work.dir, earlier))).toString()).toBe("block 98\nblock 99\n");
+    await parts.close();
+  });
+
   it("keeps nothing of an append that failed, and appends after it as if it had not happened", async () => {
     const parts = new BundleParts(work.dir);
     const [kept] = await parts.append(BUNDLE, [member(100)]);

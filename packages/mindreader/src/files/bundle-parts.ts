@@ -81,6 +81,9 @@ export class BundleParts {
       return member;
     });
     try {
+      // Parts of earlier ranges are closed (reopened if a fork comes back to one): a node far ahead of its LIB
+      // leaves many parts open, and each would hold two file descriptors.
+      for (const other of [...this.handles.keys()]) if (other < bundle) await this.release(other);
       const part = await this.handle(bundle);
       await writeAll(part.data, files.map((file) => file.bytes), offset - start);
       const lines = placed.map((m) => `${m.name} ${m.offset} ${m.length}\n`).join("");
