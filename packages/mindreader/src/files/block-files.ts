@@ -57,7 +57,10 @@ export interface BlockFilesDeps {
 
 /** Events of the block files. */
 export interface BlockFilesEvents {
-  /** A one-block file is in the work dir. */
+  /**
+   * A block is in the work dir: its one-block file, or (catching up) its member of its range's part, `name` being
+   * the one-block file it stands for.
+   */
   written: [meta: BlockMeta, name: string];
   /** A bundle is in the work dir. */
   bundle: [base: number, name: string];
