@@ -35,6 +35,8 @@ describe("config precedence", () => {
     expect(config.proxy.deny).toContain("/v1/producer/*");
     expect(config.superviser.maxLineLength).toBe(64 * 1024 * 1024);
     expect(config.node.blockInterval).toBe(500);
+    expect(config.mindreader.catchUpBlockAge).toBe(12 * 3_600_000);
+    expect(config.mindreader.writerThreads).toBeUndefined();
   });
 
   it("layers app defaults, then YAML, then environment, then flags, then --set", async () => {
@@ -61,6 +63,8 @@ describe("config precedence", () => {
         MANAGEOS_BP__ENABLED: "true",
         MANAGEOS_NODE__ROUND_LENGTH: "12",
         MANAGEOS_NODE__EXTRA_ARGS: "[--foo, --bar]",
+        MANAGEOS_MINDREADER__CATCH_UP_BLOCK_AGE: "30m",
+        MANAGEOS_MINDREADER__WRITER_THREADS: "6",
         MANAGEOS_API: "http://ignored-by-config:8080",
         MANAGEOS_TOKEN: "client token, not config",
       },
@@ -68,6 +72,8 @@ describe("config precedence", () => {
     expect(config.bp.enabled).toBe(true);
     expect(config.node.roundLength).toBe(12);
     expect(config.node.extraArgs).toEqual(["--foo", "--bar"]);
+    expect(config.mindreader.catchUpBlockAge).toBe(1_800_000);
+    expect(config.mindreader.writerThreads).toBe(6);
   });
 
   it("freezes the result", async () => {

@@ -79,7 +79,15 @@ async function openMindreader(
   );
   sources.driftSeconds = () => plugin.driftSeconds();
   deps.logger.info(
-    { workDir: mr.workDir, blockStore: mr.blockStore, suffix, startBlockNum: mr.startBlockNum, stopBlockNum: mr.stopBlockNum },
+    {
+      workDir: mr.workDir,
+      blockStore: mr.blockStore,
+      suffix,
+      startBlockNum: mr.startBlockNum,
+      stopBlockNum: mr.stopBlockNum,
+      catchUpBlockAgeMs: mr.catchUpBlockAge,
+      writerThreads: files.writerThreads,
+    },
     "mindreader on",
   );
   return { plugin, files, stream };

@@ -249,6 +249,11 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     return members;
   }
 
+  /** Threads compressing and writing block files. */
+  get writerThreads(): number {
+    return this.threads;
+  }
+
   /** Files written and not yet in the store. */
   get pendingUploads(): number {
     return this.uploader.pending;
