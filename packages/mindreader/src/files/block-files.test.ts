@@ -42,6 +42,16 @@ function setup(store: TestStore, opts: Partial<BlockFilesOptions> = {}, metrics?
   return { files, plugin, feed, logs };
 }
 
+// Feeds `main` with a fork at 120..121 (blocks from `loserStartMs`) that loses: nodeos switches back to main's 120.
+function feedLosingFork(feed: (lines: string[]) => void, main: ReturnType<typeof syntheticChain>, loserStartMs: number): void {
+  const loser = syntheticChain(120, 121, { genesisPrevious: main.ids.get(119)!, startMs: loserStartMs, lag: 3 });
+  const cut = main.lines.indexOf("DMLOG START_BLOCK 120");
+  feed(main.lines.slice(0, cut));
+  feed(loser.lines.slice(1));
+  feed([`DMLOG SWITCH_FORK ${loser.ids.get(121)} ${main.ids.get(121)}`]);
+  feed(main.lines.slice(cut));
+}
+
 describe("one-block files", () => {
   it("names each spring block after its number, time, ids, LIB and writer, and stores header plus lines", async () => {
     const store = new TestStore();
@@ -152,13 +162,7 @@ describe("bundles", () => {
     files.on("bundle", (base) => bundles.push(base));
     await files.start();
     const main = syntheticChain(2, 150, { lag: 3 });
-    // A fork at 120..121 that loses: nodeos switches back to the main chain's 120.
-    const loser = syntheticChain(120, 121, { genesisPrevious: main.ids.get(119)!, startMs: Date.UTC(2030, 0, 1), lag: 3 });
-    const cut = main.lines.indexOf("DMLOG START_BLOCK 120");
-    feed(main.lines.slice(0, cut));
-    feed(loser.lines.slice(1));
-    feed([`DMLOG SWITCH_FORK ${loser.ids.get(121)} ${main.ids.get(121)}`]);
-    feed(main.lines.slice(cut));
+    feedLosingFork(feed, main, Date.UTC(2030, 0, 1));
     await files.flush();
     expect(bundles).toEqual([0]);
 
@@ -382,13 +386,8 @@ describe("catching up", () => {
     const { files, feed, logs } = setup(store, { catchUpBlockAgeMs: HOUR }, metrics, () => timeOf(220) + HOUR);
     await files.start();
     const main = syntheticChain(2, 250, { lag: 3 });
-    // A fork at 120..121 that loses, while catching up: its blocks go into the part and stay out of the bundle.
-    const loser = syntheticChain(120, 121, { genesisPrevious: main.ids.get(119)!, startMs: timeOf(120) + 250, lag: 3 });
-    const cut = main.lines.indexOf("DMLOG START_BLOCK 120");
-    feed(main.lines.slice(0, cut));
-    feed(loser.lines.slice(1));
-    feed([`DMLOG SWITCH_FORK ${loser.ids.get(121)} ${main.ids.get(121)}`]);
-    feed(main.lines.slice(cut));
+    // While catching up, the losing fork's blocks go into the part and stay out of the bundle.
+    feedLosingFork(feed, main, timeOf(120) + 250);
     await files.drained();
 
     expect(bundleKeys(store)).toEqual(["bundles/0000000000.dmbundle.gz", "bundles/0000000100.dmbundle.gz"]);
