@@ -182,6 +182,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       throw MindreaderErrors.options("catchUpBlockAgeMs must be a non-negative integer");
     }
     this.catchingUp = (opts.catchUpBlockAgeMs ?? 0) > 0;
+    deps.metrics?.catchingUp.set(this.catchingUp ? 1 : 0);
     this.now = deps.now ?? Date.now;
     this.maxPendingWriteBytes = opts.maxPendingWriteBytes ?? DEFAULT_MAX_PENDING_WRITE_BYTES;
     this.threads = opts.writerThreads ?? defaultWriterThreads(availableParallelism());
@@ -303,7 +304,6 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   // True while blocks are older than catchUpBlockAgeMs; the first younger one ends catching up for the run.
   private stillCatchingUp(meta: BlockMeta): boolean {
     const ageMs = this.now() - Date.parse(meta.timestamp);
-    this.deps.metrics?.catchingUp.set(1);
     if (ageMs > this.opts.catchUpBlockAgeMs!) return true;
     this.catchingUp = false;
     this.deps.metrics?.catchingUp.set(0);

@@ -1,13 +1,10 @@
 import { type FileHandle, open, readdir, readFile, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
+import { isGzip } from "./local-file.js";
 import { parseOneBlockFileName } from "./naming.js";
 
-const gunzipAsync = promisify(gunzip);
-
-/** Suffix of a bundle being written block by block: `<base:010>.dmbundle.gz.part`. */
-export const PART_EXT = ".part";
+// Suffix of a bundle being written block by block: `<base:010>.dmbundle.gz.part`.
+const PART_EXT = ".part";
 // Its index, one line per member: `<one-block file name> <offset> <length>`.
 const INDEX_EXT = ".idx";
 
@@ -86,7 +83,7 @@ export class BundleParts {
       for (const other of [...this.handles.keys()]) if (other < bundle) await this.release(other);
       const part = await this.handle(bundle);
       await writeAll(part.data, files.map((file) => file.bytes), offset - start);
-      const lines = placed.map((m) => `${m.name} ${m.offset} ${m.length}\n`).join("");
+      const lines = indexText(placed);
       await writeAll(part.index, [Buffer.from(lines)], Buffer.byteLength(lines));
     } catch (error) {
       await this.cutBack(bundle, start, list);
@@ -134,7 +131,7 @@ export class BundleParts {
       await this.discard(bundle);
     } else {
       if (end < data.length) await truncate(path, end);
-      await writeFile(path + INDEX_EXT, members.map((m) => `${m.name} ${m.offset} ${m.length}\n`).join(""));
+      await writeFile(path + INDEX_EXT, indexText(members));
       this.members.set(bundle, members);
     }
     return { members, cutBytes: data.length - end };
@@ -148,10 +145,8 @@ export class BundleParts {
   private handle(bundle: string): Promise<OpenPart> {
     let part = this.handles.get(bundle);
     if (part === undefined) {
-      const path = this.path(bundle);
-      part = openPart(path);
-      // A part that cannot be opened is tried again on the next append.
-      part.catch(() => this.handles.delete(bundle));
+      // One that cannot be opened is dropped by the failed append's cut back, and tried again on the next one.
+      part = openPart(this.path(bundle));
       this.handles.set(bundle, part);
     }
     return part;
@@ -169,8 +164,7 @@ export class BundleParts {
     const path = this.path(bundle);
     await this.release(bundle);
     await truncate(path, length).catch(() => undefined);
-    const lines = list.map((m) => `${m.name} ${m.offset} ${m.length}\n`).join("");
-    await writeFile(path + INDEX_EXT, lines).catch(() => undefined);
+    await writeFile(path + INDEX_EXT, indexText(list)).catch(() => undefined);
   }
 }
 
@@ -189,18 +183,13 @@ async function writeAll(handle: FileHandle, buffers: readonly Uint8Array[], tota
   if (bytesWritten !== total) throw new Error(`short write: ${bytesWritten} of ${total} bytes`);
 }
 
+function indexText(members: readonly PartMember[]): string {
+  return members.map((m) => `${m.name} ${m.offset} ${m.length}\n`).join("");
+}
+
 function parseIndexLine(line: string, path: string): PartMember | undefined {
   const match = /^(\S+) (\d+) (\d+)$/.exec(line);
   if (match === null || parseOneBlockFileName(match[1]!) === undefined) return undefined;
   const length = Number(match[3]);
   return length > 0 ? { name: match[1]!, path, offset: Number(match[2]), length } : undefined;
-}
-
-async function isGzip(bytes: Uint8Array): Promise<boolean> {
-  try {
-    await gunzipAsync(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }

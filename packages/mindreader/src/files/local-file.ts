@@ -30,9 +30,14 @@ export async function removeTempFiles(dir: string): Promise<void> {
 
 /** True when the file is a complete gzip stream (every member decodes, checksums included). */
 export async function isIntactGzip(path: string): Promise<boolean> {
+  const bytes = await readFile(path).catch(() => undefined);
+  return bytes !== undefined && (await isGzip(bytes));
+}
+
+/** True when the bytes are a complete gzip stream (every member decodes, checksums included). */
+export async function isGzip(bytes: Uint8Array): Promise<boolean> {
+  if (bytes.length === 0) return false;
   try {
-    const bytes = await readFile(path);
-    if (bytes.length === 0) return false;
     await gunzipAsync(bytes);
     return true;
   } catch {

@@ -106,7 +106,7 @@ export function createMindreaderMetrics(registry: Registry, sources: MindreaderM
     }),
     catchingUp: new Gauge({
       name: "manageos_mindreader_catching_up",
-      help: "1 while the blocks read are older than mindreader.catchUpBlockAge and go straight into bundles",
+      help: "1 from start until the first block younger than mindreader.catchUpBlockAge: blocks go straight into bundles",
       registers,
     }),
   };
