@@ -35,8 +35,8 @@ type Reply = { id: number; results: Array<{ buffer: ArrayBuffer } | { message: s
 
 // Runs in each thread (CommonJS, from source text so the same code serves the build and the tests). Per file: gzip
 // level 1, then (unless the caller appends the bytes to a bundle itself) temp file + rename with synchronous calls,
-// no fsync. Synchronous calls in a thread of its own cost
-// one hop per batch instead of four trips through libuv's pool per file, and keep compression off the reader's thread.
+// no fsync. Synchronous calls in a thread of its own cost one hop per batch instead of four trips through libuv's
+// pool per file, and keep compression off the reader's thread.
 const WORKER_SOURCE = `
 const { parentPort, threadId } = require("node:worker_threads");
 const { gzipSync, constants } = require("node:zlib");
@@ -57,6 +57,7 @@ const writeFile = (path, bytes) => {
     throw error;
   }
 };
+const failure = (error) => ({ message: String(error && error.message || error), code: error && error.code });
 parentPort.on("message", (msg) => {
   const results = [];
   const transfer = [];
@@ -73,7 +74,7 @@ parentPort.on("message", (msg) => {
         results.push({ buffer: own.buffer });
         transfer.push(own.buffer);
       } catch (error) {
-        results.push({ message: String(error && error.message || error), code: error && error.code });
+        results.push(failure(error));
       }
     }
   } else if (msg.kind === "concat") {
@@ -90,7 +91,7 @@ parentPort.on("message", (msg) => {
       results.push({ buffer: own.buffer });
       transfer.push(own.buffer);
     } catch (error) {
-      results.push({ message: String(error && error.message || error), code: error && error.code });
+      results.push(failure(error));
     }
   } else if (msg.kind === "split") {
     // One-block files cut out of a part: each member is a whole one-block file.
@@ -101,7 +102,7 @@ parentPort.on("message", (msg) => {
         writeFile(join(msg.dir, m.name), part.subarray(m.offset, m.offset + m.length));
         results.push({ buffer: new ArrayBuffer(0) });
       } catch (error) {
-        results.push({ message: String(error && error.message || error), code: error && error.code });
+        results.push(failure(error));
       }
     }
   } else {
