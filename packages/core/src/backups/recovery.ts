@@ -56,6 +56,8 @@ export class Recovery {
     this.#opts = opts;
     this.#deps = deps;
     this.#logger = deps.logger.child({ module: "recovery" });
+    // From the start, not at boot: a manageos started in maintenance never boots, yet its node runs after `resume`.
+    deps.chain.on("dirty", this.#onDirty);
   }
 
   /** True while a recovery job is queued or running. */
@@ -65,7 +67,6 @@ export class Recovery {
 
   /** Starts the node the first time: restores an empty data dir, recovers a dirty one, or just starts it. */
   async boot(): Promise<void> {
-    this.#deps.chain.on("dirty", this.#onDirty);
     const plan = await this.plan();
     if (plan === "start") {
       await this.#deps.chain.start();
