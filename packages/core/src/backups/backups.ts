@@ -7,7 +7,7 @@ import { listBackupRefs, readManifest, readManifests } from "./catalog.js";
 import type { BackupsDeps, BackupsOptions, EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
 import { type GcOptions, type GcResult, runGc } from "./gc.js";
-import { assertChainId } from "./layout.js";
+import { assertChainId, assertRestoreName, assertSnapshotRestoreName } from "./layout.js";
 import type { Manifest } from "./manifest.js";
 import type { ProgressListener } from "./progress.js";
 import { runRestore } from "./restore-run.js";
@@ -123,11 +123,25 @@ export class Backups {
   }
 
   /**
+   * Fails as a restore of `name` would for want of a backup, touching no data dir: `latest` with no
+   * backup of the chain, a name that is not a backup name, or one that is not stored (or unreadable).
+   */
+  async lookup(chainId: string, name: string | "latest"): Promise<void> {
+    assertRestoreName(name);
+    if (name !== "latest") {
+      await this.manifest(chainId, name);
+      return;
+    }
+    if ((await listBackupRefs(this.ctx.store, assertChainId(chainId))).length === 0) throw BackupErrors.noBackup(chainId);
+  }
+
+  /**
    * Restores a backup into `dataDir` (staging dir, verify, swap). With `latest`, a backup with a
    * corrupt or missing chunk is skipped for the next older one, and the result says so.
    */
   async restore(request: { dataDir: string; chainId: string; name: string | "latest" }, onProgress?: ProgressListener): Promise<RestoreResult> {
     const chainId = assertChainId(request.chainId);
+    assertRestoreName(request.name);
     const started = process.hrtime.bigint();
     const refs = await listBackupRefs(this.ctx.store, chainId);
     const candidates = request.name === "latest" ? refs : refs.filter((r) => r.name === request.name);
@@ -190,6 +204,15 @@ export class Backups {
   async listSnapshots(query: { chainId: string; limit?: number; offset?: number }): Promise<StoredSnapshot[]> {
     const all = await listSnapshots(this.ctx, query.chainId);
     return all.slice(query.offset ?? 0, (query.offset ?? 0) + (query.limit ?? 50));
+  }
+
+  /** The stored snapshot `latest` or `name` names; BKP_ERR_BAD_NAME or BKP_ERR_SNAPSHOT_NOT_FOUND otherwise. */
+  async findSnapshot(request: { chainId: string; name: string | "latest" }): Promise<StoredSnapshot> {
+    assertSnapshotRestoreName(request.name);
+    const all = await listSnapshots(this.ctx, request.chainId);
+    const found = request.name === "latest" ? all[0] : all.find((s) => s.name === request.name);
+    if (found === undefined) throw BackupErrors.snapshotNotFound(request.chainId, request.name);
+    return found;
   }
 
   /** Downloads a snapshot (`latest` or a name) to a local file. */

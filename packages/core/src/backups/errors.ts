@@ -9,6 +9,9 @@ export const BackupErrors = {
   ),
   exists: defineError("BKP_ERR_EXISTS", 409, (name: string) => `backup ${name} exists already`),
   notFound: defineError("BKP_ERR_NOT_FOUND", 404, (chainId: string, name: string) => `no backup ${name} for chain ${chainId}`),
+  badName: defineError("BKP_ERR_BAD_NAME", 400, (what: "backup" | "snapshot", name: string, expected: string) =>
+    `${JSON.stringify(name)} is not a ${what} name: expected latest or ${expected}`,
+  ),
   noBackup: defineError("BKP_ERR_NO_BACKUP", 404, (chainId: string) => `no usable backup for chain ${chainId}`),
   manifestInvalid: defineError("BKP_ERR_MANIFEST_INVALID", 502, (key: string, reason: string) => `backup manifest ${key} is invalid: ${reason}`),
   chunkMissing: defineError("BKP_ERR_CHUNK_MISSING", 502, (backup: string, chunk: string, file: string) =>

@@ -69,6 +69,20 @@ export function manifestKey(chainId: string, name: string): string {
   return `${manifestPrefix(chainId)}${name}.json`;
 }
 
+/** Checks the name a restore was asked for: `latest` or a backup name (BKP_ERR_BAD_NAME otherwise). */
+export function assertRestoreName(name: string): string {
+  if (name !== "latest" && parseBackupName(name) === undefined) {
+    throw BackupErrors.badName("backup", name, "<head:010>-<yyyymmddThhmmssZ>-<tag>");
+  }
+  return name;
+}
+
+/** Checks the name a snapshot restore was asked for: `latest` or a snapshot name (BKP_ERR_BAD_NAME otherwise). */
+export function assertSnapshotRestoreName(name: string): string {
+  if (name !== "latest" && parseSnapshotName(name) === undefined) throw BackupErrors.badName("snapshot", name, "<head:010>-<head_block_id>");
+  return name;
+}
+
 /** `snapshots/<chain_id>/`. */
 export function snapshotPrefix(chainId: string): string {
   return `snapshots/${assertChainId(chainId)}/`;

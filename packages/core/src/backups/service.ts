@@ -65,6 +65,8 @@ export class NodeBackupService implements BackupService {
   readonly #opts: BackupServiceOptions;
   readonly #deps: BackupServiceDeps;
   readonly #logger: Logger;
+  // Errors of snapshot restores that failed before touching the data dir.
+  readonly #dataUntouched = new WeakSet<object>();
   /** Head block of the last backup this process made, for `backup.everyBlocks`. */
   lastBackupHead: number | undefined;
 
@@ -151,6 +153,8 @@ export class NodeBackupService implements BackupService {
     if (resolved.chainId === undefined) throw BackupErrors.noChainId("reason" in resolved ? resolved.reason : "unknown");
     const { chainId } = resolved;
     const from = "from" in resolved ? resolved.from : "config";
+    // Before anything touches the node: a name that is not there fails the job with the node running and serving.
+    await this.#deps.backups.lookup(chainId, params.backup);
     const { gate } = this.#deps;
     gate.close("restore");
     let wasProducing = false;
@@ -242,6 +246,8 @@ export class NodeBackupService implements BackupService {
     await this.#refuseWhenProducing("snapshot_restore");
     const resolved = await resolveChainId(this.#opts.chainId, chain, this.#deps.store);
     if (resolved.chainId === undefined) throw BackupErrors.noChainId("reason" in resolved ? resolved.reason : "unknown");
+    // Looked up before the node stops; the name is pinned so `latest` cannot move under the download.
+    const found = await this.#deps.backups.findSnapshot({ chainId: resolved.chainId, name: params.snapshot });
     const { gate } = this.#deps;
     gate.close("restore");
     let wasProducing = false;
@@ -249,7 +255,13 @@ export class NodeBackupService implements BackupService {
       wasProducing = await this.#pauseProduction(ctx);
       ctx.progress({ current: 0, total: 4, unit: "steps", message: "stopping the node" });
       await chain.stop();
-      const snapshot = await this.startFromSnapshot(ctx, chain, resolved.chainId, params.snapshot);
+      let snapshot: StoredSnapshot;
+      try {
+        snapshot = await this.startFromSnapshot(ctx, chain, resolved.chainId, found.name);
+      } catch (error) {
+        await this.#startAfterFailedSnapshotRestore(ctx, error);
+        throw error;
+      }
       ctx.progress({ current: 3, total: 4, message: "waiting until synced" });
       const synced = await this.#waitSynced(ctx);
       // nodeos has loaded it by now.
@@ -272,7 +284,13 @@ export class NodeBackupService implements BackupService {
     await mkdir(dir, { recursive: true });
     const destination = join(dir, `restore-${ctx.id}.bin`);
     ctx.progress({ current: 1, total: 4, unit: "steps", message: `downloading snapshot ${name}` });
-    const snapshot = await this.#deps.backups.getSnapshot({ chainId, name, destination });
+    let snapshot: StoredSnapshot;
+    try {
+      snapshot = await this.#deps.backups.getSnapshot({ chainId, name, destination });
+    } catch (error) {
+      if (typeof error === "object" && error !== null) this.#dataUntouched.add(error);
+      throw error;
+    }
     ctx.log(`downloaded snapshot ${snapshot.name} (${snapshot.size} bytes); clearing blocks and state`);
     for (const path of chain.backupPaths()) await rm(join(chain.dataDir, path), { recursive: true, force: true });
     ctx.progress({ current: 2, total: 4, message: `starting from snapshot ${snapshot.name}` });
@@ -283,6 +301,17 @@ export class NodeBackupService implements BackupService {
       throw error;
     }
     return snapshot;
+  }
+
+  // A snapshot restore that failed before blocks and state were cleared brings the node back on them (not in maintenance).
+  async #startAfterFailedSnapshotRestore(ctx: JobContext, error: unknown): Promise<void> {
+    if (typeof error !== "object" || error === null || !this.#dataUntouched.has(error)) {
+      ctx.log(`snapshot restore failed after blocks and state were cleared: ${(error as Error).message}; the node stays stopped`, "error");
+      return;
+    }
+    if (this.#deps.operator().inMaintenance) return;
+    ctx.log(`snapshot restore failed: ${(error as Error).message}; starting the node on its previous data`, "error");
+    await this.#startAfter(ctx, "snapshot restore").catch(() => undefined);
   }
 
   #backupable(what: string): Chain & Backupable {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { assertRestoreName, assertSnapshotRestoreName } from "../../backups/layout.js";
 import type { JobRecord } from "../../jobs/job.js";
 import { OperatorErrors } from "../../operator/errors.js";
 import type { Operator } from "../../operator/operator.js";
@@ -34,7 +35,9 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     query: { backup: { ...NAME, default: "latest" } },
     submit: (op, q, o) => {
       const backups = op.backups();
-      return op.submit("restore", { backup: q.backup }, (ctx) => backups.restore(ctx, { backup: q.backup as string }), o);
+      // A name that cannot be a backup's is refused here, with no job and the node untouched.
+      const backup = assertRestoreName(q.backup as string);
+      return op.submit("restore", { backup }, (ctx) => backups.restore(ctx, { backup }), o);
     },
   },
   {
@@ -53,7 +56,7 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     submit: (op, q, o) => {
       const backups = op.backups();
       if (backups.snapshotRestore === undefined) throw OperatorErrors.unavailable("nodeos snapshots");
-      const snapshot = q.snapshot as string;
+      const snapshot = assertSnapshotRestoreName(q.snapshot as string);
       return op.submit("snapshot_restore", { snapshot }, (ctx) => backups.snapshotRestore?.(ctx, { snapshot }) as Promise<unknown>, o);
     },
   },
