@@ -49,6 +49,7 @@ describe("blocksigner-sim", () => {
     await createCluster(cluster, { producers: ["bp.a", "bp.b"], roundLength: 3, blockIntervalMs: 40 });
     const sim = await startNodeosSim({
       clusterDir: cluster, instance: "bp", producerName: "bp.a", signatureProvider: `${PUB}=KEOSD:${signer.signDigestUrl}`,
+      config: { "keosd-provider-timeout": 2000 },
     });
     const line = await sim.process.waitForLine(/Produced block .* #(\d+) @/);
     await signer.process.waitForLine(/signed digest with EOS6MRy/);
@@ -70,8 +71,31 @@ describe("blocksigner-sim", () => {
     await signer.stop();
     const orphan = await startNodeosSim({
       clusterDir: cluster, instance: "bp", producerName: "bp.a", signatureProvider: `${PUB}=KEOSD:${signer.signDigestUrl}`,
+      config: { "keosd-provider-timeout": 2000 },
     });
-    await orphan.process.waitForLine(/Failed to sign block #\d+: signature provider .* failed/);
+    await orphan.process.waitForLine(/warn .*maybe_produce_block.*signature provider .* failed: 0 exception/);
     await orphan.stop();
+  });
+
+  it("produces no block when the KEOSD signer does not answer within keosd-provider-timeout", async () => {
+    const signer = await startBlocksignerSim({ keys: [WIF] });
+    const cluster = await tempDir();
+    await createCluster(cluster, { producers: ["bp.a", "bp.b"], roundLength: 3, blockIntervalMs: 40 });
+    // A frozen signer takes the connection and never answers.
+    signer.kill("SIGSTOP");
+    const sim = await startNodeosSim({
+      clusterDir: cluster, instance: "bp", producerName: "bp.a", signatureProvider: `${PUB}=KEOSD:${signer.signDigestUrl}`,
+      config: { "keosd-provider-timeout": 30 },
+    });
+    try {
+      const line = await sim.process.waitForLine(/maybe_produce_block.*timeout_exception: Timeout Exception: no answer within 30 ms/);
+      expect(line).toMatch(/^warn /);
+      expect((await readLedger(cluster)).produced).toBe(0);
+      expect(sim.process.tail(200)).not.toMatch(/Produced block/);
+    } finally {
+      await sim.stop();
+      signer.kill("SIGCONT");
+      await signer.stop();
+    }
   });
 });

@@ -211,8 +211,10 @@ export class SimChain {
     try {
       signature = await this.opts.signers[0]!.sign(signingDigest(header, this.opts.chainId));
     } catch (error) {
-      this.deps.log.log("error", { thread: "prod-0", file: "producer_plugin.cpp", line: 2622, method: "produce_block" },
-        `Failed to sign block #${num}: ${(error as Error).message}`);
+      // nodeos' LOG_AND_DROP around produce_block: the exception at warn, then the block is aborted (the slot is lost).
+      const site = { thread: "nodeos", file: "producer_plugin.cpp", line: 2655, method: "maybe_produce_block" };
+      this.deps.log.log("warn", site, (error as Error).message);
+      this.deps.log.log("debug", site, "Aborting block due to produce_block error");
       return;
     }
     if (this.stopped) return;

@@ -100,8 +100,8 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
   if (replay && blockLog.headNum >= blockLog.preamble.firstBlockNum)
     log.log("info", CHAIN, `existing block log, attempting to replay from ${blockLog.preamble.firstBlockNum} to ${blockLog.headNum} blocks`);
   const signers = (options.get("signature-provider") ?? []).map((s) =>
-    // nodeos defaults to 5 ms; a busy test machine needs more, so the simulator waits at least 500 ms.
-    parseSignatureProvider(s, Math.max(500, integer(options, "keosd-provider-timeout", 5))),
+    // As nodeos: a KEOSD signature that takes longer than keosd-provider-timeout (5 ms by default) means no block.
+    parseSignatureProvider(s, integer(options, "keosd-provider-timeout", 5)),
   );
   const deepMind = flag(options, "deep-mind") ? await startDeepMind() : undefined;
   const chain = new SimChain(

@@ -33,21 +33,32 @@ export function parseSignatureProvider(spec: string, timeoutMs: number): Signatu
   throw TestkitErrors.badOptionValue("signature-provider", spec);
 }
 
-// What nodeos does for KEOSD providers: POST [digest, pubkey] to the URL exactly as written (a bare host is a misconfiguration).
+// What nodeos does for KEOSD providers: POST [digest, pubkey] to the URL exactly as written (a bare host is a
+// misconfiguration), with a deadline of keosd-provider-timeout for the whole exchange. The error says what nodeos' fc
+// exception would: a timeout, or the signer's status and answer.
 async function keosdSign(url: string, digest: string, publicKey: string, timeoutMs: number): Promise<string> {
-  const endpoint = url;
-  let res: Response;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  let status: number;
+  let text: string;
   try {
-    res = await fetch(endpoint, {
+    const res = await fetch(url, {
       method: "POST",
       body: JSON.stringify([digest, publicKey]),
       headers: { "content-type": "application/json" },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: deadline,
     });
+    status = res.status;
+    text = await res.text();
   } catch (error) {
-    throw TestkitErrors.signerFailed(url, (error as Error).message, { cause: error });
+    const reason = deadline.aborted ? `2 timeout_exception: Timeout Exception: no answer within ${timeoutMs} ms` : `0 exception: unspecified: ${(error as Error).message}`;
+    throw TestkitErrors.signerFailed(url, reason, { cause: error });
   }
-  const body = (await res.json().catch(() => undefined)) as unknown;
-  if (!res.ok || typeof body !== "string") throw TestkitErrors.signerFailed(url, `HTTP ${res.status}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (status !== 200 || typeof body !== "string") throw TestkitErrors.signerFailed(url, `0 exception: unspecified: Error code ${status}: ${text.slice(0, 300)}`);
   return body;
 }
