@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ConfigInput, validateConfig } from "@manageos/core";
+import { type ConfigInput, type Logger, validateConfig } from "@manageos/core";
 import { isAlive, NODEOS_SIM_BIN } from "@manageos/testkit";
 import { Registry } from "prom-client";
 import { NodeosChain } from "../src/nodeos/nodeos-chain.js";
@@ -32,8 +32,8 @@ export interface SimChain {
   dispose(): Promise<void>;
 }
 
-/** Builds a nodeos Chain (through the config schema) that runs nodeos-sim. */
-export async function simChain(overrides: ConfigInput = {}, env: Record<string, string> = {}): Promise<SimChain> {
+/** Builds a nodeos Chain (through the config schema) that runs nodeos-sim, or the `node.binary` given. */
+export async function simChain(overrides: ConfigInput = {}, env: Record<string, string> = {}, logger: Logger = quietLogger()): Promise<SimChain> {
   const { dir, remove } = await tempDir("nodeos-chain-");
   const template = join(dir, "template.ini");
   await writeFile(template, TEMPLATE);
@@ -54,7 +54,7 @@ export async function simChain(overrides: ConfigInput = {}, env: Record<string, 
     superviser: { termRetryInterval: "2s", killAfter: "20s", restart: { policy: "never" }, ...overrides.superviser },
   });
   const registry = new Registry();
-  const chain = new NodeosChain({ ...nodeosChainOptions(config), blocksignerRetryBase: 50 }, { logger: quietLogger(), registry });
+  const chain = new NodeosChain({ ...nodeosChainOptions(config), blocksignerRetryBase: 50 }, { logger, registry });
   return {
     chain,
     registry,

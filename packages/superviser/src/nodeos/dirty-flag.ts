@@ -4,8 +4,19 @@ import { join } from "node:path";
 /** The error line nodeos prints before exiting 2. */
 export const DIRTY_LINE = "database dirty flag set";
 
+// EOSIO 2.1.0 and 2.2.0-rc1 print `Database dirty flag set`: matched regardless of case, as nodeos' own tests do.
+const DIRTY_LINE_ANY_CASE = /database dirty flag set/i;
+
+/** True when a nodeos line reports a dirty database, in any version's wording. */
+export function isDirtyLine(text: string): boolean {
+  return DIRTY_LINE_ANY_CASE.test(text);
+}
+
 /** nodeos' exit code for a dirty database. */
 export const DIRTY_EXIT_CODE = 2;
+
+/** nodeos' `OTHER_FAIL` (-2) as a parent sees it; leap 3.2/4.0 could exit so on a dirty database. */
+export const OTHER_FAIL_EXIT_CODE = 254;
 
 /** Reads chainbase's dirty flag (byte 8 of state/shared_memory.bin) without starting nodeos; false when absent. */
 export async function isStateDirty(dataDir: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { LogLine, LogPlugin } from "@manageos/core";
-import { DIRTY_LINE } from "./dirty-flag.js";
+import { isDirtyLine } from "./dirty-flag.js";
 
-/** Notices nodeos' `database dirty flag set` error line. */
+/** Notices nodeos' `database dirty flag set` error line (`Database dirty flag set` in EOSIO 2.1). */
 export class NodeosDirtyPlugin implements LogPlugin {
   readonly name = "nodeos-dirty";
 
@@ -14,6 +14,6 @@ export class NodeosDirtyPlugin implements LogPlugin {
 
   /** Reports the dirty line when seen. */
   handle(line: LogLine): void {
-    if (line.text.includes(DIRTY_LINE)) this.onDirty(line.text);
+    if (isDirtyLine(line.text)) this.onDirty(line.text);
   }
 }

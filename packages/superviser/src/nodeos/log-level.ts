@@ -5,19 +5,27 @@ import type { Level } from "pino";
 const WORDS: Record<string, Level> = { debug: "debug", info: "info", warn: "warn", error: "error", all: "trace" };
 
 /**
- * nodeos messages logged at info that recur every block or so; manageos logs them at debug
- * (block events and metrics carry the information). Matched as substrings of info lines.
+ * nodeos messages that recur every block or slot and are no person's business; manageos logs them at debug
+ * (block events and metrics carry the information). Matched as substrings of lines at `level`.
  */
-export const NODEOS_DEMOTED: readonly { contains: string; why: string }[] = [
-  { contains: "Received block ", why: "one per block received (every 500 ms)" },
-  { contains: "Produced block ", why: "one per block we produce (12 per round); block events and counters carry them" },
-  { contains: "Speculative Block Created", why: "one per speculative block" },
-  { contains: "Block not applied to head", why: "recurring during sync" },
-  { contains: "requesting range", why: "net_plugin sync chatter" },
-  { contains: "Catching up with chain", why: "net_plugin sync chatter" },
+export const NODEOS_DEMOTED: readonly { level: Level; contains: string; why: string }[] = [
+  { level: "info", contains: "Received block ", why: "one per block received (every 500 ms)" },
+  { level: "info", contains: "Produced block ", why: "one per block we produce (12 per round); block events and counters carry them" },
+  { level: "info", contains: "Speculative Block Created", why: "one per speculative block" },
+  { level: "info", contains: "Block not applied to head", why: "recurring during sync" },
+  { level: "info", contains: "requesting range", why: "net_plugin sync chatter" },
+  { level: "info", contains: "Catching up with chain", why: "net_plugin sync chatter" },
+  {
+    level: "error",
+    contains: "Not producing block because production is explicitly paused",
+    why: "every slot of ours on a paused standby; the production state says it",
+  },
 ];
 
-/** The level word or syslog severity at the start of a nodeos line; undefined for a continuation line. */
+// appbase writes its own warnings to stderr without an fc level: `APPBASE: Warning: The following configuration items ...`.
+const APPBASE_WARNING = "APPBASE: Warning";
+
+/** The level word or syslog severity at the start of a nodeos line; undefined when it has none. */
 export function nodeosLineLevel(text: string): Level | undefined {
   let i = 0;
   let syslog: Level | undefined;
@@ -37,21 +45,18 @@ export function nodeosLineLevel(text: string): Level | undefined {
   return syslog;
 }
 
-/** Maps nodeos lines to pino levels: stateful, a continuation line takes the level of the line before it. */
+/**
+ * Maps nodeos lines to pino levels. A line without an fc level word (appbase's warnings, plain stderr, EOSIO 1.3
+ * and older, which printed none) is info, or warn for appbase's warnings: it never takes the level of the line
+ * before it, so a line after an error is not an error.
+ */
 export function createNodeosLevelMapper(): (line: LogLine) => Level {
-  const previous: Record<LogLine["stream"], Level> = { stdout: "info", stderr: "info" };
   return (line) => {
     const text = line.text;
-    let level = nodeosLineLevel(text);
-    if (level === undefined) return previous[line.stream];
-    previous[line.stream] = level;
-    if (level === "info") {
-      for (const d of NODEOS_DEMOTED) {
-        if (text.includes(d.contains)) {
-          level = "debug";
-          break;
-        }
-      }
+    const level = nodeosLineLevel(text) ?? (text.startsWith(APPBASE_WARNING) ? "warn" : "info");
+    if (level !== "info" && level !== "error") return level;
+    for (const d of NODEOS_DEMOTED) {
+      if (d.level === level && text.includes(d.contains)) return "debug";
     }
     return level;
   };

@@ -30,7 +30,7 @@ import { Superviser } from "../process/superviser.js";
 import type { SuperviserExit } from "../process/superviser-types.js";
 import { NodeosBlockPlugin } from "./block-plugin.js";
 import { getDbSize, getInfo } from "./chain-api.js";
-import { DIRTY_EXIT_CODE, isStateDirty } from "./dirty-flag.js";
+import { DIRTY_EXIT_CODE, isStateDirty, OTHER_FAIL_EXIT_CODE } from "./dirty-flag.js";
 import { NodeosDirtyPlugin } from "./dirty-plugin.js";
 import { nodeosLaunch } from "./launch.js";
 import { createNodeosLevelMapper } from "./log-level.js";
@@ -258,14 +258,30 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     this.emit("block", block);
   }
 
-  // After an exit: exit code 2 is a dirty database; an unclean end may have left the flag set.
+  // After an exit: exit code 2 is a dirty database; after any other unclean end the flag on disk decides (SIGKILL
+  // leaves it set; leap 3.2/4.0 can report a dirty database as plugin_config_exception and exit 254).
   private async onExit(exit: SuperviserExit): Promise<void> {
     if (exit.exitCode === DIRTY_EXIT_CODE) this.markDirty("exit-code", `nodeos exited with ${DIRTY_EXIT_CODE}`);
     await this.monitor.stop();
-    if (exit.exitCode !== DIRTY_EXIT_CODE && (exit.killed || exit.signal !== undefined)) {
-      if (await isStateDirty(this.dataDir).catch(() => false)) this.markDirty("offline", `dirty after ${exit.signal ?? "kill"}`);
+    const unclean = exit.killed || exit.signal !== undefined || (!exit.requested && exit.exitCode !== 0);
+    if (exit.exitCode !== DIRTY_EXIT_CODE && unclean) {
+      const flagSet = await isStateDirty(this.dataDir).catch(() => false);
+      if (exit.exitCode === OTHER_FAIL_EXIT_CODE && this.reportedConfigException()) {
+        this.logger.warn(
+          { exitCode: exit.exitCode, dirtyFlag: flagSet, dataDir: this.dataDir },
+          flagSet
+            ? "nodeos exited 254 with plugin_config_exception and the dirty flag on disk is set: a dirty database"
+            : "nodeos exited 254 with plugin_config_exception and the dirty flag on disk is clear: a configuration error, not a dirty database",
+        );
+      }
+      if (flagSet) this.markDirty("offline", `dirty flag set after ${exit.signal ?? (exit.killed ? "kill" : `exit ${exit.exitCode}`)}`);
     }
     this.emit("exit", exit);
+  }
+
+  // Whether nodeos' last lines carry a plugin_config_exception.
+  private reportedConfigException(): boolean {
+    return this.superviser.lastLines().slice(-50).some((line) => line.includes("plugin_config_exception"));
   }
 
   private markDirty(source: DirtyEvent["source"], detail: string): void {
