@@ -6,7 +6,7 @@ import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
-import { assertSnapshotRestoreName, parseSnapshotName, snapshotKey, snapshotName, snapshotPrefix } from "./layout.js";
+import { parseSnapshotName, snapshotKey, snapshotName, snapshotPrefix } from "./layout.js";
 
 /** A nodeos snapshot in the store. */
 export interface StoredSnapshot {
@@ -52,7 +52,6 @@ export async function getSnapshot(
   ctx: EngineContext,
   request: { chainId: string; name: string | "latest"; destination: string },
 ): Promise<StoredSnapshot> {
-  assertSnapshotRestoreName(request.name);
   const all = await listSnapshots(ctx, request.chainId);
   const info = request.name === "latest" ? all[0] : all.find((s) => s.name === request.name);
   if (info === undefined) throw BackupErrors.snapshotNotFound(request.chainId, request.name);
