@@ -22,7 +22,7 @@ export interface OpenStoreOptions {
 /** Opens `file:///abs`, `file://./rel` (against cwd) or `gs://bucket/prefix`; STO_ERR_URL otherwise. */
 export function openStore(url: string, options: OpenStoreOptions = {}): Store {
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry, ...(options.retries === undefined ? {} : { retries: options.retries }) };
-  if (url.startsWith("file://")) return new FileStore(filePath(url, options.cwd ?? process.cwd()));
+  if (url.startsWith("file://")) return new FileStore(filePath(url, options.cwd ?? process.cwd()), { retry });
   if (url.startsWith("gs://")) {
     const rest = url.slice("gs://".length);
     const slash = rest.indexOf("/");
