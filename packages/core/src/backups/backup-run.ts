@@ -11,7 +11,7 @@ import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./l
 import { listBackupRefs, readManifest } from "./catalog.js";
 import { HashPool } from "./hash-pool.js";
 import { type DataRange, dataRanges, holdsData } from "./extents.js";
-import { describeMarkers, putMarker, readMarkers } from "./locks.js";
+import { describeMarkers, putMarker, readMarkers, releaseMarker } from "./locks.js";
 import { MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
 import { type ScannedFile, scanDataDir } from "./scan.js";
@@ -131,7 +131,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
     }
     return manifest;
   } finally {
-    await ctx.store.delete(marker).catch((error: unknown) => ctx.logger.warn({ err: error, marker }, "cannot remove backup marker"));
+    await releaseMarker(ctx.store, marker, ctx.logger);
   }
 }
 

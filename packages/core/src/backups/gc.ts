@@ -2,7 +2,7 @@ import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
 import { chunkKey, parseChunkKey } from "./layout.js";
 import { listBackupRefs, readManifests } from "./catalog.js";
-import { describeMarkers, putMarker, readMarkers } from "./locks.js";
+import { describeMarkers, type OwnMarker, putMarker, readMarkers, releaseMarker } from "./locks.js";
 
 /** What gc did. */
 export interface GcResult {
@@ -33,18 +33,18 @@ export async function runGc(ctx: EngineContext, options: GcOptions = {}): Promis
   try {
     return await collect(ctx, now, graceMs, own);
   } finally {
-    await ctx.store.delete(own).catch((error: unknown) => ctx.logger.warn({ err: error, marker: own }, "cannot remove gc marker"));
+    await releaseMarker(ctx.store, own, ctx.logger);
   }
 }
 
 // The gc proper, once our marker is written: refuse if a backup is live, else sweep.
-async function collect(ctx: EngineContext, now: Date, graceMs: number, own: string): Promise<GcResult> {
+async function collect(ctx: EngineContext, now: Date, graceMs: number, own: OwnMarker): Promise<GcResult> {
   const markers = await readMarkers(ctx.store, "backup", now, ctx.staleBackupMs, ctx.hostname);
   if (markers.active.length > 0) {
     throw BackupErrors.busy(`a backup is running (${describeMarkers(markers.active)})`, { details: { markers: markers.active.map((m) => m.key) } });
   }
   const gcMarkers = await readMarkers(ctx.store, "gc", now, ctx.staleGcMs, ctx.hostname);
-  const otherGc = gcMarkers.active.filter((m) => m.key !== own);
+  const otherGc = gcMarkers.active.filter((m) => m.key !== own.key);
   if (otherGc.length > 0) throw BackupErrors.busy(`another gc is running (${describeMarkers(otherGc)})`);
   const refs = await listBackupRefs(ctx.store);
   const manifests = await readManifests(ctx.store, refs.map((r) => r.key), ctx.parallel);
