@@ -11,6 +11,7 @@ import { Backups } from "./backups.js";
 import { backupsOptionsFromConfig } from "./context.js";
 import { createBackupMetrics, createRecoveryMetrics } from "./metrics.js";
 import { Recovery } from "./recovery.js";
+import { cleanRestoreLeftovers } from "./restore-leftovers.js";
 import { BackupSchedule } from "./schedule.js";
 import { NodeBackupService } from "./service.js";
 
@@ -80,6 +81,10 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
   );
   const hooks: NodeRecoveryHooks = {
     async boot() {
+      // Before the node starts: a killed restore's staging dir can be as large as the data dir.
+      await cleanRestoreLeftovers(chain.dataDir, deps.logger.child({ module: "backups" })).catch((error: unknown) =>
+        deps.logger.warn({ err: error, module: "backups" }, "cannot clear what interrupted restores left"),
+      );
       schedule.start();
       await recovery.boot();
     },

@@ -10,6 +10,7 @@ export * from "./catalog.js";
 export * from "./locks.js";
 export * from "./backup-run.js";
 export * from "./restore-run.js";
+export * from "./restore-leftovers.js";
 export * from "./gc.js";
 export * from "./retention.js";
 export * from "./snapshots.js";
