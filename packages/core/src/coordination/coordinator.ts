@@ -49,5 +49,7 @@ export interface Coordinator {
   lastClaim(producer: string): Promise<ProducerClaim | undefined>;
   /** Called when we may no longer rely on holding the lease (renewal late or lost): production must stop at once. */
   onLeaseLost(listener: (reason: string) => void): void;
+  /** Called when our lease is live again after it was lost (renewed, or a new one granted): `acquire()` can succeed again. */
+  onLeaseRegained?(listener: () => void): void;
   close(): Promise<void>;
 }

@@ -1,6 +1,19 @@
-import { Etcd3, type Lease } from "etcd3";
+import { createRequire } from "node:module";
+import { Etcd3, EtcdLeaseInvalidError, type IOptions, isRecoverableError, type Lease } from "etcd3";
 import type { Logger } from "pino";
 import type { AcquireResult, Coordinator, PeerStatus, ProducerClaim, PublishedStatus } from "./coordinator.js";
+
+type HostPolicy = ReturnType<NonNullable<NonNullable<IOptions["faultHandling"]>["host"]>>;
+
+// The parts of cockatiel we use to configure etcd3's fault handling.
+interface Cockatiel {
+  circuitBreaker(policy: unknown, opts: { halfOpenAfter: number; breaker: unknown }): HostPolicy;
+  handleWhen(predicate: (error: Error) => boolean): unknown;
+  ConsecutiveBreaker: new (threshold: number) => unknown;
+}
+
+// etcd3's own copy, so that the errors its policies throw are the ones etcd3 recognises.
+const cockatiel = createRequire(createRequire(import.meta.url).resolve("etcd3"))("cockatiel") as Cockatiel;
 
 /** Where the cluster lives in etcd and how long a node's lease lasts. */
 export interface EtcdCoordinatorOptions {
@@ -16,6 +29,8 @@ export interface EtcdCoordinatorOptions {
  * The etcd coordinator: each node keeps one lease, renewed by hand so we know when the last renewal succeeded.
  * `<prefix>/nodes/<node>` (status) and `<prefix>/producers/<name>/holder` (the producer lease) live under it;
  * `<prefix>/producers/<name>/claim` records who resumed last and what it released.
+ * When etcd says the lease is gone (it expired while we could not reach etcd), a new one is granted and our
+ * status re-published on it; the producer lease is not held again until `acquire()` succeeds.
  */
 export class EtcdCoordinator implements Coordinator {
   readonly kind = "etcd" as const;
@@ -25,14 +40,21 @@ export class EtcdCoordinator implements Coordinator {
   readonly #client: Etcd3;
   readonly #now: () => number;
   readonly #ttlSeconds: number;
+  readonly #renewEvery: number;
   readonly #held = new Set<string>();
   readonly #lostListeners: ((reason: string) => void)[] = [];
+  readonly #regainedListeners: (() => void)[] = [];
   #lease: Lease | undefined;
   #leaseId: string | undefined;
+  // The lease etcd said expired, until its successor is granted (for the log line).
+  #previousLeaseId: string | undefined;
   #lastRenewed = 0;
   #renewTimer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   #renewing = false;
+  // Set when the watchdog found the lease stale or etcd said it expired; cleared by the next renewal.
+  #stale = false;
+  #failures = 0;
   #closed = false;
   #lastStatus: PublishedStatus | undefined;
 
@@ -42,18 +64,28 @@ export class EtcdCoordinator implements Coordinator {
     this.#logger = deps.logger.child({ module: "coordinator", kind: "etcd" });
     this.#now = deps.now ?? Date.now;
     this.#ttlSeconds = Math.max(2, Math.ceil(opts.leaseTtl / 1000));
+    this.#renewEvery = Math.max(100, (this.#ttlSeconds * 1000) / 6);
     const callDeadline = Math.max(500, Math.min(2_000, (this.#ttlSeconds * 1000) / 5));
     this.#client = new Etcd3({
       hosts: [...opts.endpoints],
       dialTimeout: callDeadline,
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + callDeadline }),
+      faultHandling: {
+        // etcd3's default breaker refuses every call for 5 s after one failed call (it counts the retries), longer
+        // than a lease can wait once etcd is back: let the next renewal try the host again.
+        host: () =>
+          cockatiel.circuitBreaker(cockatiel.handleWhen(isRecoverableError), {
+            halfOpenAfter: this.#renewEvery / 2,
+            breaker: new cockatiel.ConsecutiveBreaker(3),
+          }),
+      },
     });
   }
 
   /** Grants our lease (retrying until etcd answers) and starts renewing it. */
   async start(): Promise<void> {
     const ttlMs = this.#ttlSeconds * 1000;
-    this.#renewTimer = setInterval(() => void this.#renew(), Math.max(100, ttlMs / 6));
+    this.#renewTimer = setInterval(() => void this.#renew(), this.#renewEvery);
     this.#renewTimer.unref();
     // Production must stop before the lease can expire and another node take it: half the TTL is the limit.
     this.#watchdog = setInterval(() => this.#check(), Math.max(25, Math.min(100, ttlMs / 40)));
@@ -98,12 +130,21 @@ export class EtcdCoordinator implements Coordinator {
       this.#held.add(producer);
       return { acquired: true };
     }
-    const holder = result.responses[0]?.response_range?.kvs?.[0]?.value?.toString() ?? "unknown";
-    if (holder === this.nodeId) {
-      this.#held.add(producer);
-      return { acquired: true };
+    const kv = result.responses[0]?.response_range?.kvs?.[0];
+    const holder = kv?.value?.toString() ?? "unknown";
+    if (holder !== this.nodeId) return { acquired: false, holder };
+    // Ours by name, but maybe on a lease we no longer renew (granted before a restart): move it onto ours, or it
+    // vanishes when that lease expires and another node takes the producer while we still think we hold it.
+    if (kv?.lease !== leaseId) {
+      const moved = await this.#client
+        .if(key, "Value", "==", this.nodeId)
+        .and(key, "Lease", "==", kv?.lease ?? "0")
+        .then(this.#client.put(key).value(this.nodeId).lease(leaseId))
+        .commit();
+      if (!moved.succeeded) return { acquired: false, holder: (await this.holder(producer)) ?? "unknown" };
     }
-    return { acquired: false, holder };
+    this.#held.add(producer);
+    return { acquired: true };
   }
 
   holds(producer: string): boolean {
@@ -148,6 +189,15 @@ export class EtcdCoordinator implements Coordinator {
     this.#lostListeners.push(listener);
   }
 
+  onLeaseRegained(listener: () => void): void {
+    this.#regainedListeners.push(listener);
+  }
+
+  /** The id of our etcd lease (decimal), undefined while we have none. */
+  get leaseId(): string | undefined {
+    return this.#leaseId;
+  }
+
   /** Stops renewing and revokes our lease, which frees the producer lease at once. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -168,29 +218,63 @@ export class EtcdCoordinator implements Coordinator {
     this.#renewing = true;
     const started = this.#now();
     try {
-      if (this.#lease === undefined || this.#leaseId === undefined) {
-        const lease = this.#client.lease(this.#ttlSeconds, { autoKeepAlive: false });
-        lease.on("lost", () => undefined);
-        this.#leaseId = await lease.grant();
-        this.#lease = lease;
-        this.#logger.info({ lease: this.#leaseId, ttlSeconds: this.#ttlSeconds }, "etcd lease granted");
+      if (this.#lease === undefined) {
+        await this.#grant();
       } else {
-        await this.#lease.keepaliveOnce({ deadline: Date.now() + (this.#ttlSeconds * 1000) / 4 });
+        try {
+          await this.#lease.keepaliveOnce({ deadline: Date.now() + (this.#ttlSeconds * 1000) / 4 });
+        } catch (error) {
+          if (!(error instanceof EtcdLeaseInvalidError) || this.#closed) throw error;
+          this.#expired(error);
+          await this.#grant();
+        }
       }
       // Count from when the renewal was sent: etcd restarted the TTL no earlier than that.
       this.#lastRenewed = started;
+      if (this.#failures > 0) this.#logger.warn({ failures: this.#failures, lease: this.#leaseId }, "etcd lease renewed again");
+      this.#failures = 0;
+      if (this.#stale && this.#fresh()) {
+        this.#stale = false;
+        for (const listener of this.#regainedListeners) listener();
+      }
       if (this.#lastStatus !== undefined) await this.publish(this.#lastStatus).catch(() => undefined);
     } catch (error) {
-      const expired = (error as Error).name === "EtcdLeaseInvalidError";
-      this.#logger.warn({ err: error, expired }, "etcd lease renewal failed");
-      if (expired) {
-        this.#lease = undefined;
-        this.#leaseId = undefined;
-        this.#held.clear();
-      }
+      if (this.#closed) return;
+      this.#failures++;
+      // The first failure of an outage is worth a warning; the rest recur every renewal interval.
+      const level = this.#failures === 1 ? "warn" : "debug";
+      this.#logger[level]({ err: error, failures: this.#failures, lease: this.#leaseId }, "etcd lease renewal failed");
     } finally {
       this.#renewing = false;
     }
+  }
+
+  // Grants a new lease and makes it ours (a failed grant leaves us without one: the next renewal tries again).
+  async #grant(): Promise<void> {
+    const previous = this.#previousLeaseId;
+    const lease = this.#client.lease(this.#ttlSeconds, { autoKeepAlive: false });
+    // etcd3 emits "lost" on a failed grant or keepalive; we learn the same from the rejection.
+    lease.on("lost", () => undefined);
+    const leaseId = await lease.grant();
+    if (this.#closed) {
+      // close() ran while the grant was on its way: nobody would renew or revoke this one.
+      await lease.revoke().catch(() => undefined);
+      throw new Error("closed while an etcd lease was being granted");
+    }
+    this.#lease = lease;
+    this.#leaseId = leaseId;
+    this.#previousLeaseId = undefined;
+    if (previous === undefined) this.#logger.info({ lease: leaseId, ttlSeconds: this.#ttlSeconds }, "etcd lease granted");
+    else this.#logger.warn({ lease: leaseId, previous, ttlSeconds: this.#ttlSeconds }, "etcd lease expired; a new lease was granted");
+  }
+
+  // etcd no longer knows our lease: its keys (our status, the producer lease) are gone with it.
+  #expired(error: EtcdLeaseInvalidError): void {
+    this.#previousLeaseId = this.#leaseId;
+    this.#lease?.release();
+    this.#lease = undefined;
+    this.#leaseId = undefined;
+    this.#lost(`etcd lease ${this.#previousLeaseId} expired (${error.message})`);
   }
 
   #fresh(): boolean {
@@ -198,8 +282,14 @@ export class EtcdCoordinator implements Coordinator {
   }
 
   #check(): void {
-    if (this.#held.size === 0 || this.#fresh()) return;
-    const reason = `no etcd lease renewal for ${this.#now() - this.#lastRenewed} ms (half the TTL is ${(this.#ttlSeconds * 1000) / 2} ms)`;
+    if (this.#fresh() || this.#lastRenewed === 0) return;
+    this.#lost(`no etcd lease renewal for ${this.#now() - this.#lastRenewed} ms (half the TTL is ${(this.#ttlSeconds * 1000) / 2} ms)`);
+  }
+
+  // Our lease may be gone: the producer lease is no longer ours, and whoever produces must stop.
+  #lost(reason: string): void {
+    this.#stale = true;
+    if (this.#held.size === 0) return;
     this.#held.clear();
     for (const listener of this.#lostListeners) listener(reason);
   }

@@ -57,5 +57,9 @@ export class LocalCoordinator implements Coordinator {
     // A local lease cannot be lost.
   }
 
+  onLeaseRegained(): void {
+    // Nor regained.
+  }
+
   async close(): Promise<void> {}
 }
