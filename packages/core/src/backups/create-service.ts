@@ -75,6 +75,7 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
       ...(backup.every === undefined ? {} : { every: backup.every }),
       ...(backup.everyBlocks === undefined ? {} : { everyBlocks: backup.everyBlocks }),
       ...(backup.snapshotEvery === undefined ? {} : { snapshotEvery: backup.snapshotEvery }),
+      ...(backup.gcEvery > 0 ? { gcEvery: backup.gcEvery } : {}),
       ...(backup.chainId === undefined ? {} : { chainId: backup.chainId }),
     },
     { service, chain, operator: deps.operator, logger: deps.logger, ...optionalProduction(deps.production) },

@@ -7,11 +7,13 @@ import { listBackupRefs } from "./catalog.js";
 import { onTheHook } from "./node-wait.js";
 import type { NodeBackupService } from "./service.js";
 
-/** When scheduled backups and snapshots run (config `backup.every`, `everyBlocks`, `snapshotEvery`). */
+/** When scheduled backups, snapshots and gcs run (config `backup.every`, `everyBlocks`, `snapshotEvery`, `gcEvery`). */
 export interface ScheduleOptions {
   readonly every?: number;
   readonly everyBlocks?: number;
   readonly snapshotEvery?: number;
+  /** Milliseconds between gcs of the store (applied, not dry runs). */
+  readonly gcEvery?: number;
   /** Tag of scheduled backups. */
   readonly tag: string;
   readonly chainId?: string;
@@ -26,10 +28,14 @@ export interface ScheduleDeps {
   readonly logger: Logger;
 }
 
+/** What the schedule submits. */
+export type ScheduledKind = "backup" | "snapshot" | "gc";
+
 /**
- * Submits backups and snapshots as queued jobs on a timer or every N blocks. A run is skipped
- * (and retried at the next tick) while we are on the hook to produce with production not paused, in
- * maintenance, while the node is not synced, or while a job of the same kind is already queued or running.
+ * Submits backups, snapshots and gcs as queued jobs on a timer (backups also every N blocks). A run is
+ * skipped (and retried at the next tick) while we are on the hook to produce with production not paused,
+ * or while a job of the same kind is already queued or running; a backup or snapshot also in maintenance
+ * and while the node is not synced (a gc does not touch the node).
  */
 export class BackupSchedule {
   readonly #opts: ScheduleOptions;
@@ -47,13 +53,14 @@ export class BackupSchedule {
 
   /** Starts the timers and the block watch. */
   start(): void {
-    const { every, everyBlocks, snapshotEvery } = this.#opts;
+    const { every, everyBlocks, snapshotEvery, gcEvery } = this.#opts;
     if (every !== undefined) this.#timers.push(setInterval(() => this.trigger("backup", `every ${every} ms`), every).unref());
     if (snapshotEvery !== undefined) {
       this.#timers.push(setInterval(() => this.trigger("snapshot", `every ${snapshotEvery} ms`), snapshotEvery).unref());
     }
+    if (gcEvery !== undefined) this.#timers.push(setInterval(() => this.trigger("gc", `every ${gcEvery} ms`), gcEvery).unref());
     if (everyBlocks !== undefined) this.#deps.chain.on("head", this.#onHead);
-    if (this.#timers.length > 0 || everyBlocks !== undefined) this.#logger.info({ every, everyBlocks, snapshotEvery }, "backup schedule on");
+    if (this.#timers.length > 0 || everyBlocks !== undefined) this.#logger.info({ every, everyBlocks, snapshotEvery, gcEvery }, "backup schedule on");
   }
 
   /** Stops the timers and the block watch. */
@@ -63,7 +70,7 @@ export class BackupSchedule {
   }
 
   /** Submits a scheduled job now unless a skip condition holds; returns the job id or why it was skipped. */
-  trigger(kind: "backup" | "snapshot", why: string): { job: string } | { skipped: string } {
+  trigger(kind: ScheduledKind, why: string): { job: string } | { skipped: string } {
     const skipped = this.#skipReason(kind);
     if (skipped !== undefined) {
       this.#logger.debug({ kind, why, skipped }, "scheduled job skipped");
@@ -71,12 +78,13 @@ export class BackupSchedule {
     }
     const { service } = this.#deps;
     try {
+      const operator = this.#deps.operator();
       const job =
         kind === "backup"
-          ? this.#deps.operator().submit("backup", { tag: this.#opts.tag, scheduled: why }, (ctx) => service.backup(ctx, { tag: this.#opts.tag }), {
-              queue: true,
-            })
-          : this.#deps.operator().submit("snapshot", { scheduled: why }, (ctx) => service.snapshot(ctx), { queue: true });
+          ? operator.submit("backup", { tag: this.#opts.tag, scheduled: why }, (ctx) => service.backup(ctx, { tag: this.#opts.tag }), { queue: true })
+          : kind === "gc"
+            ? operator.submit("gc", { apply: true, scheduled: why }, (ctx) => service.gc(ctx, { apply: true }), { queue: true })
+            : operator.submit("snapshot", { scheduled: why }, (ctx) => service.snapshot(ctx), { queue: true });
       this.#logger.info({ kind, why, job: job.id }, "scheduled job queued");
       return { job: job.id };
     } catch (error) {
@@ -93,9 +101,11 @@ export class BackupSchedule {
     // A job pauses production: one now would cancel the resume that follows a start of nodeos.
     const start = this.#deps.production?.status()["start"] as { state?: unknown } | null | undefined;
     if (start?.state === "waiting-sync" || start?.state === "watching") return `production resumes after the start first (${start.state})`;
-    if (operator.inMaintenance) return "maintenance";
-    const health = operator.health();
-    if (!health.ready) return health.reasons.join("; ");
+    if (kind !== "gc") {
+      if (operator.inMaintenance) return "maintenance";
+      const health = operator.health();
+      if (!health.ready) return health.reasons.join("; ");
+    }
     const busy = operator.queue.list(20).find((job) => job.kind === kind && !isFinished(job.state));
     if (busy !== undefined) return `${kind} job ${busy.id} is ${busy.state}`;
     return undefined;

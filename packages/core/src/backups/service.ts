@@ -12,6 +12,7 @@ import type { Store } from "../storage/store.js";
 import type { BackupInfo, BackupResult, Backups, RestoreResult } from "./backups.js";
 import { resolveChainId } from "./chain-id.js";
 import { BackupErrors } from "./errors.js";
+import type { GcResult } from "./gc.js";
 import { onTheHook } from "./node-wait.js";
 import type { BackupProgress } from "./progress.js";
 import type { RetentionResult } from "./retention.js";
@@ -209,6 +210,23 @@ export class NodeBackupService implements BackupService {
   async list(params: { limit: number; offset: number }): Promise<BackupInfo[]> {
     const chainId = this.#opts.chainId ?? this.#deps.chain.status().head?.chainId;
     return this.#deps.backups.list({ ...(chainId === undefined ? {} : { chainId }), limit: params.limit, offset: params.offset });
+  }
+
+  /**
+   * Lists (the default, a dry run) or, with `apply`, removes what no backup needs: orphan chunks of
+   * interrupted backups, partial uploads and markers of runs that are over, all past the grace period.
+   * The node is not touched.
+   */
+  async gc(ctx: JobContext, params: { apply: boolean }): Promise<GcResult> {
+    ctx.progress({ message: params.apply ? "collecting the store's garbage" : "looking for the store's garbage (dry run)" });
+    const result = await this.#deps.backups.gc({ dryRun: !params.apply });
+    const summary =
+      `${result.removedChunks} orphan chunks (${result.removedBytes} bytes), ${result.sweptPartials} partial uploads ` +
+      `(${result.sweptPartialBytes} bytes), ${result.removedMarkers} left-over markers`;
+    ctx.log(params.apply ? `gc removed ${summary}` : `gc would remove ${summary}; run it with --apply (apply=true) to remove them`);
+    if (result.youngOrphans > 0) ctx.log(`${result.youngOrphans} unreferenced chunks younger than the grace period were kept`);
+    ctx.progress({ message: params.apply ? `removed ${summary}` : `dry run: would remove ${summary}` });
+    return result;
   }
 
   /** Asks nodeos for a snapshot, uploads it, deletes the local file and keeps the newest `snapshotsKeepLast`. */

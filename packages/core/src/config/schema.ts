@@ -113,6 +113,8 @@ export const configSchema = z.strictObject({
       snapshotsKeepLast: z.number().int().min(1).default(5),
       /** Scheduled nodeos snapshots to storage. */
       snapshotEvery: duration().optional(),
+      /** Scheduled gc of the store: orphan chunks of interrupted backups, partial uploads and left-over markers, all older than 1 h. 0 turns it off, at most 24d. */
+      gcEvery: duration().refine((ms) => ms <= 2_147_483_647, "at most 24d").default(24 * 60 * 60 * 1000),
       bootstrap: z.enum(["backup", "snapshot", "genesis"]).default("backup"),
       dirtyPolicy: z.array(dirtyStep).min(1).default(["restore-latest", "replay", "fail"]),
     })

@@ -12,6 +12,8 @@ export interface BackupService {
   snapshot?(context: JobContext): Promise<unknown>;
   /** Restores a stored snapshot and restarts the node from it. */
   snapshotRestore?(context: JobContext, params: { snapshot: string }): Promise<unknown>;
+  /** Lists (a dry run) or, with `apply`, removes the store's garbage: orphan chunks, partial uploads, left-over markers. */
+  gc?(context: JobContext, params: { apply: boolean }): Promise<unknown>;
 }
 
 /** What block-producer mode offers the operator; absent when not in bp mode. */

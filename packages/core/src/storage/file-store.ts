@@ -216,8 +216,14 @@ export class FileStore implements Store {
 
   /** Removes partial writes older than `before` (left by a killed writer). */
   async sweep(before: Date): Promise<number> {
+    const stale = await this.partials(before);
+    for (const partial of stale) await rm(join(this.root, ...partial.key.split("/")), { force: true });
+    return stale.length;
+  }
+
+  /** Partial writes older than `before`, as `.tmp/<name>` keys; they are never listed otherwise. */
+  async partials(before: Date): Promise<StoreObject[]> {
     const tempDir = join(this.root, TEMP_DIR);
-    let removed = 0;
     const names = await this.retrying(TEMP_DIR, async () => {
       try {
         return await readdir(tempDir);
@@ -226,15 +232,12 @@ export class FileStore implements Store {
         throw error;
       }
     });
-    for (const name of names) {
-      const path = join(tempDir, name);
-      const info = await stat(path).catch(() => undefined);
-      if (info !== undefined && info.mtime < before) {
-        await rm(path, { force: true });
-        removed++;
-      }
+    const found: StoreObject[] = [];
+    for (const name of names.sort()) {
+      const info = await stat(join(tempDir, name)).catch(() => undefined);
+      if (info !== undefined && info.mtime < before) found.push({ key: `${TEMP_DIR}/${name}`, size: info.size, updatedAt: info.mtime });
     }
-    return removed;
+    return found;
   }
 
   private async walk(dir: string, prefix: string, out: StoreObject[]): Promise<void> {

@@ -41,6 +41,8 @@ export interface Store {
   delete(key: string): Promise<void>;
   /** Removes partial uploads a crashed writer left behind, older than `before`; returns how many. */
   sweep?(before: Date): Promise<number>;
+  /** The partial uploads `sweep(before)` would remove, without removing them; `delete` takes their keys. */
+  partials?(before: Date): Promise<StoreObject[]>;
   /** Many writes whose durability is settled together (file://); stores without it are written one put at a time. */
   batch?(): StoreBatch;
 }

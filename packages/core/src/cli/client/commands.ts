@@ -17,6 +17,10 @@ interface JobCommand {
   readonly peer?: boolean;
   /** Takes `--released-through <block>`. */
   readonly released?: boolean;
+  /** Takes `--apply` (gc: without it, a dry run). */
+  readonly apply?: boolean;
+  /** Prints the job's result this way, unless `--json`. */
+  readonly result?: (result: unknown) => string;
 }
 
 const JOB_COMMANDS: readonly JobCommand[] = [
@@ -46,6 +50,13 @@ const JOB_COMMANDS: readonly JobCommand[] = [
   },
   { name: "snapshot", description: "take a nodeos snapshot to storage without stopping", path: "/v1/nodeos/snapshot" },
   {
+    name: "gc",
+    description: "list the store's garbage (orphan chunks of interrupted backups, partial uploads, left-over markers); --apply removes it",
+    path: "/v1/manageos/gc",
+    apply: true,
+    result: formatGc,
+  },
+  {
     name: "snapshot-restore",
     description: "restore a stored snapshot (default: latest) and restart from it",
     path: "/v1/nodeos/snapshot_restore",
@@ -62,6 +73,7 @@ interface ClientFlags {
   tag?: string;
   to?: string;
   releasedThrough?: string;
+  apply?: boolean;
   limit?: string;
   offset?: string;
 }
@@ -129,6 +141,7 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
         .option("--queue", "queue behind a running job instead of failing");
       if (spec.argument) command.argument(spec.argument.name, spec.argument.description);
       if (spec.tag) command.option("--tag <tag>", "backup tag");
+      if (spec.apply) command.option("--apply", "remove what a dry run lists");
       if (spec.peer) command.requiredOption("--to <url>", "the peer manageos API, such as http://bp-2:8080");
       if (spec.released) command.option("--released-through <block>", "blocks of ours up to this number came from a node of ours that is paused now");
       command.action(
@@ -136,6 +149,7 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
           const query = new URLSearchParams();
           if (spec.argument && argument !== undefined) query.set(spec.argument.query, argument);
           if (flags.tag !== undefined) query.set("tag", flags.tag);
+          if (flags.apply === true) query.set("apply", "true");
           if (flags.to !== undefined) query.set("to", flags.to);
           if (flags.releasedThrough !== undefined) query.set("released_through", flags.releasedThrough);
           if (flags.queue === true) query.set("queue", "true");
@@ -152,6 +166,7 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
           if (flags.json === true) io.out(`${JSON.stringify(done)}\n`);
           else io.out(formatJob(done));
           if (spec.peer && flags.json !== true && done.result !== undefined) io.out(`${JSON.stringify(done.result, null, 2)}\n`);
+          if (spec.result && flags.json !== true && done.result !== undefined) io.out(spec.result(done.result));
           if (done.state !== "succeeded" && done.error !== undefined && flags.json !== true) {
             io.err(`error ${done.error.code}: ${done.error.message}\n`);
           }
@@ -165,6 +180,24 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
 export function formatJob(job: JobRecord): string {
   const tail = job.error ? ` ${job.error.code}: ${job.error.message}` : job.progress.message ? ` ${job.progress.message}` : "";
   return `${job.id}  ${job.kind.padEnd(24)} ${job.state.padEnd(9)} ${job.createdAt}${tail}\n`;
+}
+
+/** What a gc removed, or in a dry run would remove, one line per object listed. */
+export function formatGc(result: unknown): string {
+  const r = result as Partial<Record<string, unknown>>;
+  const num = (key: string) => (typeof r[key] === "number" ? (r[key] as number) : 0);
+  const items = (key: string) => (Array.isArray(r[key]) ? (r[key] as { key?: unknown; size?: unknown }[]) : []);
+  const dryRun = r.dryRun === true;
+  const lines = [
+    `${dryRun ? "dry run: would remove" : "removed"} ${num("removedChunks")} orphan chunks (${num("removedBytes")} bytes), ` +
+      `${num("sweptPartials")} partial uploads (${num("sweptPartialBytes")} bytes), ${num("removedMarkers")} left-over markers`,
+    ...items("orphans").map((o) => `  chunk    ${String(o.key)}  ${String(o.size)} bytes`),
+    ...items("partials").map((p) => `  partial  ${String(p.key)}  ${String(p.size)} bytes`),
+    ...(Array.isArray(r.markers) ? (r.markers as unknown[]) : []).map((m) => `  marker   ${String(m)}`),
+    `kept ${num("keptChunks")} chunks backups use, ${num("youngOrphans")} unreferenced ones younger than the grace period`,
+  ];
+  if (dryRun && num("removedChunks") + num("sweptPartials") + num("removedMarkers") > 0) lines.push("run gc --apply to remove them");
+  return `${lines.join("\n")}\n`;
 }
 
 function formatStatus(status: Record<string, unknown>): string {

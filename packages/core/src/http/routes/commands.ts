@@ -60,6 +60,18 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
       return op.submit("snapshot_restore", { snapshot }, (ctx) => backups.snapshotRestore?.(ctx, { snapshot }) as Promise<unknown>, o);
     },
   },
+  {
+    path: "/v1/manageos/gc",
+    alias: "/v1/gc",
+    // A dry run unless apply=true: the job's result lists what it would remove.
+    query: { apply: { type: "boolean", default: false } },
+    submit: (op, q, o) => {
+      const backups = op.backups();
+      if (backups.gc === undefined) throw OperatorErrors.unavailable("backup gc");
+      const apply = q.apply === true;
+      return op.submit("gc", { apply }, (ctx) => backups.gc?.(ctx, { apply }) as Promise<unknown>, o);
+    },
+  },
   { path: "/v1/nodeos/maintenance", alias: "/v1/maintenance", submit: (op, _q, o) => op.maintenance(o) },
   { path: "/v1/nodeos/resume", alias: "/v1/resume", submit: (op, _q, o) => op.resume(o) },
   { path: "/v1/nodeos/reload", alias: "/v1/reload", submit: (op, _q, o) => op.reload(false, o) },
