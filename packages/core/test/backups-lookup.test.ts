@@ -1,3 +1,4 @@
+import { unlinkSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -93,6 +94,28 @@ describe("a restore of a name that is not there", () => {
     const latest = await runJob(h, "snapshot_restore", (ctx) => h.service.snapshotRestore(ctx, { snapshot: "latest" }));
     expect(latest.error?.code).toBe("BKP_ERR_SNAPSHOT_NOT_FOUND");
     expectUntouched(h);
+  });
+
+  it("snapshot-restore whose download fails once the node is stopped starts the node again on its untouched data", async () => {
+    const h = await setup();
+    const taken = await runJob(h, "snapshot", (ctx) => h.service.snapshot(ctx));
+    const name = (taken.result as { snapshot: { name: string; key: string } }).snapshot;
+    // The snapshot goes away between the look-up and the download: removed as the node stops.
+    h.node.once("state", (state: string) => {
+      if (state === "stopped") unlinkSync(join(work, "store", ...name.key.split("/")));
+    });
+    const done = await runJob(h, "snapshot_restore", (ctx) => h.service.snapshotRestore(ctx, { snapshot: name.name }));
+    expect(done.error?.code).toBe("BKP_ERR_SNAPSHOT_NOT_FOUND");
+    expect(h.node.stops).toBe(1);
+    expect(h.node.starts).toHaveLength(2);
+    expect(h.node.starts[1]?.snapshot).toBeUndefined();
+    expect(h.node.state).toBe("running");
+    expect(done.log.some((l) => l.level === "error" && l.message.includes("starting the node on its previous data"))).toBe(true);
+    const deadline = Date.now() + 15_000;
+    while (!h.gate.isOpen) {
+      if (Date.now() > deadline) throw new Error("the gate did not reopen");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   });
 
   it("restore of a missing backup, or of latest with none stored, fails with the node left running", async () => {
