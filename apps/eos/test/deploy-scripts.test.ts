@@ -234,6 +234,38 @@ describe("YAML, alert rules and the dashboard", () => {
   });
 });
 
+describe("the alert rules' unit tests", () => {
+  const TESTS = ["deploy/prometheus/alerts.test.yaml", "deploy/prometheus/alerts-backups.test.yaml"];
+
+  it("pass promtool test rules", async () => {
+    await requireTool("promtool");
+    const { code, stdout, stderr } = await sh("promtool", ["test", "rules", ...TESTS]);
+    expect(stdout + stderr).not.toContain("FAILED");
+    expect(code, stdout + stderr).toBe(0);
+  });
+
+  it("show every alert firing when it should and silent when it should", async () => {
+    const rules = parse(await readFile(join(ROOT, "deploy/prometheus/alerts.yaml"), "utf8")) as {
+      groups: { rules: { alert: string }[] }[];
+    };
+    const alerts = rules.groups.flatMap((group) => group.rules.map((rule) => rule.alert));
+    const fires = new Set<string>();
+    const silent = new Set<string>();
+    for (const file of TESTS) {
+      const suite = parse(await readFile(join(ROOT, file), "utf8")) as {
+        rule_files: string[];
+        tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
+      };
+      expect(suite.rule_files).toEqual(["alerts.yaml"]);
+      for (const check of suite.tests.flatMap((test) => test.alert_rule_test ?? [])) {
+        ((check.exp_alerts ?? []).length > 0 ? fires : silent).add(check.alertname);
+      }
+    }
+    expect(alerts.filter((name) => !fires.has(name))).toEqual([]);
+    expect(alerts.filter((name) => !silent.has(name))).toEqual([]);
+  });
+});
+
 describe("a running manageos", () => {
   let child: ChildProcess | undefined;
   let exited: Promise<number | null>;

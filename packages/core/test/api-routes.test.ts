@@ -138,10 +138,11 @@ describe("read-only routes", () => {
   });
 
   it("server_id answers the hostname, metrics answer Prometheus text", async () => {
+    await untilReady(h.app);
     expect((await h.app.inject({ url: "/v1/server_id" })).json().server_id).toMatch(/\S/);
     const metrics = await h.app.inject({ url: "/metrics" });
     expect(metrics.headers["content-type"]).toMatch(/^text\/plain/);
-    expect(metrics.body).toMatch(/^manageos_node_running\{app="eos"\} 1$/m);
+    expect(metrics.body).toMatch(/^manageos_node_synced\{app="eos"\} 1$/m);
   });
 
   it("unknown routes are 404 with a code", async () => {

@@ -45,7 +45,8 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
     retries: config.storage.retries,
     ...(config.storage.apiEndpoint === undefined ? {} : { apiEndpoint: config.storage.apiEndpoint }),
   });
-  const backups = new Backups(backupsOptionsFromConfig(config), { store, logger: deps.logger, metrics: createBackupMetrics(deps.registry) });
+  const metrics = createBackupMetrics(deps.registry);
+  const backups = new Backups(backupsOptionsFromConfig(config), { store, logger: deps.logger, metrics });
   const { backup } = config;
   const service = new NodeBackupService(
     {
@@ -80,6 +81,7 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
     },
     { service, chain, operator: deps.operator, logger: deps.logger, ...optionalProduction(deps.production) },
   );
+  metrics.scheduled.set(backup.every !== undefined || backup.everyBlocks !== undefined ? 1 : 0);
   const hooks: NodeRecoveryHooks = {
     async boot() {
       // Before the node starts: a killed restore's staging dir can be as large as the data dir.

@@ -1,14 +1,27 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { DIRTY_STEPS } from "./recovery.js";
+
+/** The `result` label of `manageos_backup_runs_total`. */
+export const BACKUP_RESULTS = ["success", "failure"] as const;
+/** The `result` label of `manageos_backup_restores_total`. */
+export const RESTORE_RESULTS = ["success", "fallback", "failure"] as const;
+/** The `operation` label of `manageos_backup_duration_seconds`. */
+export const BACKUP_OPERATIONS = ["backup", "restore"] as const;
+/** The `result` label of `manageos_recoveries_total`. */
+export const RECOVERY_RESULTS = ["success", "failure"] as const;
 
 /** The backup engine's Prometheus metrics. */
 export interface BackupMetrics {
-  /** Backups by result (`success`, `failure`). */
+  /** Backups by result (`BACKUP_RESULTS`). */
   readonly backups: Counter<"result">;
   readonly uploadedBytes: Counter;
   /** Duration of backups and restores, by operation. */
   readonly duration: Histogram<"operation">;
+  /** Unix time of the last successful backup since start; 0 before the first. */
   readonly lastSuccess: Gauge;
-  /** Restores by result (`success`, `fallback`, `failure`). */
+  /** 1 when `backup.every` or `backup.everyBlocks` schedules backups. */
+  readonly scheduled: Gauge;
+  /** Restores by result (`RESTORE_RESULTS`). */
   readonly restores: Counter<"result">;
   readonly gcRemovedChunks: Counter;
 }
@@ -32,19 +45,28 @@ export function createBackupMetrics(registry: Registry): BackupMetrics {
     }),
     lastSuccess: new Gauge({
       name: "manageos_backup_last_success_timestamp_seconds",
-      help: "Unix time of the last successful backup",
+      help: "Unix time of the last successful backup since manageos started; 0 before the first",
+      registers,
+    }),
+    scheduled: new Gauge({
+      name: "manageos_backup_scheduled",
+      help: "1 when backup.every or backup.everyBlocks schedules backups",
       registers,
     }),
     restores: new Counter({ name: "manageos_backup_restores_total", help: "Restores by result", labelNames: ["result"], registers }),
     gcRemovedChunks: new Counter({ name: "manageos_backup_gc_removed_chunks_total", help: "Orphan chunks removed by gc", registers }),
   };
+  // Every label set starts at zero: a series born at 1 has no increase() to alert on.
+  for (const result of BACKUP_RESULTS) metrics.backups.inc({ result }, 0);
+  for (const result of RESTORE_RESULTS) metrics.restores.inc({ result }, 0);
+  for (const operation of BACKUP_OPERATIONS) metrics.duration.zero({ operation });
   made.set(registry, metrics);
   return metrics;
 }
 
 /** Dirty-node recovery metrics. */
 export interface RecoveryMetrics {
-  /** Recovery steps tried, by step (`restore-latest`, `replay`, `fail`) and result (`success`, `failure`). */
+  /** Recovery steps tried, by step (`DIRTY_STEPS`) and result (`RECOVERY_RESULTS`). */
   readonly recoveries: Counter<"step" | "result">;
 }
 
@@ -62,6 +84,10 @@ export function createRecoveryMetrics(registry: Registry): RecoveryMetrics {
       registers: [registry],
     }),
   };
+  for (const step of DIRTY_STEPS) {
+    // The `fail` step only ever fails.
+    for (const result of step === "fail" ? (["failure"] as const) : RECOVERY_RESULTS) metrics.recoveries.inc({ step, result }, 0);
+  }
   recoveryMade.set(registry, metrics);
   return metrics;
 }

@@ -14,8 +14,11 @@ import type { RecoveryMetrics } from "./metrics.js";
 import { waitHeadAdvancing } from "./node-wait.js";
 import type { NodeBackupService } from "./service.js";
 
+/** The steps `backup.dirtyPolicy` may list. */
+export const DIRTY_STEPS = ["restore-latest", "replay", "fail"] as const;
+
 /** One step of `backup.dirtyPolicy`. */
-export type DirtyStep = "restore-latest" | "replay" | "fail";
+export type DirtyStep = (typeof DIRTY_STEPS)[number];
 
 /** Settings of boot and dirty recovery (config `backup.bootstrap`, `backup.dirtyPolicy`, `backup.chainId`). */
 export interface RecoveryOptions {

@@ -71,7 +71,8 @@ export async function serveDaemon(
   let operator: Operator | undefined;
   const production = parts.createProduction?.(config, { logger, registry, chain }) ?? (await createProduction(config, { logger, chain, registry }));
   // Declared in every variant, so that dashboards and alerts see zero rather than nothing.
-  createProductionMetrics(registry);
+  const productionMetrics = createProductionMetrics(registry);
+  if (production !== undefined) productionMetrics.readPausedFrom(() => production.status().paused === true);
   const createBackups = parts.createBackups ?? createBackupService;
   const backups = createBackups(config, { logger, registry, chain, gate, operator: () => operator as Operator, ...(production === undefined ? {} : { production }) });
   operator = new Operator(

@@ -4,7 +4,6 @@ import type { ProxyGate } from "../proxy/gate.js";
 
 /** The operator's metrics. */
 export interface OperatorMetrics {
-  readonly nodeRunning: Gauge;
   readonly synced: Gauge;
   readonly proxyOpen: Gauge;
 }
@@ -19,7 +18,6 @@ export function createOperatorMetrics(registry: Registry, gate: ProxyGate): Oper
   proxyOpen.set(gate.isOpen ? 1 : 0);
   gate.on("change", (status) => proxyOpen.set(status.open ? 1 : 0));
   return {
-    nodeRunning: new Gauge({ name: metricName("node_running"), help: "1 while the node process runs", registers: [registry] }),
     synced: new Gauge({ name: metricName("node_synced"), help: "1 while the node is synced", registers: [registry] }),
     proxyOpen,
   };

@@ -311,7 +311,6 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
 
   readonly #onState = (state: ChainState): void => {
     this.#deps.gate.set("stopped", state !== "running");
-    this.#deps.metrics?.nodeRunning.set(state === "running" ? 1 : 0);
     if (state !== "running") {
       this.#sync.reset();
       this.#evaluateSync();

@@ -21,12 +21,15 @@ export interface UploaderOptions {
   readonly retryMaxMs: number;
 }
 
+/** How one upload attempt ended. */
+export const UPLOAD_RESULTS = ["ok", "error", "timeout"] as const;
+
 /** What the uploader tells its owner. */
 export interface UploaderDeps {
   readonly store: Store;
   readonly logger: Logger;
   onUploaded?(job: UploadJob): void;
-  onAttempt?(result: "ok" | "error" | "timeout"): void;
+  onAttempt?(result: (typeof UPLOAD_RESULTS)[number]): void;
   onPendingChange?(pending: number): void;
 }
 

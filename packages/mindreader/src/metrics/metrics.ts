@@ -1,5 +1,8 @@
 import type { Registry } from "@manageos/core";
 import { Counter, Gauge } from "prom-client";
+import { UPLOAD_RESULTS } from "../files/uploader.js";
+import { DROP_REASONS } from "../reader/assembler.js";
+import { CONTINUITY_KINDS } from "../reader/continuity.js";
 
 /** The mindreader's Prometheus metrics, all `manageos_mindreader_*`. */
 export interface MindreaderMetrics {
@@ -31,7 +34,7 @@ export interface MindreaderMetricSources {
  */
 export function createMindreaderMetrics(registry: Registry, sources: MindreaderMetricSources = {}): MindreaderMetrics {
   const registers = [registry];
-  return {
+  const metrics: MindreaderMetrics = {
     headBlockNumber: new Gauge({
       name: "manageos_mindreader_head_block_number",
       help: "Number of the last block read from deep-mind",
@@ -110,4 +113,9 @@ export function createMindreaderMetrics(registry: Registry, sources: MindreaderM
       registers,
     }),
   };
+  // Every label set starts at zero: a series born at 1 has no increase() to alert on.
+  for (const result of UPLOAD_RESULTS) metrics.uploadsTotal.inc({ result }, 0);
+  for (const kind of CONTINUITY_KINDS) metrics.continuityErrorsTotal.inc({ kind }, 0);
+  for (const reason of DROP_REASONS) metrics.droppedBlocksTotal.inc({ reason }, 0);
+  return metrics;
 }

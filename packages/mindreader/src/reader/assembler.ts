@@ -18,8 +18,11 @@ export interface AssembledBlock {
   readonly receivedAt: number;
 }
 
+/** Why a block being assembled can be thrown away. */
+export const DROP_REASONS = ["switch-fork", "restarted", "truncated", "no-start"] as const;
+
 /** Why a block being assembled was thrown away. */
-export type DropReason = "switch-fork" | "restarted" | "truncated" | "no-start";
+export type DropReason = (typeof DROP_REASONS)[number];
 
 /** Callbacks for what the assembler notices besides blocks. */
 export interface AssemblerHooks {

@@ -1,8 +1,11 @@
 import type { BlockMeta } from "../codec/block-meta.js";
 
+/** How a block can fail to follow the one before it: a gap in numbers, or a previous id that does not match. */
+export const CONTINUITY_KINDS = ["gap", "previous"] as const;
+
 /** A block that does not follow the one before it. */
 export interface ContinuityProblem {
-  readonly kind: "gap" | "previous";
+  readonly kind: (typeof CONTINUITY_KINDS)[number];
   readonly num: number;
   readonly id: string;
   /** The previous id the block carries. */

@@ -17,8 +17,16 @@ export interface ChainMetrics {
   peers(count: number): void;
 }
 
+/** What the chain metrics know before the first block. */
+export interface ChainMetricsOptions {
+  /** Producer names this node may produce for (bp mode): their produced-block counters start at zero. */
+  readonly producers?: readonly string[];
+  readonly now?: () => number;
+}
+
 /** Registers the chain metrics: head, LIB, head time drift, block counters by producer, db size, peers. */
-export function createChainMetrics(registry: Registry, now: () => number = Date.now): ChainMetrics {
+export function createChainMetrics(registry: Registry, opts: ChainMetricsOptions = {}): ChainMetrics {
+  const now = opts.now ?? Date.now;
   const r = [registry];
   let headTimeMs: number | undefined;
   const headNum = new Gauge({ name: freeName(registry, "manageos_chain_head_block_number"), help: "Head block number", registers: r });
@@ -37,6 +45,8 @@ export function createChainMetrics(registry: Registry, now: () => number = Date.
     labelNames: ["producer"],
     registers: r,
   });
+  // A producer's first blocks must show as an increase, so its series exists before them.
+  for (const producer of opts.producers ?? []) produced.inc({ producer }, 0);
   const received = new Counter({
     name: freeName(registry, "manageos_chain_blocks_received_total"),
     help: "Blocks this node received, by producer",

@@ -8,8 +8,17 @@ import { freeName } from "./replace-metric.js";
 const STATES: readonly ChainState[] = ["stopped", "starting", "running", "stopping", "backoff", "crash-loop", "failed"];
 const STREAMS: readonly StreamName[] = ["stdout", "stderr"];
 
-/** Registers the superviser's metrics, read from it at scrape time (nothing on the line hot path). */
-export function registerSuperviserMetrics(registry: Registry, superviser: Superviser): void {
+/** What the superviser metrics know about the child before it runs. */
+export interface SuperviserMetricsOptions {
+  /** Exit codes the alerts watch (nodeos' dirty database): their exit counters start at zero. */
+  readonly exitCodes?: readonly number[];
+}
+
+/**
+ * Registers the superviser's metrics, read from it at scrape time (nothing on the line hot path). `opts.exitCodes`
+ * start at zero so that the first exit with one of them is an increase.
+ */
+export function registerSuperviserMetrics(registry: Registry, superviser: Superviser, opts: SuperviserMetricsOptions = {}): void {
   const r = [registry];
   new Gauge({
     name: freeName(registry, "manageos_node_up"),
@@ -51,6 +60,7 @@ export function registerSuperviserMetrics(registry: Registry, superviser: Superv
     labelNames: ["code"],
     registers: r,
   });
+  for (const code of opts.exitCodes ?? []) exits.inc({ code: String(code) }, 0);
   superviser.on("exit", (exit) => exits.inc({ code: String(exit.exitCode ?? exit.signal ?? "unknown") }));
   new Gauge({
     name: freeName(registry, "manageos_node_last_exit_reason"),

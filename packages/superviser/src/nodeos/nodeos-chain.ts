@@ -87,7 +87,8 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     this.dataDir = opts.dataDir;
     this.productionWanted = isProducerHost(opts);
     this.logger = deps.logger.child({ module: "chain", kind: "nodeos" });
-    this.metrics = deps.registry === undefined ? undefined : createChainMetrics(deps.registry);
+    const producers = opts.bp.enabled && opts.bp.producerName !== undefined ? [opts.bp.producerName] : [];
+    this.metrics = deps.registry === undefined ? undefined : createChainMetrics(deps.registry, { producers });
     this.producerApi = new ProducerApi({ baseUrl: this.baseUrl, timeoutMs: opts.apiTimeoutMs });
     const plugins: LogPlugin[] = [
       new LevelMappingPlugin(
@@ -108,7 +109,7 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
       },
       { logger: deps.logger, plugins, clock: deps.clock },
     );
-    if (deps.registry !== undefined) registerSuperviserMetrics(deps.registry, this.superviser);
+    if (deps.registry !== undefined) registerSuperviserMetrics(deps.registry, this.superviser, { exitCodes: [DIRTY_EXIT_CODE] });
     this.monitor = new Poller({ name: "get_info", intervalMs: opts.pollInterval }, () => this.poll(), {
       logger: this.logger,
       clock: deps.clock,
