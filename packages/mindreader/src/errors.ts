@@ -3,7 +3,7 @@ import { defineError } from "@manageos/core";
 /** The mindreader's errors. Codes are stable: never renamed, never reused. */
 export const MindreaderErrors = {
   deepMindVersion: defineError("MDR_ERR_DEEP_MIND_VERSION", 500, (line: string) =>
-    `unsupported deep-mind version: ${line} (supported: leap 13, spring 1, legacy JSON)`,
+    `unsupported deep-mind version: ${line} (supported: leap 13 (also printed mandel 13), spring 1, legacy JSON without a version line)`,
   ),
   decode: defineError("MDR_ERR_DECODE", 500, (what: string, reason: string) => `cannot decode ${what}: ${reason}`),
   blockIdMismatch: defineError("MDR_ERR_BLOCK_ID_MISMATCH", 500, (num: number, computed: string, printed: string) =>
@@ -30,4 +30,16 @@ export const MindreaderErrors = {
   ),
   badRequest: defineError("MDR_ERR_BAD_REQUEST", 400, (reason: string) => `bad request: ${reason}`),
   options: defineError("MDR_ERR_OPTIONS", 400, (reason: string) => `invalid mindreader options: ${reason}`),
+  blockIncomplete: defineError("MDR_ERR_BLOCK_INCOMPLETE", 500, (what: string, reason: string) =>
+    `${what} is incomplete: ${reason}`,
+  ),
+  blockTrailingBytes: defineError("MDR_ERR_BLOCK_TRAILING_BYTES", 500, (what: string, left: number, size: number) =>
+    `${what}: ${left} of its ${size} bytes follow the end of the structure`,
+  ),
+  libAhead: defineError("MDR_ERR_LIB_AHEAD", 500, (num: number, lib: number) =>
+    `block ${num} says its last irreversible block is ${lib}, ahead of the block itself`,
+  ),
+  deepMindVersionMissing: defineError("MDR_ERR_DEEP_MIND_VERSION_MISSING", 500, (num: number | undefined) =>
+    `block ${num ?? "?"} came before any DEEP_MIND_VERSION line: nodeos prints its deep-mind version first (leap 13, spring 1)`,
+  ),
 };

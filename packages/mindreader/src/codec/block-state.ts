@@ -102,3 +102,29 @@ export class SpringBlockStateLegacy extends LeapBlockState {
 defineStruct(SpringBlockStateLegacy, "spring_block_state_legacy", [
   { name: "action_mroot_savanna", type: Checksum256, optional: true },
 ]);
+
+/** What follows the `block_header` in a leap block state: for the full decoder reading past the header to the end. */
+export class LeapBlockStateTail extends Struct {
+  declare producer_signature: Signature;
+  declare pending_schedule: ScheduleInfo;
+  declare activated_protocol_features?: ProtocolFeatureActivationSet;
+  declare additional_signatures: Signature[];
+  declare block?: SignedBlock;
+  declare validated: boolean;
+}
+defineStruct(LeapBlockStateTail, "block_state_legacy_tail", [
+  { name: "producer_signature", type: Signature },
+  { name: "pending_schedule", type: ScheduleInfo },
+  { name: "activated_protocol_features", type: ProtocolFeatureActivationSet, optional: true },
+  { name: "additional_signatures", type: Signature, array: true },
+  { name: "block", type: SignedBlock, optional: true },
+  { name: "validated", type: "bool" },
+]);
+
+/** The same for spring's legacy layout. */
+export class SpringBlockStateLegacyTail extends LeapBlockStateTail {
+  declare action_mroot_savanna?: Checksum256;
+}
+defineStruct(SpringBlockStateLegacyTail, "spring_block_state_legacy_tail", [
+  { name: "action_mroot_savanna", type: Checksum256, optional: true },
+]);

@@ -45,3 +45,15 @@ defineStruct(SignedBlock, "signed_block", [
   { name: "transactions", type: TransactionReceipt, array: true },
   { name: "block_extensions", type: Extension, array: true },
 ]);
+
+/** What follows the `block_header` in a signed block: for the full decoder reading past the header to the end. */
+export class SignedBlockTail extends Struct {
+  declare producer_signature: Signature;
+  declare transactions: TransactionReceipt[];
+  declare block_extensions: Extension[];
+}
+defineStruct(SignedBlockTail, "signed_block_tail", [
+  { name: "producer_signature", type: Signature },
+  { name: "transactions", type: TransactionReceipt, array: true },
+  { name: "block_extensions", type: Extension, array: true },
+]);

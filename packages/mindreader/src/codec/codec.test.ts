@@ -15,8 +15,8 @@ import { decodeLegacyJsonMeta } from "./legacy-json.js";
 import { formatAcceptedBlockLine, formatAcceptedBlockV2Line } from "./lines.js";
 import { decodeSignedBlock, decodeSignedBlockMeta, encodeSignedBlock } from "./spring.js";
 
-function metaOf(fields: string[]): BlockMeta {
-  if (fields[1] === "ACCEPTED_BLOCK") return decodeBlockStateMeta(fields[3]!, Number(fields[2]));
+function metaOf(fields: string[], layout: "leap" | "spring" = "leap"): BlockMeta {
+  if (fields[1] === "ACCEPTED_BLOCK") return decodeBlockStateMeta(fields[3]!, Number(fields[2]), layout);
   return decodeSignedBlockMeta({
     id: fields[2]!,
     num: Number(fields[3]),
@@ -44,7 +44,7 @@ describe("leap 13 fixture", () => {
   const lines = acceptedLines("leap-13.dmlog");
 
   it("gives every block an id starting with its number, each linking to the one before", () => {
-    const metas = lines.map(metaOf);
+    const metas = lines.map((fields) => metaOf(fields));
     expectChain(metas, 2, 5);
     // Block 2 follows genesis block 1, whose id is the first active node of block 2's blockroot merkle.
     const state = decodeLeapBlockState(lines[0]![3]!);
@@ -95,7 +95,7 @@ describe("spring 1 fixture", () => {
 
   it("links legacy ACCEPTED_BLOCK and ACCEPTED_BLOCK_V2 blocks into one chain", () => {
     expect(lines.filter((f) => f[1] === "ACCEPTED_BLOCK")).toHaveLength(2);
-    expectChain(lines.map(metaOf), 2, 35);
+    expectChain(lines.map((fields) => metaOf(fields, "spring")), 2, 35);
   });
 
   it("computes each V2 id as printed, and takes LIB from the line", () => {

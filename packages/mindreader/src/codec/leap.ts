@@ -1,38 +1,50 @@
-import { type ABIDecoder, Checksum256, Serializer } from "@wharfkit/antelope";
+import { Checksum256, Serializer } from "@wharfkit/antelope";
 import { MindreaderErrors } from "../errors.js";
 import { computeBlockId } from "./block-id.js";
 import type { BlockMeta } from "./block-meta.js";
-import { BlockHeaderStateLegacyCommon, LeapBlockState, SpringBlockStateLegacy } from "./block-state.js";
+import {
+  BlockHeaderStateLegacyCommon,
+  LeapBlockState,
+  LeapBlockStateTail,
+  SpringBlockStateLegacy,
+  SpringBlockStateLegacyTail,
+} from "./block-state.js";
 import { BlockHeader } from "./header.js";
-import { hexBytes, readHexPrefix } from "./hex.js";
-import { readHexGrowing, readLegacyBlockStateMeta } from "./packed-header.js";
+import { decodeWhole, hexBytes, hexScratch } from "./hex.js";
+import { readFast, readLegacyBlockStateMeta } from "./packed-header.js";
 import { blockTimeIso } from "./time.js";
 
-/** Which `block_state_legacy` layout an `ACCEPTED_BLOCK <num> <hex>` line carries. */
+/** Which `block_state_legacy` layout an `ACCEPTED_BLOCK <num> <hex>` line carries: leap 13's, or spring 1's. */
 export type LegacyStateLayout = "leap" | "spring";
 
-// Bytes of a block state read first by the fast path: its header comes after the producer schedule, the merkle and
-// the producers' maps, under 2 KiB with EOS' 21 producers.
-const FAST_PREFIX_BYTES = 4096;
-
-/** Reads the header facts off a packed `block_state_legacy` (the prefix only) and computes the block id. */
-export function decodeBlockStateMeta(hex: string, printedNum?: number): BlockMeta {
-  const fast = readHexGrowing(hex, FAST_PREFIX_BYTES, readLegacyBlockStateMeta);
+/**
+ * Reads the header facts off a whole packed `block_state_legacy` and computes the block id. The payload must be
+ * hex and decode in `layout` exactly to its last byte: a cut one is MDR_ERR_BLOCK_INCOMPLETE, never a block.
+ */
+export function decodeBlockStateMeta(hex: string, printedNum?: number, layout: LegacyStateLayout = "leap"): BlockMeta {
+  const what = `ACCEPTED_BLOCK ${printedNum ?? "?"} block state`;
+  // Only strings and numbers are kept from the bytes.
+  const bytes = hexScratch(hex, what);
+  const fast = readFast(bytes, (all) => readLegacyBlockStateMeta(all, layout));
   // Anything unusual (a mismatch included) goes through the full decoder, which gives the reference answer or error.
   if (fast !== undefined && fast.id === fast.printedId && (printedNum === undefined || printedNum === fast.num)) {
     const { printedId: _, ...meta } = fast;
     return meta;
   }
-  return readHexPrefix(hex, "ACCEPTED_BLOCK block state", (decoder, bytes) => metaFrom(decoder, bytes, printedNum));
+  return metaFrom(bytes, what, printedNum, layout);
 }
 
-function metaFrom(decoder: ABIDecoder, bytes: Buffer, printedNum: number | undefined): BlockMeta {
-  const common = Serializer.decode({ data: decoder, type: BlockHeaderStateLegacyCommon });
-  const printedId = String(Serializer.decode({ data: decoder, type: Checksum256 }));
-  const start = decoder.getPosition();
-  const header = Serializer.decode({ data: decoder, type: BlockHeader });
+function metaFrom(bytes: Buffer, what: string, printedNum: number | undefined, layout: LegacyStateLayout): BlockMeta {
+  const { common, printedId, header, id } = decodeWhole(bytes, what, (decoder) => {
+    const common = Serializer.decode({ data: decoder, type: BlockHeaderStateLegacyCommon });
+    const printedId = String(Serializer.decode({ data: decoder, type: Checksum256 }));
+    const start = decoder.getPosition();
+    const header = Serializer.decode({ data: decoder, type: BlockHeader });
+    const id = computeBlockId(bytes.subarray(start, decoder.getPosition()), common.block_num.toNumber());
+    Serializer.decode({ data: decoder, type: layout === "leap" ? LeapBlockStateTail : SpringBlockStateLegacyTail });
+    return { common, printedId, header, id };
+  });
   const num = common.block_num.toNumber();
-  const id = computeBlockId(bytes.subarray(start, decoder.getPosition()), num);
   if (id !== printedId) throw MindreaderErrors.blockIdMismatch(num, id, printedId);
   if (printedNum !== undefined && printedNum !== num) {
     throw MindreaderErrors.decode(`ACCEPTED_BLOCK ${printedNum}`, `the block state is block ${num}`);

@@ -9,13 +9,15 @@ type Json = Record<string, unknown>;
 
 /** Reads the older deep-mind JSON block state (`ACCEPTED_BLOCK <num> {json}`): id and previous as the JSON says, the id checked against the header. */
 export function decodeLegacyJsonMeta(json: string, printedNum?: number): BlockMeta {
+  const what = `ACCEPTED_BLOCK ${printedNum ?? "?"} JSON`;
   let state: unknown;
   try {
     state = JSON.parse(json);
   } catch (error) {
-    throw MindreaderErrors.decode("ACCEPTED_BLOCK JSON", (error as Error).message, { cause: error });
+    // The block state is one object: text that does not close it was cut.
+    if (!json.endsWith("}")) throw MindreaderErrors.blockIncomplete(what, (error as Error).message, { cause: error });
+    throw MindreaderErrors.decode(what, (error as Error).message, { cause: error });
   }
-  const what = `ACCEPTED_BLOCK ${printedNum ?? "?"} JSON`;
   const root = object(state, what);
   const header = object(root["header"] ?? object(root["block"], `${what} block`), `${what} header`);
   const num = integer(root["block_num"], `${what} block_num`);

@@ -1,11 +1,11 @@
-import { Bytes, KeyType, PublicKey, Serializer } from "@wharfkit/antelope";
+import { Bytes, KeyType, PublicKey, Serializer, Signature } from "@wharfkit/antelope";
 import { describe, expect, it } from "vitest";
 import { linesOf } from "../../test/dmlog.js";
 import { blockIdOf } from "./block-id.js";
 import { LeapBlockState } from "./block-state.js";
 import { buildLeapBlockState, buildSignedBlock } from "./build.js";
 import { decodeBlockStateMeta, decodeLeapBlockState, decodeSpringBlockStateLegacy, encodeLeapBlockState } from "./leap.js";
-import { readHexGrowing, readLegacyBlockStateMeta, readSignedBlockMeta } from "./packed-header.js";
+import { readLegacyBlockStateMeta, readSignedBlockMeta } from "./packed-header.js";
 import { decodeSignedBlock } from "./spring.js";
 import { blockTimeIso } from "./time.js";
 
@@ -31,7 +31,18 @@ function webauthnKey(): PublicKey {
   return new PublicKey(KeyType.WA, Bytes.from(data));
 }
 
-// A busy state: 21 producers (one with a webauthn key), a deep merkle, a schedule change and header extensions.
+// A webauthn signature: the 65 compact bytes, then the authenticator data and the client JSON, each length-prefixed.
+function webauthnSignature(): Signature {
+  const auth = Buffer.alloc(37, 7);
+  const json = Buffer.from('{"type":"webauthn.get"}');
+  const data = Buffer.concat([Buffer.alloc(65, 1), Buffer.from([auth.length]), auth, Buffer.from([json.length]), json]);
+  return new Signature(KeyType.WA, Bytes.from(data));
+}
+
+const K1_SIGNATURE = new Signature(KeyType.K1, Bytes.from(Buffer.alloc(65, 2)));
+
+// A busy state: 21 producers (one with a webauthn key), a deep merkle, a schedule change and header extensions; past
+// the header, a pending schedule, features, extra signatures (one webauthn) and a block with both kinds of receipt.
 function busyState(): LeapBlockState {
   const block = buildSignedBlock({ previous: `00012345${"ab".repeat(28)}`, timeMs: Date.UTC(2025, 5, 1, 12, 0, 0, 500), producer: "bp.b" });
   const base = buildLeapBlockState(block, 70_000);
@@ -52,6 +63,25 @@ function busyState(): LeapBlockState {
     producer_to_last_implied_irb: producers.map((p, i) => ({ key: p.producer_name, value: 73_000 + i })),
     confirm_count: [1, 2, 3, 4, 5],
     header,
+    pending_schedule: { schedule_lib_num: 74_000, schedule_hash: "ef".repeat(32), schedule: { version: 8, producers } },
+    activated_protocol_features: { protocol_features: ["12".repeat(32), "34".repeat(32)] },
+    additional_signatures: [K1_SIGNATURE, webauthnSignature()],
+    block: {
+      ...Serializer.objectify(base.block!),
+      transactions: [
+        { status: 0, cpu_usage_us: 150, net_usage_words: 300, trx: ["checksum256", "56".repeat(32)] },
+        {
+          status: 0,
+          cpu_usage_us: 99,
+          net_usage_words: 200_000,
+          trx: [
+            "packed_transaction",
+            { signatures: [K1_SIGNATURE, webauthnSignature()], compression: 0, packed_context_free_data: "00", packed_trx: "ab".repeat(700) },
+          ],
+        },
+      ],
+      block_extensions: [{ type: 3, data: "abcdef" }],
+    },
   });
   // The printed id is the header's, as nodeos prints it.
   return LeapBlockState.from({ ...Serializer.objectify(state), id: blockIdOf(state.header) });
@@ -60,13 +90,13 @@ function busyState(): LeapBlockState {
 describe("fast header reading", () => {
   it("agrees with the full decoder on every leap 13 and spring legacy block state of the fixtures", () => {
     const lines = [
-      ...linesOf("leap-13.dmlog", "ACCEPTED_BLOCK").map((fields) => ({ fields, decode: decodeLeapBlockState })),
-      ...linesOf("spring-1.dmlog", "ACCEPTED_BLOCK").map((fields) => ({ fields, decode: decodeSpringBlockStateLegacy })),
+      ...linesOf("leap-13.dmlog", "ACCEPTED_BLOCK").map((fields) => ({ fields, decode: decodeLeapBlockState, layout: "leap" as const })),
+      ...linesOf("spring-1.dmlog", "ACCEPTED_BLOCK").map((fields) => ({ fields, decode: decodeSpringBlockStateLegacy, layout: "spring" as const })),
     ];
     expect(lines.length).toBeGreaterThan(4);
-    for (const { fields, decode } of lines) {
+    for (const { fields, decode, layout } of lines) {
       const hex = fields[3]!;
-      const fast = readLegacyBlockStateMeta(Buffer.from(hex, "hex"));
+      const fast = readLegacyBlockStateMeta(Buffer.from(hex, "hex"), layout);
       expect(fast).toEqual(reference(decode(hex)));
       expect(fast.num).toBe(Number(fields[2]));
     }
@@ -87,20 +117,25 @@ describe("fast header reading", () => {
     }
   });
 
-  it("skips 21 producers, webauthn keys, a schedule change and header extensions", () => {
+  it("skips 21 producers, webauthn keys and signatures, a schedule change, extensions and both kinds of receipt", () => {
     const state = busyState();
+    expect(state.block?.transactions).toHaveLength(2);
     const hex = encodeLeapBlockState(state);
-    const fast = readLegacyBlockStateMeta(Buffer.from(hex, "hex"));
+    const fast = readLegacyBlockStateMeta(Buffer.from(hex, "hex"), "leap");
     expect(fast).toEqual(reference(decodeLeapBlockState(hex)));
     expect(fast).toMatchObject({ num: 0x12346, lib: 70_000, producer: "bp.b", timestamp: "2025-06-01T12:00:00.500Z" });
     expect(decodeBlockStateMeta(hex, 0x12346).id).toBe(fast.printedId);
   });
 
-  it("grows the prefix it reads until the header is in it, and gives up on a payload cut short", () => {
-    const hex = encodeLeapBlockState(busyState());
-    // 64 bytes is far short of the header (after 21 producers): the prefix doubles until it is in.
-    expect(readHexGrowing(hex, 64, readLegacyBlockStateMeta)?.num).toBe(0x12346);
-    expect(readHexGrowing(hex.slice(0, 1200), 64, readLegacyBlockStateMeta)).toBeUndefined();
-    expect(readHexGrowing(`zz${hex.slice(2)}`, 64, readLegacyBlockStateMeta)).toBeUndefined();
+  it("reads a block state to its last byte: a byte short or a byte over is not a block state", () => {
+    const bytes = Buffer.from(encodeLeapBlockState(busyState()), "hex");
+    expect(readLegacyBlockStateMeta(bytes, "leap").num).toBe(0x12346);
+    // Cut anywhere past the header (the part a header-only reader never looked at), or with a byte added.
+    for (const size of [bytes.length - 1, bytes.length - 40, 3000]) {
+      expect(() => readLegacyBlockStateMeta(bytes.subarray(0, size), "leap")).toThrow(/past the end/);
+    }
+    expect(() => readLegacyBlockStateMeta(Buffer.concat([bytes, Buffer.from([0])]), "leap")).toThrow(/1 bytes left/);
+    // spring's layout has one more (optional) field: a leap state is a byte short in it.
+    expect(() => readLegacyBlockStateMeta(bytes, "spring")).toThrow(/past the end/);
   });
 });

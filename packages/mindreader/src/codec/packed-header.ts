@@ -1,18 +1,23 @@
 import { Name, Serializer } from "@wharfkit/antelope";
 import { computeBlockId } from "./block-id.js";
 import type { BlockMeta } from "./block-meta.js";
+import type { LegacyStateLayout } from "./leap.js";
 
-// The per-block fast path of the decoder: walks the packed bytes up to the end of the block header, skipping what
-// the mindreader does not need, instead of building wharfkit structs for every field. Anything it does not expect
-// throws `Unreadable`, and the callers fall back to the full decoder, which is the reference.
+// The per-block fast path of the decoder: walks the packed bytes to their end, reading the header facts and skipping
+// what the mindreader does not need, instead of building wharfkit structs for every field. Anything it does not
+// expect (running out of bytes and bytes left over included) throws `Unreadable`, and the callers fall back to the
+// full decoder, which is the reference and explains what is wrong.
 
 /** The fast reader met a layout it does not handle (or ran out of bytes): use the full decoder. */
 export class Unreadable extends Error {}
 
 // Block timestamps count 500 ms slots from 2000-01-01T00:00:00Z.
 const BLOCK_EPOCH_MS = 946_684_800_000;
-// Public key types: K1 and R1 are 33 bytes; WA adds a user-presence byte and an rpid string.
+// Key types: K1 and R1 keys are 33 bytes, signatures 65; WA adds to a key a user-presence byte and an rpid string,
+// to a signature the authenticator data and the client JSON.
 const KEY_WA = 2;
+// `transaction_receipt`'s variant: a transaction id, or the packed transaction.
+const RECEIPT_PACKED = 1;
 
 /** A cursor over packed bytes that throws `Unreadable` instead of reading past the end. */
 export class PackedReader {
@@ -58,6 +63,18 @@ export class PackedReader {
     return text;
   }
 
+  /** A `bool` or an optional's presence flag; anything but 0 or 1 is left to the full decoder. */
+  flag(): boolean {
+    const value = this.u8();
+    if (value > 1) throw new Unreadable(`flag ${value}`);
+    return value === 1;
+  }
+
+  /** Throws unless every byte was read. */
+  end(): void {
+    if (this.pos !== this.bytes.length) throw new Unreadable(`${this.bytes.length - this.pos} bytes left`);
+  }
+
   /** Skips `count` items of `item` bytes each, checking the count against what is left first. */
   skipItems(count: number, item: number): void {
     this.skip(count * item);
@@ -70,6 +87,36 @@ export class PackedReader {
     if (type === KEY_WA) {
       this.skip(1);
       this.skip(this.varuint());
+    }
+  }
+
+  /** A signature: key type, 65 compact bytes, and for WA the authenticator data and client JSON. */
+  signature(): void {
+    const type = this.u8();
+    if (type > KEY_WA) throw new Unreadable(`signature type ${type}`);
+    this.skip(65);
+    if (type === KEY_WA) {
+      this.skip(this.varuint());
+      this.skip(this.varuint());
+    }
+  }
+
+  /** `extensions_type`: (uint16 type, bytes) pairs. */
+  extensions(): void {
+    const count = this.varuint();
+    for (let i = 0; i < count; i++) {
+      this.skip(2);
+      this.skip(this.varuint());
+    }
+  }
+
+  /** `producer_authority_schedule`: version, then producers with their signing authorities. */
+  producerSchedule(): void {
+    this.skip(4);
+    const producers = this.varuint();
+    for (let i = 0; i < producers; i++) {
+      this.skip(8);
+      this.signingAuthority();
     }
   }
 
@@ -112,30 +159,64 @@ export function readPackedHeader(reader: PackedReader): PackedHeader {
       reader.publicKey();
     }
   }
-  const extensions = reader.varuint();
-  for (let i = 0; i < extensions; i++) {
-    reader.skip(2);
-    reader.skip(reader.varuint());
-  }
+  reader.extensions();
   return { start, end: reader.pos, timestamp: new Date(BLOCK_EPOCH_MS + slot * 500).toISOString(), producer, previous };
 }
 
+/** Skips what follows the header in a packed `signed_block`: signature, transaction receipts, extensions. */
+export function skipSignedBlockTail(reader: PackedReader): void {
+  reader.signature();
+  const transactions = reader.varuint();
+  for (let i = 0; i < transactions; i++) {
+    reader.skip(1 + 4); // status, cpu_usage_us
+    reader.varuint(); // net_usage_words
+    const kind = reader.u8();
+    if (kind === RECEIPT_PACKED) {
+      const signatures = reader.varuint();
+      for (let j = 0; j < signatures; j++) reader.signature();
+      reader.skip(1); // compression
+      reader.skip(reader.varuint()); // packed_context_free_data
+      reader.skip(reader.varuint()); // packed_trx
+    } else if (kind === 0) {
+      reader.skip(32); // the transaction id
+    } else {
+      throw new Unreadable(`transaction receipt variant ${kind}`);
+    }
+  }
+  reader.extensions();
+}
+
+// Skips what follows the header in a packed legacy block state: signature, pending schedule, features, extra
+// signatures, the signed block, `validated`, and in spring's layout `action_mroot_savanna`.
+function skipLegacyStateTail(reader: PackedReader, layout: LegacyStateLayout): void {
+  reader.signature();
+  reader.skip(4 + 32); // pending_schedule: schedule_lib_num, schedule_hash
+  reader.producerSchedule();
+  if (reader.flag()) reader.skipItems(reader.varuint(), 32); // activated_protocol_features
+  const signatures = reader.varuint();
+  for (let i = 0; i < signatures; i++) reader.signature();
+  if (reader.flag()) {
+    readPackedHeader(reader);
+    skipSignedBlockTail(reader);
+  }
+  reader.flag(); // validated
+  if (layout === "spring" && reader.flag()) reader.skip(32);
+}
+
 /**
- * The header facts of a packed leap `block_state_legacy` (the common part, the printed id, the header), id computed
- * from the header's bytes. Throws `Unreadable` when it cannot tell; the caller then uses the full decoder.
+ * The header facts of a whole packed legacy block state (the common part, the printed id, the header), id computed
+ * from the header's bytes, having walked it to its last byte in `layout`. Throws `Unreadable` when it cannot tell
+ * (the bytes end early or go on past the end included); the caller then uses the full decoder.
  */
-export function readLegacyBlockStateMeta(bytes: Buffer): BlockMeta & { readonly printedId: string } {
+export function readLegacyBlockStateMeta(
+  bytes: Buffer,
+  layout: LegacyStateLayout,
+): BlockMeta & { readonly printedId: string } {
   const reader = new PackedReader(bytes);
   const num = reader.u32();
   reader.skip(4); // dpos_proposed_irreversible_blocknum
   const lib = reader.u32();
-  // active_schedule: version, then producers with their signing authorities
-  reader.skip(4);
-  const producers = reader.varuint();
-  for (let i = 0; i < producers; i++) {
-    reader.skip(8);
-    reader.signingAuthority();
-  }
+  reader.producerSchedule(); // active_schedule
   // blockroot_merkle: active nodes, node count
   reader.skipItems(reader.varuint(), 32);
   reader.skip(8);
@@ -146,34 +227,29 @@ export function readLegacyBlockStateMeta(bytes: Buffer): BlockMeta & { readonly 
   reader.skipItems(reader.varuint(), 1); // confirm_count
   const printedId = reader.hex(32);
   const header = readPackedHeader(reader);
+  skipLegacyStateTail(reader, layout);
+  reader.end();
   const id = computeBlockId(bytes.subarray(header.start, header.end), num);
   return { num, id, previous: header.previous, timestamp: header.timestamp, producer: header.producer, lib, printedId };
 }
 
-/** The header facts of a packed `signed_block` (spring's `ACCEPTED_BLOCK_V2`), id computed; LIB is not in it. */
+/** The header facts of a whole packed `signed_block` (spring's `ACCEPTED_BLOCK_V2`), id computed; LIB is not in it. */
 export function readSignedBlockMeta(bytes: Buffer): Omit<BlockMeta, "lib"> {
-  const header = readPackedHeader(new PackedReader(bytes));
+  const reader = new PackedReader(bytes);
+  const header = readPackedHeader(reader);
+  skipSignedBlockTail(reader);
+  reader.end();
   const num = Number.parseInt(header.previous.slice(0, 8), 16) + 1;
   const id = computeBlockId(bytes.subarray(header.start, header.end), num);
   return { num, id, previous: header.previous, timestamp: header.timestamp, producer: header.producer };
 }
 
-/**
- * Runs `read` on the bytes of a growing prefix of `hex` (`first` bytes, doubling) until it no longer runs out of
- * bytes; undefined when even the whole payload is not enough, is not hex, or `read` fails otherwise.
- */
-export function readHexGrowing<T>(hex: string, first: number, read: (bytes: Buffer) => T): T | undefined {
-  for (let size = first; ; size *= 2) {
-    const whole = size * 2 >= hex.length;
-    const bytes = Buffer.from(whole ? hex : hex.slice(0, size * 2), "hex");
-    // Buffer.from stops silently at the first pair that is not hex: leave that to the full decoder's error.
-    if (bytes.length * 2 !== (whole ? hex.length : size * 2)) return undefined;
-    try {
-      return read(bytes);
-    } catch (error) {
-      // Only running out of bytes is worth a longer prefix; anything else is the full decoder's to explain.
-      if (!(error instanceof Unreadable) || whole) return undefined;
-    }
+/** `read(bytes)`, or undefined when it throws: the full decoder then gives the answer or the error. */
+export function readFast<T>(bytes: Buffer, read: (bytes: Buffer) => T): T | undefined {
+  try {
+    return read(bytes);
+  } catch {
+    return undefined;
   }
 }
 

@@ -442,8 +442,8 @@ describe("catching up", () => {
     await second.files.start();
     const warning = second.logs.find((l) => l["msg"] === "end of a bundle being written left incomplete by a crash: cut off");
     expect(warning).toMatchObject({ level: "warn", kept: 58, cutBytes: length! + 100 });
-    // nodeos printed block 60 again after the crash (its head was 59).
-    second.feed(chain.lines.slice(chain.lines.indexOf("DMLOG START_BLOCK 60")));
+    // nodeos, started again, printed its version, then block 60 again after the crash (its head was 59).
+    second.feed([chain.lines[0]!, ...chain.lines.slice(chain.lines.indexOf("DMLOG START_BLOCK 60"))]);
     await second.files.drained();
     second.files.close();
     const bundle0 = await decodeBlockFiles(store.objects.get("bundles/0000000000.dmbundle.gz")!);

@@ -1,8 +1,9 @@
 import type { BlockMeta } from "../codec/block-meta.js";
-import { decodeBlockStateMeta } from "../codec/leap.js";
+import { decodeBlockStateMeta, type LegacyStateLayout } from "../codec/leap.js";
 import { decodeLegacyJsonMeta } from "../codec/legacy-json.js";
 import { decodeSignedBlockMeta } from "../codec/spring.js";
 import { MindreaderErrors } from "../errors.js";
+import type { DeepMindVersion } from "./version.js";
 
 /** A decoded accepted-block line and the dialect it was written in. */
 export interface AcceptedBlock {
@@ -10,26 +11,53 @@ export interface AcceptedBlock {
   readonly json: boolean;
 }
 
-/** Decodes `ACCEPTED_BLOCK <num> <hex|json>` or `ACCEPTED_BLOCK_V2 <id> <num> <lib> <hex> ...` (without `DMLOG `). */
-export function decodeAcceptedLine(kind: "ACCEPTED_BLOCK" | "ACCEPTED_BLOCK_V2", rest: string): AcceptedBlock {
+// `ACCEPTED_BLOCK_V2 <id> <num> <lib> <block> <finality data> <proposer policy> <finalizer policy>`.
+const V2_FIELDS = 7;
+
+/**
+ * Decodes `ACCEPTED_BLOCK <num> <hex|json>` or `ACCEPTED_BLOCK_V2 <id> <num> <lib> <hex> ...` (without `DMLOG `),
+ * written under `version` (the stream's DEEP_MIND_VERSION): hex blocks need one, JSON ones do not. Refuses a line
+ * cut short (MDR_ERR_BLOCK_INCOMPLETE) and a LIB ahead of its block (MDR_ERR_LIB_AHEAD).
+ */
+export function decodeAcceptedLine(
+  kind: "ACCEPTED_BLOCK" | "ACCEPTED_BLOCK_V2",
+  rest: string,
+  version: DeepMindVersion | undefined,
+): AcceptedBlock {
   if (kind === "ACCEPTED_BLOCK_V2") {
     const fields = rest.split(" ");
-    if (fields.length < 4) throw MindreaderErrors.decode("ACCEPTED_BLOCK_V2", `${fields.length} fields, want 4 or more`);
+    if (fields.length < V2_FIELDS) {
+      throw MindreaderErrors.blockIncomplete(`ACCEPTED_BLOCK_V2 ${fields[1] ?? "?"}`, `${fields.length} fields, want ${V2_FIELDS}`);
+    }
+    const num = number(fields[1]!, "ACCEPTED_BLOCK_V2 num");
+    hexLayout(version, num);
     const meta = decodeSignedBlockMeta({
       id: fields[0]!,
-      num: number(fields[1]!, "ACCEPTED_BLOCK_V2 num"),
+      num,
       lib: number(fields[2]!, "ACCEPTED_BLOCK_V2 lib"),
       block: fields[3]!,
       rest: fields.slice(4),
     });
-    return { meta, json: false };
+    return { meta: libChecked(meta), json: false };
   }
   const space = rest.indexOf(" ");
-  if (space < 0) throw MindreaderErrors.decode("ACCEPTED_BLOCK", "no payload");
+  if (space < 0) throw MindreaderErrors.blockIncomplete(`ACCEPTED_BLOCK ${rest.slice(0, 20)}`, "no payload");
   const num = number(rest.slice(0, space), "ACCEPTED_BLOCK num");
   const payload = rest.slice(space + 1);
-  if (payload.startsWith("{")) return { meta: decodeLegacyJsonMeta(payload, num), json: true };
-  return { meta: decodeBlockStateMeta(payload, num), json: false };
+  if (payload.startsWith("{")) return { meta: libChecked(decodeLegacyJsonMeta(payload, num)), json: true };
+  return { meta: libChecked(decodeBlockStateMeta(payload, num, hexLayout(version, num))), json: false };
+}
+
+// The block state layout of a hex block; a stream that has not said its version cannot have one.
+function hexLayout(version: DeepMindVersion | undefined, num: number): LegacyStateLayout {
+  if (version === "leap-13") return "leap";
+  if (version === "spring-1") return "spring";
+  throw MindreaderErrors.deepMindVersionMissing(num);
+}
+
+function libChecked(meta: BlockMeta): BlockMeta {
+  if (meta.lib > meta.num) throw MindreaderErrors.libAhead(meta.num, meta.lib);
+  return meta;
 }
 
 function number(text: string, what: string): number {

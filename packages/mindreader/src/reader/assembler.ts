@@ -1,3 +1,4 @@
+import { isManageosError } from "@manageos/core";
 import type { BlockMeta } from "../codec/block-meta.js";
 import { MindreaderErrors } from "../errors.js";
 import { decodeAcceptedLine } from "./accepted.js";
@@ -19,14 +20,15 @@ export interface AssembledBlock {
 }
 
 /** Why a block being assembled can be thrown away. */
-export const DROP_REASONS = ["switch-fork", "restarted", "truncated", "no-start"] as const;
+export const DROP_REASONS = ["switch-fork", "restarted", "truncated", "no-start", "incomplete"] as const;
 
 /** Why a block being assembled was thrown away. */
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** Callbacks for what the assembler notices besides blocks. */
 export interface AssemblerHooks {
-  onVersion?(version: DeepMindVersion): void;
+  /** `line`: the version line as nodeos printed it. */
+  onVersion?(version: DeepMindVersion, line: string): void;
   onDrop?(num: number | undefined, reason: DropReason): void;
   onSwitchFork?(from: string, to: string): void;
 }
@@ -70,13 +72,18 @@ export class BlockAssembler {
     return this.dialect;
   }
 
+  /** The node's output ended: its next start announces its version again. */
+  endRun(): void {
+    this.dialect = undefined;
+  }
+
   /** Takes one line (starting `DMLOG `); returns the block it completes, if any. Throws coded errors. */
   push(text: string, receivedAt: number, truncated = false): AssembledBlock | undefined {
     const kind = wordAt(text, 6);
     switch (kind) {
       case "DEEP_MIND_VERSION":
         this.dialect = parseVersionLine(text);
-        this.hooks.onVersion?.(this.dialect);
+        this.hooks.onVersion?.(this.dialect, text);
         return undefined;
       case "START_BLOCK":
         return this.start(text, truncated);
@@ -131,9 +138,12 @@ export class BlockAssembler {
     }
     let decoded: ReturnType<typeof decodeAcceptedLine>;
     try {
-      decoded = decodeAcceptedLine(kind, text.slice(kind.length + 7));
+      decoded = decodeAcceptedLine(kind, text.slice(kind.length + 7), this.dialect);
     } catch (error) {
       this.bytes.discard();
+      if (isManageosError(error) && error.code === MindreaderErrors.blockIncomplete.code) {
+        this.hooks.onDrop?.(pending?.num, "incomplete");
+      }
       throw error;
     }
     const { meta, json } = decoded;
@@ -145,7 +155,8 @@ export class BlockAssembler {
     }
     if (json && this.dialect === undefined) this.dialect = "legacy-json";
     this.bytes.append(text);
-    return new Block(meta, this.dialect ?? (json ? "legacy-json" : "unversioned"), this.bytes.finish(), receivedAt);
+    // Only JSON blocks come without a version line, and they set the dialect above.
+    return new Block(meta, this.dialect ?? "legacy-json", this.bytes.finish(), receivedAt);
   }
 }
 

@@ -83,6 +83,50 @@ describe("versions and damage", () => {
     expect(plugin.isReady()).toBe(false);
   });
 
+  it("reads `mandel 13 0`, EOSIO mandel's name for leap 13's format, as leap 13", () => {
+    const lines = fixtureLines("leap-13.dmlog").map((line) =>
+      line === "DMLOG DEEP_MIND_VERSION leap 13 0" ? "DMLOG DEEP_MIND_VERSION mandel 13 0" : line,
+    );
+    expect(lines).toContain("DMLOG DEEP_MIND_VERSION mandel 13 0");
+    const { sink, plugin, logs } = read(lines);
+    expect(plugin.failure).toBeUndefined();
+    expect(sink.blocks.map((b) => [b.meta.num, b.version])).toEqual([2, 3, 4, 5].map((num) => [num, "leap-13"]));
+    expect(logs.find((l) => l["msg"] === "deep-mind version")).toMatchObject({ version: "leap-13", line: "DMLOG DEEP_MIND_VERSION mandel 13 0" });
+  });
+
+  it("refuses hex blocks before any version line with MDR_ERR_DEEP_MIND_VERSION_MISSING, and writes none", () => {
+    const lines = fixtureLines("leap-13.dmlog").filter((line) => !line.startsWith("DMLOG DEEP_MIND_VERSION"));
+    const sink = new MemorySink();
+    const plugin = new MindreaderPlugin({}, { sink, logger: capturingLogger().logger });
+    const fatal: string[] = [];
+    plugin.on("fatal", (err) => fatal.push(err.code));
+    let thrown: unknown;
+    for (const text of lines) {
+      try {
+        plugin.handle(stdout(text));
+      } catch (error) {
+        thrown = error;
+      }
+    }
+    expect(fatal).toEqual(["MDR_ERR_DEEP_MIND_VERSION_MISSING"]);
+    expect(String((thrown as Error).message)).toContain("block 2 came before any DEEP_MIND_VERSION line");
+    expect(sink.blocks).toHaveLength(0);
+  });
+
+  it("asks every run of nodeos for its version: a run that does not say it is refused", async () => {
+    const chain = syntheticChain(2, 4);
+    const sink = new MemorySink();
+    const plugin = new MindreaderPlugin({}, { sink, logger: capturingLogger().logger });
+    for (const text of chain.lines.slice(0, 4)) plugin.handle(stdout(text));
+    // nodeos exited; the line pipeline flushes its plugins. The next run prints blocks without a version line.
+    await plugin.flush();
+    const next = chain.lines.slice(4);
+    expect(() => {
+      for (const text of next) plugin.handle(stdout(text));
+    }).toThrowError(expect.objectContaining({ code: "MDR_ERR_DEEP_MIND_VERSION_MISSING" }));
+    expect(sink.blocks.map((b) => b.meta.num)).toEqual([2]);
+  });
+
   it("drops the block being assembled on SWITCH_FORK and accepts the other fork's block", () => {
     const main = syntheticChain(2, 4);
     const fork = syntheticChain(4, 4, { genesisPrevious: main.ids.get(3)!, startMs: Date.UTC(2024, 0, 2) });

@@ -8,6 +8,8 @@ import { type AssembledBlock, BlockAssembler, type DropReason } from "./assemble
 import { type ContinuityProblem, ContinuityChecker } from "./continuity.js";
 import type { DeepMindVersion } from "./version.js";
 
+const VERSION_LINE = "DMLOG DEEP_MIND_VERSION ";
+
 /** Where assembled blocks go. */
 export interface BlockSink {
   /** Takes a block without waiting; resolves true once it is safely on local disk. */
@@ -50,7 +52,10 @@ export interface MindreaderEvents {
   stopBlock: [meta: BlockMeta, written: boolean];
   /** A block past the stop block was read (nodeos was started again after it stopped there): stop it again. */
   pastStopBlock: [meta: BlockMeta];
-  /** The reader stopped reading: unknown deep-mind version, undecodable or truncated block. */
+  /**
+   * The reader stopped reading: unknown or missing deep-mind version, undecodable or truncated block, or an incomplete
+   * accepted line that more output followed.
+   */
   fatal: [error: ManageosError];
   version: [version: DeepMindVersion];
 }
@@ -70,6 +75,8 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
   private headMeta: BlockMeta | undefined;
   private headTimeMs = 0;
   private failed: ManageosError | undefined;
+  // An incomplete accepted line, until the next line says whether it was the run's last (see `handle`).
+  private incomplete: ManageosError | undefined;
   // Set once per nodeos start (reset by its version line), so a node run past the stop block is reported once.
   private pastStopReported = false;
 
@@ -80,8 +87,8 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
     super();
     this.now = deps.now ?? Date.now;
     this.assembler = new BlockAssembler({
-      onVersion: (version) => {
-        deps.logger.info({ version }, "deep-mind version");
+      onVersion: (version, line) => {
+        deps.logger.info({ version, line }, "deep-mind version");
         this.pastStopReported = false;
         this.emit("version", version);
       },
@@ -105,13 +112,28 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
   /**
    * Takes one line; throws (once) the coded error that stops the reader, then ignores further lines. Returns
    * undefined, or after a block, the sink's promise to wait for before the next line while it has no room.
+   *
+   * An accepted line cut short (MDR_ERR_BLOCK_INCOMPLETE) never makes a block. It is what a nodeos killed in the
+   * middle of writing leaves as its last line, so it is dropped (a `warn`, the `incomplete` drop metric) if the run
+   * ends there (`flush`) or the next line is a new run's version line; any other line after it means the output
+   * itself is damaged, and the reader stops with that error.
    */
   handle(line: LogLine): Promise<void> | undefined {
     if (this.failed !== undefined) return undefined;
+    if (this.incomplete !== undefined) {
+      const incomplete = this.incomplete;
+      this.incomplete = undefined;
+      if (!line.text.startsWith(VERSION_LINE)) this.fail(incomplete);
+    }
     let block: AssembledBlock | undefined;
     try {
       block = this.assembler.push(line.text, line.receivedAt, line.truncated);
     } catch (error) {
+      if (isManageosError(error) && error.code === MindreaderErrors.blockIncomplete.code) {
+        this.incomplete = error;
+        this.deps.logger.warn({ err: error }, "incomplete accepted line: no block; the reader stops if more output follows it");
+        return undefined;
+      }
       this.fail(error);
     }
     if (block === undefined) return undefined;
@@ -119,8 +141,11 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
     return this.deps.sink.room?.();
   }
 
-  /** Waits for the blocks handed over to be written. */
+  /** The node's output ended (every line was handed over): waits for the blocks handed over to be written. */
   async flush(): Promise<void> {
+    // The run's last line, cut: the drop logged with it stands, and reading goes on with the next run.
+    this.incomplete = undefined;
+    this.assembler.endRun();
     await this.deps.sink.flush?.();
   }
 
