@@ -93,7 +93,7 @@ export function createMindreaderMetrics(registry: Registry, sources: MindreaderM
     }),
     droppedBlocksTotal: new Counter({
       name: "manageos_mindreader_dropped_blocks_total",
-      help: "Blocks being assembled that were thrown away (fork switch, restart, truncated line)",
+      help: "Blocks being assembled that were thrown away (fork switch, restart, truncated or incomplete line)",
       labelNames: ["reason"] as const,
       registers,
     }),
