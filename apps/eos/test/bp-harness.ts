@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NODEOS_SIM_BIN, SimChild, freePort } from "@manageos/testkit";
+import { type LedgerSummary, NODEOS_SIM_BIN, SimChild, freePort } from "@manageos/testkit";
 
 import { until } from "./support.js";
 
@@ -10,9 +10,12 @@ export { until };
 
 const APP = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
-/** A real etcd on free ports with a temp data dir. */
-export async function startEtcd(dir: string): Promise<{ url: string; child: SimChild; stop(): Promise<unknown> }> {
-  const [client, peer] = [await freePort(), await freePort()];
+/** A real etcd on free ports (or the given ones, to start it again) with its data dir under `dir`. */
+export async function startEtcd(
+  dir: string,
+  ports?: { client: number; peer: number },
+): Promise<{ url: string; ports: { client: number; peer: number }; child: SimChild; stop(): Promise<unknown> }> {
+  const [client, peer] = ports === undefined ? [await freePort(), await freePort()] : [ports.client, ports.peer];
   const url = `http://127.0.0.1:${client}`;
   const child = new SimChild(
     spawn("/usr/bin/etcd", [
@@ -31,7 +34,7 @@ export async function startEtcd(dir: string): Promise<{ url: string; child: SimC
     const body = (await r.json()) as { health?: string };
     return body.health === "true" ? true : undefined;
   });
-  return { url, child, stop: () => child.stop(15_000) };
+  return { url, ports: { client, peer }, child, stop: () => child.stop(15_000) };
 }
 
 /** One manageos-eos daemon as a real process. */
@@ -103,4 +106,33 @@ export async function call(api: string, method: "GET" | "POST", path: string, ti
 export async function productionOf(api: string): Promise<Record<string, unknown>> {
   const { body } = await call(api, "GET", "/v1/manageos/status", 5_000);
   return (body.production ?? {}) as Record<string, unknown>;
+}
+
+/** The pid of the nodeos a daemon supervises, as its status says. */
+export async function nodeosPid(api: string): Promise<number> {
+  const { body } = await call(api, "GET", "/v1/manageos/status", 5_000);
+  const pid = (body.node as { pid?: unknown } | undefined)?.pid;
+  if (typeof pid !== "number") throw new Error(`no nodeos pid in the status of ${api}`);
+  return pid;
+}
+
+/** Stops (SIGSTOP) or continues (SIGCONT) the given processes; a process already gone is skipped. */
+export function signalAll(pids: readonly number[], signal: "SIGSTOP" | "SIGCONT"): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** The last block of ours `instance` produced, per the simulator's ledger (0 when none). */
+export function lastBlockOf(ledger: LedgerSummary, instance: string): number {
+  return Math.max(0, ...ledger.slots.filter((s) => s.instances.includes(instance)).map((s) => s.blockNum));
+}
+
+/** Blocks `instance` produced after block `after`, per the ledger. */
+export function blocksAfter(ledger: LedgerSummary, instance: string, after: number): number[] {
+  return ledger.slots.filter((s) => s.blockNum > after && s.instances.includes(instance)).map((s) => s.blockNum);
 }

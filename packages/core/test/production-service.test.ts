@@ -80,9 +80,9 @@ class FakeChain extends EventEmitter<ChainEventMap> implements Producer {
   paused = true;
   wanted = false;
   readonly calls: string[] = [];
-  async pauseProduction(): Promise<void> {
+  async pauseProduction(options: { keepWanted?: boolean } = {}): Promise<void> {
     this.calls.push("pause");
-    this.wanted = false;
+    if (options.keepWanted !== true) this.wanted = false;
     this.paused = true;
   }
   async resumeProduction(): Promise<void> {
@@ -386,14 +386,21 @@ describe("safely resume production", () => {
   });
 });
 
-// A peer manageos answering its status: running, synced, in bp mode, paused or producing.
+// A peer manageos answering its status (running, synced, in bp mode, paused or producing) and, when paused,
+// granting a resume intent as the real one does.
 async function peerServer(node: string, paused: boolean): Promise<{ url: string; server: Server; requests: string[] }> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     res.setHeader("content-type", "application/json");
+    const path = (req.url ?? "").split("?")[0];
+    if (path === "/v1/manageos/production/intent" && req.method === "POST") {
+      if (paused) return void res.end(JSON.stringify({ granted: true }));
+      return void res.writeHead(409).end(JSON.stringify({ code: "PRD_ERR_INTENT_REFUSED", message: `resume intent refused: ${node} produces` }));
+    }
+    if (path === "/v1/manageos/production/intent/release" && req.method === "POST") return void res.end(JSON.stringify({ released: true }));
     if (req.url !== "/v1/manageos/status") return void res.writeHead(404).end("{}");
-    res.end(JSON.stringify({ state: "running", synced: true, production: { node, paused } }));
+    res.end(JSON.stringify({ state: "running", synced: true, production: { node, paused, signing: !paused } }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests };
@@ -449,7 +456,13 @@ describe("safely resume production, asking the peers", () => {
       // Our round 12-23 came from another node, since paused by hand.
       await feed(30);
       await expect(production.safelyResume(ctx)).resolves.toMatchObject({ resumed: true });
-      for (const p of peers) expect(p.requests).toEqual(["GET /v1/manageos/status"]);
+      // Each peer was asked for its status, then granted the intent, which was released once production resumed.
+      for (const p of peers) {
+        await eventually("the intent released", () => (p.requests.length === 3 ? true : undefined));
+        expect(p.requests[0]).toBe("GET /v1/manageos/status");
+        expect(p.requests[1]).toMatch(/^POST \/v1\/manageos\/production\/intent\?node=node-1&id=[0-9a-f-]{36}&ttl_ms=\d+$/);
+        expect(p.requests[2]).toBe(`POST /v1/manageos/production/intent/release?id=${/id=([0-9a-f-]+)/.exec(p.requests[1] ?? "")?.[1]}`);
+      }
       expect(chain.calls).toEqual(["resume"]);
       await production.close();
     } finally {
@@ -457,7 +470,26 @@ describe("safely resume production, asking the peers", () => {
     }
   });
 
-  it("watches a rotation when a peer does not answer, then resumes", async () => {
+  it("refuses, naming it, while a peer does not answer: it may be producing", async () => {
+    const paused = await peerServer("node-2", true);
+    const gone = await peerServer("node-3", false);
+    await new Promise((resolve) => gone.server.close(resolve));
+    try {
+      const { chain, production, feed, ctx, registry } = setup({ claimWindow: 2_000, peers: [paused.url, gone.url] });
+      await production.start();
+      await feed(40, emptyOurSlots);
+      const refusal = await production.safelyResume(ctx).catch((e: unknown) => e);
+      expect(refusal).toMatchObject({ code: "PRD_ERR_PEER_UNREACHABLE", details: { reason: "peer-unreachable", peers: [gone.url] } });
+      expect((refusal as Error).message).toContain(gone.url);
+      expect(chain.calls).toEqual([]);
+      expect(await registry.metrics()).toMatch(/^manageos_bp_guard_trips_total\{reason="resume-refused"\} 1$/m);
+      await production.close();
+    } finally {
+      paused.server.close();
+    }
+  });
+
+  it("with the operator's override, skips a peer that does not answer, records it in the job log, and watches a rotation", async () => {
     const paused = await peerServer("node-2", true);
     const gone = await peerServer("node-3", false);
     await new Promise((resolve) => gone.server.close(resolve));
@@ -465,16 +497,87 @@ describe("safely resume production, asking the peers", () => {
       const { chain, production, feed, ctx } = setup({ claimWindow: 2_000, peers: [paused.url, gone.url] });
       await production.start();
       await feed(40, emptyOurSlots);
-      const resume = tracked(production.safelyResume(ctx));
+      const logged: string[] = [];
+      const resume = tracked(production.safelyResume(ctx, { skipUnreachablePeers: true, log: (m) => logged.push(m) }));
       await eventually("the peers asked", () => (paused.requests.length > 0 ? true : undefined));
       await feed(48, emptyOurSlots);
       expect(resume.settled).toBe(false);
       await feed(49, emptyOurSlots);
       await expect(resume.promise).resolves.toMatchObject({ resumed: true });
       expect(chain.calls).toEqual(["resume"]);
+      expect(logged.filter((m) => m.includes("skip-unreachable-peers") && m.includes(gone.url))).toHaveLength(2);
       await production.close();
     } finally {
       paused.server.close();
+    }
+  });
+});
+
+describe("the signing fence's verdict and the guard, in every coordinator mode", () => {
+  it("signs only between a safe resume and the next pause", async () => {
+    const { production, feed, ctx } = setup({ claimWindow: 2_000 });
+    await production.start();
+    await feed(40, emptyOurSlots);
+    expect(production.signingVerdict()).toEqual({ allowed: false, reason: "production is not resumed on this node" });
+    await production.safelyResume(ctx, { releasedThrough: 40 });
+    expect(production.signingVerdict()).toEqual({ allowed: true });
+    expect(production.status()).toMatchObject({ signing: true });
+    await feed(44, emptyOurSlots);
+    const pausing = production.safelyPause(ctx);
+    // The fence closes with the pause itself, before the wait for a block still being signed.
+    expect(production.signingVerdict().allowed).toBe(false);
+    await feed(48, emptyOurSlots);
+    await expect(pausing).resolves.toMatchObject({ paused: true });
+    await production.close();
+  });
+
+  it("pauses at once, fence first, when a block of ours comes from another node while this node signs (local coordinator)", async () => {
+    const { chain, production, feed, ctx, registry } = setup({ claimWindow: 2_000 });
+    await production.start();
+    await feed(40, emptyOurSlots);
+    await production.safelyResume(ctx, { releasedThrough: 40 });
+    // Our round 48-59 arrives as received blocks: another node signs with our name.
+    await feed(48);
+    expect(production.signingVerdict().allowed).toBe(false);
+    expect(chain.calls).toEqual(["resume", "pause"]);
+    expect(production.status().guard).toMatchObject({ trip: "produced-elsewhere", block: 48, action: "paused" });
+    expect(await registry.metrics()).toMatch(/^manageos_bp_guard_trips_total\{reason="produced-elsewhere"\} 1$/m);
+    await production.close();
+  });
+
+  it("does not trip on blocks of ours a paused node released, or that came before our resume", async () => {
+    const { chain, production, feed, ctx } = setup({ claimWindow: 2_000 });
+    await production.start();
+    // Our round 12-23 came from another node, which paused after #23 and said so (a handoff).
+    await feed(30);
+    await production.safelyResume(ctx, { releasedThrough: 23 });
+    await feed(40, emptyOurSlots);
+    expect(chain.calls).toEqual(["resume"]);
+    expect(production.status().guard).toBeNull();
+    await production.close();
+  });
+
+  it("pauses when a peer answers that it signs too, while this node signs", async () => {
+    const peer = await peerServer("node-2", true);
+    try {
+      const { chain, production, feed, ctx, registry } = setup({ claimWindow: 2_000, peers: [peer.url] });
+      await production.start();
+      await feed(40, emptyOurSlots);
+      await production.safelyResume(ctx, { releasedThrough: 40 });
+      expect(production.status().guard).toBeNull();
+      // The peer now says it signs: both would produce our next round.
+      peer.server.removeAllListeners("request");
+      peer.server.on("request", (_req, res) => {
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ state: "running", synced: true, production: { node: "node-2", paused: false, signing: true } }));
+      });
+      await eventually("the guard", () => (production.status().guard === null ? undefined : true));
+      expect(production.status().guard).toMatchObject({ trip: "peer-producing", peer: peer.url, action: "paused" });
+      expect(chain.calls).toEqual(["resume", "pause"]);
+      expect(await registry.metrics()).toMatch(/^manageos_bp_guard_trips_total\{reason="peer-producing"\} 1$/m);
+      await production.close();
+    } finally {
+      peer.server.close();
     }
   });
 });
@@ -614,18 +717,18 @@ describe("production after a start of nodeos", () => {
     await held.production.close();
   });
 
-  it("watches a rotation when a peer does not answer", async () => {
+  it("waits, without producing, while a peer does not answer", async () => {
     const answering = await peerServer("node-2", true);
     const gone = await peerServer("node-3", true);
-    gone.server.close();
+    await new Promise((resolve) => gone.server.close(resolve));
     try {
       const { chain, production, feed } = setup({ claimWindow: 2_000, wanted: true, peers: [answering.url, gone.url] });
       await production.start();
       await feed(6, emptyOurSlots);
-      await eventually("the watch", () => (startOf(production)?.state === "watching" ? true : undefined));
-      await feed(51, emptyOurSlots);
-      expect(await startOutcome(production)).toMatchObject({ state: "resumed" });
-      expect(chain.calls).toEqual(["resume"]);
+      const waiting = await eventually("the wait for the peers", () => (startOf(production)?.state === "waiting-peers" ? startOf(production) : undefined));
+      expect(waiting?.reason).toContain(gone.url);
+      await feed(60, emptyOurSlots);
+      expect(chain.calls).toEqual([]);
       await production.close();
     } finally {
       answering.server.close();

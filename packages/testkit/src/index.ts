@@ -10,3 +10,4 @@ export * from "./cluster/ledger.js";
 export { readDirtyFlag, stateFilePath } from "./nodeos/state-file.js";
 export * from "./helpers/manageos.js";
 export * from "./helpers/gcs-emulator.js";
+export * from "./helpers/tcp-forwarder.js";

@@ -106,13 +106,18 @@ export interface SnapshotInfo {
 
 /** A chain that can pause and resume block production. */
 export interface Producer {
-  /** Pauses production; from then on the node is not meant to produce until resumed. */
-  pauseProduction(): Promise<void>;
+  /**
+   * Pauses production; from then on the node is not meant to produce until resumed, unless `keepWanted` (the guard
+   * paused it for a lost lease: production comes back by itself once the lease is live again and nobody else produced).
+   */
+  pauseProduction(options?: { keepWanted?: boolean }): Promise<void>;
   /** Resumes production; from then on the node is meant to produce until paused. */
   resumeProduction(): Promise<void>;
   isProductionPaused(): Promise<boolean>;
   /** Whether this node is meant to produce: the designated producer host at first, then as the last pause or resume left it. */
   wantsProduction(): boolean;
+  /** From the next start on, sign blocks through the signing fence at `signUrl`, waiting for it at most `timeoutMs`. */
+  useSigningFence?(signUrl: string, timeoutMs: number): void;
 }
 
 /** A chain that can write a state snapshot while running. */

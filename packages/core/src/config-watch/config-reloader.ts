@@ -107,6 +107,8 @@ export class ConfigReloader {
     }
     // nodeos starts paused in bp mode: production comes back only through the safe resume (or a peer took it).
     this.#deps.chain.reconfigure(config);
+    // Production takes what belongs to the next start too (the blocksigner the signing fence forwards to).
+    if (plan.live.length === 0) this.#deps.applyLive?.(config);
     const job = this.#deps.safelyReload();
     this.#logger.info({ paths: plan.restart, job: job.id }, "node settings changed: rolling restart submitted");
     return this.#done({ outcome: "restarting", plan, job: job.id });

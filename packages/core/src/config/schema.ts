@@ -4,6 +4,7 @@ import { byteSize, duration } from "./duration.js";
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s/]+):\d{1,5}$/, "expected host:port, such as 127.0.0.1:8080");
+const loopbackHostPort = hostPort.regex(/^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d{1,5}$/, "must be a loopback address (127.0.0.1, localhost or [::1]): it signs blocks");
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, "expected an http:// or https:// URL");
 const storageUrl = z
   .string()
@@ -130,8 +131,12 @@ export const configSchema = z.strictObject({
       pauseTimeout: duration().default(30_000),
       takeover: z.boolean().default(false),
       reloadPolicy: z.enum(["handoff", "wait-round"]).default("wait-round"),
-      /** Operator APIs of the other manageos of this producer name (takeover, handoff, production after a start, and every safe resume, which refuses while one answers that it produces; with etcd the nodes' published addresses are added). */
+      /** Operator APIs of the other manageos of this producer name (takeover, handoff, production after a start, and every safe resume, which refuses while one answers that it produces and, without etcd, while one does not answer; with etcd the nodes' published addresses are added). */
       peers: z.array(httpUrl).default([]),
+      /** Loopback address of the signing fence, the keosd endpoint nodeos signs blocks through: it forwards to the blocksigner only while production is resumed here (and, with etcd, the producer lease is live). Port 0 picks a free one. */
+      signingListen: loopbackHostPort.default("127.0.0.1:0"),
+      /** How long nodeos waits for a signature from the fence (config.ini `keosd-provider-timeout`); the slot gets no block after that. */
+      signingTimeout: duration().refine((ms) => ms >= 1 && ms <= 10_000, "between 1ms and 10s").default(100),
     })
     .prefault({}),
   coordinator: z

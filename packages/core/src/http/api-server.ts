@@ -8,6 +8,7 @@ import { ApiErrors } from "./errors.js";
 import { replyError } from "./reply-error.js";
 import { commandRoutes } from "./routes/commands.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { productionRoutes } from "./routes/production.js";
 import { statusRoutes } from "./routes/status.js";
 
 /** Routes a package adds to the operator API (the mindreader's block stream). */
@@ -47,6 +48,7 @@ export async function createApiServer(
   statusRoutes(app, deps);
   jobRoutes(app, deps);
   commandRoutes(app, deps);
+  productionRoutes(app, deps);
   for (const install of deps.routes ?? []) await install(app);
   return app;
 }

@@ -16,5 +16,8 @@ export const OperatorErrors = {
   insecureBind: defineError("OPS_ERR_INSECURE_BIND", 400, (listen: string) =>
     `refusing to serve the operator API on ${listen} without a token: set api.token (MANAGEOS_API__TOKEN) or listen on 127.0.0.1`,
   ),
+  unsafeInBpMode: defineError("OPS_ERR_UNSAFE_IN_BP_MODE", 409, (command: string, instead: string) =>
+    `${command} is refused in block-producer mode: nodeos signs only after the safe resume; use ${instead}`,
+  ),
   nodeStopped: defineError("OPS_ERR_NODE_STOPPED", 409, (state: string) => `the node is ${state}`),
 };

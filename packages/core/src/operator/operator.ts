@@ -207,8 +207,11 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
   setProduction(paused: boolean, options: CommandOptions = {}): JobRecord {
     const chain = this.#deps.chain;
     if (!isProducer(chain)) throw OperatorErrors.notProducer();
+    const production = this.#deps.production;
+    // In bp mode only the safe resume opens the signing fence: an immediate resume could not sign anyway.
+    if (!paused && production !== undefined) throw OperatorErrors.unsafeInBpMode("resume_production", "safely_resume_production");
     return this.submit(paused ? "pause_production" : "resume_production", {}, async () => {
-      if (paused) await chain.pauseProduction();
+      if (paused) await (production?.pauseNow?.() ?? chain.pauseProduction());
       else await chain.resumeProduction();
       return { paused: await chain.isProductionPaused() };
     }, options);

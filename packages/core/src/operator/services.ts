@@ -21,7 +21,16 @@ export interface ProductionService {
   /** Waits for the end of our round (bounded), then pauses production. */
   safelyPause(context: JobContext): Promise<unknown>;
   /** Resumes production if no other node of ours produces or claimed production. */
-  safelyResume(context: JobContext, options?: { releasedThrough?: number }): Promise<unknown>;
+  safelyResume(
+    context: JobContext,
+    options?: { releasedThrough?: number; skipUnreachablePeers?: boolean; log?: JobContext["log"] },
+  ): Promise<unknown>;
+  /** Pauses production at once, without waiting for the end of our round. */
+  pauseNow?(): Promise<void>;
+  /** A peer's intent to resume (the handshake without etcd): granted, or refused with the reason. */
+  considerIntent?(intent: { node: string; id: string; ttlMs: number }): { granted: true } | { granted: false; reason: string };
+  /** A peer's intent is over. */
+  releaseIntent?(id: string): void;
   /** Waits until a restart would not interrupt our own round. */
   waitSafeToRestart(context: JobContext): Promise<void>;
   /** Makes a restart safe under the reload policy (hand off, or pause at the end of our round); says whether to resume after. */
@@ -41,6 +50,7 @@ export interface ProductionService {
     takeover: boolean;
     reloadPolicy: "handoff" | "wait-round";
     peers: readonly string[];
+    blocksigner?: string;
   }): void;
   /** Starts following the node and the coordinator once the API listens at `api`. */
   start?(info: { api: string }): Promise<void>;

@@ -48,6 +48,7 @@ export async function createProduction(
       takeover: config.bp.takeover,
       reloadPolicy: config.bp.reloadPolicy,
       peers: config.bp.peers,
+      signing: { listen: config.bp.signingListen, blocksigner: config.bp.blocksigner, timeoutMs: config.bp.signingTimeout },
     },
     {
       chain: deps.chain,

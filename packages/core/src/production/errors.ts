@@ -9,6 +9,10 @@ export const ProductionErrors = {
   pauseUnconfirmed: defineError("PRD_ERR_PAUSE_UNCONFIRMED", 502, (reason: string) =>
     `nodeos did not confirm that production is paused: ${reason}`,
   ),
+  peerUnreachable: defineError("PRD_ERR_PEER_UNREACHABLE", 409, (peers: string) =>
+    `refusing to resume production: these peers did not answer, so they may produce: ${peers} (check them, or resume with skip_unreachable_peers once they are known to be paused or down)`,
+  ),
+  intentRefused: defineError("PRD_ERR_INTENT_REFUSED", 409, (reason: string) => `resume intent refused: ${reason}`),
   peer: defineError("PRD_ERR_PEER", 502, (peer: string, reason: string) => `peer ${peer}: ${reason}`),
   handoffRefused: defineError("PRD_ERR_HANDOFF_REFUSED", 409, (peer: string, reason: string) =>
     `handoff to ${peer} refused: ${reason}`,

@@ -1,11 +1,17 @@
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { metricName } from "../metrics/registry.js";
 
 /** The `reason` label of `manageos_bp_guard_trips_total`. */
-export const GUARD_REASONS = ["lease-lost", "produced-without-lease", "resume-refused", "start-refused"] as const;
+export const GUARD_REASONS = ["lease-lost", "produced-without-lease", "produced-elsewhere", "peer-producing", "resume-refused", "start-refused"] as const;
 
 /** Why the double-production guard acted. */
 export type GuardReason = (typeof GUARD_REASONS)[number];
+
+/** The `result` label of `manageos_bp_sign_requests_total`: what the signing fence did with a signature nodeos asked for. */
+export const SIGN_RESULTS = ["signed", "refused", "failed"] as const;
+
+/** What the signing fence did with a signature nodeos asked for. */
+export type SignResult = (typeof SIGN_RESULTS)[number];
 
 /** Block-producer mode's metrics. */
 export interface ProductionMetrics {
@@ -15,34 +21,67 @@ export interface ProductionMetrics {
   readonly productionPaused: Gauge;
   /** Where `productionPaused` reads whether production is paused: the production service, once it exists. */
   readPausedFrom(paused: () => boolean): void;
+  /** Signatures nodeos asked the signing fence for, by what the fence did. */
+  readonly signRequests: Counter<"result">;
+  /** Time from nodeos' request to the fence's answer, signed ones only. */
+  readonly signSeconds: Histogram;
 }
 
 const pausedReaders = new WeakMap<Registry, () => boolean>();
 
 /** Declares block-producer mode's metrics on a registry (once per registry). */
 export function createProductionMetrics(registry: Registry): ProductionMetrics {
-  const name = metricName("bp_guard_trips_total");
-  const existing = registry.getSingleMetric(name) as Counter<"reason"> | undefined;
-  const guardTrips =
-    existing ??
-    new Counter({
-      name,
-      help: "Times the double-production guard paused this node or refused to resume production, by reason",
-      labelNames: ["reason"],
-      registers: [registry],
-    });
+  const once = <M>(suffix: string, make: (name: string) => M): M => {
+    const name = metricName(suffix);
+    return (registry.getSingleMetric(name) as M | undefined) ?? make(name);
+  };
+  const metrics: ProductionMetrics = {
+    guardTrips: once(
+      "bp_guard_trips_total",
+      (name) =>
+        new Counter({
+          name,
+          help: "Times the double-production guard paused this node or refused to resume production, by reason",
+          labelNames: ["reason"],
+          registers: [registry],
+        }),
+    ),
+    productionPaused: once(
+      "bp_production_paused",
+      (name) =>
+        new Gauge({
+          name,
+          help: "1 while nodeos says block production is paused here; 0 while it produces, before it has said, and without bp mode",
+          registers: [registry],
+          collect() {
+            this.set(pausedReaders.get(registry)?.() === true ? 1 : 0);
+          },
+        }),
+    ),
+    readPausedFrom: (paused) => void pausedReaders.set(registry, paused),
+    signRequests: once(
+      "bp_sign_requests_total",
+      (name) =>
+        new Counter({
+          name,
+          help: "Block signatures nodeos asked the signing fence for, by result: signed, refused (production not meant here or no live lease), failed (the blocksigner did not sign)",
+          labelNames: ["result"],
+          registers: [registry],
+        }),
+    ),
+    signSeconds: once(
+      "bp_sign_duration_seconds",
+      (name) =>
+        new Histogram({
+          name,
+          help: "Time the signing fence took to answer a signature it gave, seconds",
+          buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+          registers: [registry],
+        }),
+    ),
+  };
   // Every reason starts at zero: a series born at 1 has no increase() to alert on.
-  for (const reason of GUARD_REASONS) guardTrips.inc({ reason }, 0);
-  const pausedName = metricName("bp_production_paused");
-  const productionPaused =
-    (registry.getSingleMetric(pausedName) as Gauge | undefined) ??
-    new Gauge({
-      name: pausedName,
-      help: "1 while nodeos says block production is paused here; 0 while it produces, before it has said, and without bp mode",
-      registers: [registry],
-      collect() {
-        this.set(pausedReaders.get(registry)?.() === true ? 1 : 0);
-      },
-    });
-  return { guardTrips, productionPaused, readPausedFrom: (paused) => void pausedReaders.set(registry, paused) };
+  for (const reason of GUARD_REASONS) metrics.guardTrips.inc({ reason }, 0);
+  for (const result of SIGN_RESULTS) metrics.signRequests.inc({ result }, 0);
+  return metrics;
 }

@@ -9,6 +9,8 @@ export interface PeerView {
   readonly synced: boolean;
   /** nodeos' production flag; null when unknown. */
   readonly paused: boolean | null;
+  /** Whether its signing fence signs (production resumed there through the safe resume); null when it does not say. */
+  readonly signing: boolean | null;
 }
 
 /** The operator APIs of our peers: the configured list, plus what the coordinator's nodes published; never ours. */
@@ -29,7 +31,7 @@ export async function viewPeers(apis: readonly string[], token: string | undefin
     apis.map(async (api): Promise<PeerView | undefined> => {
       try {
         const status = await new PeerClient(api, token, 3_000).status();
-        const production = status.production as { paused?: unknown; node?: unknown } | null | undefined;
+        const production = status.production as { paused?: unknown; node?: unknown; signing?: unknown } | null | undefined;
         if (production === null || production === undefined) return undefined;
         const node = typeof production.node === "string" ? production.node : null;
         if (node === ownNode) return undefined;
@@ -39,6 +41,7 @@ export async function viewPeers(apis: readonly string[], token: string | undefin
           running: status.state === "running",
           synced: status.synced === true,
           paused: typeof production.paused === "boolean" ? production.paused : null,
+          signing: typeof production.signing === "boolean" ? production.signing : null,
         };
       } catch {
         return undefined;
@@ -50,17 +53,20 @@ export async function viewPeers(apis: readonly string[], token: string | undefin
 
 /**
  * Asks every peer we know (`configured` plus, with etcd, the nodes' published addresses) whether it produces: the
- * first that answers `paused: false`, and whether all of them answered that they are paused.
+ * first that answers `paused: false` or that it signs, whether all of them answered that they are paused, and which
+ * did not answer as a bp-mode peer.
  */
 export async function producingPeer(
   coordinator: Coordinator,
   peers: { configured: readonly string[]; ownApi: string | null; token: string | undefined },
-): Promise<{ producing: PeerView | undefined; allPaused: boolean }> {
+): Promise<{ producing: PeerView | undefined; allPaused: boolean; unreachable: string[] }> {
   const apis = await peerApis(coordinator, peers.configured, peers.ownApi);
   const views = await viewPeers(apis, peers.token, coordinator.nodeId);
+  const answered = new Set(views.map((v) => v.api));
   return {
-    producing: views.find((v) => v.paused === false),
+    producing: views.find((v) => v.paused === false || v.signing === true),
     // Every peer we know answered, and each is paused.
-    allPaused: apis.length > 0 && views.length === apis.length && views.every((v) => v.paused === true),
+    allPaused: apis.length > 0 && views.length === apis.length && views.every((v) => v.paused === true && v.signing !== true),
+    unreachable: apis.filter((api) => !answered.has(api)),
   };
 }

@@ -8,8 +8,11 @@ import type { ProductionService } from "../operator/services.js";
 import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
 import { type HandoffReport, handoff } from "./handoff.js";
+import { PeerClient } from "./peer-client.js";
+import { type IntentAnswer, IntentBook, type OwnIntent, type ResumeIntent } from "./resume-intent.js";
+import { SigningFence, type SigningVerdict } from "./signing-fence.js";
 import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
-import { producingPeer } from "./peers.js";
+import { peerApis, producingPeer, viewPeers } from "./peers.js";
 import { resumeOnStart, type StartResumeStatus, watchingRotationMessage, watchRotation } from "./start-resume.js";
 import { type TakeoverStatus, takeover } from "./takeover.js";
 import { type OurBlock, ProductionTracker } from "./production-state.js";
@@ -35,10 +38,21 @@ export interface ProductionOptions {
   readonly reloadPolicy?: "handoff" | "wait-round";
   /** Operator APIs of the other manageos of our producer name (besides those the coordinator knows). */
   readonly peers?: readonly string[];
+  /** The signing fence nodeos signs through; without it nodeos signs at the blocksigner directly (tests only). */
+  readonly signing?: {
+    /** Loopback `host:port` of the fence. */
+    readonly listen: string;
+    /** The blocksigner's base URL. */
+    readonly blocksigner: string;
+    /** nodeos' `keosd-provider-timeout`, ms: how long it waits for a signature. */
+    readonly timeoutMs: number;
+  };
 }
 
-/** The options a configuration reload may change while running. */
-export type LiveProductionOptions = Pick<ProductionOptions, "claimWindow" | "pauseTimeout" | "takeover" | "reloadPolicy" | "peers">;
+/** The options a configuration reload may change while running; `blocksigner` applies from the next stop of nodeos on. */
+export type LiveProductionOptions = Pick<ProductionOptions, "claimWindow" | "pauseTimeout" | "takeover" | "reloadPolicy" | "peers"> & {
+  readonly blocksigner?: string;
+};
 
 /** What production needs around it. */
 export interface ProductionDeps {
@@ -59,7 +73,28 @@ export interface ResumeOptions {
   readonly onlyIf?: () => boolean;
   /** The checks after a start (`findOtherProducer`) just ran: the peers were asked and a rotation watched. */
   readonly othersChecked?: boolean;
+  /** A person's override: peers that do not answer do not block the resume (the job log says which were skipped). */
+  readonly skipUnreachablePeers?: boolean;
+  /** Where the job log goes (the override is recorded there). */
+  readonly log?: (message: string, level?: "info" | "warn" | "error") => void;
 }
+
+/** What the double-production guard last did on this node. */
+export interface GuardReport {
+  readonly at: number;
+  readonly reason: string;
+  /** `produced-elsewhere`: a block of ours came from another node; `peer-producing`: a peer says it signs too. */
+  readonly trip: "produced-elsewhere" | "peer-producing";
+  readonly block?: number;
+  readonly peer?: string;
+  readonly action: "paused" | "pause-failed";
+}
+
+// The resume handshake: how long a peer may take to answer, how long its grant holds, and the margin kept before it
+// expires when we finally resume.
+const INTENT_ASK_MS = 1_500;
+const INTENT_TTL_MS = 5_000;
+const INTENT_MARGIN_MS = 1_000;
 
 /** What a safe pause reports. */
 export interface PauseResult {
@@ -96,6 +131,15 @@ export class Production implements ProductionService {
   #tookOver = false;
   #startResume: StartResumeStatus | undefined;
   #startTask: AbortController | undefined;
+  // Set when production was resumed here through the safe resume, cleared at every pause and stop: the signing fence
+  // signs only while it is set. `fromNum`: blocks of ours numbered after it that come from elsewhere trip the guard.
+  #signing: { since: number; fromNum: number } | undefined;
+  #fence: SigningFence | undefined;
+  #pendingUpstream: string | undefined;
+  #guard: GuardReport | undefined;
+  #guardTimer: NodeJS.Timeout | undefined;
+  #guardPolling = false;
+  readonly #intents: IntentBook;
 
   constructor(opts: ProductionOptions, deps: ProductionDeps) {
     this.#opts = opts;
@@ -103,6 +147,7 @@ export class Production implements ProductionService {
     this.#logger = deps.logger.child({ module: "production" });
     this.#clock = deps.clock ?? systemProductionClock;
     this.tracker = new ProductionTracker(opts);
+    this.#intents = new IntentBook({ node: deps.coordinator.nodeId }, { now: () => this.#clock.now(), producing: () => this.#signing !== undefined });
   }
 
   get options(): ProductionOptions {
@@ -132,7 +177,21 @@ export class Production implements ProductionService {
 
   /** Applies settings a configuration reload changed; they count from the next decision on. */
   reconfigure(live: LiveProductionOptions): void {
-    this.#opts = { ...this.#opts, ...live };
+    const { blocksigner, ...rest } = live;
+    this.#opts = { ...this.#opts, ...rest };
+    // The fence forwards to a new blocksigner once nodeos stops, so that it signs with the keys nodeos next starts with.
+    if (blocksigner !== undefined && this.#opts.signing !== undefined && blocksigner !== this.#opts.signing.blocksigner) {
+      this.#opts = { ...this.#opts, signing: { ...this.#opts.signing, blocksigner } };
+      this.#pendingUpstream = blocksigner;
+      if (this.#deps.chain.status().state !== "running") this.#applyUpstream();
+    }
+  }
+
+  #applyUpstream(): void {
+    if (this.#pendingUpstream === undefined || this.#fence === undefined) return;
+    this.#fence.setUpstream(this.#pendingUpstream);
+    this.#logger.info({ blocksigner: this.#pendingUpstream }, "the signing fence forwards to the new blocksigner");
+    this.#pendingUpstream = undefined;
   }
 
   /** Follows the node's blocks and state, reads the schedule, and starts the coordinator. */
@@ -141,9 +200,21 @@ export class Production implements ProductionService {
     this.#started = true;
     this.#api = info?.api ?? null;
     const { chain, coordinator } = this.#deps;
+    // The fence listens before nodeos first starts, so that its config.ini can name it.
+    if (this.#opts.signing !== undefined) {
+      const { listen, blocksigner, timeoutMs } = this.#opts.signing;
+      const fence = new SigningFence(
+        { listen, upstream: blocksigner, upstreamTimeoutMs: Math.max(timeoutMs, 1_000) },
+        { verdict: () => this.signingVerdict(), logger: this.#logger, ...(this.#deps.metrics === undefined ? {} : { metrics: this.#deps.metrics }) },
+      );
+      await fence.listen();
+      this.#fence = fence;
+      if (fence.signUrl !== undefined) chain.useSigningFence?.(fence.signUrl, timeoutMs);
+    }
     chain.on("block", this.#onBlock);
     chain.on("state", this.#onState);
     coordinator.onLeaseLost((reason) => void this.#onLeaseLost(reason));
+    coordinator.onLeaseRegained?.(() => this.#onLeaseRegained());
     await coordinator.start();
     void this.refreshSchedule();
     const every = this.#opts.scheduleInterval ?? 10_000;
@@ -151,6 +222,8 @@ export class Production implements ProductionService {
     this.#scheduleTimer.unref();
     this.#publishTimer = setInterval(() => void this.#publish(), this.#opts.publishInterval ?? 1_000);
     this.#publishTimer.unref();
+    this.#guardTimer = setInterval(() => void this.#pollPeersWhileSigning(), this.#opts.publishInterval ?? 1_000);
+    this.#guardTimer.unref();
     await this.#publish();
     // A node meant to produce tries the takeover only when a peer produces (after its start); see resumeOnStart.
     if (!chain.wantsProduction()) this.takeOverOnce();
@@ -250,6 +323,9 @@ export class Production implements ProductionService {
     this.#startTask?.abort();
     clearInterval(this.#scheduleTimer);
     clearInterval(this.#publishTimer);
+    clearInterval(this.#guardTimer);
+    this.#closeFence();
+    await this.#fence?.close();
     this.#deps.chain.off("block", this.#onBlock);
     this.#deps.chain.off("state", this.#onState);
     this.#wakeBlockWaiters();
@@ -306,7 +382,7 @@ export class Production implements ProductionService {
     if (options.othersChecked !== true) {
       // Between its rounds a producing peer shows nothing for a whole rotation; its own answer shows it at once.
       ctx.progress({ message: "asking the peers whether one produces" });
-      const { producing, allPaused } = await producingPeer(coordinator, { configured: this.#opts.peers ?? [], ownApi: this.#api, token: this.#opts.peerToken });
+      const { producing, allPaused, unreachable } = await producingPeer(coordinator, { configured: this.#opts.peers ?? [], ownApi: this.#api, token: this.#opts.peerToken });
       watchRotationToo = coordinator.kind === "local" && !allPaused;
       ctx.signal.throwIfAborted();
       if (producing !== undefined) {
@@ -315,6 +391,8 @@ export class Production implements ProductionService {
           details: { reason: "peer-producing", peer: producing.api, ...(producing.node === null ? {} : { node: producing.node }) },
         });
       }
+      // Without etcd nothing but the peers' own answers can rule them out: one that does not answer blocks the resume.
+      if (coordinator.kind === "local") this.#requireAnswers(unreachable, options);
     }
     ctx.progress({ message: "taking the producer lease" });
     let acquired: Awaited<ReturnType<Coordinator["acquire"]>>;
@@ -328,6 +406,7 @@ export class Production implements ProductionService {
       throw ProductionErrors.leaseHeld(acquired.holder, { details: { holder: acquired.holder } });
     }
     let resumed = false;
+    let intent: { own: OwnIntent; granted: string[] } | undefined;
     try {
       const claim = await coordinator.lastClaim(producer);
       const reason = this.unsafeReason(claim, options) ?? (watchRotationToo ? await this.#producedWithinRotation(ctx, options) : undefined);
@@ -337,8 +416,18 @@ export class Production implements ProductionService {
       }
       ctx.signal.throwIfAborted();
       if (options.onlyIf?.() === false) throw ProductionErrors.unsafeResume("production was paused meanwhile", { details: { reason: "paused-meanwhile" } });
+      if (coordinator.kind === "local") intent = await this.#announce(ctx, options);
       await coordinator.claim(producer);
       ctx.progress({ message: "resuming production" });
+      if (intent !== undefined) {
+        // Checked in the same turn as the fence opens: no peer's intent can come in between.
+        const lost = this.#intents.stillValid(intent.own, INTENT_MARGIN_MS);
+        if (lost !== undefined) {
+          this.countResumeRefusal();
+          throw ProductionErrors.unsafeResume(lost, { details: { reason: "intent-lost" } });
+        }
+      }
+      this.#openFence(options.releasedThrough);
       await chain.resumeProduction();
       resumed = true;
       if (options.onlyIf?.() === false) {
@@ -352,13 +441,146 @@ export class Production implements ProductionService {
       if (paused) throw ProductionErrors.unsafeResume("nodeos still reports production paused after resume");
     } catch (error) {
       // The lease goes back only when we did not start producing.
-      if (!resumed) await coordinator.release(producer).catch(() => undefined);
+      if (!resumed) {
+        this.#closeFence();
+        await coordinator.release(producer).catch(() => undefined);
+      }
       throw error;
+    } finally {
+      if (intent !== undefined) this.#endIntent(intent);
     }
     this.#leaseLost = undefined;
     const head = this.tracker.snapshot().lastBlock;
     this.#logger.info({ head: head?.num }, "production resumed");
     return { resumed: true, node: coordinator.nodeId, head: head?.num ?? null };
+  }
+
+  /** Whether the signing fence may sign now: production resumed here through the safe resume and, with etcd, a live producer lease. */
+  signingVerdict(): SigningVerdict {
+    if (this.#signing === undefined) return { allowed: false, reason: "production is not resumed on this node" };
+    const { coordinator } = this.#deps;
+    if (coordinator.kind !== "local" && !coordinator.holds(this.#opts.producerName)) {
+      return { allowed: false, reason: "this node holds no live producer lease" };
+    }
+    return { allowed: true };
+  }
+
+  /** A peer announces that it is about to resume: granted unless we produce, granted another, or win the tie-break. */
+  considerIntent(intent: ResumeIntent): IntentAnswer {
+    const answer = this.#intents.consider(intent);
+    this.#logger.info({ from: intent.node, id: intent.id, ...answer }, "a peer's intent to resume production");
+    return answer;
+  }
+
+  /** A peer's intent is over: the grant we gave it ends. */
+  releaseIntent(id: string): void {
+    this.#intents.release(id);
+  }
+
+  /** Pauses nodeos at once (no waiting for the end of our round); production is no longer meant here. */
+  async pauseNow(): Promise<void> {
+    await this.#pauseConfirmed();
+  }
+
+  // Peers that did not answer block a resume without etcd, unless a person said to skip them (recorded in the job log).
+  #requireAnswers(unreachable: readonly string[], options: ResumeOptions): void {
+    if (unreachable.length === 0) return;
+    if (options.skipUnreachablePeers === true) {
+      const message = `resuming although these peers did not answer (skip-unreachable-peers): ${unreachable.join(", ")}`;
+      this.#logger.warn({ peers: unreachable }, message);
+      options.log?.(message, "warn");
+      return;
+    }
+    this.countResumeRefusal();
+    throw ProductionErrors.peerUnreachable(unreachable.join(", "), { details: { reason: "peer-unreachable", peers: [...unreachable] } });
+  }
+
+  // Announces our intent to every configured peer; resolves once each granted it (or was skipped by the override).
+  async #announce(ctx: Pick<JobContext, "signal" | "progress">, options: ResumeOptions): Promise<{ own: OwnIntent; granted: string[] } | undefined> {
+    const apis = await peerApis(this.#deps.coordinator, this.#opts.peers ?? [], this.#api);
+    if (apis.length === 0) return undefined;
+    const own = this.#intents.begin(INTENT_TTL_MS);
+    if (typeof own === "string") {
+      this.countResumeRefusal();
+      throw ProductionErrors.unsafeResume(own, { details: { reason: "peer-resuming" } });
+    }
+    ctx.progress({ message: `announcing the resume to ${apis.length} peer(s)` });
+    const { node, id, ttlMs } = own.intent;
+    const query = `?node=${encodeURIComponent(node)}&id=${id}&ttl_ms=${ttlMs}`;
+    const answers = await Promise.all(
+      apis.map(async (api) => {
+        try {
+          await new PeerClient(api, this.#opts.peerToken, INTENT_ASK_MS).call("POST", `/v1/manageos/production/intent${query}`);
+          return { api, granted: true as const };
+        } catch (error) {
+          const refused = isManageosError(error) && error.code !== "PRD_ERR_PEER";
+          return { api, granted: false as const, refused, reason: (error as Error).message };
+        }
+      }),
+    );
+    const granted = answers.filter((a) => a.granted).map((a) => a.api);
+    const result = { own, granted };
+    const refusal = answers.find((a) => !a.granted && a.refused);
+    try {
+      if (refusal !== undefined && !refusal.granted) {
+        this.countResumeRefusal();
+        throw ProductionErrors.unsafeResume(`${refusal.api} refuses: ${refusal.reason}`, { details: { reason: "peer-refused", peer: refusal.api } });
+      }
+      this.#requireAnswers(answers.filter((a) => !a.granted).map((a) => a.api), options);
+    } catch (error) {
+      this.#endIntent(result);
+      throw error;
+    }
+    return result;
+  }
+
+  // Our intent is over: peers that granted it are told (best effort; their grants expire anyway).
+  #endIntent(intent: { own: OwnIntent; granted: string[] }): void {
+    this.#intents.end(intent.own);
+    for (const api of intent.granted) {
+      void new PeerClient(api, this.#opts.peerToken, INTENT_ASK_MS)
+        .call("POST", `/v1/manageos/production/intent/release?id=${intent.own.intent.id}`)
+        .catch(() => undefined);
+    }
+  }
+
+  #openFence(releasedThrough: number | undefined): void {
+    const head = this.tracker.snapshot().lastBlock?.num ?? 0;
+    this.#signing = { since: this.#clock.now(), fromNum: Math.max(head, releasedThrough ?? 0) };
+    this.#guard = undefined;
+  }
+
+  #closeFence(): void {
+    this.#signing = undefined;
+  }
+
+  // The guard: a block of ours from another node while we sign means two nodes produce: stop here at once.
+  #trip(report: Omit<GuardReport, "at" | "action">): void {
+    if (this.#signing === undefined) return;
+    this.#closeFence();
+    this.#deps.metrics?.guardTrips.inc({ reason: report.trip });
+    this.#logger.error({ ...report }, `double production: ${report.reason}; pausing production on this node now`);
+    this.#guard = { ...report, at: this.#clock.now(), action: "paused" };
+    void this.#pauseConfirmed().catch((error: unknown) => {
+      this.#guard = { ...report, at: this.#clock.now(), action: "pause-failed" };
+      this.#logger.error({ err: error, code: isManageosError(error) ? error.code : undefined }, "could not pause nodeos after the guard tripped; the signing fence refuses");
+    });
+  }
+
+  // While we sign, a peer that answers that it signs too trips the guard (without etcd nothing else would show it
+  // during our round: both nodes then sign their own blocks for the same slots).
+  async #pollPeersWhileSigning(): Promise<void> {
+    if (this.#signing === undefined || this.#guardPolling || this.#deps.coordinator.kind !== "local") return;
+    const apis = this.#opts.peers ?? [];
+    if (apis.length === 0) return;
+    this.#guardPolling = true;
+    try {
+      const views = await viewPeers(apis.filter((a) => a !== this.#api), this.#opts.peerToken, this.#deps.coordinator.nodeId);
+      const other = views.find((v) => v.signing === true);
+      if (other !== undefined) this.#trip({ trip: "peer-producing", reason: `${other.node ?? other.api} (${other.api}) answers that it signs blocks of ours too`, peer: other.api });
+    } finally {
+      this.#guardPolling = false;
+    }
   }
 
   // A node of ours that produces signs nothing between its rounds, for up to a rotation of the schedule: the claim
@@ -439,6 +661,10 @@ export class Production implements ProductionService {
       node: this.#deps.coordinator.nodeId,
       holdsLease: this.#deps.coordinator.holds(this.#opts.producerName),
       leaseLost: this.#leaseLost ?? null,
+      signing: this.#signing !== undefined,
+      fence: this.#fence?.signUrl ?? null,
+      guard: this.#guard ?? null,
+      intentsGranted: this.#intents.grantedTo(),
       takeover: this.#takeover ?? null,
       start: this.#startResume ?? null,
     };
@@ -511,12 +737,14 @@ export class Production implements ProductionService {
     return Math.max(5 * this.#opts.blockInterval, 1_000);
   }
 
-  async #pauseConfirmed(): Promise<void> {
+  async #pauseConfirmed(options: { keepWanted?: boolean } = {}): Promise<void> {
     const { chain } = this.#deps;
+    // The fence first: from here on nothing is signed, whatever nodeos does with the pause.
+    this.#closeFence();
     let last: unknown;
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        await chain.pauseProduction();
+        await chain.pauseProduction(options);
         if (await chain.isProductionPaused()) {
           this.#paused = true;
           return;
@@ -533,13 +761,24 @@ export class Production implements ProductionService {
   // Production without a live lease must stop at once: another node may take the lease as soon as it expires.
   async #onLeaseLost(reason: string, trip: GuardReason = "lease-lost"): Promise<void> {
     this.#leaseLost = reason;
+    this.#closeFence();
     this.#deps.metrics?.guardTrips.inc({ reason: trip });
-    this.#logger.error({ reason }, "producer lease not renewed in time: pausing production now");
+    // Still meant to produce here: once the lease is live again, production comes back through the checks of a start.
+    const wanted = this.#deps.chain.wantsProduction();
+    this.#logger.error({ reason, resumesWhenLive: wanted }, "producer lease not renewed in time: pausing production now");
     try {
-      await this.#pauseConfirmed();
+      await this.#pauseConfirmed({ keepWanted: wanted });
     } catch (error) {
       this.#logger.error({ err: error, code: isManageosError(error) ? error.code : undefined }, "could not pause after losing the lease");
     }
+  }
+
+  // Our lease is live again after it was lost: a node still meant to produce decides as after a start (peers, the
+  // producer lease, the claim window), so it resumes by itself only when nobody else took production meanwhile.
+  #onLeaseRegained(): void {
+    if (this.#leaseLost === undefined || this.#closing.signal.aborted) return;
+    this.#logger.warn({ lost: this.#leaseLost, meantToProduce: this.#deps.chain.wantsProduction() }, "etcd lease live again");
+    if (this.#deps.chain.status().state === "running" && this.#signing === undefined) this.#onRunning();
   }
 
   readonly #onBlock = (block: BlockEvent): void => {
@@ -552,6 +791,10 @@ export class Production implements ProductionService {
     }
     this.#lastSeenAt = now;
     this.tracker.observe(block);
+    const signing = this.#signing;
+    if (block.kind === "received" && block.producer === this.#opts.producerName && signing !== undefined && block.num > signing.fromNum) {
+      this.#trip({ trip: "produced-elsewhere", reason: `block #${block.num} of ours came from another node while this node signs`, block: block.num });
+    }
     if (block.kind === "produced") {
       this.#paused = false;
       if (this.#deps.coordinator.kind !== "local" && !this.#deps.coordinator.holds(this.#opts.producerName) && !this.#guarding) {
@@ -571,6 +814,9 @@ export class Production implements ProductionService {
     }
     this.#startTask?.abort();
     this.#startTask = undefined;
+    // nodeos starts paused again: production comes back only through the safe resume.
+    this.#closeFence();
+    this.#applyUpstream();
     this.tracker.reset();
     this.#watchingSince = undefined;
     this.#watchingFromNum = undefined;

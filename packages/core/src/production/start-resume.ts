@@ -7,10 +7,11 @@ import type { Production } from "./production-service.js";
 export interface StartResumeStatus {
   /**
    * `waiting-sync`: until the node follows the chain and has watched it for a claim window; `watching`: for a rotation
-   * of the schedule (until `until`), for a block of ours from another node; `resumed`; `refused`: another node of ours
+   * of the schedule (until `until`), for a block of ours from another node; `waiting-peers`: without etcd, until every
+   * configured peer answers (one that does not may be producing); `resumed`; `refused`: another node of ours
    * produces, production stays paused here; `skipped`: production was paused meanwhile, or the takeover asks for it.
    */
-  readonly state: "waiting-sync" | "watching" | "resumed" | "refused" | "skipped";
+  readonly state: "waiting-sync" | "watching" | "waiting-peers" | "resumed" | "refused" | "skipped";
   readonly reason?: string;
   readonly code?: string;
   readonly until?: number;
@@ -18,14 +19,14 @@ export interface StartResumeStatus {
 }
 
 // Refusals that end by themselves: the node is not synced yet, the coordinator cannot be reached.
-const RETRIED = new Set(["PRD_ERR_NOT_READY", "PRD_ERR_COORDINATOR"]);
+const RETRIED = new Set(["PRD_ERR_NOT_READY", "PRD_ERR_COORDINATOR", "PRD_ERR_PEER_UNREACHABLE"]);
 
 /** Whether another node of ours may produce, as far as a node that just started can tell. */
 export type OtherProducer =
   | { readonly found: false }
   | { readonly found: true; readonly reason: string; readonly peer?: PeerView }
-  /** Not decidable yet (the schedule cannot be read): ask again later. */
-  | { readonly found: undefined; readonly reason: string };
+  /** Not decidable yet (the schedule cannot be read, a peer does not answer): ask again later. */
+  | { readonly found: undefined; readonly reason: string; readonly unreachable?: readonly string[] };
 
 /**
  * Looks for another node of ours that produces, once nodeos runs again after a start (call it when the node is ready
@@ -38,9 +39,11 @@ export type OtherProducer =
 export async function findOtherProducer(production: Production, signal: AbortSignal, onWatch: (until: number) => void): Promise<OtherProducer> {
   const { options, coordinator } = production;
   if (production.watching() === undefined) return { found: undefined, reason: "no block seen since the start" };
-  const { producing, allPaused } = await producingPeer(coordinator, { configured: options.peers ?? [], ownApi: production.api, token: options.peerToken });
+  const { producing, allPaused, unreachable } = await producingPeer(coordinator, { configured: options.peers ?? [], ownApi: production.api, token: options.peerToken });
   signal.throwIfAborted();
   if (producing !== undefined) return { found: true, reason: `${producing.node ?? producing.api} (${producing.api}) produces`, peer: producing };
+  // Without etcd a peer that does not answer may be producing: wait until it answers (or a person resumes with the override).
+  if (coordinator.kind === "local" && unreachable.length > 0) return { found: undefined, reason: `these peers did not answer: ${unreachable.join(", ")}`, unreachable };
   if (coordinator.kind !== "local" || allPaused) return { found: false };
 
   const rotation = await watchRotation(production, signal, { wait: true, onWatch });
@@ -116,6 +119,7 @@ export async function resumeOnStart(production: Production, signal: AbortSignal,
     if (!production.wantsProduction()) return skip("production was paused meanwhile");
     const other = await findOtherProducer(production, signal, (until) => report({ state: "watching", until, at: clock.now() }));
     if (other.found === undefined) {
+      if (other.unreachable !== undefined) report({ state: "waiting-peers", reason: other.reason, at: clock.now() });
       logger.warn({ reason: other.reason }, "production after the start cannot be decided yet");
       await clock.sleep(options.claimWindow, signal);
       continue;

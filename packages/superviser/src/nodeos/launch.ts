@@ -17,8 +17,10 @@ export async function nodeosLaunch(
           { url: o.bp.blocksigner, attempts: o.blocksignerAttempts, retryBase: o.blocksignerRetryBase },
           deps,
         )
-      ).map((key) => keosdSignatureProvider(key, o.bp.blocksigner))
+      ).map((key) => (o.signingFence === undefined ? keosdSignatureProvider(key, o.bp.blocksigner) : `${key}=KEOSD:${o.signingFence.signUrl}`))
     : undefined;
+  // nodeos waits this long for a signature from the fence, then skips the slot.
+  const fenceKeys: Record<string, string> = o.bp.enabled && o.signingFence !== undefined ? { "keosd-provider-timeout": String(Math.ceil(o.signingFence.timeoutMs)) } : {};
   // bp mode: nodeos always starts paused; a node meant to produce enters production through the safe resume.
   await writeConfigIni(o.configDir, o.configTemplate, {
     httpServerAddress: o.httpAddress,
@@ -26,7 +28,7 @@ export async function nodeosLaunch(
     producerName: o.bp.enabled ? o.bp.producerName : undefined,
     signatureProviders,
     deepMind: o.deepMind,
-    extra: o.configKeys,
+    extra: { ...o.configKeys, ...fenceKeys },
   });
   const args = await nodeosArgs({
     configDir: o.configDir,

@@ -182,9 +182,9 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     return this.superviser.lastLines();
   }
 
-  async pauseProduction(): Promise<void> {
+  async pauseProduction(options: { keepWanted?: boolean } = {}): Promise<void> {
     // Before the call: when it fails, nodeos may still have paused.
-    this.productionWanted = false;
+    if (options.keepWanted !== true) this.productionWanted = false;
     await this.producerApi.pause();
   }
 
@@ -195,6 +195,10 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
 
   wantsProduction(): boolean {
     return this.productionWanted;
+  }
+
+  useSigningFence(signUrl: string, timeoutMs: number): void {
+    this.opts.signingFence = { signUrl, timeoutMs };
   }
 
   isProductionPaused(): Promise<boolean> {

@@ -25,6 +25,8 @@ export interface NodeosChainOptions extends ProcessPolicy {
   apiTimeoutMs?: number;
   blocksignerAttempts?: number;
   blocksignerRetryBase?: number;
+  /** bp mode: the signing fence nodeos signs through (set by block-producer mode before the first start). */
+  signingFence?: { signUrl: string; timeoutMs: number };
 }
 
 /** Maps the validated manageos config onto nodeos Chain options. */

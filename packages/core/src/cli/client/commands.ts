@@ -74,6 +74,7 @@ interface ClientFlags {
   to?: string;
   releasedThrough?: string;
   apply?: boolean;
+  skipUnreachablePeers?: boolean;
   limit?: string;
   offset?: string;
 }
@@ -143,7 +144,10 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
       if (spec.tag) command.option("--tag <tag>", "backup tag");
       if (spec.apply) command.option("--apply", "remove what a dry run lists");
       if (spec.peer) command.requiredOption("--to <url>", "the peer manageos API, such as http://bp-2:8080");
-      if (spec.released) command.option("--released-through <block>", "blocks of ours up to this number came from a node of ours that is paused now");
+      if (spec.released) {
+        command.option("--released-through <block>", "blocks of ours up to this number came from a node of ours that is paused now");
+        command.option("--skip-unreachable-peers", "resume although some peers do not answer (you know they are paused or down); the job log records it");
+      }
       command.action(
         guard(async (flags, argument) => {
           const query = new URLSearchParams();
@@ -152,6 +156,7 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
           if (flags.apply === true) query.set("apply", "true");
           if (flags.to !== undefined) query.set("to", flags.to);
           if (flags.releasedThrough !== undefined) query.set("released_through", flags.releasedThrough);
+          if (flags.skipUnreachablePeers === true) query.set("skip_unreachable_peers", "true");
           if (flags.queue === true) query.set("queue", "true");
           const api = client(flags);
           const { body } = await api.call("POST", `${spec.path}${query.size > 0 ? `?${query}` : ""}`);

@@ -87,13 +87,16 @@ export const COMMAND_ROUTES: readonly CommandRoute[] = [
     path: "/v1/nodeos/safely_resume_production",
     alias: "/v1/safely_resume_production",
     // A handoff names the last block the paused node produced, so its blocks do not count against the claim window.
-    query: { released_through: { type: "integer", minimum: 0 } },
+    // skip_unreachable_peers: a person's override of the fail-closed rule for peers that do not answer.
+    query: { released_through: { type: "integer", minimum: 0 }, skip_unreachable_peers: { type: "boolean" } },
     submit: (op, q, o) => {
       const releasedThrough = q.released_through as number | undefined;
-      if (releasedThrough === undefined) return op.safely("resume", o);
+      const skipUnreachablePeers = q.skip_unreachable_peers === true;
+      if (releasedThrough === undefined && !skipUnreachablePeers) return op.safely("resume", o);
       const production = op.production;
       if (production === undefined) throw OperatorErrors.notBpMode("safely_resume_production");
-      return op.submit("safely_resume_production", { releasedThrough }, (ctx) => production.safelyResume(ctx, { releasedThrough }), o);
+      const params = { ...(releasedThrough === undefined ? {} : { releasedThrough }), ...(skipUnreachablePeers ? { skipUnreachablePeers } : {}) };
+      return op.submit("safely_resume_production", params, (ctx) => production.safelyResume(ctx, { ...params, log: ctx.log }), o);
     },
   },
   {
