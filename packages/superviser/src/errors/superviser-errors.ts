@@ -5,6 +5,7 @@ export const SuperviserErrors = {
   spawn: defineError("SUP_ERR_SPAWN", 500, (command: string, reason: string) => `cannot start ${command}: ${reason}`),
   state: defineError("SUP_ERR_STATE", 409, (action: string, state: string) => `cannot ${action} while ${state}`),
   closed: defineError("SUP_ERR_CLOSED", 409, (name: string) => `${name} is closed`),
+  startCancelled: defineError("SUP_ERR_START_CANCELLED", 409, (name: string) => `${name} was stopped while its start waited out the restart backoff`),
   prepare: defineError("SUP_ERR_PREPARE", 500, (name: string, reason: string) => `cannot prepare ${name}: ${reason}`),
   dirty: defineError("SUP_ERR_DIRTY", 409, (dataDir: string) =>
     `the database in ${dataDir} is dirty (unclean shutdown): replay or restore required`,

@@ -96,7 +96,11 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
         { logger: deps.logger },
       ),
       new NodeosBlockPlugin((block) => this.onBlock(block)),
-      new NodeosDirtyPlugin((line) => this.markDirty("log", line)),
+      new NodeosDirtyPlugin((line) => {
+        // This run has failed: a restart for it, whoever asks, goes through the backoff.
+        this.superviser.reportFailure("dirty database");
+        this.markDirty("log", line);
+      }),
       this.hooks,
       ...(deps.plugins ?? []),
     ];

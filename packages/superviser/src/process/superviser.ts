@@ -18,6 +18,8 @@ interface Run {
   pipeline: LinePipeline;
   startedAt: number;
   requested: boolean;
+  /** Reported failing by its reader (nodeos' dirty line): its end is a crash, even when a stop was asked for. */
+  failed?: string;
   terminating?: Promise<TerminateOutcome>;
   done: Promise<SuperviserExit>;
 }
@@ -25,10 +27,11 @@ interface Run {
 /**
  * Owns one child process: starts it in its own process group, feeds its lines to plugins,
  * stops it with repeated TERM then KILL, and restarts it after a crash with exponential backoff.
+ * A start asked for from outside after a crash (dirty recovery, a person) waits out the same backoff.
  */
 export class Superviser extends EventEmitter<SuperviserEventMap> {
   state: ChainState = "stopped";
-  /** Restarts done after crashes, in total. */
+  /** Starts that followed a crash, in total, whoever asked for them. */
   restarts = 0;
   /** Crashes since the child last ran stably. */
   crashes = 0;
@@ -41,7 +44,9 @@ export class Superviser extends EventEmitter<SuperviserEventMap> {
   private readonly droppedTotals = new Map<string, number>();
   private run: Run | undefined;
   private starting: Promise<void> | undefined;
-  private backoffTimer: unknown;
+  // When the last crash happened, until a start follows it: that start waits until its backoff has passed.
+  private crashedAt: number | undefined;
+  private pendingRestart: { promise: Promise<void>; cancel: () => void } | undefined;
   private stableTimer: unknown;
   private closed = false;
 
@@ -90,21 +95,30 @@ export class Superviser extends EventEmitter<SuperviserEventMap> {
     });
   }
 
-  /** Starts the child; resolves once it runs. A pending backoff restart is done now instead. */
+  /**
+   * Starts the child; resolves once it runs. After a crash it first waits out the backoff of that crash (counted
+   * from the exit), in state `backoff` or `crash-loop`; a restart already scheduled is waited for.
+   */
   async start(): Promise<void> {
     if (this.closed) throw SuperviserErrors.closed(this.opts.name);
+    if (this.pendingRestart !== undefined) return this.pendingRestart.promise;
     if (this.state === "starting" || this.state === "running" || this.state === "stopping") {
       throw SuperviserErrors.state("start", this.state);
     }
-    this.cancelBackoff();
-    if (this.state === "failed" || this.state === "stopped") this.crashes = 0;
+    if (this.crashedAt !== undefined) {
+      const delayMs = this.crashedAt + backoffDelay(this.crashes, this.opts.restart) - this.clock.now();
+      if (delayMs > 0) {
+        this.logBackoff(delayMs, "start waits out the restart backoff");
+        return this.scheduleRestart(delayMs);
+      }
+    }
     await this.spawnOnce();
   }
 
-  /** Stops the child (or a pending restart); resolves with how it ended, undefined if nothing ran. */
+  /** Stops the child (or a pending restart, whose start then rejects); resolves with how it ended, undefined if nothing ran. */
   async stop(): Promise<SuperviserExit | undefined> {
-    if (this.backoffTimer !== undefined) {
-      this.cancelBackoff();
+    if (this.pendingRestart !== undefined) {
+      this.pendingRestart.cancel();
       this.setState("stopped");
       return undefined;
     }
@@ -120,6 +134,11 @@ export class Superviser extends EventEmitter<SuperviserEventMap> {
     return run.done;
   }
 
+  /** Says the running child has failed (a reader saw it in its log): its exit counts as a crash even if stopped meanwhile. */
+  reportFailure(reason: string): void {
+    if (this.run !== undefined && this.run.failed === undefined) this.run.failed = reason;
+  }
+
   /** Stops the child for good; start() is refused afterwards. */
   async close(): Promise<void> {
     await this.stop();
@@ -128,6 +147,10 @@ export class Superviser extends EventEmitter<SuperviserEventMap> {
 
   // Computes the launch, spawns the child and wires its pipes.
   private spawnOnce(): Promise<void> {
+    if (this.crashedAt !== undefined) {
+      this.restarts++;
+      this.crashedAt = undefined;
+    }
     this.setState("starting");
     const starting = this.doSpawn().finally(() => {
       this.starting = undefined;
@@ -185,6 +208,7 @@ export class Superviser extends EventEmitter<SuperviserEventMap> {
     };
     this.run = undefined;
     this.lastExit = result;
+    if (!this.closed && (run.failed !== undefined || this.isCrash(result))) this.countCrash(result);
     this.logExit(result);
     this.emit("exit", result);
     if (result.requested || this.closed) this.setState("stopped");
@@ -199,34 +223,60 @@ export class Superviser extends EventEmitter<SuperviserEventMap> {
       this.setState(isFailure(result) ? "failed" : "stopped");
       return;
     }
-    if (result.uptimeMs >= restart.resetAfter) this.crashes = 0;
-    this.crashes++;
     const delayMs = backoffDelay(this.crashes, restart);
+    this.logBackoff(delayMs, "restarting after backoff");
+    this.scheduleRestart(delayMs).catch(() => undefined);
+  }
+
+  // Whether an exit counts as a crash: it ended by itself in failure (or to be restarted), or, asked to stop, it exited
+  // with an error code of its own (nodeos answers TERM with 0; a dirty one exits 2 whatever is asked). A run reported
+  // failing is a crash whatever its exit.
+  private isCrash(result: SuperviserExit): boolean {
+    if (!result.requested) return isFailure(result) || shouldRestart(result, this.opts.restart);
+    return result.exitCode !== undefined && result.exitCode !== 0 && !result.killed;
+  }
+
+  // One more crash, after a fresh count when the child had run stably.
+  private countCrash(result: SuperviserExit): void {
+    if (result.uptimeMs >= this.opts.restart.resetAfter) this.crashes = 0;
+    this.crashes++;
+    this.crashedAt = this.clock.now();
+  }
+
+  // Waits `delayMs` in state backoff (crash-loop from the threshold), then spawns; rejects if stopped meanwhile.
+  private scheduleRestart(delayMs: number): Promise<void> {
     const crashLoop = this.crashLoop;
-    if (crashLoop) {
-      this.logger.error({ crashes: this.crashes, delayMs, lastLines: this.lastLines().slice(-20) }, "crash loop");
-    } else {
-      this.logger.warn({ crashes: this.crashes, delayMs }, "restarting after backoff");
-    }
     this.setState(crashLoop ? "crash-loop" : "backoff");
     this.emit("backoff", { attempt: this.crashes, delayMs, crashLoop });
-    this.backoffTimer = this.clock.setTimeout(() => {
-      this.backoffTimer = undefined;
-      this.restarts++;
-      this.spawnOnce().catch(() => undefined);
-    }, delayMs);
+    let cancel: () => void = () => undefined;
+    const promise = new Promise<void>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        this.pendingRestart = undefined;
+        this.spawnOnce().then(resolve, reject);
+      }, delayMs);
+      cancel = () => {
+        this.clock.clearTimeout(timer);
+        this.pendingRestart = undefined;
+        reject(SuperviserErrors.startCancelled(this.opts.name));
+      };
+    });
+    this.pendingRestart = { promise, cancel };
+    return promise;
+  }
+
+  // A restart waits: warn, or error in a crash loop (a person is needed).
+  private logBackoff(delayMs: number, message: string): void {
+    if (this.crashLoop) {
+      this.logger.error({ crashes: this.crashes, delayMs, lastLines: this.lastLines().slice(-20) }, "crash loop");
+    } else {
+      this.logger.warn({ crashes: this.crashes, delayMs }, message);
+    }
   }
 
   // The child ran long enough: forget earlier crashes.
   private markStable(): void {
     if (this.crashes > 0) this.logger.info({ crashes: this.crashes }, "running stably again; crash count reset");
     this.crashes = 0;
-  }
-
-  private cancelBackoff(): void {
-    if (this.backoffTimer === undefined) return;
-    this.clock.clearTimeout(this.backoffTimer);
-    this.backoffTimer = undefined;
   }
 
   // Logs an exit at the level it deserves: asked for is info, a crash warn, a failure with no restart error.
