@@ -56,6 +56,13 @@ describe.each(APPS)("manageos-%s binary", (app) => {
     expect(config.mindreader.enabled).toBe(app.endsWith("mindreader"));
     expect(config.bp.enabled).toBe(true);
   });
+
+  it("refuses node.kind geth, which it does not run, as invalid configuration with exit 78", async () => {
+    const { code, stdout, stderr } = await cli(app, ["run", "--print-config"], { MANAGEOS_NODE__KIND: "geth" });
+    expect(code).toBe(78);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(`invalid configuration:\n  node.kind: geth is not run by manageos-${app}, which runs nodeos only`);
+  });
 });
 
 describe("configuration errors stop startup", () => {

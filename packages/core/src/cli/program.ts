@@ -1,10 +1,11 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { loadConfig } from "../config/load.js";
+import { CoreErrors } from "../errors/core-errors.js";
 import { isManageosError } from "../errors/manageos-error.js";
 import { createLogger } from "../logging/logger.js";
 import { MANAGEOS_VERSION } from "../version.js";
 import { RUN_FLAGS, runFlagsToTree } from "./run-flags.js";
-import { type AppVariant, type Daemon, EXIT } from "./variant.js";
+import { type AppVariant, type Daemon, EXIT, unsupportedByVariant } from "./variant.js";
 
 /** Extra subcommands an app or a later part adds (the API client commands). */
 export type CommandInstaller = (program: Command, variant: AppVariant, exit: (code: number) => void, io: CliIo) => void;
@@ -80,6 +81,9 @@ async function runDaemon(
   const sources = { defaults: variant.defaults, file, env: io.env, flags: runFlagsToTree(flags), set: flags.set as string[] };
   try {
     config = await loadConfig(sources);
+    // A valid configuration the app would run something else with (node.kind: geth and a nodeos chain) is refused.
+    const unsupported = unsupportedByVariant(variant, config);
+    if (unsupported.length > 0) throw CoreErrors.configInvalid(unsupported, { details: { problems: unsupported } });
   } catch (error) {
     if (!isManageosError(error)) throw error;
     io.err(`${variant.bin}: ${error.message}\n`);

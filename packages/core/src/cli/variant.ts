@@ -1,3 +1,4 @@
+import type { ChainKind } from "../chain/chain.js";
 import type { Config, ConfigInput } from "../config/schema.js";
 import type { ConfigSources } from "../config/load.js";
 import type { Logger } from "../logging/logger.js";
@@ -10,6 +11,15 @@ export interface AppVariant {
   readonly bin: string;
   readonly description: string;
   readonly defaults: ConfigInput;
+  /** The node kinds the app runs; a configuration with another `node.kind` is refused (none given: any). */
+  readonly nodeKinds?: readonly ChainKind[];
+}
+
+/** `path: message` lines for what the configuration asks and the app does not run. */
+export function unsupportedByVariant(variant: AppVariant, config: Readonly<Config>): string[] {
+  const kinds = variant.nodeKinds;
+  if (kinds === undefined || kinds.includes(config.node.kind)) return [];
+  return [`node.kind: ${config.node.kind} is not run by ${variant.bin}, which runs ${kinds.join(", ")} only`];
 }
 
 /** Runs the daemon until it is told to stop; resolves with the process exit code. */
