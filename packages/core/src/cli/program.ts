@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { loadConfig } from "../config/load.js";
+import { loadConfig, redactConfig } from "../config/load.js";
 import { CoreErrors } from "../errors/core-errors.js";
 import { isManageosError } from "../errors/manageos-error.js";
 import { createLogger } from "../logging/logger.js";
@@ -47,7 +47,7 @@ export async function runCli(
     .description("run the daemon: supervise the node, serve the operator API and the public proxy")
     .option("-c, --config <file>", "YAML configuration file (manager.yaml); also MANAGEOS_CONFIG")
     .option("--set <path=value>", "set any configuration key, e.g. proxy.syncedMaxLag=30s (repeatable)", collect, [])
-    .option("--print-config", "print the validated configuration as JSON and exit");
+    .option("--print-config", "print the validated configuration as JSON, secrets redacted, and exit");
   for (const { flag, help, boolean, number } of RUN_FLAGS) {
     const option = new Option(boolean ? `--${flag}` : `--${flag} <value>`, help);
     run.addOption(number ? option.argParser(nonNegativeInt) : option);
@@ -90,7 +90,8 @@ async function runDaemon(
     return EXIT.config;
   }
   if (flags.printConfig === true) {
-    io.out(`${JSON.stringify(config, null, 2)}\n`);
+    // Secrets (api.token, keys in node.env and node.configKeys, URL passwords) are never printed.
+    io.out(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
     return EXIT.ok;
   }
   if (daemon === undefined) {

@@ -59,3 +59,33 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** What `--print-config` shows in place of a secret. */
+export const REDACTED = "<redacted>";
+// Settings that are secrets whatever their value.
+const SECRET_PATHS = new Set(["api.token"]);
+// Maps whose entries are secrets when their name says so: nodeos' environment, and config.ini keys (signature-provider
+// and peer-private-key lines hold private keys).
+const NAMED_SECRET_MAPS = new Set(["node.env", "node.configKeys"]);
+const SECRET_NAME = /key|token|secret|passw|credential|private|signature-provider/i;
+// `scheme://user:password@host`: the password of a URL (a blocksigner, peer or etcd endpoint).
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:)[^/@\s]*@/i;
+
+/** A copy of the configuration with every secret replaced by `<redacted>`, for printing. */
+export function redactConfig(config: unknown): unknown {
+  return redact(config, []);
+}
+
+function redact(value: unknown, path: readonly string[]): unknown {
+  const at = path.join(".");
+  if (SECRET_PATHS.has(at)) return REDACTED;
+  if (NAMED_SECRET_MAPS.has(path.slice(0, -1).join(".")) && SECRET_NAME.test(path.at(-1) ?? "")) {
+    return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
+  }
+  if (typeof value === "string") return value.replace(URL_PASSWORD, `$1${REDACTED}@`);
+  if (Array.isArray(value)) return value.map((item) => redact(item, path));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redact(inner, [...path, key])]));
+  }
+  return value;
+}

@@ -46,6 +46,7 @@ export function buildConfigIni(templateText: string, keys: ManagedKeys): IniDocu
 export async function writeConfigIni(configDir: string, template: string | undefined, keys: ManagedKeys): Promise<string> {
   const text = template === undefined ? "" : await readFile(template, "utf8");
   const path = join(configDir, "config.ini");
-  await atomicWrite(path, formatIni(buildConfigIni(text, keys)));
+  // Owner-only: signature-provider lines hold key material.
+  await atomicWrite(path, formatIni(buildConfigIni(text, keys)), { mode: 0o600 });
   return path;
 }
