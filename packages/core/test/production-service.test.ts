@@ -582,6 +582,39 @@ describe("the signing fence's verdict and the guard, in every coordinator mode",
   });
 });
 
+describe("finalizer keys: one per nodeos", () => {
+  it("refuses at start a finalizer key a peer already holds, publishes only the others, and alerts on a later conflict", async () => {
+    const requests: string[] = [];
+    let peerKeys = ["PUB_BLS_shared"];
+    const server = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ state: "running", synced: true, production: { node: "node-2", paused: true, signing: false, finalizerKeys: peerKeys } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const { chain, production, registry } = setup({ peers: [url] });
+      const refused: string[][] = [];
+      Object.assign(chain, {
+        finalizerPublicKeys: async () => ["PUB_BLS_shared", "PUB_BLS_mine"],
+        refuseFinalizerKeys: (keys: readonly string[]) => refused.push([...keys]),
+      });
+      await production.start();
+      expect(refused).toEqual([["PUB_BLS_shared"]]);
+      expect(production.status()).toMatchObject({ finalizerKeys: ["PUB_BLS_mine"] });
+      // Later the peer shows a key this node kept: both would vote with it.
+      peerKeys = ["PUB_BLS_mine"];
+      await eventually("the conflict", () => ((production.status().finalizerKeyConflicts as unknown[]).length > 0 ? true : undefined));
+      expect(production.status().finalizerKeyConflicts).toEqual([{ key: "PUB_BLS_mine", node: "node-2", api: url }]);
+      expect(await registry.metrics()).toMatch(/^manageos_bp_finalizer_key_conflicts 1$/m);
+      await production.close();
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe("production after a start of nodeos", () => {
   it("resumes a node meant to produce only after watching a full rotation in which no other node of ours produced", async () => {
     const { chain, production, feed, registry } = setup({ claimWindow: 2_000, wanted: true });

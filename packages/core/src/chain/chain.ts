@@ -118,6 +118,10 @@ export interface Producer {
   wantsProduction(): boolean;
   /** From the next start on, sign blocks through the signing fence at `signUrl`, waiting for it at most `timeoutMs`. */
   useSigningFence?(signUrl: string, timeoutMs: number): void;
+  /** The public parts of this node's finalizer keys (Spring); none when it has none. */
+  finalizerPublicKeys?(): Promise<string[]>;
+  /** From the next start on, leaves these finalizer keys out (another node of ours holds them). */
+  refuseFinalizerKeys?(publicKeys: readonly string[]): void;
 }
 
 /** A chain that can write a state snapshot while running. */

@@ -21,7 +21,9 @@ export const RESTART_PATHS: readonly string[] = [
   "node.env",
   "node.genesisJson",
   "node.binary",
+  "node.release",
   "bp.blocksigner",
+  "bp.finalizerKeys",
 ];
 
 /** Sorts the paths that differ between two configurations by what applying them takes. */

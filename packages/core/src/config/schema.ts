@@ -56,6 +56,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       kind: z.enum(["nodeos", "geth"]).default("nodeos"),
       binary: z.string().min(1).default("nodeos"),
+      /** Which nodeos line the binary is, for the options config.ini may hold: `auto` asks `nodeos --version` (v1.x is Spring). */
+      release: z.enum(["auto", "leap", "spring"]).default("auto"),
       dataDir: z.string().min(1).default("./.manageos/data"),
       configDir: z.string().min(1).default("./.manageos/config"),
       genesisJson: z.string().min(1).optional(),
@@ -133,6 +135,8 @@ export const configSchema = z.strictObject({
       reloadPolicy: z.enum(["handoff", "wait-round"]).default("wait-round"),
       /** Operator APIs of the other manageos of this producer name (takeover, handoff, production after a start, and every safe resume, which refuses while one answers that it produces and, without etcd, while one does not answer; with etcd the nodes' published addresses are added). */
       peers: z.array(httpUrl).default([]),
+      /** Spring: a file, or a directory of files (a Kubernetes Secret), of this node's BLS finalizer keys, `PUB_BLS_...=PVT_BLS_...` a line; they become signature-provider lines of config.ini and are never logged. A key another node of ours also holds is refused. */
+      finalizerKeys: z.string().min(1).optional(),
       /** Loopback address of the signing fence, the keosd endpoint nodeos signs blocks through: it forwards to the blocksigner only while production is resumed here (and, with etcd, the producer lease is live). Port 0 picks a free one. */
       signingListen: loopbackHostPort.default("127.0.0.1:0"),
       /** How long nodeos waits for a signature from the fence (config.ini `keosd-provider-timeout`); the slot gets no block after that. */

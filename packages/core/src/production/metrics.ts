@@ -25,6 +25,8 @@ export interface ProductionMetrics {
   readonly signRequests: Counter<"result">;
   /** Time from nodeos' request to the fence's answer, signed ones only. */
   readonly signSeconds: Histogram;
+  /** This node's finalizer keys that another node of ours also holds. */
+  readonly finalizerKeyConflicts: Gauge;
 }
 
 const pausedReaders = new WeakMap<Registry, () => boolean>();
@@ -66,6 +68,15 @@ export function createProductionMetrics(registry: Registry): ProductionMetrics {
           name,
           help: "Block signatures nodeos asked the signing fence for, by result: signed, refused (production not meant here or no live lease), failed (the blocksigner did not sign)",
           labelNames: ["result"],
+          registers: [registry],
+        }),
+    ),
+    finalizerKeyConflicts: once(
+      "bp_finalizer_key_conflicts",
+      (name) =>
+        new Gauge({
+          name,
+          help: "Finalizer keys of this node that another node of ours also holds (published over etcd or answered by bp.peers); each must be unique to one nodeos",
           registers: [registry],
         }),
     ),

@@ -11,6 +11,8 @@ export interface PeerView {
   readonly paused: boolean | null;
   /** Whether its signing fence signs (production resumed there through the safe resume); null when it does not say. */
   readonly signing: boolean | null;
+  /** The public parts of its finalizer keys, as it publishes them. */
+  readonly finalizerKeys: readonly string[];
 }
 
 /** The operator APIs of our peers: the configured list, plus what the coordinator's nodes published; never ours. */
@@ -31,7 +33,7 @@ export async function viewPeers(apis: readonly string[], token: string | undefin
     apis.map(async (api): Promise<PeerView | undefined> => {
       try {
         const status = await new PeerClient(api, token, 3_000).status();
-        const production = status.production as { paused?: unknown; node?: unknown; signing?: unknown } | null | undefined;
+        const production = status.production as { paused?: unknown; node?: unknown; signing?: unknown; finalizerKeys?: unknown } | null | undefined;
         if (production === null || production === undefined) return undefined;
         const node = typeof production.node === "string" ? production.node : null;
         if (node === ownNode) return undefined;
@@ -42,6 +44,7 @@ export async function viewPeers(apis: readonly string[], token: string | undefin
           synced: status.synced === true,
           paused: typeof production.paused === "boolean" ? production.paused : null,
           signing: typeof production.signing === "boolean" ? production.signing : null,
+          finalizerKeys: publicKeysIn(production.finalizerKeys),
         };
       } catch {
         return undefined;
@@ -69,4 +72,9 @@ export async function producingPeer(
     allPaused: apis.length > 0 && views.length === apis.length && views.every((v) => v.paused === true && v.signing !== true),
     unreachable: apis.filter((api) => !answered.has(api)),
   };
+}
+
+/** The strings of a published list of public keys; anything else counts as none. */
+export function publicKeysIn(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((k): k is string => typeof k === "string") : [];
 }

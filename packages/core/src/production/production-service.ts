@@ -12,7 +12,7 @@ import { PeerClient } from "./peer-client.js";
 import { type IntentAnswer, IntentBook, type OwnIntent, type ResumeIntent } from "./resume-intent.js";
 import { SigningFence, type SigningVerdict } from "./signing-fence.js";
 import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
-import { peerApis, producingPeer, viewPeers } from "./peers.js";
+import { peerApis, producingPeer, publicKeysIn, viewPeers } from "./peers.js";
 import { resumeOnStart, type StartResumeStatus, watchingRotationMessage, watchRotation } from "./start-resume.js";
 import { type TakeoverStatus, takeover } from "./takeover.js";
 import { type OurBlock, ProductionTracker } from "./production-state.js";
@@ -139,6 +139,9 @@ export class Production implements ProductionService {
   #guard: GuardReport | undefined;
   #guardTimer: NodeJS.Timeout | undefined;
   #guardPolling = false;
+  // The finalizer keys this node loads (less those refused at start), and those another node of ours also holds.
+  #finalizerKeys: string[] = [];
+  #finalizerConflicts: { key: string; node: string | null; api: string | null }[] = [];
   readonly #intents: IntentBook;
 
   constructor(opts: ProductionOptions, deps: ProductionDeps) {
@@ -216,6 +219,7 @@ export class Production implements ProductionService {
     coordinator.onLeaseLost((reason) => void this.#onLeaseLost(reason));
     coordinator.onLeaseRegained?.(() => this.#onLeaseRegained());
     await coordinator.start();
+    await this.#loadFinalizerKeys();
     void this.refreshSchedule();
     const every = this.#opts.scheduleInterval ?? 10_000;
     this.#scheduleTimer = setInterval(() => void this.refreshSchedule(), every);
@@ -312,6 +316,7 @@ export class Production implements ProductionService {
     try {
       if (this.#deps.chain.status().state === "running") await this.isPaused().catch(() => undefined);
       await this.#deps.coordinator.publish({ api: this.#api, ...this.status() });
+      await this.#checkFinalizerKeys();
     } catch (error) {
       this.#logger.debug({ err: error }, "could not publish our status");
     }
@@ -544,6 +549,47 @@ export class Production implements ProductionService {
     }
   }
 
+  // Before nodeos first starts: a finalizer key another node of ours already holds is left out of config.ini.
+  async #loadFinalizerKeys(): Promise<void> {
+    const { chain } = this.#deps;
+    if (chain.finalizerPublicKeys === undefined) return;
+    try {
+      this.#finalizerKeys = await chain.finalizerPublicKeys();
+    } catch (error) {
+      // The launch refuses the same file with its coded error.
+      this.#logger.debug({ err: error }, "finalizer keys not readable yet");
+      return;
+    }
+    const conflicts = await this.#checkFinalizerKeys();
+    if (conflicts.length === 0) return;
+    const refused = [...new Set(conflicts.map((c) => c.key))];
+    chain.refuseFinalizerKeys?.(refused);
+    this.#finalizerKeys = this.#finalizerKeys.filter((k) => !refused.includes(k));
+    this.#logger.error({ refused }, "finalizer keys refused: another node of ours holds them (each finalizer key belongs to one nodeos); activate a key of this node's own");
+  }
+
+  // Our finalizer keys that another node of ours publishes (etcd) or answers (bp.peers) too; said at error when new.
+  async #checkFinalizerKeys(): Promise<{ key: string; node: string | null; api: string | null }[]> {
+    const mine = new Set(this.#finalizerKeys);
+    if (mine.size === 0) return [];
+    const { coordinator } = this.#deps;
+    const held: { keys: readonly string[]; node: string | null; api: string | null }[] = [];
+    if (coordinator.kind !== "local") {
+      for (const peer of await coordinator.peers().catch(() => [])) {
+        if (peer.node !== coordinator.nodeId) held.push({ keys: publicKeysIn(peer.finalizerKeys), node: peer.node, api: peer.api });
+      }
+    }
+    const configured = (this.#opts.peers ?? []).filter((a) => a !== this.#api);
+    for (const view of await viewPeers(configured, this.#opts.peerToken, coordinator.nodeId)) held.push({ keys: view.finalizerKeys, node: view.node, api: view.api });
+    const conflicts = held.flatMap((h) => h.keys.filter((k) => mine.has(k)).map((key) => ({ key, node: h.node, api: h.api })));
+    const known = new Set(this.#finalizerConflicts.map((c) => `${c.key}@${c.node ?? c.api}`));
+    const fresh = conflicts.filter((c) => !known.has(`${c.key}@${c.node ?? c.api}`));
+    if (fresh.length > 0) this.#logger.error({ conflicts: fresh }, "another node of ours holds a finalizer key of this node: both would vote with it");
+    this.#finalizerConflicts = conflicts;
+    this.#deps.metrics?.finalizerKeyConflicts.set(new Set(conflicts.map((c) => c.key)).size);
+    return conflicts;
+  }
+
   #openFence(releasedThrough: number | undefined): void {
     const head = this.tracker.snapshot().lastBlock?.num ?? 0;
     this.#signing = { since: this.#clock.now(), fromNum: Math.max(head, releasedThrough ?? 0) };
@@ -662,6 +708,8 @@ export class Production implements ProductionService {
       holdsLease: this.#deps.coordinator.holds(this.#opts.producerName),
       leaseLost: this.#leaseLost ?? null,
       signing: this.#signing !== undefined,
+      finalizerKeys: this.#finalizerKeys,
+      finalizerKeyConflicts: this.#finalizerConflicts,
       fence: this.#fence?.signUrl ?? null,
       guard: this.#guard ?? null,
       intentsGranted: this.#intents.grantedTo(),

@@ -18,5 +18,10 @@ export const SuperviserErrors = {
     `node API ${url} did not answer within ${timeoutMs} ms`,
   ),
   configIni: defineError("SUP_ERR_CONFIG_INI", 400, (reason: string) => `invalid config.ini: ${reason}`),
+  version: defineError("SUP_ERR_NODE_VERSION", 500, (binary: string, reason: string) =>
+    `cannot tell which nodeos ${binary} is (--version): ${reason}; set node.release to leap or spring`,
+  ),
+  optionRefused: defineError("SUP_ERR_OPTION_REFUSED", 400, (key: string, reason: string) => `config.ini option ${key} refused: ${reason}`),
+  finalizerKeys: defineError("SUP_ERR_FINALIZER_KEYS", 400, (where: string, reason: string) => `finalizer keys ${where}: ${reason}`),
   rpc: defineError("SUP_ERR_RPC", 502, (method: string, reason: string) => `JSON-RPC ${method} failed: ${reason}`),
 };

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { atomicWrite } from "@manageos/core";
+import { SuperviserErrors } from "../errors/index.js";
 import { formatIni, getValues, type IniDocument, parseIni, setValues } from "./config-ini.js";
 
 /** The nodeos plugins manageos relies on: get_info for monitoring, the producer API for pause, resume and snapshots. */
@@ -21,6 +22,10 @@ export interface ManagedKeys {
   deepMind?: boolean;
   /** From config `node.configKeys`: an array becomes repeated keys. */
   extra?: Record<string, string | readonly string[]>;
+  /** Keys set only when neither the template nor the config keys set them. */
+  defaults?: Record<string, string>;
+  /** Why a key of the result must not reach this nodeos (one its release refuses), or undefined when it may. */
+  refuse?: (key: string) => string | undefined;
 }
 
 /** Builds config.ini: template, then config keys, then managed keys (which win). */
@@ -34,11 +39,18 @@ export function buildConfigIni(templateText: string, keys: ManagedKeys): IniDocu
   for (const [key, value] of Object.entries(keys.extra ?? {})) {
     setValues(doc, key, typeof value === "string" ? [value] : value);
   }
+  for (const [key, value] of Object.entries(keys.defaults ?? {})) {
+    if (getValues(doc, key).length === 0) setValues(doc, key, [value]);
+  }
   setValues(doc, "http-server-address", [keys.httpServerAddress]);
   if (keys.pauseOnStartup !== undefined) setValues(doc, "pause-on-startup", [String(keys.pauseOnStartup)]);
   if (keys.producerName !== undefined) setValues(doc, "producer-name", [keys.producerName]);
   if (keys.signatureProviders !== undefined) setValues(doc, "signature-provider", keys.signatureProviders);
   if (keys.deepMind === true) setValues(doc, "deep-mind", ["true"]);
+  for (const entry of doc.entries) {
+    const reason = entry.kind === "pair" ? keys.refuse?.(entry.key) : undefined;
+    if (entry.kind === "pair" && reason !== undefined) throw SuperviserErrors.optionRefused(entry.key, reason);
+  }
   return doc;
 }
 

@@ -32,7 +32,9 @@ import { NodeosBlockPlugin } from "./block-plugin.js";
 import { getDbSize, getInfo } from "./chain-api.js";
 import { DIRTY_EXIT_CODE, isStateDirty, OTHER_FAIL_EXIT_CODE } from "./dirty-flag.js";
 import { NodeosDirtyPlugin } from "./dirty-plugin.js";
+import { readFinalizerKeys } from "./finalizer-keys.js";
 import { nodeosLaunch } from "./launch.js";
+import { detectRelease, type NodeosVersion } from "./release.js";
 import { createNodeosLevelMapper } from "./log-level.js";
 import { isProducerHost, localUrl, type NodeosChainOptions, nodeosChainOptions } from "./options.js";
 import { ProducerApi } from "./producer-api.js";
@@ -77,6 +79,9 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
   // is paused here (by hand, a handoff, a job, the guard), true once it is resumed here. nodeos always starts paused;
   // after a start, block-producer mode resumes a node meant to produce through the safe resume.
   private productionWanted: boolean;
+  // What `nodeos --version` said, asked before the first start and again after the binary changed.
+  private detected: NodeosVersion | undefined;
+  private refusedFinalizers: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly opts: NodeosChainOptions,
@@ -205,6 +210,24 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     this.opts.signingFence = { signUrl, timeoutMs };
   }
 
+  /** The nodeos line the binary is: `node.release`, or what `nodeos --version` says (asked once per binary). */
+  async release(): Promise<"leap" | "spring"> {
+    if (this.opts.release !== "auto") return this.opts.release;
+    this.detected ??= await detectRelease(this.opts.binary, this.opts.env);
+    return this.detected.release;
+  }
+
+  /** The public parts of this node's finalizer keys (`bp.finalizerKeys`); none without them. */
+  async finalizerPublicKeys(): Promise<string[]> {
+    const path = this.opts.bp.enabled ? this.opts.bp.finalizerKeys : undefined;
+    return path === undefined ? [] : (await readFinalizerKeys(path)).map((k) => k.publicKey);
+  }
+
+  /** From the next start on, leaves these finalizer keys out of config.ini (another node of ours holds them). */
+  refuseFinalizerKeys(publicKeys: readonly string[]): void {
+    this.refusedFinalizers = new Set(publicKeys);
+  }
+
   isProductionPaused(): Promise<boolean> {
     return this.producerApi.paused();
   }
@@ -223,8 +246,9 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
 
   /** Takes new start settings from a reloaded config (config.ini template and keys, args, env, binary, bp); next start on. */
   reconfigure(config: Config): void {
-    const { configTemplate, configKeys, extraArgs, env, genesisJson, binary, bp } = nodeosChainOptions(config);
-    Object.assign(this.opts, { configTemplate, configKeys, extraArgs, env, genesisJson, binary, bp });
+    const { configTemplate, configKeys, extraArgs, env, genesisJson, binary, bp, release } = nodeosChainOptions(config);
+    if (binary !== this.opts.binary || JSON.stringify(env) !== JSON.stringify(this.opts.env)) this.detected = undefined;
+    Object.assign(this.opts, { configTemplate, configKeys, extraArgs, env, genesisJson, binary, bp, release });
   }
 
   // Runs before every spawn: dirty check, blocksigner keys, config.ini, arguments.
@@ -241,7 +265,10 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     }
     // Replaying, or the data is clean again (restored from a backup): no longer dirty.
     if (!flagSet) this.dirty = false;
-    const spec = await nodeosLaunch(this.opts, start, { logger: this.logger });
+    // The release decides options only manageos writes in bp mode (finalizer keys, vote-threads), and the options of
+    // the template it checks then; outside bp mode it is asked only when node.release names it.
+    const release = this.opts.bp.enabled || this.opts.release !== "auto" ? await this.release() : undefined;
+    const spec = await nodeosLaunch(this.opts, start, { logger: this.logger }, { release, refusedFinalizerKeys: this.refusedFinalizers });
     this.logger.info({ args: spec.args }, "starting nodeos");
     return spec;
   }

@@ -16,7 +16,9 @@ export interface NodeosChainOptions extends ProcessPolicy {
   extraArgs: readonly string[];
   env: Record<string, string>;
   pollInterval: number;
-  bp: { enabled: boolean; producerName?: string; blocksigner: string; producerHostname?: string };
+  bp: { enabled: boolean; producerName?: string; blocksigner: string; producerHostname?: string; finalizerKeys?: string };
+  /** Which nodeos line the binary is; `auto` asks `nodeos --version` before the first start. */
+  release: "auto" | "leap" | "spring";
   hostname?: string;
   /** mindreader variants: `deep-mind = true`. */
   deepMind: boolean;
@@ -34,6 +36,7 @@ export function nodeosChainOptions(config: Config): NodeosChainOptions {
   return {
     flavour: config.app.flavour === "bos" ? "bos" : "eos",
     binary: config.node.binary,
+    release: config.node.release,
     dataDir: config.node.dataDir,
     configDir: config.node.configDir,
     genesisJson: config.node.genesisJson,
