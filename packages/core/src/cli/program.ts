@@ -56,6 +56,12 @@ export async function runCli(
     code = await runDaemon(variant, flags, io, options.daemon);
   });
   for (const install of options.commands ?? []) install(program, variant, exit, io);
+  // `run` is the default command, so commander would take a mistyped command for run's arguments.
+  const unknown = unknownCommand(program, argv);
+  if (unknown !== undefined) {
+    io.err(`${variant.bin}: ${unknown}\n(run with --help for usage)\n`);
+    return EXIT.usage;
+  }
 
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -100,6 +106,38 @@ async function runDaemon(
   }
   const logger = createLogger({ level: config.log.level, format: config.log.format, base: { app: variant.name } });
   return daemon(config, { logger, variant, sources });
+}
+
+/** `unknown command 'stauts' (did you mean status?)` when the first argument is a word no command has; else undefined. */
+export function unknownCommand(program: Command, argv: readonly string[]): string | undefined {
+  const word = argv[0];
+  if (word === undefined || word.startsWith("-")) return undefined;
+  const names = ["help", ...program.commands.flatMap((command) => [command.name(), ...command.aliases()])];
+  if (names.includes(word)) return undefined;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(word, name);
+    if (distance <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return `unknown command '${word}'${best === undefined ? "" : ` (did you mean ${best.name}?)`}`;
+}
+
+// Edits (insert, delete, substitute, swap two neighbours) from a to b: the optimal string alignment distance.
+function editDistance(a: string, b: string): number {
+  const width = b.length + 1;
+  const d = new Map<number, number>();
+  const at = (i: number, j: number) => d.get(i * width + j) ?? 0;
+  for (let i = 0; i <= a.length; i++) {
+    for (let j = 0; j <= b.length; j++) {
+      let value = Math.max(i, j);
+      if (i > 0 && j > 0) {
+        value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      }
+      d.set(i * width + j, value);
+    }
+  }
+  return at(a.length, b.length);
 }
 
 function collect(value: string, previous: string[]): string[] {

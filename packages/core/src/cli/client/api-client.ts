@@ -9,14 +9,35 @@ export const ClientErrors = {
     `cannot reach the manageos API at ${api}: ${reason} (set --api or MANAGEOS_API)`,
   ),
   badAnswer: defineError("CLI_ERR_BAD_ANSWER", 502, (status: number, body: string) => `unexpected answer ${status}: ${body.slice(0, 200)}`),
+  badApi: defineError("CLI_ERR_BAD_API", 400, (api: string) =>
+    `--api ${api} is not an address of the operator API: expected http://host:port, https://host:port or host:port, such as http://127.0.0.1:8080`,
+  ),
 };
+
+/** The operator API's base URL from `--api` or MANAGEOS_API: `host:port` means `http://host:port`. */
+export function apiBaseUrl(api: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(api) ? api : `http://${api}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw ClientErrors.badApi(api);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") throw ClientErrors.badApi(api);
+  return url.href.replace(/\/$/, "");
+}
 
 /** A thin client of the operator API. */
 export class ApiClient {
+  readonly base: string;
+
+  /** `api`: the operator API, `http(s)://host:port` or `host:port` (CLI_ERR_BAD_API otherwise). */
   constructor(
-    readonly base: string,
+    api: string,
     readonly token: string | undefined,
-  ) {}
+  ) {
+    this.base = apiBaseUrl(api);
+  }
 
   /** Calls a route; a non-2xx answer becomes a ManageosError with the API's code. */
   async call(method: string, path: string): Promise<{ status: number; body: unknown }> {
@@ -36,7 +57,10 @@ export class ApiClient {
     if (!response.ok) {
       const coded = body as { code?: unknown; message?: unknown; details?: Record<string, unknown> } | undefined;
       if (typeof coded?.code === "string") {
-        throw new ManageosError(coded.code, String(coded.message ?? coded.code), { details: coded.details });
+        const message = String(coded.message ?? coded.code);
+        // The API says what it needs; the CLI says how to give it.
+        const hint = response.status !== 401 ? "" : this.token === undefined ? "; pass --token <token> or set MANAGEOS_TOKEN" : "; the token given was refused: check --token or MANAGEOS_TOKEN";
+        throw new ManageosError(coded.code, `${message}${hint}`, { details: coded.details });
       }
       throw ClientErrors.badAnswer(response.status, text);
     }

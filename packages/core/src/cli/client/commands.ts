@@ -3,7 +3,7 @@ import { errorJson, isManageosError } from "../../errors/manageos-error.js";
 import type { JobRecord } from "../../jobs/job.js";
 import type { CommandInstaller } from "../program.js";
 import { EXIT } from "../variant.js";
-import { ApiClient } from "./api-client.js";
+import { ApiClient, ClientErrors } from "./api-client.js";
 import { progressReporter } from "./progress.js";
 
 /** A mutating command of the CLI and the route it posts to. */
@@ -98,7 +98,7 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
           if (!isManageosError(error)) throw error;
           if (flags.json === true) io.out(`${JSON.stringify(errorJson(error))}\n`);
           io.err(`error ${error.code}: ${error.message}\n`);
-          exit(EXIT.failure);
+          exit(error.code === ClientErrors.badApi.code ? EXIT.usage : EXIT.failure);
         }
       };
 
@@ -113,7 +113,7 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
       guard(async (flags, id) => {
         const { body } = await client(flags).call("GET", id === undefined ? "/v1/jobs" : `/v1/jobs/${encodeURIComponent(id)}`);
         if (flags.json === true) io.out(`${JSON.stringify(body, null, 2)}\n`);
-        else if (id !== undefined) io.out(formatJob((body as { job: JobRecord }).job));
+        else if (id !== undefined) io.out(formatJobWithLog((body as { job: JobRecord }).job));
         else for (const job of (body as { jobs: JobRecord[] }).jobs) io.out(formatJob(job));
         return EXIT.ok;
       }),
@@ -132,7 +132,7 @@ export const clientCommands: CommandInstaller = (program, _variant, exit, io) =>
         guard(async (flags) => {
           const query = `?limit=${encodeURIComponent(flags.limit ?? "20")}&offset=${encodeURIComponent(flags.offset ?? "0")}`;
           const { body } = await client(flags).call("GET", `/v1/manageos/backups${query}`);
-          io.out(`${JSON.stringify(body, null, 2)}\n`);
+          io.out(flags.json === true ? `${JSON.stringify(body, null, 2)}\n` : formatBackups(body));
           return EXIT.ok;
         }),
       );
@@ -187,6 +187,42 @@ export function formatJob(job: JobRecord): string {
   return `${job.id}  ${job.kind.padEnd(24)} ${job.state.padEnd(9)} ${job.createdAt}${tail}\n`;
 }
 
+/** A job, then its log, one line per entry with its level. */
+export function formatJobWithLog(job: JobRecord): string {
+  const lines = (job.log ?? []).map((entry) => `  ${entry.at}  ${entry.level.padEnd(5)}  ${entry.message}\n`);
+  return `${formatJob(job)}${lines.length > 0 ? lines.join("") : "  (no log lines)\n"}`;
+}
+
+/** The backups list as a table: name, time, head block, size, tag, chain. */
+export function formatBackups(body: unknown): string {
+  const backups = (Array.isArray(body) ? body : []) as Partial<Record<string, unknown>>[];
+  if (backups.length === 0) return "no backups\n";
+  const rows = backups.map((b) => [
+    String(b.name ?? ""),
+    String(b.createdAt ?? ""),
+    typeof (b.head as { num?: unknown } | undefined)?.num === "number" ? `#${(b.head as { num: number }).num}` : "",
+    typeof b.sizeBytes === "number" ? humanBytes(b.sizeBytes) : "",
+    String(b.tag ?? ""),
+    // The first 16 hex digits tell chains apart; --json has the whole id.
+    typeof b.chainId === "string" ? b.chainId.slice(0, 16) : "",
+  ]);
+  const header = ["NAME", "TIME", "HEAD", "SIZE", "TAG", "CHAIN"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  return `${[header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join("  ").trimEnd()).join("\n")}\n`;
+}
+
+// 1536 -> "1.5 KiB".
+function humanBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
 /** What a gc removed, or in a dry run would remove, one line per object listed. */
 export function formatGc(result: unknown): string {
   const r = result as Partial<Record<string, unknown>>;
@@ -205,19 +241,42 @@ export function formatGc(result: unknown): string {
   return `${lines.join("\n")}\n`;
 }
 
-function formatStatus(status: Record<string, unknown>): string {
+/** The status answer for a person: node, head, proxy, readiness, job, and the dirty and production state when present. */
+export function formatStatus(status: Record<string, unknown>): string {
   const head = status.head as { num?: number; lib?: number; time?: string } | null;
   const proxy = status.proxy as { open?: boolean; reasons?: string[] } | undefined;
   const job = status.job as { id?: string; kind?: string } | null;
   const health = status.health as { ready?: boolean; reasons?: string[] } | undefined;
-  return [
-    `app:     ${String(status.app)} ${String(status.version)} on ${String(status.hostname)}`,
-    `node:    ${String(status.state)}${status.maintenance === true ? " (maintenance)" : ""}`,
-    `head:    ${head ? `#${head.num} at ${head.time}, lib #${head.lib}` : "unknown"}`,
-    `chain:   ${String(status.chainId ?? "unknown")}`,
-    `proxy:   ${proxy?.open ? "open" : `closed (${(proxy?.reasons ?? []).join(", ")})`}`,
-    `ready:   ${health?.ready ? "yes" : `no (${(health?.reasons ?? []).join("; ")})`}`,
-    `job:     ${job ? `${job.id} ${job.kind}` : "none"}`,
-    "",
-  ].join("\n");
+  const node = status.node as { dirty?: boolean; crashLoop?: boolean } | undefined;
+  const lines = [
+    `app:        ${String(status.app)} ${String(status.version)} on ${String(status.hostname)}`,
+    `node:       ${String(status.state)}${status.maintenance === true ? " (maintenance)" : ""}${node?.crashLoop === true ? " (crash loop)" : ""}`,
+  ];
+  if (node?.dirty === true) lines.push("dirty:      yes (node.dirty: the data needs recovery; see the recover job)");
+  lines.push(
+    `head:       ${head ? `#${head.num} at ${head.time}, lib #${head.lib}` : "unknown"}`,
+    `chain:      ${String(status.chainId ?? "unknown")}`,
+    `proxy:      ${proxy?.open ? "open" : `closed (${(proxy?.reasons ?? []).join(", ")})`}`,
+    `ready:      ${health?.ready ? "yes" : `no (${(health?.reasons ?? []).join("; ")})`}`,
+    `job:        ${job ? `${job.id} ${job.kind}` : "none"}`,
+  );
+  const production = status.production as Partial<Record<string, unknown>> | null | undefined;
+  if (production !== null && production !== undefined) lines.push(...formatProduction(production));
+  return `${lines.join("\n")}\n`;
+}
+
+// The production lines of `status`: state, paused, signing, lease, guard, and the start and takeover when there are.
+function formatProduction(p: Partial<Record<string, unknown>>): string[] {
+  const yesNo = (value: unknown) => (value === true ? "yes" : value === false ? "no" : "unknown");
+  const guard = p.guard as { reason?: string; trip?: string; action?: string; at?: number } | null | undefined;
+  const lines = [
+    `production: ${String(p.producerName ?? "")} ${String(p.state ?? "unknown")}, paused: ${yesNo(p.paused)}, signing: ${yesNo(p.signing)}, ` +
+      `holds lease: ${yesNo(p.holdsLease)} (${String(p.coordinator ?? "local")})${typeof p.leaseLost === "string" ? `, lease lost: ${p.leaseLost}` : ""}`,
+    `guard:      ${guard ? `${guard.action ?? "tripped"} (${guard.trip ?? ""}) at ${typeof guard.at === "number" ? new Date(guard.at).toISOString() : "?"}: ${guard.reason ?? ""}` : "not tripped"}`,
+  ];
+  for (const key of ["start", "takeover"] as const) {
+    const step = p[key] as { state?: string; reason?: string } | null | undefined;
+    if (step) lines.push(`${`${key}:`.padEnd(12)}${step.state ?? "unknown"}${step.reason ? ` (${step.reason})` : ""}`);
+  }
+  return lines;
 }
