@@ -18,6 +18,7 @@ let clusterDir: string;
 let signer: Awaited<ReturnType<typeof startBlocksignerSim>>;
 const daemons = new Map<string, Daemon>();
 const daemon = (name: string) => daemons.get(name) as Daemon;
+const live = () => NAMES.filter((n) => daemons.has(n));
 const resumePath = (releasedThrough: number, extra = "") => `/v1/nodeos/safely_resume_production?sync=true&released_through=${releasedThrough}${extra}`;
 
 beforeAll(async () => {
@@ -62,7 +63,7 @@ function ledgerHead(ledger: Awaited<ReturnType<typeof readLedger>>): number {
 
 // The nodes that sign now, by their own status.
 async function signing(): Promise<string[]> {
-  const states = await Promise.all(NAMES.map(async (n) => [n, await productionOf(daemon(n).api)] as const));
+  const states = await Promise.all(live().map(async (n) => [n, await productionOf(daemon(n).api)] as const));
   return states.filter(([, p]) => p.signing === true).map(([n]) => n);
 }
 
@@ -213,8 +214,39 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
     const ledger = await readLedger(clusterDir);
     expect(ledger.doubleSlots.filter((n) => n > settled)).toEqual([]);
     const metrics = await Promise.all(["node-1", "node-2"].map(async (n) => (await fetch(`${daemon(n).api}/metrics`)).text()));
-    const trips = metrics.map((m) => Number(/manageos_bp_guard_trips_total\{[^}]*reason="(?:produced-elsewhere|peer-producing)"[^}]*\} (\d+)/.exec(m)?.[1] ?? 0));
+    const trips = metrics.map((m) =>
+      [...m.matchAll(/manageos_bp_guard_trips_total\{[^}]*reason="(?:produced-elsewhere|peer-producing)"[^}]*\} (\d+)/g)].reduce((sum, hit) => sum + Number(hit[1]), 0),
+    );
     expect(trips.some((t) => t > 0)).toBe(true);
     console.log(`guard after an override: node-1 ${JSON.stringify(tripped.p1.guard)}, node-2 ${JSON.stringify(tripped.p2.guard)}; double slots ${JSON.stringify(ledger.doubleSlots)}`);
+  }, 120_000);
+
+  it("hands production to a ready peer when the producing manageos gets SIGTERM during its round (a rollout, a drain)", async () => {
+    let ledger = await readLedger(clusterDir);
+    let victim = (await signing())[0];
+    if (victim === undefined) {
+      victim = "node-0";
+      await resumeOnly(victim, Math.max(...NAMES.map((n) => lastBlockOf(ledger, n))));
+    }
+    const before = lastBlockOf(ledger, victim);
+    // SIGTERM while it signs its round.
+    await until(`${victim} in its round`, async () => (lastBlockOf(await readLedger(clusterDir), victim) > before ? true : undefined), 20_000);
+    const d = daemon(victim);
+    d.child.kill("SIGTERM");
+    const exit = await d.child.exited;
+    daemons.delete(victim);
+    ledger = await readLedger(clusterDir);
+    const last = lastBlockOf(ledger, victim);
+    const next = await until("a peer producing", async () => (await readLedger(clusterDir)).slots.find((s) => s.blockNum > last), 30_000);
+    ledger = await readLedger(clusterDir);
+    const missed = ledger.missedSlots.filter((n) => n > last && n < next.blockNum).length;
+    console.log(`SIGTERM of ${victim}'s manageos in its round: its last block #${last}, ${next.instances.join(",")} from #${next.blockNum}, ${missed} slot(s) of ours missed`);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(next.instances).toHaveLength(1);
+    expect(next.instances[0]).not.toBe(victim);
+    expect(ledger.doubleSlots).toEqual([]);
+    // Its round was not cut short: the last block it signed ends a round of ours (the schedule gives block n to
+    // producer floor(n / 12) mod 3, so a round of ours ends at 12k + 11).
+    expect(last % 12).toBe(11);
   }, 120_000);
 });

@@ -120,6 +120,8 @@ export async function serveDaemon(
 
   const finished = waitForSignals(logger, chain, async () => {
     await configWatch?.close();
+    // bp mode: a round of ours is never cut short by the stop (a second signal still stops at once).
+    await production?.beforeShutdown?.().catch((error: unknown) => logger.error({ err: error }, "production could not be moved before the stop"));
     await proxy?.close();
     const { killed } = await (operator as Operator).shutdown();
     await production?.close?.();

@@ -25,6 +25,8 @@ export interface ProductionService {
     context: JobContext,
     options?: { releasedThrough?: number; skipUnreachablePeers?: boolean; log?: JobContext["log"] },
   ): Promise<unknown>;
+  /** Before manageos stops the node: hands production to a ready peer, or pauses at the end of our round. */
+  beforeShutdown?(): Promise<Record<string, unknown>>;
   /** Pauses production at once, without waiting for the end of our round. */
   pauseNow?(): Promise<void>;
   /** A peer's intent to resume (the handshake without etcd): granted, or refused with the reason. */

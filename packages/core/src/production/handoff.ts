@@ -17,7 +17,11 @@ export interface HandoffReport {
 }
 
 /** Moves production from this node to the peer at `to`, in the order that cannot double-produce. */
-export async function handoff(production: Production, ctx: JobContext, params: { to: string; token?: string }): Promise<HandoffReport> {
+export async function handoff(
+  production: Production,
+  ctx: JobContext,
+  params: { to: string; token?: string; waitForPeerRound?: boolean },
+): Promise<HandoffReport> {
   const peer = new PeerClient(params.to, params.token, 10_000);
   const { options, logger, clock } = production;
   ctx.progress({ current: 0, total: 4, message: `checking ${params.to}` });
@@ -63,7 +67,10 @@ export async function handoff(production: Production, ctx: JobContext, params: {
     const last = production.tracker.snapshot().lastBlock;
     return elsewhere.length > 0 && last !== undefined && last.producer !== options.producerName;
   };
-  await production.waitUntil(roundDone, clock.now() + 2 * rotation + options.roundLength * options.blockInterval + 2_000, ctx.signal);
+  // A shutdown does not wait for it: the peer resumed, which is what the stop needs.
+  if (params.waitForPeerRound !== false) {
+    await production.waitUntil(roundDone, clock.now() + 2 * rotation + options.roundLength * options.blockInterval + 2_000, ctx.signal);
+  }
   const ours = production.oursSince(startNum);
   const here = ours.filter((b) => b.where === "here");
   const there = ours.filter((b) => b.where === "elsewhere");

@@ -293,6 +293,33 @@ export class Production implements ProductionService {
     return handoff(this, ctx, { to: params.to, token: this.#opts.peerToken });
   }
 
+  /**
+   * Before manageos stops nodeos (SIGTERM: a rollout, a drain): a node that signs hands production to a ready peer
+   * (running, synced, paused), or else pauses at the end of its round, so that the stop never cuts a round short.
+   */
+  async beforeShutdown(): Promise<Record<string, unknown>> {
+    if (this.#signing === undefined) return { action: "not-producing" };
+    const ctx: JobContext = { id: "shutdown", signal: this.#closing.signal, progress: () => undefined, log: () => undefined };
+    const apis = await peerApis(this.#deps.coordinator, this.#opts.peers ?? [], this.#api);
+    const peer = (await viewPeers(apis, this.#opts.peerToken, this.#deps.coordinator.nodeId)).find((v) => v.running && v.synced && v.paused === true && v.signing !== true);
+    if (peer !== undefined) {
+      this.#logger.info({ to: peer.api }, "stopping: handing production to a ready peer first");
+      try {
+        const report = await handoff(this, ctx, { to: peer.api, token: this.#opts.peerToken, waitForPeerRound: false });
+        this.#logger.info({ to: peer.api, lastProduced: report.from.lastProduced }, "production handed off before the stop");
+        return { action: "handed-off", to: peer.api, lastProduced: report.from.lastProduced };
+      } catch (error) {
+        // The handoff paused us at the end of our round before it asked the peer: production is not cut short.
+        this.#logger.error({ err: error, to: peer.api }, "the handoff before the stop failed; production is paused here");
+        if (this.#signing === undefined) return { action: "paused", reason: (error as Error).message };
+      }
+    } else {
+      this.#logger.warn({ peers: apis }, "stopping: no ready peer to hand production to; pausing at the end of our round");
+    }
+    const pause = await this.safelyPause(ctx);
+    return { action: "paused", lastProduced: pause.lastProduced, timedOut: pause.timedOut };
+  }
+
   /** The coordinator's view: who holds the producer lease, the last claim, every node's published status. */
   async cluster(): Promise<Record<string, unknown>> {
     const { coordinator } = this.#deps;
