@@ -1,4 +1,4 @@
-import { type FileHandle, open, stat } from "node:fs/promises";
+import { type FileHandle, lstat, open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
@@ -11,8 +11,9 @@ import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./l
 import { listBackupRefs, readManifest } from "./catalog.js";
 import { HashPool } from "./hash-pool.js";
 import { type DataRange, dataRanges, holdsData } from "./extents.js";
+import { type FinalizersLocation, SAFETY_FILE } from "./finalizers.js";
 import { describeMarkers, putMarker, readMarkers, releaseMarker } from "./locks.js";
-import { MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
+import { type FinalizersRecord, MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
 import { type ScannedFile, scanDataDir } from "./scan.js";
 
@@ -31,6 +32,11 @@ export interface BackupRequest {
    * since the previous backup, its complete old chunks are taken over after re-hashing the last of them.
    */
   readonly appendOnly?: readonly string[];
+  /**
+   * The node's finalizer safety data (Spring): its `safety.dat` is recorded beside the files, never among them, and
+   * nothing of the data dir that `keep` names is backed up as data.
+   */
+  readonly finalizers?: FinalizersLocation;
 }
 
 /** Upload counters and tools shared by the chunk tasks of one run. */
@@ -54,7 +60,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
   if (!Number.isSafeInteger(request.head.num) || request.head.num < 0) throw BackupErrors.args(`head block ${request.head.num} is not a block number`);
   const started = ctx.now();
   const name = backupName(request.head.num, started, tag);
-  const scan = await scanDataDir(request.dataDir, request.paths);
+  const scan = await scanDataDir(request.dataDir, request.paths, request.finalizers?.keep);
   for (const path of scan.skipped) ctx.logger.warn({ path }, "not a regular file or directory: left out of the backup");
 
   const chunkCounts = scan.files.map((f) => ({ path: f.path, chunks: Math.ceil(f.size / ctx.chunkSize) }));
@@ -80,6 +86,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
     const limit = pLimit(ctx.parallel);
     const previous = await previousFiles(ctx, chainId);
     let files: ManifestFile[];
+    let finalizers: FinalizersRecord | undefined;
     try {
       files = await settleAll(
         scan.files.map(async (file) => {
@@ -90,6 +97,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
           return backupFile(ctx, request.dataDir, file, limit, state, progress, prefix);
         }),
       );
+      if (request.finalizers !== undefined) finalizers = await recordFinalizers(ctx, request.finalizers, limit, state);
       // Every chunk's content was fsynced before it got its name; now the names, before the manifest.
       await state.batch.commit();
     } catch (error) {
@@ -113,6 +121,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
       compression: ctx.compress,
       dirs: scan.dirs,
       files,
+      ...(finalizers === undefined ? {} : { finalizers }),
       totals: {
         files: files.length,
         bytes: totalBytes,
@@ -133,6 +142,27 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
   } finally {
     await releaseMarker(ctx.store, marker, ctx.logger);
   }
+}
+
+// The node's safety.dat, chunked like any file but recorded apart from the files (a restore never writes it).
+async function recordFinalizers(
+  ctx: EngineContext,
+  location: FinalizersLocation,
+  limit: <T>(fn: () => Promise<T>) => Promise<T>,
+  state: RunState,
+): Promise<FinalizersRecord> {
+  const info = await lstat(join(location.dir, SAFETY_FILE)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
+    throw BackupErrors.source(join(location.dir, SAFETY_FILE), error.message, { cause: error });
+  });
+  if (info === undefined || !info.isFile()) {
+    if (info !== undefined) ctx.logger.warn({ path: join(location.dir, SAFETY_FILE) }, "the safety file is not a regular file: not recorded");
+    return { dir: location.dir, restore: false, safetyFile: null };
+  }
+  const file: ScannedFile = { path: SAFETY_FILE, size: info.size, mode: info.mode & 0o7777, mtimeMs: info.mtimeMs };
+  const progress = new ProgressTracker("recorded", file.size, Math.ceil(file.size / ctx.chunkSize), [], undefined);
+  const safetyFile = await backupFile(ctx, location.dir, file, limit, state, progress);
+  return { dir: location.dir, restore: false, safetyFile };
 }
 
 // Chunks one file through the shared limiter; the file's chunk list keeps its order.

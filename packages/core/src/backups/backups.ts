@@ -29,6 +29,15 @@ export interface BackupInfo {
   readonly dataBytes: number;
   /** Bytes this backup uploaded. */
   readonly newBytes: number;
+  /**
+   * The node's finalizer safety data as the backup recorded it (never restored): its finalizers dir, and its
+   * `safety.dat` (size, mtime) or null when it had none; null for backups that recorded nothing of it.
+   */
+  readonly finalizers: {
+    readonly dir: string;
+    readonly restore: false;
+    readonly safetyFile: { readonly size: number; readonly mtime: string } | null;
+  } | null;
 }
 
 /** What a backup run produced. */
@@ -137,9 +146,13 @@ export class Backups {
 
   /**
    * Restores a backup into `dataDir` (staging dir, verify, swap). With `latest`, a backup with a
-   * corrupt or missing chunk is skipped for the next older one, and the result says so.
+   * corrupt or missing chunk is skipped for the next older one, and the result says so. The paths
+   * of the data dir in `keep` (the node's finalizer safety data) stay the node's own, as they were.
    */
-  async restore(request: { dataDir: string; chainId: string; name: string | "latest" }, onProgress?: ProgressListener): Promise<RestoreResult> {
+  async restore(
+    request: { dataDir: string; chainId: string; name: string | "latest"; keep?: readonly string[] },
+    onProgress?: ProgressListener,
+  ): Promise<RestoreResult> {
     const chainId = assertChainId(request.chainId);
     assertRestoreName(request.name);
     const started = process.hrtime.bigint();
@@ -154,7 +167,7 @@ export class Backups {
     for (const ref of candidates) {
       try {
         const manifest = await readManifest(this.ctx.store, ref.key);
-        await runRestore(this.ctx, manifest, request.dataDir, onProgress);
+        await runRestore(this.ctx, manifest, request.dataDir, onProgress, request.keep);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         this.ctx.metrics?.restores.inc({ result: fallbacks.length > 0 ? "fallback" : "success" });
         this.ctx.metrics?.duration.observe({ operation: "restore" }, seconds);
@@ -243,5 +256,17 @@ function infoOf(manifest: Manifest): BackupInfo {
     sizeBytes: manifest.totals.bytes,
     dataBytes: manifest.totals.dataBytes,
     newBytes: manifest.totals.newBytes,
+    finalizers: finalizersInfo(manifest),
+  };
+}
+
+function finalizersInfo(manifest: Manifest): BackupInfo["finalizers"] {
+  const record = manifest.finalizers;
+  if (record === undefined) return null;
+  const safety = record.safetyFile;
+  return {
+    dir: record.dir,
+    restore: false,
+    safetyFile: safety === null ? null : { size: safety.size, mtime: new Date(safety.mtimeMs).toISOString() },
   };
 }

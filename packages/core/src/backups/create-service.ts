@@ -8,6 +8,7 @@ import type { ProductionService } from "../operator/services.js";
 import type { ProxyGate } from "../proxy/gate.js";
 import { openStore } from "../storage/open-store.js";
 import { Backups } from "./backups.js";
+import { finalizersOf } from "./finalizers.js";
 import { backupsOptionsFromConfig } from "./context.js";
 import { createBackupMetrics, createRecoveryMetrics } from "./metrics.js";
 import { Recovery } from "./recovery.js";
@@ -85,9 +86,9 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
   const hooks: NodeRecoveryHooks = {
     async boot() {
       // Before the node starts: a killed restore's staging dir can be as large as the data dir.
-      await cleanRestoreLeftovers(chain.dataDir, deps.logger.child({ module: "backups" })).catch((error: unknown) =>
-        deps.logger.warn({ err: error, module: "backups" }, "cannot clear what interrupted restores left"),
-      );
+      await finalizersOf(chain)
+        .then((finalizers) => cleanRestoreLeftovers(chain.dataDir, deps.logger.child({ module: "backups" }), { keep: finalizers?.keep ?? [] }))
+        .catch((error: unknown) => deps.logger.warn({ err: error, module: "backups" }, "cannot clear what interrupted restores left"));
       schedule.start();
       await recovery.boot();
     },

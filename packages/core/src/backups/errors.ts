@@ -23,6 +23,10 @@ export const BackupErrors = {
   restoreSwap: defineError("BKP_ERR_RESTORE_SWAP", 500, (dataDir: string, reason: string) =>
     `cannot put the restored data in place at ${dataDir}: ${reason}`,
   ),
+  finalizersMount: defineError("BKP_ERR_FINALIZERS_MOUNT", 409, (path: string) =>
+    `${path} is a mount point inside the data dir: a restore swaps the data dir and cannot carry it over; ` +
+    "mount it outside the data dir and point finalizers-dir at it",
+  ),
   busy: defineError("BKP_ERR_BUSY", 409, (what: string) => `refused while ${what}`),
   snapshotNotFound: defineError("BKP_ERR_SNAPSHOT_NOT_FOUND", 404, (chainId: string, name: string) =>
     `no snapshot ${name} for chain ${chainId}`,

@@ -71,7 +71,9 @@ async function collect(ctx: EngineContext, now: Date, graceMs: number, own: OwnM
   const manifests = await readManifests(ctx.store, refs.map((r) => r.key), ctx.parallel);
   const referenced = new Set<string>();
   for (const manifest of manifests) {
-    for (const file of manifest.files) {
+    // The recorded safety file is referenced too: an operator may want to look at it.
+    const safety = manifest.finalizers?.safetyFile;
+    for (const file of safety === undefined || safety === null ? manifest.files : [...manifest.files, safety]) {
       for (const hash of file.chunks) if (hash !== null) referenced.add(chunkKey(hash, manifest.compression));
     }
   }

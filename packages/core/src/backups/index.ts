@@ -22,3 +22,4 @@ export * from "./recovery.js";
 export * from "./schedule.js";
 export * from "./create-service.js";
 export * from "./extents.js";
+export * from "./finalizers.js";

@@ -19,6 +19,18 @@ const fileEntry = z.object({
   chunks: z.array(hash.nullable()),
 });
 
+/**
+ * The backed-up node's finalizer safety data (Spring `safety.dat`), recorded for a person to look at and never restored:
+ * a finalizer must vote from its own history only. Outside `files`, so no restore (of any version) writes it.
+ */
+const finalizersRecord = z.object({
+  /** The node's finalizers dir, absolute. */
+  dir: z.string().min(1),
+  restore: z.literal(false),
+  /** `safety.dat` as it was (path relative to `dir`), null when the node had none. */
+  safetyFile: fileEntry.nullable(),
+});
+
 /** The JSON written last to `backups/<chain_id>/<name>.json`; read back as untrusted input. */
 export const manifestSchema = z
   .object({
@@ -35,6 +47,8 @@ export const manifestSchema = z
     compression: z.enum(["none", "gzip"]),
     dirs: z.array(z.object({ path: relativePath, mode: z.number().int().nonnegative() })),
     files: z.array(fileEntry),
+    /** Absent in backups of chains without finalizers, and in backups made before it was recorded. */
+    finalizers: finalizersRecord.optional(),
     totals: z.object({
       files: z.number().int().nonnegative(),
       /** Sum of file sizes. */
@@ -55,12 +69,18 @@ export const manifestSchema = z
         ctx.addIssue({ code: "custom", path: ["files", i, "chunks"], message: `${file.path}: ${file.chunks.length} chunks, expected ${expected}` });
       }
     }
+    const safety = m.finalizers?.safetyFile;
+    if (safety !== undefined && safety !== null && safety.chunks.length !== Math.ceil(safety.size / m.chunkSize)) {
+      ctx.addIssue({ code: "custom", path: ["finalizers", "safetyFile", "chunks"], message: `${safety.path}: chunk count does not match its size` });
+    }
   });
 
 /** A validated backup manifest. */
 export type Manifest = z.infer<typeof manifestSchema>;
 /** One file of a manifest. */
 export type ManifestFile = Manifest["files"][number];
+/** What a backup recorded of the node's finalizer safety data. */
+export type FinalizersRecord = NonNullable<Manifest["finalizers"]>;
 
 /** Parses manifest bytes from the store; BKP_ERR_MANIFEST_INVALID for anything else. */
 export function parseManifest(key: string, bytes: Buffer): Manifest {

@@ -10,6 +10,7 @@ import type { Store } from "../storage/store.js";
 import { listBackupRefs } from "./catalog.js";
 import { resolveChainId } from "./chain-id.js";
 import { BackupErrors } from "./errors.js";
+import type { FinalizerReport } from "./finalizers.js";
 import type { RecoveryMetrics } from "./metrics.js";
 import { waitHeadAdvancing } from "./node-wait.js";
 import type { NodeBackupService } from "./service.js";
@@ -150,12 +151,12 @@ export class Recovery {
           throw BackupErrors.recoveryFailed(describe(tried), { details: { tried } });
         }
         try {
-          const head = await this.#step(ctx, step);
+          const { head, finalizer } = await this.#step(ctx, step);
           this.#deps.metrics?.recoveries.inc({ step, result: "success" });
           ctx.log(`recovery step ${step} succeeded: the node runs, head #${head}`, "warn");
           this.#logger.warn({ step, head }, "dirty node recovered");
           ctx.progress({ message: `recovered by ${step}; the proxy reopens once synced` });
-          return { recovered: true, step, head, tried };
+          return { recovered: true, step, head, tried, ...(finalizer === undefined ? {} : { finalizer }) };
         } catch (error) {
           ctx.signal.throwIfAborted();
           const message = isManageosError(error) ? `${error.code}: ${error.message}` : (error as Error).message;
@@ -174,19 +175,21 @@ export class Recovery {
     }
   }
 
-  // One step; resolves with the head block once the node runs and its head advances.
-  async #step(ctx: JobContext, step: "restore-latest" | "replay"): Promise<number> {
+  // One step; resolves with the head block once the node runs and its head advances (and, after a restore, what it
+  // left of the node's finalizer safety data).
+  async #step(ctx: JobContext, step: "restore-latest" | "replay"): Promise<{ head: number; finalizer?: FinalizerReport | null }> {
     const { chain, service } = this.#deps;
+    let finalizer: FinalizerReport | null | undefined;
     if (step === "restore-latest") {
       const chainId = await this.#chainId(ctx);
       if (chainId === undefined) throw BackupErrors.noChainId("the node's chain is unknown");
-      await service.restoreInto(ctx, chain, chainId, "latest");
+      ({ finalizer } = await service.restoreInto(ctx, chain, chainId, "latest"));
       await chain.start();
     } else {
       await chain.start({ replay: "hard" });
     }
     const head = await waitHeadAdvancing(chain, ctx.signal, this.#opts.aliveTimeout ?? 300_000);
-    return head.headBlockNum;
+    return { head: head.headBlockNum, ...(finalizer === undefined ? {} : { finalizer }) };
   }
 
   // An empty blocks/: the latest snapshot (bootstrap snapshot), else the latest backup, else genesis.
@@ -197,9 +200,9 @@ export class Recovery {
       const chainId = await this.#chainId(ctx);
       if (chainId !== undefined && this.#opts.bootstrap === "snapshot") {
         try {
-          const snapshot = await service.startFromSnapshot(ctx, chain, chainId, "latest");
+          const { snapshot, finalizer } = await service.startFromSnapshot(ctx, chain, chainId, "latest");
           ctx.log(`empty data dir: started from snapshot ${snapshot.name}`);
-          return { from: "snapshot", name: snapshot.name };
+          return { from: "snapshot", name: snapshot.name, finalizer };
         } catch (error) {
           if (!isManageosError(error) || error.code !== BackupErrors.snapshotNotFound.code) throw error;
           ctx.log(`no snapshot for chain ${chainId}; trying backups`, "warn");
@@ -209,7 +212,7 @@ export class Recovery {
         const restored = await service.restoreInto(ctx, chain, chainId, "latest");
         await chain.start();
         ctx.log(`empty data dir: restored backup ${restored.name}`);
-        return { from: "backup", name: restored.name, head: restored.head.num };
+        return { from: "backup", name: restored.name, head: restored.head.num, finalizer: restored.finalizer };
       }
       ctx.log(chainId === undefined ? "empty data dir and no chain to restore: starting from genesis" : `no backup for chain ${chainId}: starting from genesis`);
       await chain.start();

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { chmod, type FileHandle, lstat, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gunzip as gunzipCb } from "node:zlib";
@@ -12,6 +12,7 @@ import { compactUtc } from "./layout.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
 import { BufferPool, isAllZero } from "./chunk-io.js";
+import { isUnder } from "./finalizers.js";
 import { HashPool } from "./hash-pool.js";
 import { chunkKey } from "./layout.js";
 import type { Manifest, ManifestFile } from "./manifest.js";
@@ -70,25 +71,37 @@ class StagedFile {
 /**
  * Restores one backup: downloads every chunk into a staging dir beside `dataDir`, verifies each
  * sha256, then swaps directories. On any failure before the swap the staging dir is removed and
- * `dataDir` is untouched.
+ * `dataDir` is untouched. What `keep` names (the node's finalizer safety data) is the node's own: the
+ * backup's copy is never written, and the node's is moved from the old data dir into the new one as it is.
  */
-export async function runRestore(ctx: EngineContext, manifest: Manifest, dataDir: string, onProgress?: ProgressListener): Promise<void> {
+export async function runRestore(
+  ctx: EngineContext,
+  manifest: Manifest,
+  dataDir: string,
+  onProgress?: ProgressListener,
+  keep: readonly string[] = [],
+): Promise<void> {
   const target = resolve(dataDir);
   const stamp = `${compactUtc(ctx.now())}-${randomBytes(3).toString("hex")}`;
   const staging = join(dirname(target), `.${basename(target)}.restore-${stamp}`);
-  const counts = manifest.files.map((f) => ({ path: f.path, chunks: f.chunks.length }));
-  const progress = new ProgressTracker("restored", manifest.totals.bytes, manifest.totals.chunks, counts, onProgress);
-  progress.report(`restoring ${manifest.name}: ${manifest.files.length} files, ${manifest.totals.bytes} bytes`);
+  const kept = (path: string) => keep.some((k) => isUnder(path, k));
+  const files = manifest.files.filter((f) => !kept(f.path));
+  const dirs = manifest.dirs.filter((d) => !kept(d.path));
+  const counts = files.map((f) => ({ path: f.path, chunks: f.chunks.length }));
+  const bytes = files.reduce((sum, f) => sum + f.size, 0);
+  const progress = new ProgressTracker("restored", bytes, counts.reduce((sum, f) => sum + f.chunks, 0), counts, onProgress);
+  progress.report(`restoring ${manifest.name}: ${files.length} files, ${bytes} bytes`);
+  await refuseMountedKeeps(target, keep);
   try {
     await mkdir(dirname(target), { recursive: true });
     await mkdir(staging, { recursive: false, mode: 0o700 });
-    for (const dir of manifest.dirs) await mkdir(join(staging, dir.path), { recursive: true });
+    for (const dir of dirs) await mkdir(join(staging, dir.path), { recursive: true });
     // Every file gets its full size first: chunks are written in place, null chunks stay holes.
     const staged: StagedFile[] = [];
     const tools = { hashes: new HashPool(), buffers: new BufferPool(manifest.chunkSize) };
     tools.hashes.warm();
     try {
-      for (const file of manifest.files) {
+      for (const file of files) {
         const path = join(staging, file.path);
         await mkdir(dirname(path), { recursive: true });
         const handle = await open(path, "w", 0o600);
@@ -104,7 +117,7 @@ export async function runRestore(ctx: EngineContext, manifest: Manifest, dataDir
       const limit = pLimit(ctx.parallel);
       let failed = false;
       const results = await Promise.allSettled(
-        manifest.files.flatMap((file, at) =>
+        files.flatMap((file, at) =>
           file.chunks.map((hash, index) =>
             limit(async () => {
               if (failed) return;
@@ -129,7 +142,7 @@ export async function runRestore(ctx: EngineContext, manifest: Manifest, dataDir
       for (const one of staged) await one.close();
     }
     // Deepest first, so a read-only parent does not stop its children.
-    for (const dir of [...manifest.dirs].reverse()) {
+    for (const dir of [...dirs].reverse()) {
       await chmod(join(staging, dir.path), dir.mode);
       await syncPath(join(staging, dir.path));
     }
@@ -139,7 +152,17 @@ export async function runRestore(ctx: EngineContext, manifest: Manifest, dataDir
     throw error;
   }
   progress.report(`swapping ${manifest.name} into ${target}`);
-  await swap(ctx, staging, target, stamp);
+  await swap(ctx, staging, target, stamp, keep);
+}
+
+// A kept entry on another filesystem (a mount point) cannot be renamed across: refused before anything is touched.
+async function refuseMountedKeeps(target: string, keep: readonly string[]): Promise<void> {
+  const root = await stat(target).catch(() => undefined);
+  if (root === undefined) return;
+  for (const path of keep) {
+    const info = await lstat(join(target, path)).catch(() => undefined);
+    if (info !== undefined && info.dev !== root.dev) throw BackupErrors.finalizersMount(join(target, path));
+  }
 }
 
 // Fetches one chunk into a pooled buffer, verifies its sha256 and writes it in place with one positional write.
@@ -206,8 +229,9 @@ export function dataRuns(bytes: Uint8Array): [number, number][] {
   return runs;
 }
 
-// data -> data.old-<ts>, staging -> data, then the old one goes; a failed second rename puts data back.
-async function swap(ctx: EngineContext, staging: string, target: string, stamp: string): Promise<void> {
+// data -> data.old-<ts>, staging -> data, the kept entries from data.old-<ts> into data, then the old one goes; a failed
+// rename puts data back as it was.
+async function swap(ctx: EngineContext, staging: string, target: string, stamp: string, keep: readonly string[]): Promise<void> {
   const old = `${target}.old-${stamp}`;
   const hadData = await stat(target).then(
     () => true,
@@ -226,10 +250,54 @@ async function swap(ctx: EngineContext, staging: string, target: string, stamp: 
     await rm(staging, { recursive: true, force: true });
     throw BackupErrors.restoreSwap(target, (error as Error).message, { cause: error });
   }
+  if (hadData && keep.length > 0) await carryKept(ctx, old, target, staging, keep);
   await syncPath(dirname(target));
   if (hadData) {
     await rm(old, { recursive: true, force: true }).catch((error: unknown) =>
       ctx.logger.warn({ err: error, path: old }, "restored, but the previous data dir could not be removed"),
     );
   }
+}
+
+// Moves the kept entries of the swapped-out data dir into the restored one, as they are (same inodes: bytes, mode and
+// mtime unchanged). On failure the previous data dir goes back in place, kept entries and all.
+async function carryKept(ctx: EngineContext, old: string, target: string, staging: string, keep: readonly string[]): Promise<void> {
+  const moved: string[] = [];
+  try {
+    for (const path of keep) {
+      const from = join(old, path);
+      if (!(await exists(from))) continue;
+      const to = join(target, path);
+      await mkdir(dirname(to), { recursive: true });
+      await rename(from, to);
+      moved.push(path);
+      await syncPath(dirname(to));
+      await syncPath(dirname(from));
+    }
+  } catch (error) {
+    const reason = (error as Error).message;
+    try {
+      for (const path of moved.reverse()) await rename(join(target, path), join(old, path));
+    } catch (back) {
+      // Nothing is removed: the kept entries are split between the two dirs, which a person must join.
+      ctx.logger.error({ err: back, old, target, keep }, "cannot carry the node's finalizer data into the restored data dir, nor back");
+      throw BackupErrors.restoreSwap(target, `${reason}; ${keep.join(", ")} not carried over: some are in ${old}, leave both dirs as they are`, {
+        cause: error,
+      });
+    }
+    await rename(target, staging);
+    await rename(old, target);
+    await syncPath(dirname(target));
+    await rm(staging, { recursive: true, force: true });
+    throw BackupErrors.restoreSwap(target, `cannot carry ${keep.join(", ")} into the restored data: ${reason}; the previous data is back`, {
+      cause: error,
+    });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -12,6 +12,7 @@ import type { Store } from "../storage/store.js";
 import type { BackupInfo, BackupResult, Backups, RestoreResult } from "./backups.js";
 import { resolveChainId } from "./chain-id.js";
 import { BackupErrors } from "./errors.js";
+import { type FinalizerReport, type FinalizersLocation, finalizerReport, finalizersOf, removeSparing, SAFETY_FILE } from "./finalizers.js";
 import type { GcResult } from "./gc.js";
 import { onTheHook } from "./node-wait.js";
 import type { BackupProgress } from "./progress.js";
@@ -54,8 +55,19 @@ export interface BackupJobResult extends BackupInfo {
   readonly production: ProductionAfterJob;
 }
 
+/** What a restore into a node's data dir did, with what it left of the node's finalizer safety data (null: no finalizers). */
+export interface NodeRestoreResult extends RestoreResult {
+  readonly finalizer: FinalizerReport | null;
+}
+
+/** What a start from a snapshot did, with what it left of the node's finalizer safety data (null: no finalizers). */
+export interface SnapshotStart {
+  readonly snapshot: StoredSnapshot;
+  readonly finalizer: FinalizerReport | null;
+}
+
 /** What a restore job answers. */
-export interface RestoreJobResult extends RestoreResult {
+export interface RestoreJobResult extends NodeRestoreResult {
   readonly chainIdFrom: string;
   readonly syncedHead: number | null;
   readonly production: ProductionAfterJob;
@@ -116,6 +128,7 @@ export class NodeBackupService implements BackupService {
             tag: params.tag ?? this.#opts.tag,
             paths: chain.backupPaths(),
             ...(chain.kind === "nodeos" ? { appendOnly: NODEOS_APPEND_ONLY } : {}),
+            ...optionalFinalizers(await finalizersOf(chain)),
           },
           (p) => ctx.progress(bytesProgress("backup", p)),
         );
@@ -164,7 +177,7 @@ export class NodeBackupService implements BackupService {
       wasProducing = await this.#pauseProduction(ctx);
       ctx.progress({ message: "stopping the node" });
       await chain.stop();
-      let result: RestoreResult;
+      let result: NodeRestoreResult;
       try {
         result = await this.restoreInto(ctx, chain, chainId, params.backup);
       } catch (error) {
@@ -194,16 +207,20 @@ export class NodeBackupService implements BackupService {
     }
   }
 
-  /** Restores into the stopped node's data dir, reporting fallbacks in the job log. */
-  async restoreInto(ctx: JobContext, chain: Chain & Backupable, chainId: string, name: string): Promise<RestoreResult> {
-    const result = await this.#deps.backups.restore({ dataDir: chain.dataDir, chainId, name }, (p) =>
+  /**
+   * Restores into the stopped node's data dir, reporting fallbacks in the job log. The node's finalizer safety data
+   * stays its own, as it was: never rolled back, never taken from the backup (another node's, or an older history).
+   */
+  async restoreInto(ctx: JobContext, chain: Chain & Backupable, chainId: string, name: string): Promise<NodeRestoreResult> {
+    const finalizers = await finalizersOf(chain);
+    const result = await this.#deps.backups.restore({ dataDir: chain.dataDir, chainId, name, keep: finalizers?.keep ?? [] }, (p) =>
       ctx.progress(bytesProgress("restore", p)),
     );
     for (const skipped of result.fallbacks) {
       ctx.log(`backup ${skipped.name} unusable (${skipped.code}: ${skipped.message}); fell back to an older one`, "warn");
     }
     ctx.log(`restored ${result.name}: ${result.files} files, ${result.bytes} bytes, head #${result.head.num}`);
-    return result;
+    return { ...result, finalizer: await this.#reportFinalizer(ctx, finalizers) };
   }
 
   /** Backups of the node's chain (all chains when it is not known yet), newest first. */
@@ -258,7 +275,7 @@ export class NodeBackupService implements BackupService {
   async snapshotRestore(
     ctx: JobContext,
     params: { snapshot: string },
-  ): Promise<{ snapshot: StoredSnapshot; syncedHead: number | null; production: ProductionAfterJob }> {
+  ): Promise<{ snapshot: StoredSnapshot; finalizer: FinalizerReport | null; syncedHead: number | null; production: ProductionAfterJob }> {
     const chain = this.#backupable("snapshot restores");
     if (!isSnapshotable(chain)) throw BackupErrors.unsupported("snapshots");
     await this.#refuseWhenProducing("snapshot_restore");
@@ -273,9 +290,9 @@ export class NodeBackupService implements BackupService {
       wasProducing = await this.#pauseProduction(ctx);
       ctx.progress({ current: 0, total: 4, unit: "steps", message: "stopping the node" });
       await chain.stop();
-      let snapshot: StoredSnapshot;
+      let started: SnapshotStart;
       try {
-        snapshot = await this.startFromSnapshot(ctx, chain, resolved.chainId, found.name);
+        started = await this.startFromSnapshot(ctx, chain, resolved.chainId, found.name);
       } catch (error) {
         await this.#startAfterFailedSnapshotRestore(ctx, error);
         throw error;
@@ -286,8 +303,8 @@ export class NodeBackupService implements BackupService {
       await rm(join(chain.dataDir, "snapshots", `restore-${ctx.id}.bin`), { force: true });
       gate.release("restore");
       const production = wasProducing ? await this.#resumeProduction(ctx) : null;
-      ctx.progress({ current: 4, total: 4, message: `started from snapshot ${snapshot.name}` });
-      return { snapshot, syncedHead: synced?.headBlockNum ?? null, production };
+      ctx.progress({ current: 4, total: 4, message: `started from snapshot ${started.snapshot.name}` });
+      return { ...started, syncedHead: synced?.headBlockNum ?? null, production };
     } catch (error) {
       if (wasProducing) await this.#resumeProduction(ctx);
       throw error;
@@ -296,8 +313,11 @@ export class NodeBackupService implements BackupService {
     }
   }
 
-  /** With the node stopped: downloads the snapshot, clears blocks and state, starts the node from it. */
-  async startFromSnapshot(ctx: JobContext, chain: Chain & Backupable, chainId: string, name: string): Promise<StoredSnapshot> {
+  /**
+   * With the node stopped: downloads the snapshot, clears blocks and state, starts the node from it. The node's
+   * finalizer safety data is left as it was, also when it lies under blocks or state.
+   */
+  async startFromSnapshot(ctx: JobContext, chain: Chain & Backupable, chainId: string, name: string): Promise<SnapshotStart> {
     const dir = join(chain.dataDir, "snapshots");
     await mkdir(dir, { recursive: true });
     const destination = join(dir, `restore-${ctx.id}.bin`);
@@ -310,7 +330,9 @@ export class NodeBackupService implements BackupService {
       throw error;
     }
     ctx.log(`downloaded snapshot ${snapshot.name} (${snapshot.size} bytes); clearing blocks and state`);
-    for (const path of chain.backupPaths()) await rm(join(chain.dataDir, path), { recursive: true, force: true });
+    const finalizers = await finalizersOf(chain);
+    for (const path of chain.backupPaths()) await removeSparing(chain.dataDir, path, finalizers?.keep ?? []);
+    const finalizer = await this.#reportFinalizer(ctx, finalizers);
     ctx.progress({ current: 2, total: 4, message: `starting from snapshot ${snapshot.name}` });
     try {
       await chain.start({ snapshot: destination });
@@ -318,7 +340,22 @@ export class NodeBackupService implements BackupService {
       await rm(destination, { force: true });
       throw error;
     }
-    return snapshot;
+    return { snapshot, finalizer };
+  }
+
+  // Says what a restore left of the node's finalizer safety data: kept as it was, or absent (a new key is needed).
+  async #reportFinalizer(ctx: JobContext, location: FinalizersLocation | undefined): Promise<FinalizerReport | null> {
+    if (location === undefined) return null;
+    const report = await finalizerReport(location);
+    const path = join(report.dir, SAFETY_FILE);
+    if (report.safetyFile === "kept") {
+      ctx.log(`the node's finalizer safety file ${path} is kept as it was (a backup never restores it)`);
+    } else {
+      const message = `no finalizer safety file at ${path} (none is ever restored): if this node has a finalizer key, ${report.action}`;
+      ctx.log(message, "warn");
+      this.#logger.warn({ dir: report.dir, action: report.action }, message);
+    }
+    return report;
   }
 
   // A snapshot restore that failed before blocks and state were cleared brings the node back on them (not in maintenance).
@@ -416,4 +453,8 @@ function bytesProgress(verb: string, p: BackupProgress) {
     unit: "bytes",
     message: `${verb}: ${p.filesDone}/${p.filesTotal} files, ${p.chunksDone}/${p.chunksTotal} chunks; ${p.message}`,
   };
+}
+
+function optionalFinalizers(finalizers: FinalizersLocation | undefined): { finalizers?: FinalizersLocation } {
+  return finalizers === undefined ? {} : { finalizers };
 }

@@ -137,6 +137,11 @@ export interface Backupable {
   backupPaths(): readonly string[];
   /** True when the data on disk is marked dirty (checked offline). */
   isDataDirty(): Promise<boolean>;
+  /**
+   * Where the node keeps its finalizer safety data (nodeos Spring: `finalizers-dir`, `safety.dat`), as an absolute
+   * path. A backup records it; no restore ever writes it. A nodeos chain without this method keeps `<dataDir>/finalizers`.
+   */
+  finalizersDir?(): Promise<string>;
 }
 
 /** True when the chain can pause and resume production. */
