@@ -7,6 +7,7 @@ export * from "./config-file.js";
 export * from "./config-ini.js";
 export * from "./dirty-flag.js";
 export * from "./dirty-plugin.js";
+export * from "./finalizers-dir.js";
 export * from "./launch.js";
 export * from "./log-level.js";
 export * from "./nodeos-chain.js";

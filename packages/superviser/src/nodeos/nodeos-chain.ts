@@ -33,6 +33,7 @@ import { getDbSize, getInfo } from "./chain-api.js";
 import { DIRTY_EXIT_CODE, isStateDirty, OTHER_FAIL_EXIT_CODE } from "./dirty-flag.js";
 import { NodeosDirtyPlugin } from "./dirty-plugin.js";
 import { readFinalizerKeys } from "./finalizer-keys.js";
+import { finalizersDirOf } from "./finalizers-dir.js";
 import { nodeosLaunch } from "./launch.js";
 import { detectRelease, type NodeosVersion } from "./release.js";
 import { createNodeosLevelMapper } from "./log-level.js";
@@ -238,6 +239,11 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
 
   backupPaths(): readonly string[] {
     return ["blocks", "state"];
+  }
+
+  /** Where Spring keeps this node's `safety.dat` (config.ini `finalizers-dir`, default `<data-dir>/finalizers`); restores never write it. */
+  finalizersDir(): Promise<string> {
+    return finalizersDirOf(this.opts);
   }
 
   isDataDirty(): Promise<boolean> {
