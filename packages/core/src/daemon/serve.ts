@@ -9,8 +9,9 @@ import { EXIT } from "../cli/variant.js";
 import type { ConfigSources } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { type ConfigWatch, createConfigWatch } from "../config-watch/create-config-watch.js";
+import { defineError } from "../errors/catalogue.js";
 import { isManageosError } from "../errors/manageos-error.js";
-import { atomicWriteJson } from "../fs/atomic-write.js";
+import { atomicWriteJson, privateDir } from "../fs/atomic-write.js";
 import { isLoopback } from "../http/auth.js";
 import { createApiServer, type RouteInstaller } from "../http/api-server.js";
 import { JobQueue } from "../jobs/queue.js";
@@ -51,6 +52,13 @@ export interface Endpoints {
   readonly pid: number;
 }
 
+/** Errors of the daemon's start. */
+export const DaemonErrors = {
+  listen: defineError("CORE_ERR_LISTEN", 400, (setting: string, address: string, reason: string) =>
+    `cannot listen on ${address} (${setting}): ${reason}`,
+  ),
+};
+
 /** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code (non-zero when the node had to be killed). */
 export async function serveDaemon(
   config: Readonly<Config>,
@@ -62,6 +70,10 @@ export async function serveDaemon(
   if (!isLoopback(apiHost) && config.api.token === undefined) {
     logger.fatal(OperatorErrors.insecureBind(config.api.listen).message);
     return EXIT.config;
+  }
+  // State (jobs, endpoints, the ConfigMap copy with its token) is the owner's alone.
+  for (const dir of [config.stateDir, ...(config.configWatch.configmap === undefined ? [] : [join(config.stateDir, "configmap")])]) {
+    if (!(await privateDir(dir))) logger.warn({ dir }, "cannot make the state directory owner-only (0700): it belongs to another user");
   }
   const registry = createMetricsRegistry({ app: deps.variant.name });
   const gate = new ProxyGate();
@@ -96,15 +108,24 @@ export async function serveDaemon(
     );
   }
 
-  const apiUrl = await api.listen({ host: apiHost, port: apiPort });
+  let apiUrl: string;
   let proxyUrl: string | null = null;
-  if (proxy !== undefined) {
-    const [host, port] = splitHostPort(config.proxy.listen);
-    proxyUrl = await proxy.listen({ host, port });
+  try {
+    apiUrl = await listenOn("api.listen", config.api.listen, () => api.listen({ host: apiHost, port: apiPort }));
+    if (proxy !== undefined) {
+      const [host, port] = splitHostPort(config.proxy.listen);
+      proxyUrl = await listenOn("proxy.listen", config.proxy.listen, () => (proxy as PublicProxy).listen({ host, port }));
+    }
+    await atomicWriteJson(join(config.stateDir, "endpoints.json"), { api: apiUrl, proxy: proxyUrl, pid: process.pid } satisfies Endpoints);
+    logger.info({ api: apiUrl, proxy: proxyUrl }, "manageos listening");
+    // The signing fence listens here, on bp.signingListen.
+    await listenOn("bp.signingListen", config.bp.signingListen, async () => production?.start?.({ api: apiUrl }));
+  } catch (error) {
+    if (!isManageosError(error) || error.code !== DaemonErrors.listen.code) throw error;
+    logger.fatal({ code: error.code, ...error.details }, error.message);
+    await Promise.allSettled([proxy?.close(), production?.close?.(), api.close()]);
+    return EXIT.config;
   }
-  await atomicWriteJson(join(config.stateDir, "endpoints.json"), { api: apiUrl, proxy: proxyUrl, pid: process.pid } satisfies Endpoints);
-  logger.info({ api: apiUrl, proxy: proxyUrl }, "manageos listening");
-  await production?.start?.({ api: apiUrl });
   let configWatch: ConfigWatch | undefined;
   try {
     configWatch = await createConfigWatch(config, {
@@ -136,6 +157,24 @@ export async function serveDaemon(
     logger.error({ err: error, code: isManageosError(error) ? error.code : undefined }, "the node did not start");
   }
   return finished;
+}
+
+// What a person does about an address the daemon cannot listen on, by errno.
+const LISTEN_PROBLEMS: Readonly<Record<string, (setting: string) => string>> = {
+  EADDRINUSE: (setting) => `the address is in use (another manageos, or another program, listens there); stop it or set ${setting} to a free address`,
+  EACCES: (setting) => `permission denied (ports below 1024 need privileges); set ${setting} to a port above 1023`,
+  EADDRNOTAVAIL: (setting) => `no interface of this machine has that address; set ${setting} to one of its addresses, or 0.0.0.0`,
+};
+
+// Runs one listen; an address that cannot be listened on becomes CORE_ERR_LISTEN naming the setting.
+async function listenOn<T>(setting: string, address: string, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    const problem = LISTEN_PROBLEMS[(error as NodeJS.ErrnoException).code ?? ""];
+    if (problem === undefined) throw error;
+    throw DaemonErrors.listen(setting, address, problem(setting), { cause: error, details: { setting, address } });
+  }
 }
 
 // First SIGTERM/SIGINT: orderly shutdown. Second: kill the node's process group and exit now.
