@@ -202,6 +202,22 @@ describe("production state machine", () => {
     expect(tracker.snapshot()).toMatchObject({ state: "not-producing", inSchedule: false });
   });
 
+  it("takes its own blocks, seen again as received after a restore or a replay, for its own, and only those", () => {
+    const tracker = new ProductionTracker({ producerName: "bp.b", blockInterval: INTERVAL, roundLength: ROUND });
+    tracker.setSchedule(SCHEDULE);
+    for (let num = 1; num <= 30; num++) tracker.observe(block(num, producerOf(num) === "bp.b" ? "produced" : "received"));
+    expect(tracker.snapshot().lastProducedHere?.num).toBe(23);
+    // nodeos restored from an older backup syncs blocks 5-30 again: ours come in as received, with the same ids.
+    tracker.reset();
+    for (let num = 5; num <= 30; num++) tracker.observe(block(num, "received"));
+    expect(tracker.snapshot().lastProducedElsewhere).toBeUndefined();
+    expect(tracker.oursSince(12).every((b) => b.where === "here")).toBe(true);
+    // A block of ours with another id (another node signed that slot) is another node's.
+    tracker.observe({ ...block(48, "received"), idPrefix: "ffffffffffffffff" });
+    tracker.observe({ ...block(22, "received"), idPrefix: "eeeeeeeeeeeeeeee" });
+    expect(tracker.snapshot().lastProducedElsewhere?.num).toBe(22);
+  });
+
   it("counts the slots of ours nobody produced between two of our blocks", () => {
     const tracker = new ProductionTracker({ producerName: "bp.b", blockInterval: INTERVAL, roundLength: ROUND });
     tracker.setSchedule(SCHEDULE);

@@ -867,7 +867,13 @@ export class Production implements ProductionService {
     this.#lastSeenAt = now;
     this.tracker.observe(block);
     const signing = this.#signing;
-    if (block.kind === "received" && block.producer === this.#opts.producerName && signing !== undefined && block.num > signing.fromNum) {
+    if (
+      block.kind === "received" &&
+      block.producer === this.#opts.producerName &&
+      signing !== undefined &&
+      block.num > signing.fromNum &&
+      !this.tracker.producedHere(block.num, block.idPrefix)
+    ) {
       this.#trip({ trip: "produced-elsewhere", reason: `block #${block.num} of ours came from another node while this node signs`, block: block.num });
     }
     if (block.kind === "produced") {

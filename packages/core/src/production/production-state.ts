@@ -38,6 +38,8 @@ export interface ProductionSnapshot {
 }
 
 const KEEP_OURS = 4096;
+// Ids of the blocks produced here, kept across restarts of nodeos: several rotations of our rounds on any chain.
+const KEEP_PRODUCED_IDS = 20_000;
 
 /** Follows block events and the active schedule; tells whether we produce, are next, just produced or not. */
 export class ProductionTracker {
@@ -50,6 +52,7 @@ export class ProductionTracker {
   #others = 0;
   #producedInLastRun = false;
   readonly #ours: OurBlock[] = [];
+  readonly #producedIds = new Map<number, string>();
 
   constructor(opts: ProductionTrackerOptions) {
     this.#opts = opts;
@@ -65,6 +68,11 @@ export class ProductionTracker {
     this.#schedule = [...producers];
   }
 
+  /** Whether this node produced block `num` with this id (a block it signed, seen again after a restore or a replay). */
+  producedHere(num: number, idPrefix: string): boolean {
+    return this.#producedIds.get(num) === idPrefix;
+  }
+
   /** Feeds one block line event. */
   observe(block: BlockEvent): void {
     const timeMs = Date.parse(block.time);
@@ -73,7 +81,14 @@ export class ProductionTracker {
     if (ours) {
       const continuing = previous !== undefined && previous.producer === block.producer;
       this.#run = continuing ? this.#run + 1 : 1;
-      const entry: OurBlock = { num: block.num, timeMs, where: block.kind === "produced" ? "here" : "elsewhere", othersBefore: this.#others };
+      // A block this node signed comes in as received when nodeos syncs it again (after a restore from an older
+      // backup): the same number and id are ours, not another node's.
+      const here = block.kind === "produced" || this.producedHere(block.num, block.idPrefix);
+      if (block.kind === "produced") {
+        this.#producedIds.set(block.num, block.idPrefix);
+        if (this.#producedIds.size > KEEP_PRODUCED_IDS) this.#producedIds.delete(this.#producedIds.keys().next().value as number);
+      }
+      const entry: OurBlock = { num: block.num, timeMs, where: here ? "here" : "elsewhere", othersBefore: this.#others };
       if (entry.where === "here") this.#lastHere = entry;
       else this.#lastElsewhere = entry;
       this.#ours.push(entry);
