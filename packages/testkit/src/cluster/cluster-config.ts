@@ -3,6 +3,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { atomicWriteJson } from "@manageos/core";
 import { TestkitErrors } from "../errors.js";
+import { finalizerTablesFile, seedFinalizerTables } from "../savanna/finalizer-table.js";
 
 /** A simulated chain shared by several nodeos-sim instances: genesis time, block interval, schedule. */
 export interface ClusterConfig {
@@ -11,6 +12,8 @@ export interface ClusterConfig {
   readonly roundLength: number;
   readonly producers: readonly string[];
   readonly chainId: string;
+  /** Public keys (EOS... / PUB_K1_...) of each account's `active` permission, for transactions sent to the nodes. */
+  readonly accounts?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Options of createCluster; everything but the producers has a default. */
@@ -20,6 +23,10 @@ export interface ClusterOptions {
   blockIntervalMs?: number;
   /** Epoch milliseconds; defaults to now rounded down to the block interval. */
   genesisTime?: number;
+  /** Public keys of each account's `active` permission (producers sign regfinkey/actfinkey with them). */
+  accounts?: Readonly<Record<string, readonly string[]>>;
+  /** Finalizer keys registered at genesis, per producer, in order; the first of each is active (Spring nodes). */
+  finalizerKeys?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** `<dir>/cluster.json`. */
@@ -38,9 +45,11 @@ export async function createCluster(dir: string, opts: ClusterOptions = {}): Pro
     roundLength: opts.roundLength ?? 12,
     producers,
     chainId: createHash("sha256").update(`cluster:${genesisTimeMs}:${producers.join(",")}`).digest("hex"),
+    ...(opts.accounts === undefined ? {} : { accounts: opts.accounts }),
   };
   validate(dir, config);
   await mkdir(join(dir, "ledger"), { recursive: true });
+  if (opts.finalizerKeys !== undefined) await atomicWriteJson(finalizerTablesFile(dir), seedFinalizerTables(opts.finalizerKeys, producers));
   await atomicWriteJson(clusterFile(dir), config);
   return config;
 }
@@ -61,9 +70,16 @@ export async function readCluster(dir: string): Promise<ClusterConfig> {
     roundLength: Number(v.roundLength),
     producers: Array.isArray(v.producers) ? v.producers.map(String) : [],
     chainId: String(v.chainId),
+    ...(typeof v.accounts === "object" && v.accounts !== null ? { accounts: accountsOf(v.accounts) } : {}),
   };
   validate(dir, config);
   return config;
+}
+
+function accountsOf(raw: object): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, keys] of Object.entries(raw)) out[name] = Array.isArray(keys) ? keys.map(String) : [];
+  return out;
 }
 
 function validate(dir: string, c: ClusterConfig): void {

@@ -19,6 +19,8 @@ export async function ledgerCommand(args: readonly string[]): Promise<number> {
     ...Object.entries(summary.byInstance).map(([name, n]) => `instance ${name}: ${n}`),
   ];
   if (summary.doubleSlots.length > 0) lines.push(`double slots: ${summary.doubleSlots.join(", ")}`);
+  if (summary.votes > 0) lines.push(`votes: ${summary.votes}`, `double votes: ${summary.doubleVotes.length}`);
+  if (summary.doubleVotes.length > 0) lines.push(`double vote blocks: ${summary.doubleVotes.map((v) => v.blockNum).join(", ")}`);
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

@@ -1,5 +1,6 @@
 import { mkdir, open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readVotes, type VoteSummary } from "./votes.js";
 
 const MISSED = "missed";
 
@@ -10,8 +11,11 @@ export interface LedgerSlot {
   readonly instances: readonly string[];
 }
 
-/** Counts over a cluster's ledger: produced slots, missed slots of simulated producers, doubly produced slots. */
-export interface LedgerSummary {
+/**
+ * Counts over a cluster's ledger: produced slots, missed slots of simulated producers, doubly produced slots, and
+ * (Spring nodes under Savanna) finalizer votes, with the blocks a key voted on twice.
+ */
+export interface LedgerSummary extends VoteSummary {
   readonly produced: number;
   readonly missed: number;
   readonly double: number;
@@ -99,6 +103,7 @@ export async function readLedger(clusterDir: string): Promise<LedgerSummary> {
     doubleSlots,
     missedSlots,
     slots,
+    ...(await readVotes(clusterDir)),
   };
 }
 

@@ -30,6 +30,10 @@ export interface NodeosSimOptions {
   termDelayMs?: number;
   ignoreTerms?: number;
   libLag?: number;
+  /** NODEOS_SIM_VERSION: `v5.0.3` (leap 5, the default) or a Spring version such as `v1.2.2`. */
+  version?: string;
+  /** NODEOS_SIM_SAVANNA_FROM: first block under Savanna on a Spring node (default 1). */
+  savannaFrom?: number;
   /** More environment variables for the child. */
   env?: Readonly<Record<string, string>>;
   /** Wait for the HTTP listener (default) or only for the spawn. */
@@ -112,5 +116,7 @@ function simEnv(opts: NodeosSimOptions): NodeJS.ProcessEnv {
   set("NODEOS_SIM_TERM_DELAY_MS", opts.termDelayMs);
   set("NODEOS_SIM_IGNORE_TERMS", opts.ignoreTerms);
   set("NODEOS_SIM_LIB_LAG", opts.libLag);
+  set("NODEOS_SIM_VERSION", opts.version);
+  set("NODEOS_SIM_SAVANNA_FROM", opts.savannaFrom);
   return { ...env, ...opts.env };
 }

@@ -13,6 +13,7 @@ import {
 } from "./block.js";
 import { logProduced, logReceived } from "./block-lines.js";
 import type { BlockLog } from "./block-log.js";
+import type { Finality } from "../savanna/finality.js";
 import type { FcLogger } from "./fc-log.js";
 import type { SignatureProvider } from "./signature-provider.js";
 
@@ -43,6 +44,8 @@ export interface ChainDeps {
   readonly now: () => number;
   /** Called for every block applied, in order (deep-mind output). */
   readonly onBlock?: (block: SimBlock, lib: number) => void;
+  /** Spring 1.x: Savanna finality (LIB, votes); absent on leap 5. */
+  readonly finality?: Finality;
 }
 
 /** The head of a chain that starts from a snapshot and has no block in its log yet. */
@@ -75,6 +78,8 @@ export class SimChain {
 
   /** The last irreversible block number. */
   get lib(): number {
+    const f = this.deps.finality;
+    if (f?.isSavanna(this.headBlock.num)) return Math.max(this.deps.blockLog.preamble.firstBlockNum, f.libOf(this.headBlock.num), 1);
     return Math.max(this.deps.blockLog.preamble.firstBlockNum, this.headBlock.num - this.opts.libLag, 1);
   }
 
@@ -221,7 +226,18 @@ export class SimChain {
     const block = this.build(fields, signature);
     if (this.opts.clusterDir !== undefined) await recordProduced(this.opts.clusterDir, num, this.opts.instance, producer);
     this.apply(block);
-    logProduced(this.deps.log, block, this.lib);
+    logProduced(this.deps.log, block, this.lib, this.springLines(num));
+    await this.vote(block);
+  }
+
+  private springLines(num: number): { savanna: boolean } | undefined {
+    const f = this.deps.finality;
+    return f === undefined ? undefined : { savanna: f.isSavanna(num) };
+  }
+
+  private async vote(block: SimBlock): Promise<void> {
+    const lib = this.lib;
+    await this.deps.finality?.onBlock(block, lib, this.idOf(lib) ?? block.id);
   }
 
   private async receive(num: number, producer: string, ours: boolean): Promise<void> {
@@ -234,7 +250,8 @@ export class SimChain {
     }
     const block = this.build(this.fields(num, this.headBlock.id, producer));
     this.apply(block);
-    if (seen) logReceived(this.deps.log, block, this.lib, this.deps.now());
+    if (seen) logReceived(this.deps.log, block, this.lib, this.deps.now(), this.springLines(num));
+    await this.vote(block);
   }
 
   private apply(block: SimBlock): void {

@@ -49,6 +49,19 @@ export const CONFIG_OPTIONS: ReadonlySet<string> = new Set([
   "http-server-address-v6", "net-plugin-address", "terminate-at-block-num",
 ]);
 
+/** Options of leap 5 that Spring 1.x removed: Spring refuses them like any unknown option. */
+export const LEAP_ONLY_OPTIONS: ReadonlySet<string> = new Set(["producer-threads"]);
+
+/** Options Spring 1.x added (Savanna finality); leap 5 refuses them. */
+export const SPRING_ONLY_OPTIONS: ReadonlySet<string> = new Set(["vote-threads", "finalizers-dir", "finality-data-history"]);
+
+/** Whether the nodeos flavour the simulator plays knows option `name` (command line or config.ini). */
+export function isKnownOption(name: string, spring: boolean, cliOnly = true): boolean {
+  if (cliOnly && CLI_ONLY_OPTIONS.has(name)) return true;
+  if (spring) return (CONFIG_OPTIONS.has(name) && !LEAP_ONLY_OPTIONS.has(name)) || SPRING_ONLY_OPTIONS.has(name);
+  return CONFIG_OPTIONS.has(name);
+}
+
 /** Options that may repeat; their values compose in order (multitoken, composing in nodeos). */
 export const COMPOSING_OPTIONS: ReadonlySet<string> = new Set([
   "plugin", "p2p-peer-address", "signature-provider", "producer-name", "http-alias", "checkpoint",

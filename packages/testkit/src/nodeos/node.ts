@@ -1,6 +1,6 @@
 import { rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { isManageosError } from "@manageos/core";
 import { BlockLog } from "./block-log.js";
 import { SimChain } from "./chain.js";
@@ -16,9 +16,15 @@ import { readSnapshot, type SnapshotContent } from "./snapshot.js";
 import { createStateFile, readDirtyFlag, readSimState, setDirtyFlag, stateFilePath, writeSimState } from "./state-file.js";
 import { startDeepMind } from "./deep-mind.js";
 import { installSignals } from "./signals.js";
+import { blsPublicKeyOf, isBlsPrivateKey } from "../savanna/bls-keys.js";
+import { Finality } from "../savanna/finality.js";
+import { TestkitErrors } from "../errors.js";
 
 /** nodeos' return codes (programs/nodeos/main.cpp). */
 export const EXIT = { SUCCESS: 0, BAD_ALLOC: 1, DATABASE_DIRTY: 2, NODE_MANAGEMENT_SUCCESS: 5, INITIALIZE_FAIL: 255, OTHER_FAIL: 254 } as const;
+
+// The account key of a chain outside a cluster: `eosio` with the development key, as a fresh nodeos chain has.
+const DEV_KEY = "EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV";
 
 const MAIN = { file: "main.cpp", line: 163, method: "main" };
 const CHAIN = { file: "chain_plugin.cpp", line: 1100, method: "plugin_initialize" };
@@ -30,13 +36,13 @@ export async function runNodeos(argv: readonly string[], env: NodeJS.ProcessEnv)
   let options: RawOptions;
   let dirs: ReturnType<typeof resolveDirs>;
   try {
-    const cli = parseArgv(argv);
+    const cli = parseArgv(argv, simEnv.spring);
     if (flag(cli, "help")) return print(`Usage: nodeos [options]\n\nApplication Options:\n  --config-dir, --data-dir, --genesis-json, --snapshot, --replay-blockchain, --hard-replay-blockchain, --delete-all-blocks, --version, --print-default-config\n`);
     if (flag(cli, "version")) return print(`${simEnv.serverVersion}\n`);
     if (flag(cli, "full-version")) return print(`${simEnv.serverVersion}-sim\n`);
     if (flag(cli, "print-default-config")) return print(DEFAULT_CONFIG_INI);
     dirs = resolveDirs(cli);
-    options = mergeConfigFile(cli, await readConfigFile(dirs.configFile));
+    options = mergeConfigFile(cli, await readConfigFile(dirs.configFile), simEnv.spring);
   } catch (error) {
     return boostFailure(log, error);
   }
@@ -99,11 +105,26 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
   });
   if (replay && blockLog.headNum >= blockLog.preamble.firstBlockNum)
     log.log("info", CHAIN, `existing block log, attempting to replay from ${blockLog.preamble.firstBlockNum} to ${blockLog.headNum} blocks`);
-  const signers = (options.get("signature-provider") ?? []).map((s) =>
+  const providers = options.get("signature-provider") ?? [];
+  // Spring: BLS finalizer keys are signature providers too, beside the K1 block-signing key.
+  const blsKeys = simEnv.spring ? providers.filter((s) => s.startsWith("PUB_BLS_")).map(parseBlsProvider) : [];
+  const signers = providers.filter((s) => !simEnv.spring || !s.startsWith("PUB_BLS_")).map((s) =>
     // As nodeos: a KEOSD signature that takes longer than keosd-provider-timeout (5 ms by default) means no block.
     parseSignatureProvider(s, integer(options, "keosd-provider-timeout", 5)),
   );
   const deepMind = flag(options, "deep-mind") ? await startDeepMind() : undefined;
+  const tablesDir = simEnv.clusterDir ?? join(dataDir, "state");
+  const finality = simEnv.spring
+    ? await Finality.open({
+        savannaFrom: simEnv.savannaFrom,
+        tablesDir,
+        clusterDir: simEnv.clusterDir,
+        instance: simEnv.instance,
+        finalizersDir: resolve(dataDir, first(options, "finalizers-dir") ?? "finalizers"),
+        keys: blsKeys,
+        voting: integer(options, "vote-threads", 4) > 0,
+      }, log)
+    : undefined;
   const chain = new SimChain(
     {
       chainId: identity.chainId,
@@ -118,7 +139,7 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
       instance: simEnv.instance,
       libLag: simEnv.libLag,
     },
-    { log, blockLog, now: Date.now, onBlock: deepMind?.onBlock },
+    { log, blockLog, now: Date.now, onBlock: deepMind?.onBlock, finality },
     snapshot === undefined
       ? state === undefined ? undefined : { num: state.headNum, id: state.headId, timeMs: state.headTimeMs, producer: state.headProducer }
       : { num: snapshot.headNum, id: snapshot.headId, timeMs: snapshot.headTimeMs, producer: snapshot.headProducer },
@@ -145,6 +166,7 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
     const started = await startHttp({
       chain, dataDir, stateFile, snapshotsDir: first(options, "snapshots-dir") ?? join(dataDir, "snapshots"),
       serverVersion: simEnv.serverVersion, peers: [...(options.get("p2p-peer-address") ?? [])], plugins,
+      spring: simEnv.spring, tablesDir, accounts: identity.cluster?.accounts ?? { eosio: [DEV_KEY] },
     }, address, log);
     server = started.server;
     if (simEnv.portFile !== undefined) await writeFile(simEnv.portFile, `${started.port}\n`);
@@ -178,4 +200,11 @@ function boostFailure(log: FcLogger, error: unknown): number {
   log.log("error", MAIN, "Throw location unknown (consider using BOOST_THROW_EXCEPTION)");
   process.stderr.write(`Dynamic exception type: boost::wrapexcept<boost::program_options::${kind}>\nstd::exception::what: ${error.message}\n\n`);
   return EXIT.OTHER_FAIL;
+}
+
+// `PUB_BLS_...=KEY:PVT_BLS_...`: the public key must be the one the simulator derives from the private key.
+function parseBlsProvider(spec: string): string {
+  const m = /^(PUB_BLS_[A-Za-z0-9_-]+)=KEY:(.+)$/.exec(spec);
+  if (m === null || !isBlsPrivateKey(m[2]!) || blsPublicKeyOf(m[2]!) !== m[1]) throw TestkitErrors.badOptionValue("signature-provider", spec);
+  return m[1]!;
 }

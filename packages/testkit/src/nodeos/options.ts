@@ -3,13 +3,13 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { TestkitErrors } from "../errors.js";
 import { type ConfigEntry, parseConfigIni } from "./config-ini.js";
-import { CLI_ONLY_OPTIONS, COMPOSING_OPTIONS, CONFIG_OPTIONS, SHORT_OPTIONS, SWITCH_OPTIONS } from "./known-options.js";
+import { COMPOSING_OPTIONS, isKnownOption, SHORT_OPTIONS, SWITCH_OPTIONS } from "./known-options.js";
 
 /** Raw option values by name, in the order they were given (command line first, like boost). */
 export type RawOptions = Map<string, string[]>;
 
-/** Parses nodeos' command line into raw options; unknown options throw TK_ERR_UNKNOWN_OPTION. */
-export function parseArgv(argv: readonly string[]): RawOptions {
+/** Parses nodeos' command line into raw options; unknown options (per flavour: leap 5 or Spring) throw TK_ERR_UNKNOWN_OPTION. */
+export function parseArgv(argv: readonly string[], spring = false): RawOptions {
   const out: RawOptions = new Map();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -27,7 +27,7 @@ export function parseArgv(argv: readonly string[]): RawOptions {
     } else {
       throw TestkitErrors.unknownOption(arg);
     }
-    if (!CLI_ONLY_OPTIONS.has(name) && !CONFIG_OPTIONS.has(name)) throw TestkitErrors.unknownOption(name);
+    if (!isKnownOption(name, spring)) throw TestkitErrors.unknownOption(name);
     if (value === undefined) {
       if (SWITCH_OPTIONS.has(name)) value = "true";
       else {
@@ -43,10 +43,10 @@ export function parseArgv(argv: readonly string[]): RawOptions {
 }
 
 /** Adds config.ini entries under the command line's: CLI wins for single options, composing ones append. */
-export function mergeConfigFile(cli: RawOptions, entries: readonly ConfigEntry[]): RawOptions {
+export function mergeConfigFile(cli: RawOptions, entries: readonly ConfigEntry[], spring = false): RawOptions {
   const fromFile: RawOptions = new Map();
   for (const { key, value } of entries) {
-    if (!CONFIG_OPTIONS.has(key)) throw TestkitErrors.unknownOption(key);
+    if (!isKnownOption(key, spring, false)) throw TestkitErrors.unknownOption(key);
     add(fromFile, key, value);
   }
   const merged: RawOptions = new Map(cli);

@@ -15,21 +15,34 @@ export interface SimEnv {
   readonly libLag: number;
   readonly portFile: string | undefined;
   readonly serverVersion: string;
+  /** Spring 1.x (a `v1.x` NODEOS_SIM_VERSION outside the EOSIO 1.x legacy layout) instead of leap 5. */
+  readonly spring: boolean;
+  /** First block under Savanna finality on a Spring node (NODEOS_SIM_SAVANNA_FROM, default 1). */
+  readonly savannaFrom: number;
+}
+
+/** True for a version string the simulator plays as Spring 1.x: `v1.0.2`, `v1.2.2`... */
+export function isSpringVersion(version: string): boolean {
+  return /^v1\.\d+/.test(version);
 }
 
 /** Reads the `NODEOS_SIM_*` variables; dataDir names the instance when NODEOS_SIM_INSTANCE is unset. */
 export function readSimEnv(env: NodeJS.ProcessEnv, dataDir: string): SimEnv {
+  const serverVersion = env.NODEOS_SIM_VERSION || "v5.0.3";
+  const logLayout: LogLayout = env.NODEOS_SIM_LOG_LAYOUT === "legacy" ? "legacy" : "leap";
   return {
     blockIntervalMs: positive(env.NODEOS_SIM_BLOCK_INTERVAL_MS, 500),
     termDelayMs: nonNegative(env.NODEOS_SIM_TERM_DELAY_MS, 0),
     ignoreTerms: nonNegative(env.NODEOS_SIM_IGNORE_TERMS, 0),
-    logLayout: env.NODEOS_SIM_LOG_LAYOUT === "legacy" ? "legacy" : "leap",
+    logLayout,
     syslog: env.NODEOS_SIM_SYSLOG === "1" || env.NODEOS_SIM_SYSLOG === "true",
     clusterDir: env.NODEOS_SIM_CLUSTER_DIR || undefined,
     instance: env.NODEOS_SIM_INSTANCE || basename(dataDir),
     libLag: nonNegative(env.NODEOS_SIM_LIB_LAG, 24),
     portFile: env.NODEOS_SIM_PORT_FILE || undefined,
-    serverVersion: env.NODEOS_SIM_VERSION || "v5.0.3",
+    serverVersion,
+    spring: logLayout !== "legacy" && isSpringVersion(serverVersion),
+    savannaFrom: positive(env.NODEOS_SIM_SAVANNA_FROM, 1),
   };
 }
 

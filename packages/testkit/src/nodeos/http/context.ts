@@ -9,6 +9,12 @@ export interface NodeContext {
   readonly serverVersion: string;
   readonly peers: string[];
   readonly plugins: readonly string[];
+  /** Spring 1.x rather than leap 5. */
+  readonly spring: boolean;
+  /** Where the finkeys and finalizers tables live (finalizers.json). */
+  readonly tablesDir: string;
+  /** Public keys of each account's active permission. */
+  readonly accounts: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The 8-hex-digit build hash nodeos reports as server_version. */

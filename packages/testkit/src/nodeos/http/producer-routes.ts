@@ -41,7 +41,8 @@ async function createSnapshot(ctx: NodeContext): Promise<Reply> {
     head_block_id: head.id,
     head_block_num: head.num,
     head_block_time: formatTime(head.timeMs),
-    version: 6,
+    // Spring writes snapshot format v7, leap 5 v6.
+    version: ctx.spring ? 7 : 6,
     snapshot_name: path,
   });
 }

@@ -5,6 +5,7 @@ import { chainRoutes } from "./chain-routes.js";
 import type { NodeContext } from "./context.js";
 import { dbSizeRoutes, netRoutes, supportedApisRoute } from "./misc-routes.js";
 import { producerRoutes } from "./producer-routes.js";
+import { transactionRoutes } from "./transaction-routes.js";
 import { createApiServer, listen, parseHostPort, type Route } from "./server.js";
 
 const SITE = { thread: "http-0", file: "http_plugin.cpp", line: 144, method: "create_beast_server" };
@@ -13,6 +14,7 @@ const SITE = { thread: "http-0", file: "http_plugin.cpp", line: 144, method: "cr
 export async function startHttp(ctx: NodeContext, address: string, log: FcLogger): Promise<{ server: Server; port: number }> {
   const all: [string, Route][] = [
     ...chainRoutes(ctx),
+    ...(ctx.spring ? transactionRoutes(ctx) : []),
     ...producerRoutes(ctx, (paused) =>
       log.log("info", { file: "producer_plugin.cpp", line: 1500, method: paused ? "pause" : "resume" },
         paused ? "Producer paused." : "Producer resumed."),
