@@ -397,7 +397,8 @@ export class NodeBackupService implements BackupService {
     const wasProducing = await isProducing(chain);
     const wasAboutToResume = !wasProducing && chain.wantsProduction();
     ctx.progress({ message: "pausing production" });
-    await chain.pauseProduction();
+    // Through block-producer mode where it runs: its signing fence closes with the pause.
+    await (this.#deps.production?.pauseNow?.() ?? chain.pauseProduction());
     ctx.log(
       wasProducing
         ? "production paused; it resumes through the safe resume once the node is back"
