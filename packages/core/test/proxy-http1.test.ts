@@ -13,6 +13,20 @@ describe("request heads the fast lane forwards", () => {
     expect(readPlainRequest(head(["GET / HTTP/1.1", "Connection: close", "host: x"]))).toMatchObject({ path: "/", contentLength: 0, close: true });
   });
 
+  it("reads Content-Length between spaces and tabs only, as RFC 9110 and the node's parser do", () => {
+    expect(readPlainRequest(head(["POST /v1/chain/x HTTP/1.1", "Host: x", "Content-Length: \t 7 \t"]))?.contentLength).toBe(7);
+    expect(readPlainRequest(head(["POST /v1/chain/x HTTP/1.1", "Host: x", "Content-Length:007"]))?.contentLength).toBe(7);
+  });
+
+  it("answers Expect: 100-continue itself: the node gets the request without it", () => {
+    const before = readPlainRequest(head(["POST /v1/chain/x HTTP/1.1", "Expect: 100-Continue", "Host: a", "Content-Length: 2", "X: 1"]));
+    expect(before).toMatchObject({ expectContinue: true, contentLength: 2 });
+    expect(before?.forward("n:1")).toBe(head(["POST /v1/chain/x HTTP/1.1", "host: n:1", "Content-Length: 2", "X: 1"]));
+    const after = readPlainRequest(head(["POST /v1/chain/x HTTP/1.1", "Host: a", "Content-Length: 2", "Expect: 100-continue", "X: 1"]));
+    expect(after?.forward("n:1")).toBe(head(["POST /v1/chain/x HTTP/1.1", "host: n:1", "Content-Length: 2", "X: 1"]));
+    expect(readPlainRequest(head(["GET /v1/chain/x HTTP/1.1", "Host: a"]))?.expectContinue).toBe(false);
+  });
+
   it("leaves everything else to the full proxy", () => {
     const refused = [
       ["HEAD /v1/chain/get_info HTTP/1.1", "Host: x"],
@@ -27,7 +41,14 @@ describe("request heads the fast lane forwards", () => {
       ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: +1"],
       ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Transfer-Encoding: chunked"],
       ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length : 1"],
-      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Expect: 100-continue"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: 1", "Expect: 200-ok"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: 1", "Expect: 100-continue", "Expect: 100-continue"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: \xa01"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: 1\xa0"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: 1\x0b"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: 1 1"],
+      ["POST /v1/chain/get_info HTTP/1.1", "Host: x", "Content-Length: 1,1"],
+      ["GET /v1/chain/get_info HTTP/1.1", "Host: x", "Connection: \xa0close"],
       ["GET /v1/chain/get_info HTTP/1.1", "Host: x", "Upgrade: websocket", "Connection: upgrade"],
       ["GET /v1/chain/get_info HTTP/1.1", "Host: x", "X-A: 1", " folded"],
       ["GET /v1/chain/get_info HTTP/1.1", "Host: x", "X-A: a\rb"],
@@ -53,6 +74,7 @@ describe("response heads from the node", () => {
     expect(() => readResponseHead(head(["HTTP/2 200", "Content-Length: 5"]))).toThrow(/status line/);
     expect(() => readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 5", "Content-Length: 6"]))).toThrow(/Content-Length/);
     expect(() => readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: five"]))).toThrow(/Content-Length/);
+    expect(() => readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: \xa05"]))).toThrow(/Content-Length/);
   });
 });
 

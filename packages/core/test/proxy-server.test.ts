@@ -21,8 +21,8 @@ async function startUpstream(handler: Parameters<typeof createServer>[1]): Promi
   return `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 }
 
-async function startProxy(target: string, gate: ProxyGate, timeout?: number): Promise<string> {
-  const started = await createProxyServer({ upstream: target, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 7, timeout }, { gate, logger });
+async function startProxy(target: string, gate: ProxyGate, timeout?: number, maxBodySize?: number): Promise<string> {
+  const started = await createProxyServer({ upstream: target, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 7, timeout, maxBodySize }, { gate, logger });
   proxy = started;
   return started.listen({ host: "127.0.0.1", port: 0 });
 }
@@ -103,7 +103,7 @@ describe("public proxy on a real listener", () => {
       await finished;
       res.end("done\n");
     });
-    const url = await startProxy(target, new ProxyGate([]));
+    const url = await startProxy(target, new ProxyGate([]), undefined, 8 * 1024 * 1024);
     const body = Buffer.alloc(3 * 1024 * 1024, 120);
     const res = await fetch(`${url}/v1/chain/push_transaction`, { method: "POST", body, headers: { "content-type": "application/octet-stream" } });
     expect(res.status).toBe(200);

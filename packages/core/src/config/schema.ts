@@ -50,6 +50,10 @@ export const configSchema = z.strictObject({
       /** The gate opens only when the head block is at most this old. */
       syncedMaxLag: duration().default(10_000),
       retryAfter: duration().default(5_000),
+      /** The largest request body the public proxy forwards; a larger one gets 413 PRX_ERR_BODY_TOO_LARGE. 2MiB is nodeos' own http-max-body-size default: raise both together. */
+      maxBodySize: byteSize().default(2 * 1024 * 1024),
+      /** Plain GET and POST requests take the fast lane; false serves every request with the full proxy (fastify) alone, at a higher CPU cost per request. */
+      fastLane: z.boolean().default(true),
     })
     .prefault({}),
   node: z

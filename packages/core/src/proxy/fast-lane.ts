@@ -1,8 +1,8 @@
-import { STATUS_CODES } from "node:http";
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
 import type { ManageosError } from "../errors/manageos-error.js";
 import type { DenyList } from "./deny.js";
+import { rawErrorAnswer } from "./error-body.js";
 import { ProxyErrors } from "./errors.js";
 import type { ProxyGate } from "./gate.js";
 import { ChunkedEnd, HEAD_END, MAX_REQUEST_HEAD, MAX_RESPONSE_HEAD, readPlainRequest, readResponseHead, type PlainRequest, type ResponseHead } from "./http1.js";
@@ -18,6 +18,8 @@ export interface FastLaneOptions {
   readonly fullProxy: () => { host: string; port: number };
   /** How long a client connection may wait for its next request, in ms (72 s). */
   readonly clientIdleTimeout?: number;
+  /** The largest request body forwarded, in bytes; a request announcing more goes to the full proxy, which refuses it. */
+  readonly maxBodySize: number;
 }
 
 // Timeouts in ticks of the lane's clock.
@@ -40,12 +42,14 @@ const CLIENT_IDLE_MS = 72_000;
 // Pipelined requests buffered while one is answered, beyond which the client is not read until it is.
 const MAX_BUFFERED = 64 * 1024;
 const MAX_IDLE_UPSTREAM = 64;
+const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
 
 /**
  * The public port's fast path: plain GET and POST requests, while the gate is open, go to the node through pooled
- * keep-alive connections with their bytes passed as they are (only Host is rewritten); any connection carrying
- * something else (a denied or encoded path, a closed gate, chunked uploads, Expect, Upgrade, another method or version,
- * anything malformed) is handed, bytes and all, to the full proxy, which answers it. Node's HTTP server costs about
+ * keep-alive connections with their bytes passed as they are (only Host is rewritten, and `Expect: 100-continue`
+ * answered here); any connection carrying something else (a denied or encoded path, a closed gate, chunked uploads, a
+ * body over the limit, another Expect, Upgrade, another method or version, anything malformed) is handed, bytes and
+ * all, to the full proxy, which answers it. Node's HTTP server costs about
  * twice the CPU per request of forwarding bytes, and the public port's throughput is bound by CPU.
  */
 export class FastLane {
@@ -215,7 +219,7 @@ class ClientConnection implements UpstreamUser {
     }
     const { gate, deny } = this.lane.deps;
     const request = end + 4 <= MAX_REQUEST_HEAD ? readPlainRequest(pending.toString("latin1", 0, end + 4)) : undefined;
-    if (request === undefined || !gate.isOpen || deny.deniesPlainPath(request.path)) {
+    if (request === undefined || !gate.isOpen || deny.deniesPlainPath(request.path) || request.contentLength > this.lane.opts.maxBodySize) {
       this.#handOver();
       return;
     }
@@ -225,6 +229,8 @@ class ClientConnection implements UpstreamUser {
     this.#bodyLeft = request.contentLength;
     this.#retried = false;
     this.lane.counts.forwarded++;
+    // A client that waits for the go-ahead before its body gets it here, once the request is known to be forwarded.
+    if (request.expectContinue && this.#bodyLeft > 0 && this.#pending === undefined) this.client.write(CONTINUE, "latin1");
     this.#send(request);
     if (this.#bodyLeft > 0 && this.#pending !== undefined) {
       const rest = this.#pending;
@@ -367,10 +373,7 @@ class ClientConnection implements UpstreamUser {
   #answerError(error: ManageosError, status: number, cause?: unknown): void {
     this.lane.deps.logger.warn({ err: cause ?? error }, "upstream request failed");
     this.#dropUpstream();
-    const body = JSON.stringify(error.toJSON());
-    this.#finish(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    this.#finish(rawErrorAnswer(status, error));
   }
 
   // Sends the last bytes and closes the connection once they are out, whether or not the client closes its side.

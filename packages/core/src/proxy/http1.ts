@@ -16,7 +16,7 @@ const HEADER_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*\r\
 const REQUEST_LINE = /^(GET|POST) ((?:\/[A-Za-z0-9_~-]+)*\/?)(\?[\x21-\x7e]*)? HTTP\/1\.1$/;
 const DIGITS = /^\d{1,15}$/;
 // Request headers that change what a message is or how long it lasts, which the full proxy handles.
-const FULL_PROXY_HEADERS = new Set(["transfer-encoding", "upgrade", "expect", "te", "trailer", "proxy-connection", "http2-settings"]);
+const FULL_PROXY_HEADERS = new Set(["transfer-encoding", "upgrade", "te", "trailer", "proxy-connection", "http2-settings"]);
 
 /** A request head the fast lane can forward as it is, but for its Host. */
 export interface PlainRequest {
@@ -26,14 +26,17 @@ export interface PlainRequest {
   readonly contentLength: number;
   /** The client asked to close the connection after this request. */
   readonly close: boolean;
-  /** The head to send to the node, given its host: the request line and headers, with `Host` replaced. */
+  /** The client sent `Expect: 100-continue` and waits for a `100 Continue` before its body. */
+  readonly expectContinue: boolean;
+  /** The head to send to the node, given its host: the request line and headers, with `Host` replaced and `Expect` left out. */
   readonly forward: (host: string) => string;
 }
 
 /**
  * Reads a complete request head (up to and including its blank line, as latin1). Returns undefined when the fast
  * lane must not forward it itself: another method or version, a path to decode, a header it leaves to the full
- * proxy, a repeated Content-Length or Host, anything malformed.
+ * proxy, a repeated Content-Length, Host or Expect, an Expect other than 100-continue, anything malformed (a
+ * Content-Length of anything but digits between spaces and tabs included: the full proxy refuses it).
  */
 export function readPlainRequest(head: string): PlainRequest | undefined {
   const lineEnd = head.indexOf("\r\n");
@@ -45,12 +48,14 @@ export function readPlainRequest(head: string): PlainRequest | undefined {
   let hostStart = -1;
   let hostEnd = -1;
   let close = false;
+  let expectStart = -1;
+  let expectEnd = -1;
   for (let start = 0; start < headers.length; ) {
     const end = headers.indexOf("\r\n", start);
     const colon = headers.indexOf(":", start);
     const name = headers.slice(start, colon).toLowerCase();
     if (name === "content-length") {
-      const value = headers.slice(colon + 1, end).trim();
+      const value = fieldValue(headers, colon + 1, end);
       if (contentLength !== undefined || !DIGITS.test(value)) return undefined;
       contentLength = Number(value);
     } else if (name === "host") {
@@ -58,9 +63,13 @@ export function readPlainRequest(head: string): PlainRequest | undefined {
       hostStart = start;
       hostEnd = end + 2;
     } else if (name === "connection") {
-      const value = headers.slice(colon + 1, end).trim().toLowerCase();
+      const value = fieldValue(headers, colon + 1, end).toLowerCase();
       if (value === "close") close = true;
       else if (value !== "keep-alive") return undefined;
+    } else if (name === "expect") {
+      if (expectStart !== -1 || fieldValue(headers, colon + 1, end).toLowerCase() !== "100-continue") return undefined;
+      expectStart = start;
+      expectEnd = end + 2;
     } else if (FULL_PROXY_HEADERS.has(name)) {
       return undefined;
     }
@@ -68,15 +77,29 @@ export function readPlainRequest(head: string): PlainRequest | undefined {
   }
   if (hostStart === -1) return undefined;
   const requestLine = head.slice(0, lineEnd + 2);
-  const before = headers.slice(0, hostStart);
-  const after = headers.slice(hostEnd);
+  let before = headers.slice(0, hostStart);
+  let after = headers.slice(hostEnd);
+  // The proxy answers the expectation itself (as nginx does): the node gets no Expect, so sends no 100 of its own.
+  if (expectStart !== -1 && expectStart < hostStart) before = before.slice(0, expectStart) + before.slice(expectEnd);
+  else if (expectStart !== -1) after = after.slice(0, expectStart - hostEnd) + after.slice(expectEnd - hostEnd);
   return {
     method: line[1] as "GET" | "POST",
     path: line[2] ?? "/",
     contentLength: contentLength ?? 0,
     close,
+    expectContinue: expectStart !== -1,
     forward: (host) => `${requestLine}${before}host: ${host}\r\n${after}\r\n`,
   };
+}
+
+// A field's value without the spaces and tabs around it: the only whitespace HTTP allows there (RFC 9110 5.5), where
+// String.trim() would also take a no-break space that the node's parser refuses.
+function fieldValue(text: string, from: number, to: number): string {
+  let start = from;
+  let end = to;
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return text.slice(start, end);
 }
 
 /** How the body of a response ends. */
@@ -107,7 +130,7 @@ export function readResponseHead(head: string): ResponseHead {
     const colon = head.indexOf(":", start);
     if (colon === -1 || colon > end) throw new Error("the node answered with an invalid header line");
     const name = head.slice(start, colon).trim().toLowerCase();
-    const value = head.slice(colon + 1, end).trim();
+    const value = fieldValue(head, colon + 1, end);
     if (name === "content-length") {
       if (!DIGITS.test(value) || (length !== undefined && length !== Number(value))) throw new Error("the node answered with an invalid Content-Length");
       length = Number(value);
