@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomInt } from "node:crypto";
-import { chmod, lstat, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -298,6 +298,24 @@ describe("the finalizer safety data in the engine", () => {
     const fresh = join(work, "fresh");
     await backups.restore({ dataDir: fresh, chainId: CHAIN_ID, name: old.name, keep: locateFinalizers(fresh, "finalizers").keep });
     expect((await look(join(fresh, "finalizers"))).bytes).toBeUndefined();
+  });
+
+  it("a restore that cannot carry the finalizers dir into the restored data puts the previous data dir back whole", async () => {
+    const store = openStore(`file://${join(work, "store")}`);
+    const backups = new Backups({ chunkSize: 64 * 1024 }, { store });
+    // The backup has a file where the node keeps its finalizers dir's parent (finalizers-dir = state/finalizers).
+    const other = join(work, "other");
+    await writeTree(other, { "blocks/blocks.log": randomBytes(3000), state: "a file, not a dir" });
+    const made = await backups.backup({ dataDir: other, chainId: CHAIN_ID, head: { num: 5, id: "05".repeat(32) }, serverVersion: "v1.2.2" });
+    const data = join(work, "data");
+    await writeTree(data, { "blocks/blocks.log": "previous" });
+    const { raw: _raw, ...before } = await writeSafety(join(data, "state", "finalizers"));
+    const keep = locateFinalizers(data, "state/finalizers").keep;
+    await expect(backups.restore({ dataDir: data, chainId: CHAIN_ID, name: made.name, keep })).rejects.toMatchObject({ code: "BKP_ERR_RESTORE_SWAP" });
+    expect(await look(join(data, "state", "finalizers"))).toEqual(before);
+    expect(await readFile(join(data, "blocks", "blocks.log"), "utf8")).toBe("previous");
+    // Neither a staging dir nor a swapped-out one is left beside the data dir.
+    expect((await readdir(work)).sort()).toEqual(["data", "other", "store"]);
   });
 
   it("a restore killed after its swap, before it carried the finalizers over: the next start moves them back", async () => {
