@@ -136,10 +136,10 @@ describe("the CLI as a client of the operator API", () => {
     const res = await cli(["status"]);
     chain.dirty = false;
     expect(res.code, res.err).toBe(EXIT.ok);
-    expect(res.out).toMatch(/^production: eosproducer1 standby, paused: yes, signing: no, holds lease: no \(etcd\)$/m);
+    expect(res.out).toMatch(/^production: eosproducer1 standby, paused: true, signing: false, holdsLease: false \(etcd\)$/m);
     expect(res.out).toMatch(/^guard: .*paused \(produced-elsewhere\) at 2026-12-01T09:00:00.000Z: block 99 of ours came from another node$/m);
     expect(res.out).toMatch(/^start: +refused \(another node of ours produces\)$/m);
-    expect(res.out).toMatch(/^dirty: +yes/m);
+    expect(res.out).toMatch(/^dirty: +true \(node.dirty/m);
   });
 
   it("lists backups as a table of name, time, head, size, tag and chain; --json keeps the JSON", async () => {

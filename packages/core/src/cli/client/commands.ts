@@ -252,7 +252,7 @@ export function formatStatus(status: Record<string, unknown>): string {
     `app:        ${String(status.app)} ${String(status.version)} on ${String(status.hostname)}`,
     `node:       ${String(status.state)}${status.maintenance === true ? " (maintenance)" : ""}${node?.crashLoop === true ? " (crash loop)" : ""}`,
   ];
-  if (node?.dirty === true) lines.push("dirty:      yes (node.dirty: the data needs recovery; see the recover job)");
+  if (node?.dirty === true) lines.push("dirty:      true (node.dirty: the data needs recovery; see the recover job)");
   lines.push(
     `head:       ${head ? `#${head.num} at ${head.time}, lib #${head.lib}` : "unknown"}`,
     `chain:      ${String(status.chainId ?? "unknown")}`,
@@ -267,11 +267,12 @@ export function formatStatus(status: Record<string, unknown>): string {
 
 // The production lines of `status`: state, paused, signing, lease, guard, and the start and takeover when there are.
 function formatProduction(p: Partial<Record<string, unknown>>): string[] {
-  const yesNo = (value: unknown) => (value === true ? "yes" : value === false ? "no" : "unknown");
+  // Named and valued as in the JSON (and the runbooks): `paused: true`.
+  const bool = (value: unknown) => (typeof value === "boolean" ? String(value) : "unknown");
   const guard = p.guard as { reason?: string; trip?: string; action?: string; at?: number } | null | undefined;
   const lines = [
-    `production: ${String(p.producerName ?? "")} ${String(p.state ?? "unknown")}, paused: ${yesNo(p.paused)}, signing: ${yesNo(p.signing)}, ` +
-      `holds lease: ${yesNo(p.holdsLease)} (${String(p.coordinator ?? "local")})${typeof p.leaseLost === "string" ? `, lease lost: ${p.leaseLost}` : ""}`,
+    `production: ${String(p.producerName ?? "")} ${String(p.state ?? "unknown")}, paused: ${bool(p.paused)}, signing: ${bool(p.signing)}, ` +
+      `holdsLease: ${bool(p.holdsLease)} (${String(p.coordinator ?? "local")})${typeof p.leaseLost === "string" ? `, lease lost: ${p.leaseLost}` : ""}`,
     `guard:      ${guard ? `${guard.action ?? "tripped"} (${guard.trip ?? ""}) at ${typeof guard.at === "number" ? new Date(guard.at).toISOString() : "?"}: ${guard.reason ?? ""}` : "not tripped"}`,
   ];
   for (const key of ["start", "takeover"] as const) {
