@@ -195,7 +195,8 @@ export function formatJobWithLog(job: JobRecord): string {
 
 /** The backups list as a table: name, time, head block, size, tag, chain. */
 export function formatBackups(body: unknown): string {
-  const backups = (Array.isArray(body) ? body : []) as Partial<Record<string, unknown>>[];
+  const listed = Array.isArray(body) ? body : (body as { backups?: unknown } | undefined)?.backups;
+  const backups = (Array.isArray(listed) ? listed : []) as Partial<Record<string, unknown>>[];
   if (backups.length === 0) return "no backups\n";
   const rows = backups.map((b) => [
     String(b.name ?? ""),
