@@ -81,7 +81,7 @@ describe("files manageos writes are the owner's alone", () => {
 describe("--print-config", () => {
   const VARIANT: AppVariant = { name: "eos", bin: "manageos-eos", description: "test", defaults: {} };
 
-  it("prints every secret as <redacted>: the API token, key-holding node.env and config.ini keys, URL passwords", async () => {
+  it("prints every secret as <redacted>: the API token, key-holding node.env and config.ini keys, private keys, URL passwords", async () => {
     let out = "";
     const code = await runCli(
       VARIANT,
@@ -96,15 +96,18 @@ describe("--print-config", () => {
         'node.env={"GCS_SECRET":"hush","TZ":"UTC"}',
         "--set",
         'coordinator.endpoints=["http://root:etcdpass@127.0.0.1:2379"]',
+        "--set",
+        'node.extraArgs=["--signature-provider", "PUB_BLS_x=KEY:PVT_BLS_blskey", "--p2p-peer-address", "a:9876"]',
       ],
       { io: { out: (t) => (out += t), err: () => undefined, env: {} } },
     );
     expect(code).toBe(EXIT.ok);
-    for (const secret of ["s3cret-token", "5Kprivate", "5Kpeer", "hush", "etcdpass"]) expect(out).not.toContain(secret);
+    for (const secret of ["s3cret-token", "5Kprivate", "5Kpeer", "hush", "etcdpass", "blskey"]) expect(out).not.toContain(secret);
     const printed = JSON.parse(out);
     expect(printed.api.token).toBe("<redacted>");
     expect(printed.node.configKeys).toEqual({ "signature-provider": ["<redacted>"], "peer-private-key": "<redacted>", "agent-name": "bp-1" });
     expect(printed.node.env).toEqual({ GCS_SECRET: "<redacted>", TZ: "UTC" });
     expect(printed.coordinator.endpoints).toEqual(["http://root:<redacted>@127.0.0.1:2379"]);
+    expect(printed.node.extraArgs).toEqual(["--signature-provider", "<redacted>", "--p2p-peer-address", "a:9876"]);
   });
 });

@@ -68,6 +68,8 @@ const SECRET_PATHS = new Set(["api.token"]);
 // and peer-private-key lines hold private keys).
 const NAMED_SECRET_MAPS = new Set(["node.env", "node.configKeys"]);
 const SECRET_NAME = /key|token|secret|passw|credential|private|signature-provider/i;
+// Antelope private keys wherever they are (a signature-provider in node.extraArgs): `=KEY:5K...`, `PVT_K1_...`, `PVT_BLS_...`.
+const PRIVATE_KEY = /KEY:5[HJK]|PVT_[A-Z0-9]+_/;
 // `scheme://user:password@host`: the password of a URL (a blocksigner, peer or etcd endpoint).
 const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:)[^/@\s]*@/i;
 
@@ -82,7 +84,7 @@ function redact(value: unknown, path: readonly string[]): unknown {
   if (NAMED_SECRET_MAPS.has(path.slice(0, -1).join(".")) && SECRET_NAME.test(path.at(-1) ?? "")) {
     return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
   }
-  if (typeof value === "string") return value.replace(URL_PASSWORD, `$1${REDACTED}@`);
+  if (typeof value === "string") return PRIVATE_KEY.test(value) ? REDACTED : value.replace(URL_PASSWORD, `$1${REDACTED}@`);
   if (Array.isArray(value)) return value.map((item) => redact(item, path));
   if (typeof value === "object" && value !== null) {
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redact(inner, [...path, key])]));
