@@ -141,6 +141,10 @@ export const configSchema = z.strictObject({
       peers: z.array(httpUrl).default([]),
       /** Spring: a file, or a directory of files (a Kubernetes Secret), of this node's BLS finalizer keys, `PUB_BLS_...=PVT_BLS_...` a line; they become signature-provider lines of config.ini and are never logged. A key another node of ours also holds is refused. */
       finalizerKeys: z.string().min(1).optional(),
+      /** The permission of bp.producerName that runs eosio::actfinkey when production moves here (`active`, or one linked to actfinkey). */
+      finalityPermission: z.string().regex(/^[a-z1-5.]{1,13}$/, "an Antelope permission name").default("active"),
+      /** A file holding that permission's private key (WIF or PVT_K1_): with it, a node that takes production activates its own finalizer key on chain. Never logged. */
+      finalityKeyFile: z.string().min(1).optional(),
       /** Loopback address of the signing fence, the keosd endpoint nodeos signs blocks through: it forwards to the blocksigner only while production is resumed here (and, with etcd, the producer lease is live). Port 0 picks a free one. */
       signingListen: loopbackHostPort.default("127.0.0.1:0"),
       /** How long nodeos waits for a signature from the fence (config.ini `keosd-provider-timeout`); the slot gets no block after that. */

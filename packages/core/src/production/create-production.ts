@@ -49,12 +49,14 @@ export async function createProduction(
       reloadPolicy: config.bp.reloadPolicy,
       peers: config.bp.peers,
       signing: { listen: config.bp.signingListen, blocksigner: config.bp.blocksigner, timeoutMs: config.bp.signingTimeout },
+      finality: { permission: config.bp.finalityPermission, ...(config.bp.finalityKeyFile === undefined ? {} : { keyFile: config.bp.finalityKeyFile }) },
     },
     {
       chain: deps.chain,
       coordinator: deps.coordinator ?? (await createCoordinator(config, deps)),
       logger: deps.logger,
       readSchedule: () => fetchActiveSchedule(apiUrl(), 5_000),
+      nodeUrl: apiUrl,
       ...(deps.registry === undefined ? {} : { metrics: createProductionMetrics(deps.registry) }),
     },
   );

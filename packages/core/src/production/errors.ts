@@ -12,6 +12,7 @@ export const ProductionErrors = {
   peerUnreachable: defineError("PRD_ERR_PEER_UNREACHABLE", 409, (peers: string) =>
     `refusing to resume production: these peers did not answer, so they may produce: ${peers} (check them, or resume with skip_unreachable_peers once they are known to be paused or down)`,
   ),
+  finality: defineError("PRD_ERR_FINALITY", 502, (reason: string) => `the finalizer key could not be activated: ${reason}`),
   intentRefused: defineError("PRD_ERR_INTENT_REFUSED", 409, (reason: string) => `resume intent refused: ${reason}`),
   peer: defineError("PRD_ERR_PEER", 502, (peer: string, reason: string) => `peer ${peer}: ${reason}`),
   handoffRefused: defineError("PRD_ERR_HANDOFF_REFUSED", 409, (peer: string, reason: string) =>

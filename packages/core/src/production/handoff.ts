@@ -14,6 +14,8 @@ export interface HandoffReport {
   /** Slots of ours that both nodes produced, as seen here (a block we produced that also came in from elsewhere). */
   readonly doubleProduced: number;
   readonly pause: Record<string, unknown>;
+  /** Spring: the finalizer key active before and after, as the peer's resume reported it (null without finalizer keys). */
+  readonly finalizer: Record<string, unknown> | null;
 }
 
 /** Moves production from this node to the peer at `to`, in the order that cannot double-produce. */
@@ -39,9 +41,10 @@ export async function handoff(
   // Always said, even when we produced nothing since our start (0): the peer decides on what it has seen, without
   // watching a rotation first, while nobody produces.
   const through = pause.lastProduced ?? 0;
+  let resumedThere: unknown;
   try {
     // A peer that started less than a claim window ago, or sits in a silent round, waits that out before it decides.
-    await peer.call("POST", `/v1/nodeos/safely_resume_production?sync=true&released_through=${through}`, options.claimWindow + 30_000);
+    resumedThere = await peer.call("POST", `/v1/nodeos/safely_resume_production?sync=true&released_through=${through}`, options.claimWindow + 30_000);
   } catch (error) {
     // A coded refusal means the peer did not resume: production comes back here. Anything else is unknown: stay paused.
     const refused = isManageosError(error) && error.code !== "PRD_ERR_PEER";
@@ -89,6 +92,7 @@ export async function handoff(
     missedSlots: lastHere !== undefined && firstThere !== undefined ? production.tracker.missedBetween(lastHere, firstThere) : null,
     doubleProduced: there.filter((b) => hereNums.has(b.num)).length,
     pause: { ...pause },
+    finalizer: ((resumedThere as { result?: { finalizer?: Record<string, unknown> } } | undefined)?.result?.finalizer ?? null),
   };
   ctx.progress({ current: 4, total: 4, message: "handed off" });
   logger.info({ to: params.to, lastHere: report.from.lastProduced, firstThere: report.to.firstProduced, missed: report.missedSlots }, "production handed off");

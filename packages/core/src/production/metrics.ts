@@ -27,6 +27,8 @@ export interface ProductionMetrics {
   readonly signSeconds: Histogram;
   /** This node's finalizer keys that another node of ours also holds. */
   readonly finalizerKeyConflicts: Gauge;
+  /** 1 while this node's finalizer key is the producer's active one on chain. */
+  readonly finalizerKeyActive: Gauge;
 }
 
 const pausedReaders = new WeakMap<Registry, () => boolean>();
@@ -77,6 +79,15 @@ export function createProductionMetrics(registry: Registry): ProductionMetrics {
         new Gauge({
           name,
           help: "Finalizer keys of this node that another node of ours also holds (published over etcd or answered by bp.peers); each must be unique to one nodeos",
+          registers: [registry],
+        }),
+    ),
+    finalizerKeyActive: once(
+      "bp_finalizer_key_active",
+      (name) =>
+        new Gauge({
+          name,
+          help: "1 while this node's finalizer key is the producer's active one on chain (Spring; read every schedule refresh); 0 otherwise",
           registers: [registry],
         }),
     ),

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { GuardReason, ProductionMetrics } from "./metrics.js";
 import type { Logger } from "pino";
 import type { BlockEvent, Chain, ChainState, Producer } from "../chain/chain.js";
@@ -8,6 +9,7 @@ import type { ProductionService } from "../operator/services.js";
 import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
 import { type HandoffReport, handoff } from "./handoff.js";
+import { FinalityClient } from "./finality.js";
 import { PeerClient } from "./peer-client.js";
 import { type IntentAnswer, IntentBook, type OwnIntent, type ResumeIntent } from "./resume-intent.js";
 import { SigningFence, type SigningVerdict } from "./signing-fence.js";
@@ -38,6 +40,8 @@ export interface ProductionOptions {
   readonly reloadPolicy?: "handoff" | "wait-round";
   /** Operator APIs of the other manageos of our producer name (besides those the coordinator knows). */
   readonly peers?: readonly string[];
+  /** Spring: who runs eosio::actfinkey when production moves here (the permission, and a file with its key). */
+  readonly finality?: { readonly permission: string; readonly keyFile?: string };
   /** The signing fence nodeos signs through; without it nodeos signs at the blocksigner directly (tests only). */
   readonly signing?: {
     /** Loopback `host:port` of the fence. */
@@ -63,6 +67,8 @@ export interface ProductionDeps {
   readonly readSchedule: () => Promise<string[]>;
   readonly clock?: ProductionClock;
   readonly metrics?: ProductionMetrics;
+  /** nodeos' own API (the chain API), for the finalizer tables and actfinkey. */
+  readonly nodeUrl?: () => string;
 }
 
 /** How a resume may account for blocks of ours produced elsewhere: the node that paused says its last block. */
@@ -142,6 +148,8 @@ export class Production implements ProductionService {
   // The finalizer keys this node loads (less those refused at start), and those another node of ours also holds.
   #finalizerKeys: string[] = [];
   #finalizerConflicts: { key: string; node: string | null; api: string | null }[] = [];
+  #finality: FinalityClient | undefined;
+  #activeFinalizerKey: string | null | undefined;
   readonly #intents: IntentBook;
 
   constructor(opts: ProductionOptions, deps: ProductionDeps) {
@@ -371,6 +379,11 @@ export class Production implements ProductionService {
     } catch (error) {
       this.#logger.debug({ err: error }, "producer schedule unavailable");
     }
+    // Which finalizer key of ours the chain has active, for the status and its gauge.
+    if (this.#finality !== undefined) {
+      this.#activeFinalizerKey = (await this.#finality.activeKey().catch(() => undefined)) ?? null;
+      this.#deps.metrics?.finalizerKeyActive.set(this.#activeFinalizerKey !== null && this.#activeFinalizerKey === this.#finalizerKeys[0] ? 1 : 0);
+    }
   }
 
   /** Waits for the end of our round (bounded by pauseTimeout), pauses, confirms, then releases our claim. */
@@ -484,7 +497,9 @@ export class Production implements ProductionService {
     this.#leaseLost = undefined;
     const head = this.tracker.snapshot().lastBlock;
     this.#logger.info({ head: head?.num }, "production resumed");
-    return { resumed: true, node: coordinator.nodeId, head: head?.num ?? null };
+    // Finality moves with production; a failure is reported, never thrown: production is resumed here now.
+    const finalizer = await this.#activateFinality(ctx.signal);
+    return { resumed: true, node: coordinator.nodeId, head: head?.num ?? null, ...(finalizer === null ? {} : { finalizer }) };
   }
 
   /** Whether the signing fence may sign now: production resumed here through the safe resume and, with etcd, a live producer lease. */
@@ -576,6 +591,29 @@ export class Production implements ProductionService {
     }
   }
 
+  // Spring, after production resumed here: this node's own finalizer key becomes the producer's active one.
+  async #activateFinality(signal: AbortSignal): Promise<Record<string, unknown> | null> {
+    const mine = this.#finalizerKeys[0];
+    const finality = this.#finality;
+    if (mine === undefined || finality === undefined) return null;
+    let before: string | undefined;
+    try {
+      before = await finality.activeKey();
+      if (before !== mine) {
+        if (!finality.canActivate) throw ProductionErrors.finality("no bp.finalityKeyFile: activate it by hand (eosio::actfinkey)");
+        await finality.activate(mine, signal, (ms) => this.#clock.sleep(ms, signal));
+        this.#logger.info({ before: before ?? null, after: mine }, "this node's finalizer key is the active one now");
+      }
+      this.#activeFinalizerKey = mine;
+      this.#deps.metrics?.finalizerKeyActive.set(1);
+      return { key: mine, before: before ?? null, after: mine, activated: before !== mine };
+    } catch (error) {
+      const code = isManageosError(error) ? error.code : ProductionErrors.finality.code;
+      this.#logger.error({ err: error, key: mine }, "production resumed here, but this node's finalizer key is not the active one");
+      return { key: mine, before: before ?? null, after: before ?? null, activated: false, error: { code, message: (error as Error).message } };
+    }
+  }
+
   // Before nodeos first starts: a finalizer key another node of ours already holds is left out of config.ini.
   async #loadFinalizerKeys(): Promise<void> {
     const { chain } = this.#deps;
@@ -586,6 +624,17 @@ export class Production implements ProductionService {
       // The launch refuses the same file with its coded error.
       this.#logger.debug({ err: error }, "finalizer keys not readable yet");
       return;
+    }
+    const { finality, nodeUrl } = { finality: this.#opts.finality, nodeUrl: this.#deps.nodeUrl };
+    if (finality !== undefined && nodeUrl !== undefined && this.#finalizerKeys.length > 0) {
+      let privateKey: string | undefined;
+      try {
+        privateKey = finality.keyFile === undefined ? undefined : (await readFile(finality.keyFile, "utf8")).trim();
+      } catch (error) {
+        // Never the file's content: only why it could not be read.
+        this.#logger.error({ file: finality.keyFile, code: (error as NodeJS.ErrnoException).code }, "cannot read bp.finalityKeyFile: finalizer keys will not be activated on chain");
+      }
+      this.#finality = new FinalityClient({ producerName: this.#opts.producerName, permission: finality.permission, privateKey, timeoutMs: 30_000 }, { nodeUrl });
     }
     const conflicts = await this.#checkFinalizerKeys();
     if (conflicts.length === 0) return;
@@ -736,6 +785,7 @@ export class Production implements ProductionService {
       leaseLost: this.#leaseLost ?? null,
       signing: this.#signing !== undefined,
       finalizerKeys: this.#finalizerKeys,
+      finalizer: this.#finalizerKeys.length === 0 ? null : { key: this.#finalizerKeys[0], activeOnChain: this.#activeFinalizerKey === undefined ? null : this.#activeFinalizerKey === this.#finalizerKeys[0] },
       finalizerKeyConflicts: this.#finalizerConflicts,
       fence: this.#fence?.signUrl ?? null,
       guard: this.#guard ?? null,
