@@ -10,7 +10,7 @@ export const ClientErrors = {
   ),
   badAnswer: defineError("CLI_ERR_BAD_ANSWER", 502, (status: number, body: string) => `unexpected answer ${status}: ${body.slice(0, 200)}`),
   badApi: defineError("CLI_ERR_BAD_API", 400, (api: string) =>
-    `--api ${api} is not an address of the operator API: expected http://host:port, https://host:port or host:port, such as http://127.0.0.1:8080`,
+    `${api} is not an address of the operator API (--api or MANAGEOS_API): expected http://host:port, https://host:port or host:port, such as http://127.0.0.1:8080`,
   ),
 };
 
