@@ -100,12 +100,15 @@ const BIG = Buffer.alloc(1536 * 1024, 0x61);
 describe.each(LANES)("public proxy answers, $lane", ({ fastLane }) => {
   it("lets a client that sends Expect: 100-continue and waits post a body over 1 MiB; the node gets no Expect", async () => {
     const node = await startNode();
-    const { url } = await startProxy(node.url, { fastLane });
+    const { url, port } = await startProxy(node.url, { fastLane });
     for (const path of ["/v1/chain/push_transaction", "/v1/chain/push_%74ransaction"]) {
       const res = await postWithExpect(`${url}${path}`, BIG);
       expect(res, path).toMatchObject({ status: 200, continued: true });
       expect(JSON.parse(res.body), path).toMatchObject({ size: BIG.length, expect: null });
     }
+    const old = await raw(port, "POST /v1/chain/push_transaction HTTP/1.0\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nab");
+    expect(old).toMatch(/^HTTP\/1\.1 200 /);
+    expect(old, "no 1xx to an HTTP/1.0 client").not.toContain("100 Continue");
   });
 
   it("refuses an announced body over proxy.maxBodySize with 413, before a 100 Continue, without reaching the node", async () => {

@@ -163,13 +163,20 @@ async function createFullProxy(
       refuse(reply, ProxyErrors.bodyTooLarge(maxBodySize), 413);
       return;
     }
-    if (headers.expect !== undefined) reply.raw.writeContinue();
+    // node:http asks about 100-continue (checkContinue) for HTTP/1.1 only; a 1.0 client gets no 1xx.
+    if (headers.expect !== undefined && request.raw.httpVersion === "1.1") reply.raw.writeContinue();
     done();
   });
   // A body without a length (chunked) is counted as it passes, and cut at the limit.
   app.addHook("preParsing", (request, _reply, payload, done) => {
-    if (request.headers["transfer-encoding"] === undefined) done(null, payload);
-    else done(null, payload.pipe(new BodyLimit(maxBodySize)));
+    if (request.headers["transfer-encoding"] === undefined) {
+      done(null, payload);
+      return;
+    }
+    // pipe(), not pipeline(): at the limit the request must live on for the 413; a client gone still fails the body.
+    const limited = new BodyLimit(maxBodySize);
+    payload.on("error", (error) => limited.destroy(error));
+    done(null, payload.pipe(limited));
   });
   app.setErrorHandler((error, _request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
