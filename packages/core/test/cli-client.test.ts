@@ -60,6 +60,8 @@ const production: ProductionService = {
     holdsLease: false,
     leaseLost: null,
     guard: { at: Date.parse("2026-12-01T09:00:00Z"), reason: "block 99 of ours came from another node", trip: "produced-elsewhere", action: "paused" },
+    finalizer: { key: "PUB_BLS_abc", activeOnChain: false },
+    finalizerKeyConflicts: [{ key: "PUB_BLS_abc", node: "bp-2", api: null }],
     start: { state: "refused", reason: "another node of ours produces" },
     takeover: null,
   }),
@@ -139,6 +141,7 @@ describe("the CLI as a client of the operator API", () => {
     expect(res.out).toMatch(/^production: eosproducer1 standby, paused: true, signing: false, holdsLease: false \(etcd\)$/m);
     expect(res.out).toMatch(/^guard: .*paused \(produced-elsewhere\) at 2026-12-01T09:00:00.000Z: block 99 of ours came from another node$/m);
     expect(res.out).toMatch(/^start: +refused \(another node of ours produces\)$/m);
+    expect(res.out).toMatch(/^finalizer: +PUB_BLS_abc, activeOnChain: false, also held by bp-2 \(PUB_BLS_abc\)$/m);
     expect(res.out).toMatch(/^dirty: +true \(node.dirty/m);
   });
 

@@ -266,7 +266,7 @@ export function formatStatus(status: Record<string, unknown>): string {
   return `${lines.join("\n")}\n`;
 }
 
-// The production lines of `status`: state, paused, signing, lease, guard, and the start and takeover when there are.
+// The production lines of `status`: state, paused, signing, lease, guard, and the finalizer key, start and takeover when there are.
 function formatProduction(p: Partial<Record<string, unknown>>): string[] {
   // Named and valued as in the JSON (and the runbooks): `paused: true`.
   const bool = (value: unknown) => (typeof value === "boolean" ? String(value) : "unknown");
@@ -276,6 +276,14 @@ function formatProduction(p: Partial<Record<string, unknown>>): string[] {
       `holdsLease: ${bool(p.holdsLease)} (${String(p.coordinator ?? "local")})${typeof p.leaseLost === "string" ? `, lease lost: ${p.leaseLost}` : ""}`,
     `guard:      ${guard ? `${guard.action ?? "tripped"} (${guard.trip ?? ""}) at ${typeof guard.at === "number" ? new Date(guard.at).toISOString() : "?"}: ${guard.reason ?? ""}` : "not tripped"}`,
   ];
+  const finalizer = p.finalizer as { key?: string; activeOnChain?: boolean | null } | null | undefined;
+  const conflicts = Array.isArray(p.finalizerKeyConflicts) ? (p.finalizerKeyConflicts as { key?: string; node?: string | null }[]) : [];
+  if (finalizer) {
+    lines.push(
+      `finalizer:  ${String(finalizer.key)}, activeOnChain: ${bool(finalizer.activeOnChain)}` +
+        (conflicts.length === 0 ? "" : `, also held by ${conflicts.map((c) => `${c.node ?? "?"} (${c.key ?? "?"})`).join(", ")}`),
+    );
+  }
   for (const key of ["start", "takeover"] as const) {
     const step = p[key] as { state?: string; reason?: string } | null | undefined;
     if (step) lines.push(`${`${key}:`.padEnd(12)}${step.state ?? "unknown"}${step.reason ? ` (${step.reason})` : ""}`);
