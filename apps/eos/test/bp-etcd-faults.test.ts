@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createCluster, readLedger, startBlocksignerSim, startTcpForwarder, type TcpForwarder, tempDir } from "@manageos/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blocksAfter, call, type Daemon, lastBlockOf, nodeConfig, nodeosPid, productionOf, signalAll, startDaemon, startEtcd, until } from "./bp-harness.js";
+import { blocksAfter, call, type Daemon, lastBlockOf, ledgerHead, nodeConfig, nodeosPid, productionOf, signalAll, startDaemon, startEtcd, until } from "./bp-harness.js";
 
 // Three manageos-eos daemons sharing producer bp.b through a real etcd (lease TTL 3 s), on a 50 ms chain (bp.a, bp.b,
 // bp.c, 12-block rounds). Each reaches etcd through a TCP forwarder of its own, so that one node can be cut off.
@@ -85,10 +85,6 @@ async function diagnose(error: unknown): Promise<never> {
   throw new Error(`${(error as Error).message}\n${parts.join("\n")}\netcd:\n${etcdLog}`);
 }
 
-// The highest slot of ours the ledger knows, produced or missed.
-function ledgerHead(ledger: Awaited<ReturnType<typeof readLedger>>): number {
-  return Math.max(ledger.slots.at(-1)?.blockNum ?? 0, ledger.missedSlots.at(-1) ?? 0);
-}
 
 describe("bp trio on etcd: faults of the producer and of etcd", () => {
   it(`keeps a frozen producer (manageos and nodeos stopped ${FREEZE_MS / 1000} s) from signing after its lease, ${FREEZES} times`, async () => {

@@ -2,7 +2,7 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createCluster, freePort, readLedger, startBlocksignerSim, tempDir } from "@manageos/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blocksAfter, call, type Daemon, lastBlockOf, nodeConfig, nodeosPid, productionOf, signalAll, startDaemon, until } from "./bp-harness.js";
+import { blocksAfter, call, type Daemon, lastBlockOf, ledgerHead, nodeConfig, nodeosPid, productionOf, signalAll, startDaemon, until } from "./bp-harness.js";
 
 // Three manageos-eos daemons sharing producer bp.b with the LOCAL coordinator (no etcd), each listing the other two in
 // bp.peers, on a 50 ms chain (bp.a, bp.b, bp.c, 12-block rounds). The simulator's ledger (who signed which slot) is
@@ -56,10 +56,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 }, 120_000);
 
-// The last slot of ours the ledger knows, produced or missed: it advances with the chain whoever produces.
-function ledgerHead(ledger: Awaited<ReturnType<typeof readLedger>>): number {
-  return Math.max(ledger.slots.at(-1)?.blockNum ?? 0, ledger.missedSlots.at(-1) ?? 0);
-}
 
 // The nodes that sign now, by their own status.
 async function signing(): Promise<string[]> {

@@ -136,3 +136,8 @@ export function lastBlockOf(ledger: LedgerSummary, instance: string): number {
 export function blocksAfter(ledger: LedgerSummary, instance: string, after: number): number[] {
   return ledger.slots.filter((s) => s.blockNum > after && s.instances.includes(instance)).map((s) => s.blockNum);
 }
+
+/** The last slot of ours the ledger knows, produced or missed: it advances with the chain whoever produces. */
+export function ledgerHead(ledger: LedgerSummary): number {
+  return Math.max(ledger.slots.at(-1)?.blockNum ?? 0, ledger.missedSlots.at(-1) ?? 0);
+}

@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createCluster, generateAccountKey, generateFinalizerKey, readLedger, startBlocksignerSim, tempDir } from "@manageos/testkit";
+import { createCluster, type FinalizerKey, generateAccountKey, generateFinalizerKey, readLedger, startBlocksignerSim, tempDir } from "@manageos/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, type Daemon, nodeConfig, productionOf, startDaemon, startEtcd, until } from "./bp-harness.js";
 
@@ -16,7 +16,7 @@ let clusterDir: string;
 let etcd: Awaited<ReturnType<typeof startEtcd>>;
 let signer: Awaited<ReturnType<typeof startBlocksignerSim>>;
 const daemons = new Map<string, Daemon>();
-const keys = new Map(NAMES.map((n) => [n, generateFinalizerKey()]));
+const keys = new Map<string, FinalizerKey>(NAMES.map((n) => [n, generateFinalizerKey()]));
 const account = generateAccountKey();
 const daemon = (name: string) => daemons.get(name) as Daemon;
 
