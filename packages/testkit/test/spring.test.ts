@@ -53,6 +53,10 @@ async function post(url: string, body: unknown): Promise<{ status: number; body:
   return { status: res.status, body: (await res.json()) as unknown };
 }
 
+async function getInfo(url: string): Promise<{ head_block_num: number; last_irreversible_block_num: number }> {
+  return (await (await fetch(`${url}/v1/chain/get_info`)).json()) as { head_block_num: number; last_irreversible_block_num: number };
+}
+
 async function finalizers(url: string): Promise<{ finalizer_name: string; active_key_id: number; finalizer_key_count: number }[]> {
   const r = await post(`${url}/v1/chain/get_table_rows`, { code: "eosio", scope: "eosio", table: "finalizers", json: true });
   return (r.body as { rows: { finalizer_name: string; active_key_id: number; finalizer_key_count: number }[] }).rows;
@@ -79,14 +83,20 @@ describe("nodeos-sim as Spring 1.x", () => {
   });
 
   it("prints Spring 1.0.2+ block lines, confirmed only before Savanna, and LIB two blocks behind head once Savanna is active", async () => {
-    const from = 6;
-    const producer = await startNodeosSim({ version: SPRING, savannaFrom: from, producerName: "eosio", signatureProvider: KEY, libLag: 4 });
-    const legacy = await producer.process.waitForLine(/Produced block .* #[2-5] @/);
+    // Before Savanna (far ahead here): confirmed after lib.
+    const legacyNode = await startNodeosSim({ version: SPRING, savannaFrom: 1_000_000, producerName: "eosio", signatureProvider: KEY, libLag: 4 });
+    const legacy = await legacyNode.process.waitForLine(/Produced block/);
     expect(legacy).toMatch(new RegExp(
       `^info  ${STAMP} nodeos {4}controller\\.cpp:3900 +log_applied +\\] Produced block [0-9a-f]{16}\\.\\.\\. #\\d+ @ ${STAMP} signed by eosio \\[trxs: 0, lib: \\d+, confirmed: 0, net: 0, cpu: 100 us, elapsed: 40 us, producing time: 90 us\\]$`,
     ));
+    await legacyNode.stop();
+    // A chain whose genesis is a moment ahead, with Savanna from block 10: the transition, then no confirmed, LIB = head - 2.
+    const dir = await tempDir();
+    await createCluster(dir, { producers: ["bp.a"], roundLength: 4, blockIntervalMs: 50, genesisTime: Date.now() + 2_000 });
+    const from = 10;
+    const producer = await startNodeosSim({ version: SPRING, savannaFrom: from, clusterDir: dir, producerName: "bp.a", signatureProvider: KEY });
     await producer.process.waitForLine(new RegExp(`Transitioning to savanna, IF Genesis Block ${from}, IF Critical Block ${from}`));
-    const savanna = await producer.process.waitForLine(/Produced block .* #(1\d|[7-9]) @/);
+    const savanna = await producer.process.waitForLine(/Produced block .* signed by bp\.a \[trxs: 0, lib: \d+, net: /);
     const m = /#(\d+) @ .* \[trxs: 0, lib: (\d+), net: 0, cpu: 100 us, elapsed: 40 us, producing time: 90 us\]$/.exec(savanna);
     expect(m).not.toBeNull();
     expect(Number(m![2])).toBe(Number(m![1]) - 2);
@@ -118,6 +128,9 @@ describe("nodeos-sim as Spring 1.x", () => {
 
     const first = await until(() => readLedger(dir), (l) => (l.votesByInstance.a ?? 0) >= 5);
     expect(first.votesByInstance.b).toBeUndefined();
+    // A strong QC on every block: LIB two behind head.
+    const info = await getInfo(a.httpUrl);
+    expect(info.head_block_num - info.last_irreversible_block_num).toBe(2);
     // safety.dat is written before the vote is sent: it always remembers at least the last vote the ledger saw.
     const voted = Math.max(...(await votedBlocks(dir, "a")));
     const bytes = await readFile(safetyFilePath(join(a.dataDir, "finalizers")));
@@ -170,7 +183,7 @@ describe("nodeos-sim as Spring 1.x", () => {
     expect(stdout).toMatch(/double votes: [1-9]/);
   });
 
-  it("refuses to vote with a corrupt safety.dat, and says the local finalizer did not vote", async () => {
+  it("refuses to vote with a corrupt safety.dat, says the local finalizer did not vote, and LIB stalls", async () => {
     const dir = await tempDir();
     const key = generateFinalizerKey();
     await createCluster(dir, { producers: ["bp.a", "bp.b"], roundLength: 4, blockIntervalMs: 50, finalizerKeys: { "bp.a": [key.publicKey] } });
@@ -185,6 +198,11 @@ describe("nodeos-sim as Spring 1.x", () => {
     const [, n] = /in block (\d+) : .* for block (\d+)$/.exec(warn)!;
     const info = await sim.process.waitForLine(new RegExp(`Block [0-9a-f]{16}\\.\\.\\. #${n} @ ${STAMP} produced by bp\\.[ab], latency: \\d+ms has no votes for block #${Number(n) - 1} from finalizers: bp\\.a$`));
     expect(info).toMatch(/^info /);
+    // Without its votes there is no strong QC: LIB stalls while head goes on.
+    const info1 = await getInfo(sim.httpUrl);
+    const info2 = await until(() => getInfo(sim.httpUrl), (i) => i.head_block_num >= info1.head_block_num + 5);
+    expect(info2.last_irreversible_block_num).toBe(info1.last_irreversible_block_num);
+    expect(info2.last_irreversible_block_num).toBeLessThan(info2.head_block_num - 5);
     await sim.stop();
     expect(await readFile(safety, "utf8")).toBe("not a safety file");
     expect((await readLedger(dir)).votes).toBe(0);

@@ -13,7 +13,7 @@ import {
 } from "./block.js";
 import { logProduced, logReceived } from "./block-lines.js";
 import type { BlockLog } from "./block-log.js";
-import type { Finality } from "../savanna/finality.js";
+import type { Assessment, Finality } from "../savanna/finality.js";
 import type { FcLogger } from "./fc-log.js";
 import type { SignatureProvider } from "./signature-provider.js";
 
@@ -225,9 +225,11 @@ export class SimChain {
     if (this.stopped) return;
     const block = this.build(fields, signature);
     if (this.opts.clusterDir !== undefined) await recordProduced(this.opts.clusterDir, num, this.opts.instance, producer);
+    // The QC is weighed before the block becomes head, so that get_info never sees the head with the old LIB.
+    const qc = await this.deps.finality?.assess(block);
     this.apply(block);
     logProduced(this.deps.log, block, this.lib, this.springLines(num));
-    await this.vote(block);
+    await this.vote(block, qc);
   }
 
   private springLines(num: number): { savanna: boolean } | undefined {
@@ -235,9 +237,9 @@ export class SimChain {
     return f === undefined ? undefined : { savanna: f.isSavanna(num) };
   }
 
-  private async vote(block: SimBlock): Promise<void> {
+  private async vote(block: SimBlock, qc: Assessment | undefined): Promise<void> {
     const lib = this.lib;
-    await this.deps.finality?.onBlock(block, lib, this.idOf(lib) ?? block.id);
+    await this.deps.finality?.vote(block, qc, lib, this.idOf(lib) ?? block.id);
   }
 
   private async receive(num: number, producer: string, ours: boolean): Promise<void> {
@@ -249,9 +251,10 @@ export class SimChain {
       if (!seen && this.opts.clusterDir !== undefined) await recordMissed(this.opts.clusterDir, num, producer);
     }
     const block = this.build(this.fields(num, this.headBlock.id, producer));
+    const qc = await this.deps.finality?.assess(block);
     this.apply(block);
     if (seen) logReceived(this.deps.log, block, this.lib, this.deps.now(), this.springLines(num));
-    await this.vote(block);
+    await this.vote(block, qc);
   }
 
   private apply(block: SimBlock): void {

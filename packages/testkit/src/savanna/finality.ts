@@ -27,9 +27,17 @@ const OWN_VOTES_KEPT = 8;
 // Blocks older than this are being synced: a finalizer votes on recent blocks only.
 const RECENT_MS = 60_000;
 
+/** What a block's QC showed: the active finalizer keys (key to finalizer name) and those that did not vote. */
+export interface Assessment {
+  readonly active: ReadonlyMap<string, string>;
+  readonly missing: readonly [string, string][];
+}
+
 /** Savanna on a Spring node: LIB close to head, votes of the node's active finalizer keys, missing-vote lines. */
 export class Finality {
   private readonly ownVotes = new Map<number, Set<string>>();
+  // Highest final block known from strong QCs; undefined until the first block under Savanna is applied here.
+  private finalNum: number | undefined;
 
   private constructor(
     private readonly opts: FinalityOptions,
@@ -60,37 +68,54 @@ export class Finality {
     return num >= this.opts.savannaFrom;
   }
 
-  /** LIB under Savanna for a head. */
+  /**
+   * LIB under Savanna for a head: two behind it while the QCs are strong (votes of more than two thirds of the active
+   * finalizer keys; an empty set stands for finalizers outside the simulator, who always vote); it stalls otherwise.
+   */
   libOf(head: number): number {
-    return head - SAVANNA_LIB_LAG;
+    return Math.min(head - SAVANNA_LIB_LAG, this.finalNum ?? head - SAVANNA_LIB_LAG);
   }
 
-  /** After block `block` is applied: transition line, missing votes of the block's QC, then our votes. */
-  async onBlock(block: SimBlock, lib: number, libId: string): Promise<void> {
-    if (!this.isSavanna(block.num)) return;
+  /**
+   * Before block `block`'s line is logged: the transition line, then the QC the block carries on n-1 (which
+   * finalizers of the active set voted), which moves LIB. Undefined when the block is not under Savanna or old.
+   */
+  async assess(block: SimBlock): Promise<Assessment | undefined> {
+    if (!this.isSavanna(block.num)) return undefined;
     if (block.num === this.opts.savannaFrom && block.num > 1)
       this.log.log("info", { file: "controller.cpp", line: 1200, method: "transition_to_savanna" },
         `Transitioning to savanna, IF Genesis Block ${block.num}, IF Critical Block ${block.num}`);
-    if (Date.now() - block.timeMs > RECENT_MS) return;
+    if (Date.now() - block.timeMs > RECENT_MS) {
+      this.finalNum = block.num - SAVANNA_LIB_LAG;
+      return undefined;
+    }
     const active = activeKeys(await readFinalizerTables(this.opts.tablesDir));
-    if (block.num > this.opts.savannaFrom) await this.logMissing(block, active);
+    const missing = block.num > this.opts.savannaFrom ? await this.missingVotes(block.num - 1, active) : [];
+    if (active.size === 0 || missing.length * 3 < active.size || this.finalNum === undefined)
+      this.finalNum = Math.max(this.finalNum ?? 0, block.num - SAVANNA_LIB_LAG);
+    return { active, missing };
+  }
+
+  /** After block `block`'s line: the missing votes as tracked_votes logs them, then our votes (safety.dat first). */
+  async vote(block: SimBlock, a: Assessment | undefined, lib: number, libId: string): Promise<void> {
+    if (a === undefined) return;
+    if (a.missing.length > 0) this.logMissing(block, a.missing);
     if (!this.opts.voting || this.refused) return;
-    const mine = this.opts.keys.filter((k) => active.has(k));
+    const mine = this.opts.keys.filter((k) => a.active.has(k));
     if (mine.length === 0) return;
     // safety.dat first, durably: a vote must never be sent that the file does not remember.
     for (const key of mine)
       this.safety.set(key, { lastVoteNum: block.num, lastVoteId: block.id, lockNum: lib, lockId: libId, timeMs: Date.now() });
     await writeSafetyFile(safetyFilePath(this.opts.finalizersDir), this.safety);
     for (const key of mine) {
-      if (this.opts.clusterDir !== undefined) await recordVote(this.opts.clusterDir, block.num, this.opts.instance, active.get(key)!, key);
+      if (this.opts.clusterDir !== undefined) await recordVote(this.opts.clusterDir, block.num, this.opts.instance, a.active.get(key)!, key);
       else this.ownVotes.set(block.num, new Set([...(this.ownVotes.get(block.num) ?? []), key]));
     }
     this.ownVotes.delete(block.num - OWN_VOTES_KEPT);
   }
 
-  // Block n carries the QC on block n-1: finalizers of the policy whose vote for n-1 is not in, as tracked_votes logs them.
-  private async logMissing(block: SimBlock, active: ReadonlyMap<string, string>): Promise<void> {
-    const qcNum = block.num - 1;
+  // Finalizers of the active set whose vote on block `qcNum` is not in: [key, finalizer name].
+  private async missingVotes(qcNum: number, active: ReadonlyMap<string, string>): Promise<[string, string][]> {
     const missing: [string, string][] = [];
     if (this.opts.clusterDir !== undefined) {
       const voters = await votersOf(this.opts.clusterDir, qcNum);
@@ -99,7 +124,12 @@ export class Finality {
       const voters = this.ownVotes.get(qcNum) ?? new Set<string>();
       for (const [key, name] of active) if (!voters.has(key)) missing.push([key, name]);
     }
-    if (missing.length === 0) return;
+    return missing;
+  }
+
+  // Block n carries the QC on block n-1: the finalizers missing from it, as tracked_votes.cpp logs them.
+  private logMissing(block: SimBlock, missing: readonly [string, string][]): void {
+    const qcNum = block.num - 1;
     const id16 = block.id.slice(8, 24);
     for (const [key, name] of missing)
       if (this.opts.keys.includes(key)) this.log.log("warn", VOTES, `Local finalizer ${name} did not vote in block ${block.num} : ${id16} for block ${qcNum}`);
