@@ -134,6 +134,22 @@ describe.each(LANES)("public proxy answers, $lane", ({ fastLane }) => {
     expect(answer(small)).toMatchObject({ status: 200, body: { size: 3 } });
   });
 
+  it("ends the node's request when the client goes away in the middle of a chunked body", async () => {
+    const node = await startNode();
+    const { port } = await startProxy(node.url, { fastLane });
+    const client = connect({ host: "127.0.0.1", port });
+    sockets.push(client);
+    client.write("POST /v1/chain/push_transaction HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+    while (node.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const upstream = node.seen[0] as IncomingMessage;
+    const ended = new Promise<number>((resolve) => {
+      const since = Date.now();
+      upstream.once("close", () => resolve(Date.now() - since));
+    });
+    client.destroy();
+    expect(await ended).toBeLessThan(5_000);
+  });
+
   it("refuses a Content-Length of anything but digits between spaces and tabs with 400, and never forwards it", async () => {
     const node = await startNode();
     const { port } = await startProxy(node.url, { fastLane });
