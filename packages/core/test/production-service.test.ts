@@ -624,6 +624,10 @@ describe("finalizer keys: one per nodeos", () => {
       await eventually("the conflict", () => ((production.status().finalizerKeyConflicts as unknown[]).length > 0 ? true : undefined));
       expect(production.status().finalizerKeyConflicts).toEqual([{ key: "PUB_BLS_mine", node: "node-2", api: url }]);
       expect(await registry.metrics()).toMatch(/^manageos_bp_finalizer_key_conflicts 1$/m);
+      // Missed votes nodeos reports are counted and shown.
+      chain.emit("vote-missed", { finalizer: "bp.b", block: 120 });
+      expect(production.status().finalizer).toMatchObject({ key: "PUB_BLS_mine", missedVotes: 1, lastMissedVote: { block: 120 } });
+      expect(await registry.metrics()).toMatch(/^manageos_bp_finalizer_missed_votes_total 1$/m);
       await production.close();
     } finally {
       server.close();

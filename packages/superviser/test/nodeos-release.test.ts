@@ -143,3 +143,18 @@ describe("a nodeos Chain in bp mode on Spring and on leap", () => {
     expect(ini).not.toContain("vote-threads");
   });
 });
+
+describe("Spring's vote lines", () => {
+  it("tells production of a local finalizer's vote missing from a QC", async () => {
+    const c = await simChain({});
+    chains.push(c);
+    const missed: unknown[] = [];
+    c.chain.on("vote-missed", (m) => missed.push(m));
+    const text =
+      "warn  2026-12-01T12:00:00.000 nodeos    tracked_votes.cpp:160         log_missing_votes    ] Local finalizer bp.b did not vote in block 120 : 0000007812ab34cd for block 119";
+    c.chain.hooks.handle({ text, stream: "stderr", truncated: false, receivedAt: Date.now() });
+    c.chain.hooks.handle({ text: "info  2026-12-01T12:00:00.000 nodeos    producer_plugin.cpp:1 x ] Received block ...", stream: "stderr", truncated: false, receivedAt: Date.now() });
+    expect(missed).toEqual([{ finalizer: "bp.b", block: 120 }]);
+  });
+});
+

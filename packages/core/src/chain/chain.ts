@@ -73,6 +73,8 @@ export interface ChainEventMap {
   dirty: [event: DirtyEvent];
   exit: [result: ExitResult];
   head: [head: HeadInfo];
+  /** Spring: a local finalizer's vote is missing from a block's QC (`Local finalizer <f> did not vote in block <n>`). */
+  "vote-missed": [missed: { readonly finalizer: string; readonly block: number }];
 }
 
 /** A node the operator drives: the seam between core and the superviser package. */

@@ -29,6 +29,8 @@ export interface ProductionMetrics {
   readonly finalizerKeyConflicts: Gauge;
   /** 1 while this node's finalizer key is the producer's active one on chain. */
   readonly finalizerKeyActive: Gauge;
+  /** Votes of this node's finalizer that nodeos says did not make it into a block's QC. */
+  readonly missedVotes: Counter;
 }
 
 const pausedReaders = new WeakMap<Registry, () => boolean>();
@@ -88,6 +90,15 @@ export function createProductionMetrics(registry: Registry): ProductionMetrics {
         new Gauge({
           name,
           help: "1 while this node's finalizer key is the producer's active one on chain (Spring; read every schedule refresh); 0 otherwise",
+          registers: [registry],
+        }),
+    ),
+    missedVotes: once(
+      "bp_finalizer_missed_votes_total",
+      (name) =>
+        new Counter({
+          name,
+          help: "Votes of this node's finalizer that nodeos says did not make it into a block's QC (Spring: Local finalizer ... did not vote)",
           registers: [registry],
         }),
     ),

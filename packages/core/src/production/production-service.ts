@@ -149,6 +149,8 @@ export class Production implements ProductionService {
   #finalizerKeys: string[] = [];
   #finalizerConflicts: { key: string; node: string | null; api: string | null }[] = [];
   #finality: FinalityClient | undefined;
+  #missedVotes = 0;
+  #lastMissedVote: { block: number; at: number } | undefined;
   #activeFinalizerKey: string | null | undefined;
   readonly #intents: IntentBook;
 
@@ -223,6 +225,7 @@ export class Production implements ProductionService {
       if (fence.signUrl !== undefined) chain.useSigningFence?.(fence.signUrl, timeoutMs);
     }
     chain.on("block", this.#onBlock);
+    chain.on("vote-missed", this.#onVoteMissed);
     chain.on("state", this.#onState);
     coordinator.onLeaseLost((reason) => void this.#onLeaseLost(reason));
     coordinator.onLeaseRegained?.(() => this.#onLeaseRegained());
@@ -367,6 +370,7 @@ export class Production implements ProductionService {
     this.#closeFence();
     await this.#fence?.close();
     this.#deps.chain.off("block", this.#onBlock);
+    this.#deps.chain.off("vote-missed", this.#onVoteMissed);
     this.#deps.chain.off("state", this.#onState);
     this.#wakeBlockWaiters();
     await this.#deps.coordinator.close();
@@ -785,7 +789,15 @@ export class Production implements ProductionService {
       leaseLost: this.#leaseLost ?? null,
       signing: this.#signing !== undefined,
       finalizerKeys: this.#finalizerKeys,
-      finalizer: this.#finalizerKeys.length === 0 ? null : { key: this.#finalizerKeys[0], activeOnChain: this.#activeFinalizerKey === undefined ? null : this.#activeFinalizerKey === this.#finalizerKeys[0] },
+      finalizer:
+        this.#finalizerKeys.length === 0
+          ? null
+          : {
+              key: this.#finalizerKeys[0],
+              activeOnChain: this.#activeFinalizerKey === undefined ? null : this.#activeFinalizerKey === this.#finalizerKeys[0],
+              missedVotes: this.#missedVotes,
+              lastMissedVote: this.#lastMissedVote ?? null,
+            },
       finalizerKeyConflicts: this.#finalizerConflicts,
       fence: this.#fence?.signUrl ?? null,
       guard: this.#guard ?? null,
@@ -905,6 +917,12 @@ export class Production implements ProductionService {
     this.#logger.warn({ lost: this.#leaseLost, meantToProduce: this.#deps.chain.wantsProduction() }, "etcd lease live again");
     if (this.#deps.chain.status().state === "running" && this.#signing === undefined) this.#onRunning();
   }
+
+  readonly #onVoteMissed = (missed: { finalizer: string; block: number }): void => {
+    this.#missedVotes++;
+    this.#lastMissedVote = { block: missed.block, at: this.#clock.now() };
+    this.#deps.metrics?.missedVotes.inc();
+  };
 
   readonly #onBlock = (block: BlockEvent): void => {
     const now = this.#clock.now();

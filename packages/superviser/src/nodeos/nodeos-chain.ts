@@ -110,6 +110,10 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
       this.hooks,
       ...(deps.plugins ?? []),
     ];
+    // Spring's tracked_votes: a vote of a local finalizer that did not make it into a block's QC.
+    this.hooks.onMatch(/Local finalizer (\S+) did not vote in block (\d+)/, (m) => this.emit("vote-missed", { finalizer: m[1] ?? "", block: Number(m[2]) }), {
+      contains: "did not vote",
+    });
     this.superviser = new Superviser(
       {
         ...policyOf(opts),
