@@ -1,4 +1,4 @@
-import { decodeBlockStateMeta } from "@manageos/mindreader";
+import { decodeBlockStateMeta, decodeSignedBlockMeta } from "@manageos/mindreader";
 import { describe, expect, it } from "vitest";
 import { startNodeosSim } from "../src/index.js";
 
@@ -33,6 +33,30 @@ describe("nodeos-sim deep-mind", () => {
     const last = previous!;
     const block = (await (await fetch(`${sim.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: last.num }) })).json()) as { id: string };
     expect(block.id).toBe(last.id);
+    await sim.stop();
+  });
+
+  it("prints spring 1 DMLOG lines on a Spring node: legacy ACCEPTED_BLOCK before Savanna, ACCEPTED_BLOCK_V2 after, one linked chain", async () => {
+    const from = 8;
+    const sim = await startNodeosSim({ blockIntervalMs: 20, deepMind: true, version: "v1.2.2", savannaFrom: from });
+    await sim.process.waitForLine(/^DMLOG ACCEPTED_BLOCK_V2 \S+ 14 /, { stream: "stdout" });
+    const lines = [...sim.process.stdoutLines];
+    expect(lines[0]).toBe("DMLOG DEEP_MIND_VERSION spring 1 0");
+    let previous: { num: number; id: string } | undefined;
+    for (const line of lines.filter((l) => /^DMLOG ACCEPTED_BLOCK(_V2)? /.test(l))) {
+      const f = line.split(" ");
+      const meta = f[1] === "ACCEPTED_BLOCK"
+        ? decodeBlockStateMeta(f[3]!, Number(f[2]), "spring")
+        : decodeSignedBlockMeta({ id: f[2]!, num: Number(f[3]), lib: Number(f[4]), block: f[5]!, rest: f.slice(6) });
+      expect(f[1]).toBe(meta.num >= from ? "ACCEPTED_BLOCK_V2" : "ACCEPTED_BLOCK");
+      if (meta.num >= from) expect(meta.lib).toBe(meta.num - 2);
+      if (previous !== undefined) {
+        expect(meta.num).toBe(previous.num + 1);
+        expect(meta.previous).toBe(previous.id);
+      }
+      previous = meta;
+    }
+    expect(previous!.num).toBeGreaterThanOrEqual(14);
     await sim.stop();
   });
 });

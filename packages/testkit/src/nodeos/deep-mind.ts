@@ -9,15 +9,21 @@ export interface DeepMind {
   flush(): Promise<void>;
 }
 
+/** Spring 1.x deep-mind: which blocks are under Savanna (they get ACCEPTED_BLOCK_V2). */
+export interface SpringDeepMind {
+  readonly isSavanna: (num: number) => boolean;
+}
+
 /**
  * Prints leap 13 deep-mind: the version line, then per block START_BLOCK, a few operations and
  * ACCEPTED_BLOCK with the packed block_state_legacy, encoded with the mindreader's struct definitions.
+ * Spring 1.x: `spring 1 0`, the legacy line in spring's layout before Savanna, ACCEPTED_BLOCK_V2 after.
  */
-export async function startDeepMind(): Promise<DeepMind> {
+export async function startDeepMind(spring?: SpringDeepMind): Promise<DeepMind> {
   const mr = await import("@manageos/mindreader");
   const write = (line: string) => process.stdout.write(`${line}\n`);
   return {
-    start: () => write(mr.formatVersionLine("leap")),
+    start: () => write(mr.formatVersionLine(spring === undefined ? "leap" : "spring")),
     onBlock: (block, lib) => {
       write(mr.formatStartBlockLine(block.num));
       write(`DMLOG RLIMIT_OP STATE UPD {"average_block_net_usage":{"last_ordinal":${block.num},"value_ex":0,"consumed":0},"average_block_cpu_usage":{"last_ordinal":${block.num},"value_ex":0,"consumed":0},"pending_net_usage":0,"pending_cpu_usage":0,"total_net_weight":0,"total_cpu_weight":0,"total_ram_bytes":0,"virtual_net_limit":1048576,"virtual_cpu_limit":200000}`);
@@ -35,7 +41,9 @@ export async function startDeepMind(): Promise<DeepMind> {
         transactions: [],
         block_extensions: [],
       });
-      write(mr.formatAcceptedBlockLine(mr.buildLeapBlockState(signed, lib)));
+      if (spring === undefined) write(mr.formatAcceptedBlockLine(mr.buildLeapBlockState(signed, lib)));
+      else if (spring.isSavanna(block.num)) write(mr.formatAcceptedBlockV2Line(signed, lib));
+      else write(mr.formatAcceptedBlockLine(mr.buildSpringBlockStateLegacy(signed, lib), "spring"));
     },
     flush: () => new Promise((resolve) => process.stdout.write("", () => resolve())),
   };

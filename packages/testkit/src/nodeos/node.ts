@@ -112,7 +112,9 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
     // As nodeos: a KEOSD signature that takes longer than keosd-provider-timeout (5 ms by default) means no block.
     parseSignatureProvider(s, integer(options, "keosd-provider-timeout", 5)),
   );
-  const deepMind = flag(options, "deep-mind") ? await startDeepMind() : undefined;
+  const deepMind = flag(options, "deep-mind")
+    ? await startDeepMind(simEnv.spring ? { isSavanna: (n) => n >= simEnv.savannaFrom } : undefined)
+    : undefined;
   const tablesDir = simEnv.clusterDir ?? join(dataDir, "state");
   const finality = simEnv.spring
     ? await Finality.open({
