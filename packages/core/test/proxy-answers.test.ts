@@ -124,6 +124,17 @@ describe.each(LANES)("public proxy answers, $lane", ({ fastLane }) => {
     expect(fits).toMatchObject({ status: 200, continued: true });
   });
 
+  it("answers 413 to a client that sends its oversized body without waiting, instead of resetting the connection", async () => {
+    const node = await startNode();
+    const { url } = await startProxy(node.url, { fastLane, maxBodySize: 1024 * 1024 });
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${url}/v1/chain/push_transaction`, { method: "POST", body: Buffer.alloc(3 * 1024 * 1024) });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { code: string }).code).toBe("PRX_ERR_BODY_TOO_LARGE");
+    }
+    expect(node.seen).toHaveLength(0);
+  });
+
   it("cuts a chunked body at proxy.maxBodySize with 413", async () => {
     const node = await startNode();
     const { port } = await startProxy(node.url, { fastLane, maxBodySize: 1024 });

@@ -18,7 +18,7 @@ export interface FastLaneOptions {
   readonly fullProxy: () => { host: string; port: number };
   /** How long a client connection may wait for its next request, in ms (72 s). */
   readonly clientIdleTimeout?: number;
-  /** The largest request body forwarded, in bytes; a request announcing more goes to the full proxy, which refuses it. */
+  /** The largest request body forwarded, in bytes; a request announcing more gets 413. */
   readonly maxBodySize: number;
 }
 
@@ -43,13 +43,18 @@ const CLIENT_IDLE_MS = 72_000;
 const MAX_BUFFERED = 64 * 1024;
 const MAX_IDLE_UPSTREAM = 64;
 const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
+// After a 413, what the client still sends of its body is read and dropped until it closes, is silent this long, or
+// this much longer passed: closing with unread bytes resets the connection, and a reset can destroy the answer before
+// the client reads it (nginx's lingering close).
+const LINGER_IDLE_MS = 200;
+const LINGER_MAX_MS = 5_000;
 
 /**
  * The public port's fast path: plain GET and POST requests, while the gate is open, go to the node through pooled
  * keep-alive connections with their bytes passed as they are (only Host is rewritten, and `Expect: 100-continue`
- * answered here); any connection carrying something else (a denied or encoded path, a closed gate, chunked uploads, a
- * body over the limit, another Expect, Upgrade, another method or version, anything malformed) is handed, bytes and
- * all, to the full proxy, which answers it. Node's HTTP server costs about
+ * answered here, and a body over the limit refused with 413); any connection carrying something else (a denied or
+ * encoded path, a closed gate, chunked uploads, another Expect, Upgrade, another method or version, anything malformed)
+ * is handed, bytes and all, to the full proxy, which answers it. Node's HTTP server costs about
  * twice the CPU per request of forwarding bytes, and the public port's throughput is bound by CPU.
  */
 export class FastLane {
@@ -141,6 +146,27 @@ export class FastLane {
 // Where a client connection is: waiting for a request head, serving a request, handed over, or finished.
 const State = { Head: 0, Request: 1, HandedOver: 2, Done: 3 } as const;
 
+// Reads and drops what a client still sends after its connection's last answer, then closes it (LINGER_*).
+function linger(client: Socket): void {
+  if (client.readableEnded) {
+    client.destroy();
+    return;
+  }
+  const close = () => {
+    clearTimeout(idle);
+    clearTimeout(max);
+    client.destroy();
+  };
+  let idle = setTimeout(close, LINGER_IDLE_MS);
+  const max = setTimeout(close, LINGER_MAX_MS);
+  client.on("data", () => {
+    clearTimeout(idle);
+    idle = setTimeout(close, LINGER_IDLE_MS);
+  });
+  client.once("end", close);
+  client.resume();
+}
+
 /** One client connection: reads request heads, forwards plain requests one at a time, passes the answers back. */
 class ClientConnection implements UpstreamUser {
   #state: number = State.Head;
@@ -219,8 +245,13 @@ class ClientConnection implements UpstreamUser {
     }
     const { gate, deny } = this.lane.deps;
     const request = end + 4 <= MAX_REQUEST_HEAD ? readPlainRequest(pending.toString("latin1", 0, end + 4)) : undefined;
-    if (request === undefined || !gate.isOpen || deny.deniesPlainPath(request.path) || request.contentLength > this.lane.opts.maxBodySize) {
+    if (request === undefined || !gate.isOpen || deny.deniesPlainPath(request.path)) {
       this.#handOver();
+      return;
+    }
+    // Answered here, not by the full proxy: a body sent on regardless would reach it only to be reset with its 413.
+    if (request.contentLength > this.lane.opts.maxBodySize) {
+      this.#refuseBody();
       return;
     }
     this.#pending = end + 4 < pending.length ? pending.subarray(end + 4) : undefined;
@@ -374,6 +405,15 @@ class ClientConnection implements UpstreamUser {
     this.lane.deps.logger.warn({ err: cause ?? error }, "upstream request failed");
     this.#dropUpstream();
     this.#finish(rawErrorAnswer(status, error));
+  }
+
+  // Answers 413 and closes the connection once the client stops sending its body (a linger, bounded).
+  #refuseBody(): void {
+    this.#state = State.Done;
+    this.#pending = undefined;
+    this.client.off("data", this.#onClientData);
+    this.client.once("finish", () => linger(this.client));
+    this.client.end(rawErrorAnswer(413, ProxyErrors.bodyTooLarge(this.lane.opts.maxBodySize)));
   }
 
   // Sends the last bytes and closes the connection once they are out, whether or not the client closes its side.
