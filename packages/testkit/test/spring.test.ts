@@ -113,12 +113,13 @@ describe("nodeos-sim as Spring 1.x", () => {
   it("votes only with the producer's active finalizer key, writes safety.dat before each vote, and switches nodes on a signed actfinkey", async () => {
     const dir = await tempDir();
     const account = generateAccountKey();
+    const linked = generateAccountKey();
     const [k1, k2, k3] = [generateFinalizerKey(), generateFinalizerKey(), generateFinalizerKey()];
     await createCluster(dir, {
       producers: ["bp.a", "bp.b"],
       roundLength: 4,
       blockIntervalMs: 50,
-      accounts: { "bp.a": [account.publicKey] },
+      accounts: { "bp.a": [account.publicKey], "bp.a@finkey": [linked.publicKey] },
       finalizerKeys: { "bp.a": [k1.publicKey, k2.publicKey] },
     });
     const common = { version: SPRING, clusterDir: dir, producerName: "bp.a" };
@@ -149,10 +150,13 @@ describe("nodeos-sim as Spring 1.x", () => {
     expect((await finalizers(b.httpUrl))[0]?.active_key_id).toBe(0);
     const asOther = await sendFinkeyAction(b.httpUrl, { action: "actfinkey", finalizerName: "bp.a", finalizerKey: k2.publicKey, privateKey: account.privateKey, actor: "bp.b" });
     expect(asOther.body).toMatchObject({ error: { code: 3090004, name: "missing_auth_exception" } });
+    const unlinked = await sendFinkeyAction(b.httpUrl, { action: "actfinkey", finalizerName: "bp.a", finalizerKey: k2.publicKey, privateKey: account.privateKey, permission: "owner2" });
+    expect(unlinked.body).toMatchObject({ error: { code: 3090005, name: "irrelevant_auth_exception" } });
     const badPop = await sendFinkeyAction(a.httpUrl, { action: "regfinkey", finalizerName: "bp.a", finalizerKey: k3.publicKey, proofOfPossession: k1.proofOfPossession, privateKey: account.privateKey });
     expect(badPop.body).toMatchObject({ error: { code: 3050003, details: [{ message: "assertion failure with message: proof of possession check failed" }] } });
 
-    const reg = await sendFinkeyAction(a.httpUrl, { action: "regfinkey", finalizerName: "bp.a", finalizerKey: k3.publicKey, proofOfPossession: k3.proofOfPossession, privateKey: account.privateKey });
+    // A permission linked to the finalizer key actions (bp.a@finkey) may register.
+    const reg = await sendFinkeyAction(a.httpUrl, { action: "regfinkey", finalizerName: "bp.a", finalizerKey: k3.publicKey, proofOfPossession: k3.proofOfPossession, privateKey: linked.privateKey, permission: "finkey" }, "push_transaction");
     expect(reg.status).toBe(200);
     const act = await sendFinkeyAction(b.httpUrl, { action: "actfinkey", finalizerName: "bp.a", finalizerKey: k2.publicKey, privateKey: account.privateKey });
     expect(act).toMatchObject({ status: 200, body: { processed: { receipt: { status: "executed" } } } });

@@ -23,7 +23,10 @@ export interface ClusterOptions {
   blockIntervalMs?: number;
   /** Epoch milliseconds; defaults to now rounded down to the block interval. */
   genesisTime?: number;
-  /** Public keys of each account's `active` permission (producers sign regfinkey/actfinkey with them). */
+  /**
+   * Public keys of each account's `active` permission (producers sign regfinkey/actfinkey with them); an entry
+   * `<account>@<permission>` is a permission linked to the finalizer key actions (linkauth).
+   */
   accounts?: Readonly<Record<string, readonly string[]>>;
   /** Finalizer keys registered at genesis, per producer, in order; the first of each is active (Spring nodes). */
   finalizerKeys?: Readonly<Record<string, readonly string[]>>;

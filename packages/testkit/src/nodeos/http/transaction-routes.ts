@@ -82,15 +82,21 @@ async function pushTransaction(ctx: NodeContext, body: unknown): Promise<Reply> 
       return assertion(`nodeos-sim runs only eosio::regfinkey, eosio::actfinkey and eosio::delfinkey, not ${action.account.toString()}::${name}`);
     const data = Serializer.objectify(action.decodeData(FINKEY_ABI)) as Record<string, string>;
     const finalizer = String(data.finalizer_name);
-    // require_auth(finalizer_name): the producer's own authority.
-    const auth = action.authorization.find((a) => a.actor.toString() === finalizer && ["active", "owner"].includes(a.permission.toString()));
+    // require_auth(finalizer_name): the producer's active (or owner) permission, or one linked to the action.
+    const auth = action.authorization.find((a) => a.actor.toString() === finalizer);
     if (auth === undefined)
       return chainError(3090004, "missing_auth_exception", "Missing required authority", `missing authority of ${finalizer}`, "require_authorization");
-    const keys = (ctx.accounts[finalizer] ?? []).map((k) => PublicKey.from(k).toString());
+    const permission = auth.permission.toString();
+    const level = JSON.stringify({ actor: finalizer, permission });
+    const listed = permission === "active" || permission === "owner" ? ctx.accounts[finalizer] : ctx.accounts[`${finalizer}@${permission}`];
+    if (listed === undefined)
+      return chainError(3090005, "irrelevant_auth_exception", "Irrelevant authority included",
+        `action declares irrelevant authority '${level}'; minimum authority is ${JSON.stringify({ actor: finalizer, permission: "active" })}`,
+        "check_authorization");
+    const keys = listed.map((k) => PublicKey.from(k).toString());
     if (!keys.some((k) => signedBy.has(k)))
       return chainError(3090003, "unsatisfied_authorization", "Provided keys, permissions, and delays do not satisfy declared authorizations",
-        `transaction declares authority '${JSON.stringify({ actor: finalizer, permission: auth.permission.toString() })}', but does not have signatures for it.`,
-        "check_authorization");
+        `transaction declares authority '${level}', but does not have signatures for it.`, "check_authorization");
     actions.push(
       name === "regfinkey"
         ? { name, finalizer_name: finalizer, finalizer_key: String(data.finalizer_key), proof_of_possession: String(data.proof_of_possession) }
