@@ -8,7 +8,7 @@ import { blocksAfter, call, type Daemon, lastBlockOf, ledgerHead, nodeConfig, no
 // bp.c, 12-block rounds). Each reaches etcd through a TCP forwarder of its own, so that one node can be cut off.
 // The simulator's ledger is the judge.
 const NAMES = ["node-0", "node-1", "node-2"] as const;
-const FREEZES = Number(process.env.BP_SOAK_ROUNDS ?? 3);
+const FREEZES = Number(process.env.BP_SOAK_ROUNDS ?? 10);
 const FREEZE_MS = 10_000;
 
 let root: string;
