@@ -14,5 +14,5 @@ export * from "./helpers/tcp-forwarder.js";
 export * from "./helpers/finalizer.js";
 export * from "./cluster/votes.js";
 export { readFinalizerTables, type FinalizerTables, type FinKeyRow, type FinalizerRow } from "./savanna/finalizer-table.js";
-export { readSafetyFile, decodeSafety, safetyFilePath, type SafetyEntry } from "./savanna/safety-file.js";
+export { readSafetyFile, decodeSafety, encodeSafety, safetyFilePath, type SafetyEntry } from "./savanna/safety-file.js";
 export { blsPublicKeyOf, blsProofOfPossession } from "./savanna/bls-keys.js";

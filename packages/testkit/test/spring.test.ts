@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   createCluster,
   decodeSafety,
+  encodeSafety,
   generateAccountKey,
   generateFinalizerKey,
   NODEOS_SIM_BIN,
@@ -209,6 +210,23 @@ describe("nodeos-sim as Spring 1.x", () => {
     expect(info2.last_irreversible_block_num).toBeLessThan(info2.head_block_num - 5);
     await sim.stop();
     expect(await readFile(safety, "utf8")).toBe("not a safety file");
+    expect((await readLedger(dir)).votes).toBe(0);
+  });
+
+  it("does not vote below the last vote its safety.dat holds (a restored file ahead of the chain)", async () => {
+    const dir = await tempDir();
+    const key = generateFinalizerKey();
+    await createCluster(dir, { producers: ["bp.a", "bp.b"], roundLength: 4, blockIntervalMs: 50, finalizerKeys: { "bp.a": [key.publicKey] } });
+    const base = await tempDir();
+    const safety = safetyFilePath(join(base, "data", "finalizers"));
+    await mkdir(join(base, "data", "finalizers"), { recursive: true });
+    const ahead = { lastVoteNum: 1_000_000, lastVoteId: "ab".repeat(32), lockNum: 999_998, lockId: "cd".repeat(32), timeMs: 1 };
+    await writeFile(safety, encodeSafety(new Map([[key.publicKey, ahead]])));
+    const sim = await startNodeosSim({ version: SPRING, clusterDir: dir, instance: "d", dataDir: join(base, "data"), producerName: "bp.a", signatureProvider: [KEY, key.signatureProvider] });
+    await sim.process.waitForLine(/loaded finalizer safety information for 1 finalizer\(s\)/);
+    await sim.process.waitForLine(/Local finalizer bp\.a did not vote in block \d+/);
+    await sim.stop();
+    expect(decodeSafety(await readFile(safety)).get(key.publicKey)).toEqual(ahead);
     expect((await readLedger(dir)).votes).toBe(0);
   });
 });

@@ -101,7 +101,8 @@ export class Finality {
     if (a === undefined) return;
     if (a.missing.length > 0) this.logMissing(block, a.missing);
     if (!this.opts.voting || this.refused) return;
-    const mine = this.opts.keys.filter((k) => a.active.has(k));
+    // Monotony: a finalizer never votes twice at a height, nor below its last vote (a restored safety.dat can be ahead).
+    const mine = this.opts.keys.filter((k) => a.active.has(k) && (this.safety.get(k)?.lastVoteNum ?? 0) < block.num);
     if (mine.length === 0) return;
     // safety.dat first, durably: a vote must never be sent that the file does not remember.
     for (const key of mine)
