@@ -21,7 +21,8 @@ async function cli(api: string, ...args: string[]) {
 let m: ManageosProcess;
 let proxy: string;
 beforeAll(async () => {
-  m = await startManageos();
+  // A body limit below the default, so that the test below sees the daemon honour the setting.
+  m = await startManageos({ args: ["--set", "proxy.maxBodySize=64KiB"] });
   proxy = m.proxy as string;
 });
 afterAll(async () => {
@@ -42,6 +43,14 @@ describe("manageos supervising nodeos-sim", () => {
     expect(status).toMatchObject({ state: "running", synced: true, proxy: { open: true } });
     nodePid = status.node.pid;
     expect(isAlive(nodePid)).toBe(true);
+  });
+
+  it("refuses a body over proxy.maxBodySize with 413 and a code, without passing it to the node", async () => {
+    const big = await fetch(`${proxy}/v1/chain/get_info`, { method: "POST", body: "x".repeat(100 * 1024) });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { code: string }).code).toBe("PRX_ERR_BODY_TOO_LARGE");
+    const small = await fetch(`${proxy}/v1/chain/get_info`, { method: "POST", body: "{}" });
+    expect(small.status).toBe(200);
   });
 
   it("keeps the producer API off the public port", async () => {

@@ -103,7 +103,7 @@ export async function serveDaemon(
   let proxy: PublicProxy | undefined;
   if (config.proxy.enabled) {
     proxy = await createProxyServer(
-      { upstream: `http://${config.node.httpAddress}`, currentUpstream: () => chain.apiUrl?.(), deny: config.proxy.deny, retryAfterSeconds: Math.ceil(config.proxy.retryAfter / 1000) },
+      { upstream: `http://${config.node.httpAddress}`, currentUpstream: () => chain.apiUrl?.(), deny: config.proxy.deny, retryAfterSeconds: Math.ceil(config.proxy.retryAfter / 1000), maxBodySize: config.proxy.maxBodySize, fastLane: config.proxy.fastLane },
       { gate, logger },
     );
   }
