@@ -1,5 +1,6 @@
-import { ABI, Action, CompressionType, PackedTransaction, PrivateKey, Serializer, SignedTransaction, TimePointSec, Transaction } from "@wharfkit/antelope";
+import { ABI, Action, PrivateKey } from "@wharfkit/antelope";
 import { ProductionErrors } from "./errors.js";
+import { signedTransaction } from "./transaction.js";
 
 // The system contract's actfinkey action (Spring's eosio.system: `actfinkey(name finalizer_name, string finalizer_key)`).
 const ACTFINKEY_ABI = ABI.from({
@@ -61,36 +62,22 @@ export class FinalityClient {
     if (typeof info.chain_id !== "string" || typeof info.head_block_id !== "string" || typeof info.head_block_time !== "string") {
       throw ProductionErrors.finality("get_info did not give the chain id and head block");
     }
-    const ref = Buffer.from(info.head_block_id, "hex");
-    const trx = Transaction.from({
-      expiration: TimePointSec.fromMilliseconds(Math.floor(Date.parse(`${info.head_block_time}Z`) / 1000) * 1000 + 60_000),
-      ref_block_num: ref.readUInt32BE(0) & 0xffff,
-      ref_block_prefix: ref.readUInt32LE(8),
-      max_net_usage_words: 0,
-      max_cpu_usage_ms: 0,
-      delay_sec: 0,
-      context_free_actions: [],
-      actions: [
-        Action.from(
-          {
-            account: "eosio",
-            name: "actfinkey",
-            authorization: [{ actor: this.#opts.producerName, permission: this.#opts.permission }],
-            data: { finalizer_name: this.#opts.producerName, finalizer_key: key },
-          },
-          ACTFINKEY_ABI,
-        ),
-      ],
-      transaction_extensions: [],
-    });
-    let signer: PrivateKey;
     try {
-      signer = PrivateKey.from(privateKey);
+      PrivateKey.from(privateKey);
     } catch {
       throw ProductionErrors.finality("bp.finalityKeyFile does not hold a K1 private key");
     }
-    const signed = SignedTransaction.from({ ...trx, signatures: [signer.signDigest(trx.signingDigest(info.chain_id))] });
-    const packed = Serializer.objectify(PackedTransaction.fromSigned(signed, CompressionType.none));
+    const action = Action.from(
+      {
+        account: "eosio",
+        name: "actfinkey",
+        authorization: [{ actor: this.#opts.producerName, permission: this.#opts.permission }],
+        data: { finalizer_name: this.#opts.producerName, finalizer_key: key },
+      },
+      ACTFINKEY_ABI,
+    );
+    const anchor = { chainId: info.chain_id, headBlockId: info.head_block_id, headTimeMs: Date.parse(`${info.head_block_time}Z`) };
+    const packed = signedTransaction(action, anchor, privateKey);
     await this.#post("send_transaction2", { return_failure_trace: true, retry_trx: false, transaction: packed });
     const deadline = Date.now() + this.#opts.timeoutMs;
     while ((await this.activeKey()) !== key) {

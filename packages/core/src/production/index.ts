@@ -11,3 +11,4 @@ export * from "./restart-policy.js";
 export * from "./start-resume.js";
 export * from "./takeover.js";
 export * from "./metrics.js";
+export * from "./transaction.js";

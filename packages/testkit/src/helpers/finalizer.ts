@@ -1,5 +1,8 @@
-import { Action, CompressionType, KeyType, PackedTransaction, PrivateKey, Serializer, SignedTransaction, TimePointSec, Transaction } from "@wharfkit/antelope";
+import { type PackedTransactionJson, signedTransaction } from "@manageos/core";
+import { Action, KeyType, PrivateKey } from "@wharfkit/antelope";
 import { FINKEY_ABI } from "../savanna/finkey-abi.js";
+
+export type { PackedTransactionJson };
 
 export { type FinalizerKey, generateFinalizerKey } from "../savanna/bls-keys.js";
 
@@ -29,35 +32,12 @@ export interface FinkeyActionOptions {
   readonly permission?: string;
 }
 
-/** A packed, signed transaction as push_transaction takes it (send_transaction2 wraps it in `transaction`). */
-export interface PackedTransactionJson {
-  readonly signatures: string[];
-  readonly compression: number;
-  readonly packed_context_free_data: string;
-  readonly packed_trx: string;
-}
-
 /** Builds and signs a transaction with one finalizer key action for chain `chainId`, TaPoS on `refBlockId`. */
 export function finkeyTransaction(o: FinkeyActionOptions, chainId: string, refBlockId: string, headTimeMs: number): PackedTransactionJson {
   const data: Record<string, string> = { finalizer_name: o.finalizerName, finalizer_key: o.finalizerKey };
   if (o.action === "regfinkey") data.proof_of_possession = o.proofOfPossession ?? "";
-  const ref = Buffer.from(refBlockId, "hex");
-  const trx = Transaction.from({
-    expiration: TimePointSec.fromMilliseconds(Math.floor(headTimeMs / 1000) * 1000 + 60_000),
-    ref_block_num: ref.readUInt32BE(0) & 0xffff,
-    ref_block_prefix: ref.readUInt32LE(8),
-    max_net_usage_words: 0,
-    max_cpu_usage_ms: 0,
-    delay_sec: 0,
-    context_free_actions: [],
-    actions: [
-      Action.from({ account: "eosio", name: o.action, authorization: [{ actor: o.actor ?? o.finalizerName, permission: o.permission ?? "active" }], data }, FINKEY_ABI),
-    ],
-    transaction_extensions: [],
-  });
-  const signature = PrivateKey.from(o.privateKey).signDigest(trx.signingDigest(chainId));
-  const packed = PackedTransaction.fromSigned(SignedTransaction.from({ ...trx, signatures: [signature] }), CompressionType.none);
-  return Serializer.objectify(packed) as PackedTransactionJson;
+  const action = Action.from({ account: "eosio", name: o.action, authorization: [{ actor: o.actor ?? o.finalizerName, permission: o.permission ?? "active" }], data }, FINKEY_ABI);
+  return signedTransaction(action, { chainId, headBlockId: refBlockId, headTimeMs }, o.privateKey);
 }
 
 /** Sends a finalizer key action to a node (send_transaction2 by default); resolves nodeos' status and answer. */
