@@ -73,6 +73,7 @@ describe("nodeos-sim as Spring 1.x", () => {
     expect(spring.stderr).toContain("std::exception::what: unrecognised option 'producer-threads'");
     const cli = await exitOf([...(await withConfig("")), "--producer-threads", "2"], { NODEOS_SIM_VERSION: SPRING });
     expect(cli.stderr).toContain("unrecognised option 'producer-threads'");
+    expect((await exitOf(["--print-default-config"], { NODEOS_SIM_VERSION: SPRING })).stdout).toContain("# vote-threads = 4");
     const leap = await exitOf(await withConfig("vote-threads = 4\n"), {});
     expect(leap.code).toBe(254);
     expect(leap.stderr).toContain("unrecognised option 'vote-threads'");
@@ -227,6 +228,16 @@ describe("nodeos-sim as Spring 1.x", () => {
     await sim.process.waitForLine(/Local finalizer bp\.a did not vote in block \d+/);
     await sim.stop();
     expect(decodeSafety(await readFile(safety)).get(key.publicKey)).toEqual(ahead);
+    expect((await readLedger(dir)).votes).toBe(0);
+  });
+
+  it("does not send votes with vote-threads = 0", async () => {
+    const dir = await tempDir();
+    const key = generateFinalizerKey();
+    await createCluster(dir, { producers: ["bp.a", "bp.b"], roundLength: 4, blockIntervalMs: 50, finalizerKeys: { "bp.a": [key.publicKey] } });
+    const sim = await startNodeosSim({ version: SPRING, clusterDir: dir, instance: "e", producerName: "bp.a", signatureProvider: [KEY, key.signatureProvider], config: { "vote-threads": 0 } });
+    await sim.process.waitForLine(/Local finalizer bp\.a did not vote in block \d+/);
+    await sim.stop();
     expect((await readLedger(dir)).votes).toBe(0);
   });
 });

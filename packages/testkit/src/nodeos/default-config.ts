@@ -29,3 +29,15 @@ export const DEFAULT_CONFIG_INI = `# the endpoint upon which to listen for incom
 # Plugin(s) to enable, may be specified multiple times
 # plugin =
 `;
+
+/** What Spring 1.x adds to `--print-default-config` (abridged). */
+export const SPRING_DEFAULT_CONFIG_INI = `${DEFAULT_CONFIG_INI}
+# Number of worker threads for vote processing (eosio::net_plugin)
+# vote-threads = 4
+
+# Directory for finalizer safety persistence file (eosio::producer_plugin)
+# finalizers-dir = "finalizers"
+
+# Number of blocks to retain finality data in the finality data log (eosio::chain_plugin)
+# finality-data-history =
+`;

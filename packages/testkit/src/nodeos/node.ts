@@ -5,7 +5,7 @@ import { isManageosError } from "@manageos/core";
 import { BlockLog } from "./block-log.js";
 import { SimChain } from "./chain.js";
 import { resolveIdentity } from "./chain-identity.js";
-import { DEFAULT_CONFIG_INI } from "./default-config.js";
+import { DEFAULT_CONFIG_INI, SPRING_DEFAULT_CONFIG_INI } from "./default-config.js";
 import { FcLogger } from "./fc-log.js";
 import { startHttp } from "./http/start-http.js";
 import { first, flag, integer, mergeConfigFile, parseArgv, type RawOptions, readConfigFile, resolveDirs } from "./options.js";
@@ -40,7 +40,7 @@ export async function runNodeos(argv: readonly string[], env: NodeJS.ProcessEnv)
     if (flag(cli, "help")) return print(`Usage: nodeos [options]\n\nApplication Options:\n  --config-dir, --data-dir, --genesis-json, --snapshot, --replay-blockchain, --hard-replay-blockchain, --delete-all-blocks, --version, --print-default-config\n`);
     if (flag(cli, "version")) return print(`${simEnv.serverVersion}\n`);
     if (flag(cli, "full-version")) return print(`${simEnv.serverVersion}-sim\n`);
-    if (flag(cli, "print-default-config")) return print(DEFAULT_CONFIG_INI);
+    if (flag(cli, "print-default-config")) return print(simEnv.spring ? SPRING_DEFAULT_CONFIG_INI : DEFAULT_CONFIG_INI);
     dirs = resolveDirs(cli);
     options = mergeConfigFile(cli, await readConfigFile(dirs.configFile), simEnv.spring);
   } catch (error) {
