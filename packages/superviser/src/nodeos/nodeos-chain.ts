@@ -23,7 +23,7 @@ import { registerSuperviserMetrics } from "../metrics/superviser-metrics.js";
 import { Poller } from "../monitor/poller.js";
 import { LevelMappingPlugin } from "../plugins/level-mapping.js";
 import { RegexpHookPlugin } from "../plugins/regexp-hook.js";
-import type { Clock } from "../process/clock.js";
+import { type Clock, systemClock } from "../process/clock.js";
 import type { LaunchSpec } from "../process/spawn-child.js";
 import { policyOf } from "../process/process-policy.js";
 import { Superviser } from "../process/superviser.js";
@@ -35,6 +35,7 @@ import { NodeosDirtyPlugin } from "./dirty-plugin.js";
 import { readFinalizerKeys } from "./finalizer-keys.js";
 import { finalizersDirOf } from "./finalizers-dir.js";
 import { nodeosLaunch } from "./launch.js";
+import { clearNodeosPid, pidFileOf, recordNodeosPid, stopOrphanNodeos } from "./orphan.js";
 import { detectRelease, type NodeosVersion } from "./release.js";
 import { createNodeosLevelMapper } from "./log-level.js";
 import { isProducerHost, localUrl, type NodeosChainOptions, nodeosChainOptions } from "./options.js";
@@ -83,6 +84,9 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
   // What `nodeos --version` said, asked before the first start and again after the binary changed.
   private detected: NodeosVersion | undefined;
   private refusedFinalizers: ReadonlySet<string> = new Set();
+  private readonly clock: Clock;
+  private orphanChecked = false;
+  private pidWrites: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly opts: NodeosChainOptions,
@@ -133,6 +137,16 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
       this.emit("state", next, previous);
     });
     this.superviser.on("exit", (exit) => void this.onExit(exit));
+    // Remembered while it runs, so that a manageos started after this one was killed can stop it first.
+    // In order: a restart's record must not be removed by the previous run's exit.
+    const pidFile = () => pidFileOf(this.opts.configDir);
+    this.superviser.on("spawn", (pid) => {
+      this.pidWrites = this.pidWrites.then(() => recordNodeosPid(pidFile(), pid, this.dataDir)).catch((error: unknown) => this.logger.warn({ err: error }, "cannot record the nodeos pid"));
+    });
+    this.superviser.on("exit", () => {
+      this.pidWrites = this.pidWrites.then(() => clearNodeosPid(pidFile())).catch(() => undefined);
+    });
+    this.clock = deps.clock ?? systemClock;
     // With port 0 (tests) only nodeos knows its port; it says it once listening.
     this.hooks.onMatch(LISTENING, (m) => {
       this.listeningUrl = localUrl(`${m[1]}:${m[2]}`);
@@ -263,6 +277,11 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
 
   // Runs before every spawn: dirty check, blocksigner keys, config.ini, arguments.
   private async prepare(): Promise<LaunchSpec> {
+    // Once, before anything else: a nodeos a killed manageos left running on this data dir goes first.
+    if (!this.orphanChecked) {
+      this.orphanChecked = true;
+      await stopOrphanNodeos(pidFileOf(this.opts.configDir), this.dataDir, this.opts.terminate, { logger: this.logger, clock: this.clock });
+    }
     const start = this.pendingStart ?? {};
     // Start options apply once: a crash restart must not load the snapshot again.
     this.pendingStart = undefined;
