@@ -32,7 +32,12 @@ async function startNode(): Promise<{ url: string; seen: IncomingMessage[] }> {
   const server = createServer(async (req, res) => {
     seen.push(req);
     let size = 0;
-    for await (const chunk of req) size += (chunk as Buffer).length;
+    try {
+      for await (const chunk of req) size += (chunk as Buffer).length;
+    } catch {
+      // The proxy ended the request (its client went away): nothing to answer.
+      return;
+    }
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({ url: req.url, size, expect: req.headers.expect ?? null }));
   });
