@@ -237,6 +237,10 @@ describe("commands", () => {
     const { job } = res.json();
     expect(res.headers.location).toBe(`/v1/jobs/${job.id}`);
     expect((await h.app.inject({ url: res.headers.location as string })).json().job.kind).toBe("backup");
+    // A client that refuses an event stream gets 406 in the API's own error shape.
+    const refused = await h.app.inject({ url: `/v1/jobs/${job.id}/events`, headers: { accept: "application/json" } });
+    expect(refused.statusCode).toBe(406);
+    expect(refused.json()).toEqual({ code: "API_ERR_NOT_ACCEPTABLE", message: expect.stringContaining("text/event-stream") });
     const events = h.app.inject({ url: `/v1/jobs/${job.id}/events`, headers: { accept: "text/event-stream" } });
     setTimeout(() => h.backups.release(), 50);
     const body = (await events).body;

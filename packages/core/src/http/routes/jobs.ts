@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { isFinished, type JobRecord } from "../../jobs/job.js";
 import type { Operator } from "../../operator/operator.js";
+import { ApiErrors } from "../errors.js";
 
 const idParams = {
   type: "object",
@@ -31,7 +32,13 @@ export function jobRoutes(app: FastifyInstance, deps: { operator: Operator }): v
   }));
   app.get<{ Params: { id: string } }>(
     "/v1/jobs/:id/events",
-    { schema: { params: idParams }, sse: { kind: "only", heartbeat: true } },
+    {
+      schema: { params: idParams },
+      sse: { kind: "only", heartbeat: true },
+      // The SSE plugin refuses a client that will not take an event stream in a shape of its own: ours instead.
+      onSend: async (_request, reply, payload) =>
+        reply.statusCode === 406 ? JSON.stringify(ApiErrors.notAcceptable("text/event-stream").toJSON()) : payload,
+    },
     async (request, reply) => {
       const first = structuredClone(queue.get(request.params.id));
       reply.sse.keepAlive();
