@@ -2,8 +2,9 @@
 // (build it first). Types, defaults and constraints come from the schema's JSON Schema; the
 // descriptions from the /** */ comments above each key in packages/core/src/config/schema.ts.
 // `--check` fails when the committed file differs from what the schema gives.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { writeOrCheck } from "./generated-doc.mjs";
 
 const root = new URL("..", import.meta.url);
 const { configSchema } = await import(new URL("packages/core/dist/index.js", root).href);
@@ -127,16 +128,4 @@ const text = [
   ...sections.flatMap((section) => [`## ${section.key}`, "", ...(section.doc ? [section.doc, ""] : []), header, ...section.rows, ""]),
 ].join("\n");
 
-if (process.argv.includes("--check")) {
-  let current = "";
-  try {
-    current = readFileSync(out, "utf8");
-  } catch {}
-  if (current !== text) {
-    console.error("docs/configuration-reference.md is out of date: run node scripts/gen-config-docs.mjs");
-    process.exit(1);
-  }
-} else {
-  writeFileSync(out, text);
-  console.log(`wrote ${out.pathname}`);
-}
+writeOrCheck(out, text, "node scripts/gen-config-docs.mjs");

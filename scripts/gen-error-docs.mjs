@@ -3,8 +3,9 @@
 // dist is loaded (`declaredCodes()`); the package, the message template and the description (the
 // /** */ comment above the entry, when there is one) are read off the `defineError` calls in the
 // packages' sources. `--check` fails when the committed file differs from what the packages give.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import ts from "typescript";
+import { writeOrCheck } from "./generated-doc.mjs";
 
 const root = new URL("..", import.meta.url);
 const out = new URL("docs/errors.md", root);
@@ -108,16 +109,4 @@ const text = [
   ...[...rows].filter(([, list]) => list.length > 0).flatMap(([pkg, list]) => [`## ${pkg}`, "", "| code | HTTP status | message |", "|---|---|---|", ...list, ""]),
 ].join("\n");
 
-if (process.argv.includes("--check")) {
-  let current = "";
-  try {
-    current = readFileSync(out, "utf8");
-  } catch {}
-  if (current !== text) {
-    console.error("docs/errors.md is out of date: run node scripts/gen-error-docs.mjs (after npx turbo run build)");
-    process.exit(1);
-  }
-} else {
-  writeFileSync(out, text);
-  console.log(`wrote ${out.pathname}`);
-}
+writeOrCheck(out, text, "node scripts/gen-error-docs.mjs (after npx turbo run build)");
