@@ -70,6 +70,13 @@ async function pauseSafely(name: string): Promise<number> {
   return ((body.result as { lastProduced: number | null }).lastProduced ?? 0) as number;
 }
 
+// Each case starts with nobody producing: a signing node is paused safely; answers the last block of ours.
+async function pauseEveryone(): Promise<number> {
+  for (const name of await signing()) await pauseSafely(name);
+  const ledger = await readLedger(clusterDir);
+  return Math.max(0, ...live().map((n) => lastBlockOf(ledger, n)));
+}
+
 // Resumes `name`, retrying while it is not ready or a peer's grant still holds; answers once it signs.
 async function resumeOnly(name: string, releasedThrough: number): Promise<void> {
   await until(`${name} to resume`, async () => {
@@ -119,7 +126,7 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
 
   it(`keeps a frozen producer (manageos and nodeos stopped ${FREEZE_MS / 1000} s) the only producer, ${FREEZES} times`, async () => {
     const rows: string[] = [];
-    let released = lastBlockOf(await readLedger(clusterDir), "node-0");
+    let released = await pauseEveryone();
     await resumeOnly("node-0", released);
     for (let i = 0; i < FREEZES; i++) {
       const victim = daemon("node-0");
@@ -154,8 +161,8 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
   }, 60_000 + FREEZES * 40_000);
 
   it("closes the fence when manageos alone is frozen: its nodeos signs nothing until manageos runs again", async () => {
-    const released = lastBlockOf(await readLedger(clusterDir), "node-1");
-    await resumeOnly("node-1", Math.max(released, lastBlockOf(await readLedger(clusterDir), "node-0")));
+    const released = await pauseEveryone();
+    await resumeOnly("node-1", released);
     await until("node-1 producing", async () => (lastBlockOf(await readLedger(clusterDir), "node-1") > released ? true : undefined), 10_000);
     const victim = daemon("node-1");
     signalAll([victim.pid], "SIGSTOP");
@@ -178,7 +185,8 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
   }, 120_000);
 
   it("trips the guard when an override lets a second node produce: the ledger shows production stopped on one of them", async () => {
-    // node-1 produces (from the previous test). Frozen, it cannot answer; node-2 is resumed with the override.
+    // node-1 produces. Frozen, it cannot answer; node-2 is resumed with the override.
+    if ((await signing()).join() !== "node-1") await resumeOnly("node-1", await pauseEveryone());
     const victim = daemon("node-1");
     const pids = [victim.pid, await nodeosPid(victim.api)];
     signalAll(pids, "SIGSTOP");

@@ -65,7 +65,8 @@ describe("npm start", () => {
     expect(session.stdout).toMatch(/^proxy: +open$/m);
     expect(session.stdout).toMatch(/"chain_id":"[0-9a-f]{64}"/);
     expect(session.stdout).toMatch(/backup +succeeded/);
-    expect(session.stdout).toMatch(/"name": "\d{10}-\d{8}T\d{6}Z-manual"/);
+    // The backups list, as a table: the new backup's name, then its columns.
+    expect(session.stdout).toMatch(/^\d{10}-\d{8}T\d{6}Z-manual\s/m);
     expect(session.stdout).toMatch(/safely_resume_production +succeeded/);
 
     const status = (await (await fetch(`http://127.0.0.1:${api}/v1/manageos/status`)).json()) as { node: { pid: number } };

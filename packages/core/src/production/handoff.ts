@@ -2,6 +2,7 @@ import { isManageosError } from "../errors/manageos-error.js";
 import type { JobContext } from "../jobs/job.js";
 import { ProductionErrors } from "./errors.js";
 import { PeerClient } from "./peer-client.js";
+import { signs } from "./peers.js";
 import type { OurBlock } from "./production-state.js";
 import type { Production } from "./production-service.js";
 
@@ -28,10 +29,13 @@ export async function handoff(
   const { options, logger, clock } = production;
   ctx.progress({ current: 0, total: 4, message: `checking ${params.to}` });
   const status = await peer.status();
-  const peerProduction = status.production as { paused?: unknown; node?: unknown } | null | undefined;
+  const peerProduction = status.production as { paused?: unknown; node?: unknown; signing?: unknown } | null | undefined;
   if (peerProduction === null || peerProduction === undefined) throw ProductionErrors.handoffRefused(params.to, "the peer is not in bp mode");
   if (status.state !== "running") throw ProductionErrors.handoffRefused(params.to, `the peer's node is ${String(status.state)}`);
-  if (peerProduction.paused === false) throw ProductionErrors.handoffRefused(params.to, "the peer already produces");
+  const peerSigning = typeof peerProduction.signing === "boolean" ? peerProduction.signing : null;
+  if (signs({ signing: peerSigning, paused: typeof peerProduction.paused === "boolean" ? peerProduction.paused : null })) {
+    throw ProductionErrors.handoffRefused(params.to, "the peer already produces");
+  }
   if (await production.isPaused()) throw ProductionErrors.handoffRefused(params.to, "this node does not produce; resume the peer instead");
   const startNum = (production.tracker.snapshot().lastBlock?.num ?? 0) + 1;
 

@@ -15,6 +15,19 @@ export interface PeerView {
   readonly finalizerKeys: readonly string[];
 }
 
+/**
+ * Whether a peer signs blocks of ours now. Its signing fence says it (nodeos cannot sign past it); a peer that does
+ * not report its fence is judged by nodeos' production flag.
+ */
+export function signs(view: Pick<PeerView, "signing" | "paused">): boolean {
+  return view.signing === true || (view.signing === null && view.paused === false);
+}
+
+/** Whether a peer surely does not sign: its fence is closed, or (without one) nodeos says production is paused. */
+export function idle(view: Pick<PeerView, "signing" | "paused">): boolean {
+  return view.signing === false || (view.signing === null && view.paused === true);
+}
+
 /** The operator APIs of our peers: the configured list, plus what the coordinator's nodes published; never ours. */
 export async function peerApis(coordinator: Coordinator, configured: readonly string[], ownApi: string | null): Promise<string[]> {
   const apis = new Set(configured);
@@ -67,9 +80,9 @@ export async function producingPeer(
   const views = await viewPeers(apis, peers.token, coordinator.nodeId);
   const answered = new Set(views.map((v) => v.api));
   return {
-    producing: views.find((v) => v.paused === false || v.signing === true),
+    producing: views.find(signs),
     // Every peer we know answered, and each is paused.
-    allPaused: apis.length > 0 && views.length === apis.length && views.every((v) => v.paused === true && v.signing !== true),
+    allPaused: apis.length > 0 && views.length === apis.length && views.every(idle),
     unreachable: apis.filter((api) => !answered.has(api)),
   };
 }

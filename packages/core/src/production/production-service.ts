@@ -14,7 +14,7 @@ import { PeerClient } from "./peer-client.js";
 import { type IntentAnswer, IntentBook, type OwnIntent, type ResumeIntent } from "./resume-intent.js";
 import { SigningFence, type SigningVerdict } from "./signing-fence.js";
 import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
-import { peerApis, producingPeer, publicKeysIn, viewPeers } from "./peers.js";
+import { idle, peerApis, producingPeer, publicKeysIn, viewPeers } from "./peers.js";
 import { resumeOnStart, type StartResumeStatus, watchingRotationMessage, watchRotation } from "./start-resume.js";
 import { type TakeoverStatus, takeover } from "./takeover.js";
 import { type OurBlock, ProductionTracker } from "./production-state.js";
@@ -142,6 +142,8 @@ export class Production implements ProductionService {
   #signing: { since: number; fromNum: number } | undefined;
   #fence: SigningFence | undefined;
   #pendingUpstream: string | undefined;
+  // Counts pauses and resumes of ours, so that a production flag asked for before one of them is not taken after it.
+  #pauseSeq = 0;
   #guard: GuardReport | undefined;
   #guardTimer: NodeJS.Timeout | undefined;
   #guardPolling = false;
@@ -312,7 +314,7 @@ export class Production implements ProductionService {
     if (this.#signing === undefined) return { action: "not-producing" };
     const ctx: JobContext = { id: "shutdown", signal: this.#closing.signal, progress: () => undefined, log: () => undefined };
     const apis = await peerApis(this.#deps.coordinator, this.#opts.peers ?? [], this.#api);
-    const peer = (await viewPeers(apis, this.#opts.peerToken, this.#deps.coordinator.nodeId)).find((v) => v.running && v.synced && v.paused === true && v.signing !== true);
+    const peer = (await viewPeers(apis, this.#opts.peerToken, this.#deps.coordinator.nodeId)).find((v) => v.running && v.synced && idle(v));
     if (peer !== undefined) {
       this.#logger.info({ to: peer.api }, "stopping: handing production to a ready peer first");
       try {
@@ -477,6 +479,7 @@ export class Production implements ProductionService {
         }
       }
       this.#openFence(options.releasedThrough);
+      this.#pauseSeq++;
       await chain.resumeProduction();
       resumed = true;
       if (options.onlyIf?.() === false) {
@@ -809,8 +812,11 @@ export class Production implements ProductionService {
 
   /** Whether nodeos production is paused, asked now. */
   async isPaused(): Promise<boolean> {
-    this.#paused = await this.#deps.chain.isProductionPaused();
-    return this.#paused;
+    // An answer asked for before a pause or resume of ours came back after it: it no longer says what nodeos does.
+    const asked = this.#pauseSeq;
+    const paused = await this.#deps.chain.isProductionPaused();
+    if (asked === this.#pauseSeq) this.#paused = paused;
+    return paused;
   }
 
   /** True once the node follows the chain: the last SYNC_BLOCKS blocks came at about the interval and the last is recent. */
@@ -878,6 +884,7 @@ export class Production implements ProductionService {
     const { chain } = this.#deps;
     // The fence first: from here on nothing is signed, whatever nodeos does with the pause.
     this.#closeFence();
+    this.#pauseSeq++;
     let last: unknown;
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {

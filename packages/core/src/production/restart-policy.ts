@@ -1,6 +1,6 @@
 import type { JobContext } from "../jobs/job.js";
 import { ProductionErrors } from "./errors.js";
-import { peerApis, viewPeers } from "./peers.js";
+import { idle, peerApis, viewPeers } from "./peers.js";
 import type { Production } from "./production-service.js";
 import { findOtherProducer, watchingRotationMessage } from "./start-resume.js";
 
@@ -32,7 +32,7 @@ export async function prepareRestart(production: Production, ctx: Ctx): Promise<
   if (policy === "handoff") {
     ctx.progress({ message: "looking for a peer to hand production to" });
     const apis = await peerApis(production.coordinator, options.peers ?? [], production.api);
-    const peer = (await viewPeers(apis, options.peerToken, production.coordinator.nodeId)).find((v) => v.running && v.synced && v.paused === true);
+    const peer = (await viewPeers(apis, options.peerToken, production.coordinator.nodeId)).find((v) => v.running && v.synced && idle(v));
     if (peer !== undefined) {
       ctx.progress({ message: `handing production to ${peer.api}` });
       const report = await production.handoff(ctx as JobContext, { to: peer.api });

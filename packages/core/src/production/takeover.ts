@@ -1,6 +1,6 @@
 import { isManageosError } from "../errors/manageos-error.js";
 import { PeerClient } from "./peer-client.js";
-import { peerApis, viewPeers } from "./peers.js";
+import { peerApis, signs, viewPeers } from "./peers.js";
 import type { Production } from "./production-service.js";
 
 /** Where a takeover after reboot stands, as the status API shows it. */
@@ -39,7 +39,7 @@ export async function takeover(production: Production, report: (status: Takeover
   const apis = await peerApis(coordinator, options.peers ?? [], production.api);
   const holder = coordinator.kind === "local" ? undefined : await coordinator.holder(options.producerName).catch(() => undefined);
   const views = await viewPeers(apis, options.peerToken, coordinator.nodeId);
-  const current = views.find((v) => v.paused === false && (holder === undefined || v.node === holder));
+  const current = views.find((v) => signs(v) && (holder === undefined || v.node === holder));
   if (current === undefined) return skip(holder === undefined ? "no peer produces" : `the lease holder ${holder} did not answer`);
   if (production.api === null) return skip("our API address is unknown");
   report({ state: "asking", from: current.api, at: clock.now() });
