@@ -188,6 +188,8 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
   async close(): Promise<void> {
     await this.monitor.stop();
     await this.superviser.close();
+    // The pid file is written and removed behind the child's start and exit: done before the dirs may go.
+    await this.pidWrites;
   }
 
   status(): ChainStatus {
