@@ -101,6 +101,16 @@ describe("the signing fence", () => {
     expect(big instanceof Error ? "reset" : (big as Response).status).toMatch(/reset|400/);
   });
 
+  it("forwards to another blocksigner once told to (a reload that changed bp.blocksigner)", async () => {
+    const { sign, signer, fence } = await setup(() => ({ allowed: true }));
+    const next = await blocksigner();
+    cleanups.push(() => new Promise<void>((resolve) => next.server.close(() => resolve())));
+    expect((await sign()).status).toBe(200);
+    fence.setUpstream(next.url);
+    expect((await sign()).status).toBe(200);
+    expect([signer.signed, next.signed]).toEqual([1, 1]);
+  });
+
   it("says when the blocksigner cannot be reached, and counts it as failed", async () => {
     const { sign, signer, registry } = await setup(() => ({ allowed: true }));
     await new Promise((resolve) => signer.server.close(resolve));
