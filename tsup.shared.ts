@@ -5,7 +5,7 @@ export function sharedTsup(overrides: Options = {}): Options {
   return {
     entry: ["src/index.ts"],
     format: ["esm"],
-    target: "node20",
+    target: "node24",
     platform: "node",
     sourcemap: true,
     clean: true,

@@ -77,7 +77,7 @@ buildah commit --quiet --rm "$ctr" "$node_ref" >/dev/null
 # sources at load time, so they become empty modules.
 mkdir -p "$work/nodeos/usr/local/bin"
 echo 'module.exports = {};' >"$work/unused.cjs"
-"$root/node_modules/.bin/esbuild" "$sim" --bundle --platform=node --format=esm --target=node20 \
+"$root/node_modules/.bin/esbuild" "$sim" --bundle --platform=node --format=esm --target=node24 \
   --outfile="$work/nodeos/usr/local/bin/nodeos" --log-level=error \
   --alias:etcd3="$work/unused.cjs" --alias:@google-cloud/storage="$work/unused.cjs" \
   --alias:@kubernetes/client-node="$work/unused.cjs" \

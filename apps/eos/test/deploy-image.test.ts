@@ -110,7 +110,7 @@ let bases: Promise<string> | undefined;
 
 // The Node and nodeos base images, made once from this machine for all four builds.
 function localBases(): Promise<string> {
-  bases ??= ok("bash", ["deploy/testing/local-bases.sh", "localhost/manageos-test-node:20", "localhost/manageos-test-nodeos:sim"], {
+  bases ??= ok("bash", ["deploy/testing/local-bases.sh", "localhost/manageos-test-node:24", "localhost/manageos-test-nodeos:sim"], {
     timeout: BUILD_TIMEOUT,
   });
   return bases;
@@ -136,7 +136,7 @@ describe.each(APPS)("the %s image, built with buildah from local bases", (app) =
         "--tag",
         "test",
         "--set",
-        "NODE_IMAGE=localhost/manageos-test-node:20",
+        "NODE_IMAGE=localhost/manageos-test-node:24",
         "--set",
         "NODEOS_IMAGE=localhost/manageos-test-nodeos:sim",
         "--set",
@@ -168,6 +168,9 @@ describe.each(APPS)("the %s image, built with buildah from local bases", (app) =
       try {
         const version = await ok("buildah", ["run", "--user", "1000:1000", ctr, "--", "node", "/usr/local/bin/manageos", "--version"]);
         expect(version.trim()).toBe(`manageos-${app} 0.1.0`);
+        const runtime = await ok("buildah", ["run", "--user", "1000:1000", ctr, "--", "node", "--version"]);
+        expect(runtime.trim()).toMatch(/^v24\./);
+        console.log(`${app} image runs node ${runtime.trim()}`);
         const port = await freePort();
         const config = [
           "stateDir: /var/lib/manageos/state",
