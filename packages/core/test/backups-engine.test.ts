@@ -145,6 +145,22 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     expect(progress.at(-1)?.message).toContain("swapping");
   });
 
+  it("stores zstd chunks as .zst, smaller than compressible data, and restores them byte for byte", async () => {
+    const text = Buffer.from("block 1 produced by eosio, 0 trxs, lib 0 ".repeat(8000));
+    await writeTree(dataDir, { "blocks/blocks.log": Buffer.concat([text, randomChunks(1, 64 * KIB)]) });
+    const before = await fingerprint(dataDir);
+    const backups = engine({ compress: "zstd" });
+    const made = await backups.backup({ dataDir, chainId: CHAIN, head: head(7), serverVersion: "v5", tag: "manual" });
+    expect(made.manifest.compression).toBe("zstd");
+    const keys = await keysUnder(store, "chunks/");
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((key) => key.endsWith(".zst"))).toBe(true);
+    expect(made.manifest.totals.newBytes).toBeLessThan(text.length / 4 + 64 * KIB + 1024);
+    await writeTree(dataDir, { "blocks/blocks.log": "garbage" });
+    await backups.restore({ dataDir, chainId: CHAIN, name: made.name });
+    expect(await fingerprint(dataDir)).toEqual(before);
+  });
+
   it("falls back from a backup with a corrupt chunk to the next older one and names the chunk", async () => {
     await writeTree(dataDir, { "blocks/blocks.log": randomChunks(2, 64 * KIB) });
     const backups = engine();

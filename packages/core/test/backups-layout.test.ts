@@ -28,6 +28,8 @@ describe("backup names and keys", () => {
     expect(chunkKey(hash, "none")).toBe(`chunks/ab/${hash}`);
     expect(chunkKey(hash, "gzip")).toBe(`chunks/ab/${hash}.gz`);
     expect(parseChunkKey(chunkKey(hash, "gzip"))).toBe(hash);
+    expect(chunkKey(hash, "zstd")).toBe(`chunks/ab/${hash}.zst`);
+    expect(parseChunkKey(chunkKey(hash, "zstd"))).toBe(hash);
     expect(parseChunkKey(`chunks/cd/${hash}`)).toBeUndefined();
     expect(snapshotName(42, "00002a")).toBe("0000000042-00002a");
     expect(() => snapshotName(42, "../x")).toThrow(expect.objectContaining({ code: "BKP_ERR_ARGS" }));

@@ -1,9 +1,11 @@
 import type { FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
-import { gzip as gzipCb } from "node:zlib";
+import { gzip as gzipCb, zstdCompress as zstdCb } from "node:zlib";
 import { pageAlignedMemory } from "../fs/direct-write.js";
+import type { Compression } from "./layout.js";
 
 const gzip = promisify(gzipCb);
+const zstd = promisify(zstdCb);
 
 /** Fills `buffer` from `offset`; false when the file ends first (it shrank). */
 export async function readInto(handle: FileHandle, buffer: Buffer, offset: number): Promise<boolean> {
@@ -59,6 +61,8 @@ export function isAllZero(buffer: Uint8Array): boolean {
 }
 
 /** The bytes to upload for a chunk under a compression. */
-export async function encodeChunk(buffer: Buffer, compression: "none" | "gzip"): Promise<Buffer> {
-  return compression === "gzip" ? gzip(buffer) : buffer;
+export async function encodeChunk(buffer: Buffer, compression: Compression): Promise<Buffer> {
+  if (compression === "gzip") return gzip(buffer);
+  if (compression === "zstd") return zstd(buffer);
+  return buffer;
 }

@@ -1,13 +1,18 @@
 import { BackupErrors } from "./errors.js";
 
 /** How chunk bytes are stored. */
-export type Compression = "none" | "gzip";
+export type Compression = "none" | "gzip" | "zstd";
+
+/** Every compression, in the order the configuration lists them. */
+export const COMPRESSIONS = ["none", "gzip", "zstd"] as const satisfies readonly Compression[];
+
+const CHUNK_SUFFIX: Record<Compression, string> = { none: "", gzip: ".gz", zstd: ".zst" };
 
 const CHAIN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const TAG = /^[a-z0-9-]{1,64}$/;
 const HASH = /^[0-9a-f]{64}$/;
 const BACKUP_NAME = /^(\d{10,})-(\d{8}T\d{6}Z)-([a-z0-9-]{1,64})$/;
-const CHUNK_KEY = /^chunks\/([0-9a-f]{2})\/([0-9a-f]{64})(\.gz)?$/;
+const CHUNK_KEY = /^chunks\/([0-9a-f]{2})\/([0-9a-f]{64})(\.gz|\.zst)?$/;
 const SNAPSHOT_NAME = /^(\d{10,})-([A-Za-z0-9]{1,128})$/;
 
 /** Validates a chain id used in store keys (nodeos: 64 hex chars; geth: a number). */
@@ -27,9 +32,9 @@ export function isHash(value: string): boolean {
   return HASH.test(value);
 }
 
-/** `chunks/<sha[0:2]>/<sha>` (+ `.gz` when compressed). */
+/** `chunks/<sha[0:2]>/<sha>` (+ `.gz` or `.zst` when compressed). */
 export function chunkKey(hash: string, compression: Compression): string {
-  return `chunks/${hash.slice(0, 2)}/${hash}${compression === "gzip" ? ".gz" : ""}`;
+  return `chunks/${hash.slice(0, 2)}/${hash}${CHUNK_SUFFIX[compression]}`;
 }
 
 /** The hash a chunk key stores, undefined for keys that are not chunks. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BackupErrors } from "./errors.js";
+import { COMPRESSIONS } from "./layout.js";
 
 /** The manifest format this version writes and reads. */
 export const MANIFEST_FORMAT = "manageos-backup/1";
@@ -44,7 +45,7 @@ export const manifestSchema = z
     createdAt: z.iso.datetime(),
     durationSeconds: z.number().nonnegative(),
     chunkSize: z.number().int().positive(),
-    compression: z.enum(["none", "gzip"]),
+    compression: z.enum(COMPRESSIONS),
     dirs: z.array(z.object({ path: relativePath, mode: z.number().int().nonnegative() })),
     files: z.array(fileEntry),
     /** Absent in backups of chains without finalizers, and in backups made before it was recorded. */

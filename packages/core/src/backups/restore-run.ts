@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, type FileHandle, lstat, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { gunzip as gunzipCb } from "node:zlib";
+import { gunzip as gunzipCb, zstdDecompress as unzstdCb } from "node:zlib";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
@@ -19,6 +19,7 @@ import type { Manifest, ManifestFile } from "./manifest.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
 
 const gunzip = promisify(gunzipCb);
+const unzstd = promisify(unzstdCb);
 
 /**
  * A file of the staging dir: opened by its first chunk and, after its last, given its mode and mtime,
@@ -200,11 +201,12 @@ async function restoreChunk(
   }
 }
 
-// The chunk's bytes, decoded, into `into` (as much as fits); returns their count. Errors of gunzip are thrown as they are.
+// The chunk's bytes, decoded, into `into` (as much as fits); returns their count. Errors of the decoder are thrown as they are.
 async function fetchChunk(ctx: EngineContext, key: string, manifest: Manifest, into: Buffer): Promise<number> {
   if (manifest.compression === "none" && ctx.store.getInto !== undefined) return ctx.store.getInto(key, into);
   const stored = await ctx.store.getBytes(key);
-  const data = manifest.compression === "gzip" ? await gunzip(stored, { maxOutputLength: into.length + 1 }) : stored;
+  const limit = { maxOutputLength: into.length + 1 };
+  const data = manifest.compression === "gzip" ? await gunzip(stored, limit) : manifest.compression === "zstd" ? await unzstd(stored, limit) : stored;
   data.copy(into, 0, 0, Math.min(data.length, into.length));
   return data.length;
 }

@@ -103,7 +103,7 @@ export const configSchema = z.strictObject({
         .default(16 * 1024 * 1024),
       parallel: z.number().int().min(1).max(64).default(4),
       retries: z.number().int().min(0).max(20).default(5),
-      compress: z.enum(["none", "gzip"]).default("none"),
+      compress: z.enum(["none", "gzip", "zstd"]).default("none"),
       /** gs://: `http://host:port` of a GCS JSON API server (an emulator); `STORAGE_EMULATOR_HOST` otherwise. */
       apiEndpoint: httpUrl.optional(),
     })

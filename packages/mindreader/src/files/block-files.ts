@@ -276,13 +276,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
    */
   room(): Promise<void> | undefined {
     if (this.writeBytesQueued <= this.maxPendingWriteBytes) return undefined;
-    if (this.roomWaiter === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => {
-        resolve = r;
-      });
-      this.roomWaiter = { promise, resolve };
-    }
+    this.roomWaiter ??= Promise.withResolvers<void>();
     return this.roomWaiter.promise;
   }
 
