@@ -1,4 +1,4 @@
-import type { AppVariant } from "@manageos/core";
+import type { AppVariant } from "@manageos/core/cli";
 
 /** The bos-mindreader variant: bos flavour, mindreader on. */
 export const variant: AppVariant = {

@@ -1,4 +1,4 @@
-import type { AppVariant } from "@manageos/core";
+import type { AppVariant } from "@manageos/core/cli";
 
 /** The bos variant: bos flavour, mindreader off. */
 export const variant: AppVariant = {

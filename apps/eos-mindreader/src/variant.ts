@@ -1,4 +1,4 @@
-import type { AppVariant } from "@manageos/core";
+import type { AppVariant } from "@manageos/core/cli";
 
 /** The eos-mindreader variant: eos flavour, mindreader on. */
 export const variant: AppVariant = {

@@ -1,5 +1,5 @@
-import { runApp } from "@manageos/core";
-import { nodeosDaemon } from "@manageos/superviser";
+import { runApp } from "@manageos/core/cli";
 import { variant } from "./variant.js";
 
-await runApp(variant, nodeosDaemon);
+// The daemon's parts are imported by `run` alone: --version, --help and the client commands load the CLI only.
+await runApp(variant, async () => (await import("@manageos/superviser")).nodeosDaemon);

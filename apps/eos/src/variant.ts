@@ -1,4 +1,4 @@
-import type { AppVariant } from "@manageos/core";
+import type { AppVariant } from "@manageos/core/cli";
 
 /** The eos variant: eos flavour, mindreader off. */
 export const variant: AppVariant = {

@@ -1,8 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { loadConfig, redactConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
 import { CoreErrors } from "../errors/core-errors.js";
 import { isManageosError } from "../errors/manageos-error.js";
-import { createLogger } from "../logging/logger.js";
 import { MANAGEOS_VERSION } from "../version.js";
 import { RUN_FLAGS, runFlagsToTree } from "./run-flags.js";
 import { type AppVariant, type Daemon, EXIT, unsupportedByVariant } from "./variant.js";
@@ -82,7 +81,9 @@ async function runDaemon(
   daemon: Daemon | undefined,
 ): Promise<number> {
   const file = (flags.config as string | undefined) ?? io.env.MANAGEOS_CONFIG;
-  let config: Awaited<ReturnType<typeof loadConfig>>;
+  // The schema (zod) and the YAML parser are loaded here, by `run` alone: the other commands start without them.
+  const { loadConfig, redactConfig } = await import("../config/load.js");
+  let config: Readonly<Config>;
   // Kept so a config reload reads the same sources again.
   const sources = { defaults: variant.defaults, file, env: io.env, flags: runFlagsToTree(flags), set: flags.set as string[] };
   try {
@@ -104,6 +105,7 @@ async function runDaemon(
     io.err(`${variant.bin}: configuration is valid; this build has no daemon to run\n`);
     return EXIT.unavailable;
   }
+  const { createLogger } = await import("../logging/logger.js");
   const logger = createLogger({ level: config.log.level, format: config.log.format, base: { app: variant.name } });
   return daemon(config, { logger, variant, sources });
 }

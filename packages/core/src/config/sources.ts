@@ -1,6 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { CoreErrors } from "../errors/core-errors.js";
+import { setPath } from "./set-path.js";
+
+// In a file of its own for the CLI, which needs it without the YAML parser; still exported from here.
+export { setPath };
 
 /** A partial configuration tree from one source. */
 export type ConfigTree = Record<string, unknown>;
@@ -76,20 +80,6 @@ export function scalar(raw: string): unknown {
     }
   }
   return raw;
-}
-
-/** Sets `tree[a][b][c] = value`, creating mappings on the way. */
-export function setPath(tree: ConfigTree, path: readonly string[], value: unknown): void {
-  let node = tree;
-  for (const [i, key] of path.entries()) {
-    if (i === path.length - 1) {
-      node[key] = value;
-      return;
-    }
-    const next = node[key];
-    if (typeof next !== "object" || next === null || Array.isArray(next)) node[key] = {};
-    node = node[key] as ConfigTree;
-  }
 }
 
 /** Deep merge of plain mappings, later sources winning; arrays and scalars are replaced whole. */
