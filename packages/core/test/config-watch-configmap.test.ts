@@ -57,7 +57,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function setup(onWatch: (res: ServerResponse, query: URLSearchParams) => void) {
+async function setup(onWatch: (res: ServerResponse, query: URLSearchParams) => void, logger = pino({ level: "silent" })) {
   const server = new FakeApiServer(onWatch);
   const url = await server.listen();
   const dir = await mkdtemp(join(tmpdir(), "manageos-cm-"));
@@ -77,7 +77,7 @@ async function setup(onWatch: (res: ServerResponse, query: URLSearchParams) => v
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const out = join(dir, "configmap");
-  const watcher = new ConfigMapWatcher({ name: "manageos-conf", dir: out, retryMs: 100 }, { logger: pino({ level: "silent" }), kubeConfig: kc });
+  const watcher = new ConfigMapWatcher({ name: "manageos-conf", dir: out, retryMs: 100 }, { logger, kubeConfig: kc });
   cleanup.push(() => rm(dir, { recursive: true, force: true }), () => server.close(), () => watcher.close());
   return { server, watcher, out };
 }
@@ -131,5 +131,22 @@ describe("ConfigMapWatcher against a watch-protocol server", () => {
     expect(server.requests[2]?.query.get("resourceVersion")).toBeNull();
     server.send("ADDED", configMap("30", { "manager.yaml": "v: 30\n" }));
     await until(async () => ((await read(join(out, "manager.yaml"))) === "v: 30\n" ? true : undefined));
+  });
+
+  it("resumes a watch the client ended after 30 s of silence from the last resourceVersion, without a warning", async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const { server, watcher, out } = await setup(() => undefined, logger);
+    await watcher.start();
+    await until(() => (server.requests.length === 1 ? true : undefined));
+    server.send("ADDED", configMap("40", { "manager.yaml": "v: 40\n" }));
+    await until(async () => ((await read(join(out, "manager.yaml"))) === "v: 40\n" ? true : undefined));
+    // The server keeps the watch open and says nothing; the client gives up on it after 30 s.
+    await until(() => (server.requests.length === 2 ? true : undefined), 40_000);
+    expect(server.requests[1]?.query.get("resourceVersion")).toBe("40");
+    server.send("MODIFIED", configMap("41", { "manager.yaml": "v: 41\n" }));
+    await until(async () => ((await read(join(out, "manager.yaml"))) === "v: 41\n" ? true : undefined));
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+    expect(lines.some((line) => line.msg === "ConfigMap watch idle; resuming")).toBe(true);
   });
 });

@@ -32,6 +32,23 @@ describe("gs:// store against the GCS emulator", () => {
     expect((await store.stat("obj/bytes"))?.updatedAt).toBeInstanceOf(Date);
   });
 
+  it("downloads without Node warnings, which would reach the daemon's stderr once per chunk", async () => {
+    // @google-cloud/storage 8.0.1 to 8.4.0 (teeny-request 11) warn MaxListenersExceededWarning on every streamed download.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on("warning", onWarning);
+    try {
+      const chunk = Buffer.alloc(256 * 1024, 0xcd);
+      await store.put("warn/chunk", chunk);
+      expect((await store.getBytes("warn/chunk")).equals(chunk)).toBe(true);
+      expect((await text(await store.get("warn/chunk"))).length).toBe(chunk.length);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it("lists under the store prefix only, in key order, across pages", async () => {
     const other = openStore("gs://manageos-test/elsewhere", { apiEndpoint: emulator.endpoint });
     await other.put("list/zz", "not mine");
@@ -53,6 +70,39 @@ describe("gs:// store against the GCS emulator", () => {
     await store.delete("gone");
     await store.delete("gone");
     expect(await store.stat("gone")).toBeUndefined();
+  });
+
+  it("uploads with ifAbsent as ifGenerationMatch=0 and reports GCS's 412 as STO_ERR_EXISTS", async () => {
+    // The emulator ignores preconditions: this front answers 412 as GCS does when the object exists.
+    const uploads: string[] = [];
+    const front = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://front");
+      if (url.pathname.startsWith("/upload/")) uploads.push(`${url.searchParams.get("name")} ifGenerationMatch=${url.searchParams.get("ifGenerationMatch")}`);
+      if (url.pathname.startsWith("/upload/") && url.searchParams.get("ifGenerationMatch") === "0" && uploads.length > 1) {
+        req.resume();
+        res.writeHead(412, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: 412, message: "At least one of the pre-conditions you specified did not hold.", errors: [{ reason: "conditionNotMet" }] } }));
+        return;
+      }
+      const upstream = request({ host: emulator.host, port: emulator.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = front.address() as AddressInfo;
+      const guarded = openStore("gs://manageos-test/guarded", { apiEndpoint: `http://127.0.0.1:${port}`, retries: 2, retry: { baseDelayMs: 1 } });
+      await guarded.put("manifest.json", "first", { ifAbsent: true });
+      await expect(guarded.put("manifest.json", "second", { ifAbsent: true })).rejects.toMatchObject({ code: "STO_ERR_EXISTS" });
+      // Not retried: a precondition failure is an answer.
+      expect(uploads).toEqual(["guarded/manifest.json ifGenerationMatch=0", "guarded/manifest.json ifGenerationMatch=0"]);
+      expect((await guarded.getBytes("manifest.json")).toString()).toBe("first");
+    } finally {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
   });
 
   it("reports an unreachable server with STO_ERR_UNREACHABLE after bounded retries", async () => {

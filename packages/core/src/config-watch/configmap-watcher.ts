@@ -81,7 +81,9 @@ export class ConfigMapWatcher {
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
     let retry = this.#opts.retryMs ?? 1_000;
     while (!this.#closed) {
-      const error = await new Promise<unknown>((resolve) => {
+      // `opened`: the API answered 200 and the watch was streaming (watch() resolves only then, or after done on a failure).
+      let opened = false;
+      const { error, idle } = await new Promise<{ error: unknown; idle: boolean }>((resolve) => {
         watch
           .watch(
             path,
@@ -90,14 +92,23 @@ export class ConfigMapWatcher {
               retry = this.#opts.retryMs ?? 1_000;
               void this.#onEvent(type, object);
             },
-            resolve,
+            (err: unknown) => resolve({ error: err, idle: opened && isTimeout(err) }),
           )
-          .then((abort) => {
-            this.#abort = abort;
-            if (this.#closed) abort.abort();
-          }, resolve);
+          .then(
+            (abort) => {
+              opened = true;
+              this.#abort = abort;
+              if (this.#closed) abort.abort();
+            },
+            (err: unknown) => resolve({ error: err, idle: false }),
+          );
       });
       if (this.#closed) return;
+      // @kubernetes/client-node 2 ends a watch that has been silent for 30 s; a quiet ConfigMap is no failure.
+      if (idle) {
+        this.#logger.debug({ resourceVersion: this.#resourceVersion }, "ConfigMap watch idle; resuming");
+        continue;
+      }
       if (error !== null && error !== undefined) {
         const status = (error as { statusCode?: number }).statusCode;
         if (status === 410) this.#resourceVersion = undefined;
@@ -157,4 +168,9 @@ export class ConfigMapWatcher {
     if (mounted !== undefined && mounted.trim() !== "") return mounted.trim();
     return kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
   }
+}
+
+// The client's own timer ran out (a DOMException named TimeoutError).
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === "TimeoutError";
 }

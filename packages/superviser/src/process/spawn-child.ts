@@ -22,7 +22,7 @@ export interface RawExit {
 
 /** Starts a child in its own process group, pipes read raw (no buffering by execa). */
 export async function spawnChild(spec: LaunchSpec): Promise<{ child: Child; exited: Promise<RawExit> }> {
-  const child = execa(spec.command, [...spec.args], {
+  const subprocess = execa(spec.command, [...spec.args], {
     cwd: spec.cwd,
     env: spec.env ?? {},
     extendEnv: true,
@@ -36,20 +36,21 @@ export async function spawnChild(spec: LaunchSpec): Promise<{ child: Child; exit
     forceKillAfterDelay: false,
     cleanup: false,
   });
+  // Since execa 10 the subprocess is a promise; the Node child process (events, pipes, pid) is beside it.
+  const child = subprocess.nodeChildProcess;
   const exited = new Promise<RawExit>((resolve) => {
     child.once("exit", (code, signal) => resolve({ exitCode: code ?? undefined, signal: signal ?? undefined }));
   });
   if (child.pid === undefined) {
-    const result = await child;
+    const result = await subprocess;
     throw SuperviserErrors.spawn(spec.command, result.cause instanceof Error ? result.cause.message : (result.shortMessage ?? "unknown error"), {
       cause: result.cause,
     });
   }
   // Exit is read from the 'exit' event; the promise only has to be consumed.
-  void child.then(
+  void subprocess.then(
     () => undefined,
     () => undefined,
   );
-  const proc: ChildProcess = child;
-  return { child: proc, exited };
+  return { child, exited };
 }
