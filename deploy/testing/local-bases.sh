@@ -41,6 +41,11 @@ for tool in node dash env mkdir chown chmod ln rm cp mv cat ls id true false una
   tools+=("$(readlink -f "$path")")
 done
 copy_with_libs "$rootfs" "${tools[@]}"
+# node may live outside /usr/bin (the pinned build of scripts/node-runtime.sh): the image has it on PATH.
+node_bin="$(readlink -f "$(type -P node)")"
+if [ "$node_bin" != /usr/bin/node ]; then
+  mv "$rootfs$node_bin" "$rootfs/usr/bin/node"
+fi
 # The whole C and C++ runtime, as a Debian base has it: native npm modules (rollup, esbuild) load more than node does.
 if command -v dpkg >/dev/null; then
   for lib in $(dpkg -L libc6 libstdc++6 libgcc-s1 2>/dev/null | grep -E '\.so(\.[0-9.]+)?$' || true); do
