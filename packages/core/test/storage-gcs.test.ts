@@ -1,4 +1,4 @@
-import { createServer, request } from "node:http";
+import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
@@ -17,6 +17,15 @@ describe("gs:// store against the GCS emulator", () => {
   afterAll(async () => {
     await emulator?.stop();
   });
+
+  // Passes a request on to the emulator and its answer back: the part of a test front that does not misbehave.
+  function forwardToEmulator(req: IncomingMessage, res: ServerResponse): void {
+    const upstream = request({ host: emulator.host, port: emulator.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  }
 
   it("writes bytes, text, streams and factories and reads them back", async () => {
     const big = Buffer.alloc(3 * 1024 * 1024 + 7, 0xab);
@@ -84,11 +93,7 @@ describe("gs:// store against the GCS emulator", () => {
         res.end(JSON.stringify({ error: { code: 412, message: "At least one of the pre-conditions you specified did not hold.", errors: [{ reason: "conditionNotMet" }] } }));
         return;
       }
-      const upstream = request({ host: emulator.host, port: emulator.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      req.pipe(upstream);
+      forwardToEmulator(req, res);
     });
     await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
     try {
@@ -126,11 +131,7 @@ describe("gs:// store against the GCS emulator", () => {
         }
         return;
       }
-      const upstream = request({ host: emulator.host, port: emulator.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      req.pipe(upstream);
+      forwardToEmulator(req, res);
     });
     await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
     try {
