@@ -2,11 +2,10 @@
 // `--help` and `status` (against a real daemon supervising nodeos-sim), each beside its baseline in the same run:
 // `node -e 0` for the first two, `curl -s` of the endpoint `status` calls for the third. Goal: each command under
 // 0.3 s wall time. Every run is a fresh process; rows are interleaved so that machine noise hits them alike.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { cleanup, median, table } from "./lib.mjs";
+import { cleanup, median, runCaptured, table } from "./lib.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const { startManageos } = await import(join(root, "packages/testkit/dist/index.js"));
@@ -18,24 +17,13 @@ const GOAL_SECONDS = 0.3;
 const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
 
 // Runs a command once: its wall time from spawn to exit, its peak RSS in KiB (or undefined), and its output.
-function once(command, args) {
+async function once(command, args) {
   const [file, argv] = TIME === undefined ? [command, args] : [TIME, ["-f", "\n@maxrss %M", command, ...args]];
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (err += c));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const rss = /\n@maxrss (\d+)\s*$/.exec(err);
-      if (rss) err = err.slice(0, rss.index);
-      if (code !== 0) return reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${err || out}`));
-      resolve({ seconds, rssKiB: rss ? Number(rss[1]) : undefined, out });
-    });
-  });
+  const { code, out, err, seconds } = await runCaptured(file, argv);
+  const rss = /\n@maxrss (\d+)\s*$/.exec(err);
+  const stderr = rss ? err.slice(0, rss.index) : err;
+  if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${code}: ${stderr || out}`);
+  return { seconds, rssKiB: rss ? Number(rss[1]) : undefined, out };
 }
 
 let daemon;

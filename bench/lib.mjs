@@ -44,17 +44,25 @@ export function start(command, args, { env = process.env, readyLine } = {}) {
   return { child, ready, exited };
 }
 
-/** Runs a command to completion and returns its stdout. */
-export function runToEnd(command, args) {
+/** Runs a command to completion: its exit code, stdout and stderr, and its wall time from spawn to exit. */
+export function runCaptured(command, args) {
   return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (c) => (out += c));
     child.stderr.on("data", (c) => (err += c));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${err || out}`))));
+    child.on("close", (code) => resolve({ code, out, err, seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
   });
+}
+
+/** Runs a command to completion and returns its stdout; rejects with its output when it exits non-zero. */
+export async function runToEnd(command, args) {
+  const { code, out, err } = await runCaptured(command, args);
+  if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${code}: ${err || out}`);
+  return out;
 }
 
 /** Stops every started process (TERM, then KILL after 5 s) and removes temp dirs. */
