@@ -159,6 +159,15 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     await writeTree(dataDir, { "blocks/blocks.log": "garbage" });
     await backups.restore({ dataDir, chainId: CHAIN, name: made.name });
     expect(await fingerprint(dataDir)).toEqual(before);
+
+    // a .zst chunk that does not decode is a corrupt chunk, named, and the data dir stays as it was
+    const bad = chunkKey(made.manifest.files[0]?.chunks[0] ?? "", "zstd");
+    await store.put(bad, randomBytes(1000));
+    await expect(backups.restore({ dataDir, chainId: CHAIN, name: made.name })).rejects.toMatchObject({
+      code: "BKP_ERR_CHUNK_CORRUPT",
+      message: expect.stringContaining(bad),
+    });
+    expect(await fingerprint(dataDir)).toEqual(before);
   });
 
   it("falls back from a backup with a corrupt chunk to the next older one and names the chunk", async () => {
