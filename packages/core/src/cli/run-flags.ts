@@ -1,5 +1,4 @@
-import { setPath } from "../config/set-path.js";
-import type { ConfigTree } from "../config/sources.js";
+import { type ConfigTree, setPath } from "../config/tree.js";
 
 /** Named flags of `run`, each the short form of one config path. */
 export const RUN_FLAGS: ReadonlyArray<{ flag: string; path: string; help: string; boolean?: boolean; number?: boolean }> = [

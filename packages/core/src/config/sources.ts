@@ -1,13 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { CoreErrors } from "../errors/core-errors.js";
-import { setPath } from "./set-path.js";
+import { type ConfigTree, setPath } from "./tree.js";
 
-// In a file of its own for the CLI, which needs it without the YAML parser; still exported from here.
-export { setPath };
-
-/** A partial configuration tree from one source. */
-export type ConfigTree = Record<string, unknown>;
+export type { ConfigTree };
 
 /** Environment variables read by the CLI client, not by the configuration. */
 export const CLIENT_ENV = new Set(["MANAGEOS_API", "MANAGEOS_TOKEN", "MANAGEOS_CONFIG"]);

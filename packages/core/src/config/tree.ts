@@ -1,5 +1,7 @@
 // Apart from sources.ts so that the CLI's flag table uses it without loading the YAML parser.
-import type { ConfigTree } from "./sources.js";
+
+/** A partial configuration tree from one source. */
+export type ConfigTree = Record<string, unknown>;
 
 /** Sets `tree[a][b][c] = value`, creating mappings on the way. */
 export function setPath(tree: ConfigTree, path: readonly string[], value: unknown): void {
