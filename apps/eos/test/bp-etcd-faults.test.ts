@@ -189,5 +189,7 @@ describe("bp trio on etcd: faults of the producer and of etcd", () => {
     const gap = ledger.missedSlots.filter((n) => n > pausedAt && n < back.blockNum).length;
     console.log(`etcd stopped and restarted: ${holder} paused after #${pausedAt}; ${back.instances.join(",")} produced again from #${back.blockNum}; ${gap} slot(s) of ours missed`);
     expect(back.instances).toEqual([holder]);
-  }, 120_000);
+    // Longer than the sum of its bounded waits (up to 90 + 30 + 10 + 10 + 60 s, and etcd's start), so that a slow
+    // step fails with its own name rather than as the whole test's timeout.
+  }, 240_000);
 });
