@@ -13,6 +13,15 @@ describe("request heads the fast lane forwards", () => {
     expect(readPlainRequest(head(["GET / HTTP/1.1", "Connection: close", "host: x"]))).toMatchObject({ path: "/", contentLength: 0, close: true });
   });
 
+  it("keeps the client's Connection and Keep-Alive to the client's connection: the node gets neither", () => {
+    const request = readPlainRequest(head(["GET /v1/chain/get_info HTTP/1.1", "Connection: close", "Host: api.example", "Keep-Alive: timeout=5", "X-A: 1"]));
+    expect(request).toMatchObject({ close: true });
+    expect(request?.forward("n:1")).toBe(head(["GET /v1/chain/get_info HTTP/1.1", "host: n:1", "X-A: 1"]));
+    const kept = readPlainRequest(head(["GET /v1/chain/get_info HTTP/1.1", "Host: api.example", "X-A: 1", "Connection: keep-alive"]));
+    expect(kept).toMatchObject({ close: false });
+    expect(kept?.forward("n:1")).toBe(head(["GET /v1/chain/get_info HTTP/1.1", "host: n:1", "X-A: 1"]));
+  });
+
   it("reads Content-Length between spaces and tabs only, as RFC 9110 and the node's parser do", () => {
     expect(readPlainRequest(head(["POST /v1/chain/x HTTP/1.1", "Host: x", "Content-Length: \t 7 \t"]))?.contentLength).toBe(7);
     expect(readPlainRequest(head(["POST /v1/chain/x HTTP/1.1", "Host: x", "Content-Length:007"]))?.contentLength).toBe(7);
@@ -60,7 +69,12 @@ describe("request heads the fast lane forwards", () => {
 
 describe("response heads from the node", () => {
   it("tells how each answer ends", () => {
-    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 5"]))).toEqual({ status: 200, framing: { kind: "length", length: 5 }, close: false });
+    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 5"]))).toEqual({
+      status: 200,
+      framing: { kind: "length", length: 5 },
+      close: false,
+      forward: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n",
+    });
     expect(readResponseHead(head(["HTTP/1.1 200 OK", "Transfer-Encoding: chunked"])).framing).toEqual({ kind: "chunked" });
     expect(readResponseHead(head(["HTTP/1.1 200 OK", "Transfer-Encoding: gzip"]))).toMatchObject({ framing: { kind: "close" }, close: true });
     expect(readResponseHead(head(["HTTP/1.1 200 OK"]))).toMatchObject({ framing: { kind: "close" }, close: true });
@@ -68,6 +82,16 @@ describe("response heads from the node", () => {
     expect(readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 5", "Connection: close"])).close).toBe(true);
     expect(readResponseHead(head(["HTTP/1.0 200 OK", "Content-Length: 5"])).close).toBe(true);
     expect(readResponseHead(head(["HTTP/1.0 200 OK", "Content-Length: 5", "Connection: keep-alive"])).close).toBe(false);
+  });
+
+  it("leaves the node's hop-by-hop fields out of what the client gets: Connection, the fields it names, Keep-Alive, Upgrade", () => {
+    const answer = readResponseHead(
+      head(["HTTP/1.1 200 OK", "Connection: keep-alive, X-Hop", "Keep-Alive: timeout=5", "x-hop: 1", "Content-Length: 2", "Upgrade: h2c", "Transfer-Encoding: chunked", "X-End: 1"]),
+    );
+    expect(answer.forward).toBe("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\nX-End: 1\r\n");
+    expect(answer.close).toBe(false);
+    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 2", "Connection: close"]))).toMatchObject({ close: true, forward: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" });
+    expect(readResponseHead(head(["HTTP/1.1 100 Continue"])).forward).toBe("HTTP/1.1 100 Continue\r\n");
   });
 
   it("refuses what it cannot frame", () => {

@@ -30,6 +30,8 @@ export interface LaneContext {
 // Pipelined requests buffered while one is answered, beyond which the client is not read until it is.
 const MAX_BUFFERED = 64 * 1024;
 const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
+// Body bytes that go out in one buffer with their answer's head; more are written beside it, not copied.
+const SMALL_BODY = 16 * 1024;
 
 // Where a client connection is: waiting for a request head, serving a request, handed over, or finished.
 const State = { Head: 0, Request: 1, HandedOver: 2, Done: 3 } as const;
@@ -52,6 +54,8 @@ export class ClientConnection implements UpstreamUser {
   #body: BodyEnd | undefined;
   #responseStarted = false;
   #closeAfter = false;
+  // The answer under way told the client that its connection ends with it.
+  #closeClient = false;
 
   constructor(
     readonly client: Socket,
@@ -155,6 +159,8 @@ export class ClientConnection implements UpstreamUser {
     if (this.#state !== State.Request) return;
     this.#upstreamSeen = this.lane.tick;
     let from = 0;
+    // The answer's head as the client gets it, written before the first bytes of its body.
+    let headText: string | undefined;
     if (this.#responseHead === undefined) {
       const bytes = this.#responseHeadBytes === undefined ? chunk : Buffer.concat([this.#responseHeadBytes, chunk]);
       const end = bytes.indexOf(HEAD_END);
@@ -176,12 +182,16 @@ export class ClientConnection implements UpstreamUser {
       if (head.status < 200) {
         // An interim answer (100 Continue, 103 Early Hints): passed on; the final one follows.
         this.#responseStarted = true;
-        this.client.write(chunk.subarray(0, from));
+        this.client.write(`${head.forward}\r\n`, "latin1");
         if (from < chunk.length) this.onUpstreamData(chunk.subarray(from));
         return;
       }
       this.#responseHead = head;
       this.#body = new BodyEnd(head.framing);
+      // The client's connection ends after this answer when it asked, when the answer ends with the connection, or at
+      // shutdown; the node's own close is its connection's alone.
+      this.#closeClient = (this.#request as PlainRequest).close || head.framing.kind === "close" || this.#closeAfter || this.lane.closing;
+      headText = `${head.forward}${this.#closeClient ? "connection: close\r\n" : ""}\r\n`;
     }
     let end: number;
     try {
@@ -190,11 +200,30 @@ export class ClientConnection implements UpstreamUser {
       this.#upstreamFailed(error as Error);
       return;
     }
-    const out = end === -1 || end === chunk.length ? chunk : chunk.subarray(0, end);
+    const to = end === -1 ? chunk.length : end;
+    const out = from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
     this.#responseStarted = true;
-    if (!this.client.write(out)) this.#upstream?.socket.pause();
+    const flowing = headText === undefined ? this.client.write(out) : this.#writeWithHead(headText, out);
+    if (!flowing) this.#upstream?.socket.pause();
     // Bytes past the end of the answer were never asked for: the connection is not used again.
     if (end !== -1) this.#responseDone(end === chunk.length);
+  }
+
+  // Writes an answer's head and the first bytes of its body in one go: copied into one buffer when they are few,
+  // corked into one writev when they are many. Returns false when the client should be waited for.
+  #writeWithHead(head: string, body: Buffer): boolean {
+    if (body.length <= SMALL_BODY) {
+      const length = Buffer.byteLength(head, "latin1");
+      const bytes = Buffer.allocUnsafe(length + body.length);
+      bytes.write(head, 0, "latin1");
+      body.copy(bytes, length);
+      return this.client.write(bytes);
+    }
+    this.client.cork();
+    this.client.write(head, "latin1");
+    const flowing = this.client.write(body);
+    this.client.uncork();
+    return flowing;
   }
 
   onUpstreamDrain(): void {
@@ -236,7 +265,6 @@ export class ClientConnection implements UpstreamUser {
 
   #responseDone(reusable: boolean): void {
     const head = this.#responseHead as ResponseHead;
-    const request = this.#request as PlainRequest;
     const upstream = this.#upstream;
     this.#upstream = undefined;
     // The node answered before the whole request body arrived: the rest can go nowhere, so the connection ends.
@@ -246,7 +274,7 @@ export class ClientConnection implements UpstreamUser {
     this.#body = undefined;
     this.#responseStarted = false;
     this.#request = undefined;
-    if (this.#closeAfter || request.close || head.close || this.lane.closing) {
+    if (this.#closeAfter || this.#closeClient || this.lane.closing) {
       this.#finish();
       return;
     }

@@ -30,14 +30,17 @@ export interface FastLaneCounts {
 // A client connection waiting for a request is closed this long after it opened or had its last answer, whether the
 // client sends nothing or only part of a head (fastify's keep-alive timeout).
 const CLIENT_IDLE_MS = 72_000;
-const MAX_IDLE_UPSTREAM = 64;
+// Idle connections to the node kept for the next requests: as many as requests under way at once on a busy public
+// port, so that a burst is not followed by connections closed and opened again.
+const MAX_IDLE_UPSTREAM = 256;
 
 /**
  * The public port's fast path: plain GET and POST requests, while the gate is open, go to the node through pooled
- * keep-alive connections with their bytes passed as they are (only Host is rewritten, and `Expect: 100-continue`
- * answered here, and a body over the limit refused with 413); any connection carrying something else (a denied or
- * encoded path, a closed gate, chunked uploads, another Expect, Upgrade, another method or version, anything malformed)
- * is handed, bytes and all, to the full proxy, which answers it. Node's HTTP server costs about
+ * keep-alive connections with their bytes passed as they are (only Host is rewritten, the hop-by-hop fields of each
+ * side kept to its own connection, `Expect: 100-continue` answered here, and a body over the limit refused with 413):
+ * a client's `Connection: close` ends the client's connection, not the node's. Any connection carrying something
+ * else (a denied or encoded path, a closed gate, chunked uploads, another Expect, Upgrade, another method or version,
+ * anything malformed) is handed, bytes and all, to the full proxy, which answers it. Node's HTTP server costs about
  * twice the CPU per request of forwarding bytes, and the public port's throughput is bound by CPU.
  */
 export class FastLane implements LaneContext {

@@ -18,7 +18,7 @@ const DIGITS = /^\d{1,15}$/;
 // Request headers that change what a message is or how long it lasts, which the full proxy handles.
 const FULL_PROXY_HEADERS = new Set(["transfer-encoding", "upgrade", "te", "trailer", "proxy-connection", "http2-settings"]);
 
-/** A request head the fast lane can forward as it is, but for its Host. */
+/** A request head the fast lane can forward as it is, but for its Host and its hop-by-hop fields. */
 export interface PlainRequest {
   readonly method: "GET" | "POST";
   /** The path, without the query. */
@@ -28,15 +28,19 @@ export interface PlainRequest {
   readonly close: boolean;
   /** The client sent `Expect: 100-continue` and waits for a `100 Continue` before its body. */
   readonly expectContinue: boolean;
-  /** The head to send to the node, given its host: the request line and headers, with `Host` replaced and `Expect` left out. */
+  /**
+   * The head to send to the node, given its host: the request line and headers, with `Host` replaced, and `Expect`,
+   * `Connection` and `Keep-Alive` left out (they are the client connection's: a client's close is not the node's).
+   */
   readonly forward: (host: string) => string;
 }
 
 /**
  * Reads a complete request head (up to and including its blank line, as latin1). Returns undefined when the fast
  * lane must not forward it itself: another method or version, a path to decode, a header it leaves to the full
- * proxy, a repeated Content-Length, Host or Expect, an Expect other than 100-continue, anything malformed (a
- * Content-Length of anything but digits between spaces and tabs included: the full proxy refuses it).
+ * proxy, a repeated Content-Length, Host or Expect, an Expect other than 100-continue, a Connection naming anything
+ * but close or keep-alive, anything malformed (a Content-Length of anything but digits between spaces and tabs
+ * included: the full proxy refuses it).
  */
 export function readPlainRequest(head: string): PlainRequest | undefined {
   const lineEnd = head.indexOf("\r\n");
@@ -45,50 +49,58 @@ export function readPlainRequest(head: string): PlainRequest | undefined {
   const headers = head.slice(lineEnd + 2, head.length - 2);
   if (!HEADER_LINES.test(headers)) return undefined;
   let contentLength: number | undefined;
-  let hostStart = -1;
-  let hostEnd = -1;
   let close = false;
-  let expectStart = -1;
-  let expectEnd = -1;
+  let expectContinue = false;
+  // The header lines forwarded, before and after Host; `kept` is where the lines not yet copied start.
+  let before: string | undefined;
+  let out = "";
+  let kept = 0;
   for (let start = 0; start < headers.length; ) {
     const end = headers.indexOf("\r\n", start);
     const colon = headers.indexOf(":", start);
     const name = headers.slice(start, colon).toLowerCase();
+    let drop = false;
     if (name === "content-length") {
       const value = fieldValue(headers, colon + 1, end);
       if (contentLength !== undefined || !DIGITS.test(value)) return undefined;
       contentLength = Number(value);
     } else if (name === "host") {
-      if (hostStart !== -1) return undefined;
-      hostStart = start;
-      hostEnd = end + 2;
+      if (before !== undefined) return undefined;
+      before = out + headers.slice(kept, start);
+      out = "";
+      kept = end + 2;
     } else if (name === "connection") {
       const value = fieldValue(headers, colon + 1, end).toLowerCase();
       if (value === "close") close = true;
       else if (value !== "keep-alive") return undefined;
+      drop = true;
+    } else if (name === "keep-alive") {
+      drop = true;
     } else if (name === "expect") {
-      if (expectStart !== -1 || fieldValue(headers, colon + 1, end).toLowerCase() !== "100-continue") return undefined;
-      expectStart = start;
-      expectEnd = end + 2;
+      if (expectContinue || fieldValue(headers, colon + 1, end).toLowerCase() !== "100-continue") return undefined;
+      // The proxy answers the expectation itself (as nginx does): the node gets no Expect, so sends no 100 of its own.
+      expectContinue = true;
+      drop = true;
     } else if (FULL_PROXY_HEADERS.has(name)) {
       return undefined;
     }
+    if (drop) {
+      out += headers.slice(kept, start);
+      kept = end + 2;
+    }
     start = end + 2;
   }
-  if (hostStart === -1) return undefined;
+  if (before === undefined) return undefined;
   const requestLine = head.slice(0, lineEnd + 2);
-  let before = headers.slice(0, hostStart);
-  let after = headers.slice(hostEnd);
-  // The proxy answers the expectation itself (as nginx does): the node gets no Expect, so sends no 100 of its own.
-  if (expectStart !== -1 && expectStart < hostStart) before = before.slice(0, expectStart) + before.slice(expectEnd);
-  else if (expectStart !== -1) after = after.slice(0, expectStart - hostEnd) + after.slice(expectEnd - hostEnd);
+  const first = before;
+  const after = out + headers.slice(kept);
   return {
     method: line[1] as "GET" | "POST",
     path: line[2] ?? "/",
     contentLength: contentLength ?? 0,
     close,
-    expectContinue: expectStart !== -1,
-    forward: (host) => `${requestLine}${before}host: ${host}\r\n${after}\r\n`,
+    expectContinue,
+    forward: (host) => `${requestLine}${first}host: ${host}\r\n${after}\r\n`,
   };
 }
 
@@ -111,9 +123,17 @@ export interface ResponseHead {
   readonly framing: ResponseFraming;
   /** The node closes the connection after this response. */
   readonly close: boolean;
+  /**
+   * What the client gets of it: the status line and the end-to-end header lines, each ending in CRLF, without the
+   * blank line. The node's hop-by-hop fields are its connection's and left out (RFC 9110 7.6.1): Connection and the
+   * fields it names, Keep-Alive, Proxy-Connection, TE, Upgrade.
+   */
+  readonly forward: string;
 }
 
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
+// Response fields that concern the node's connection only. Transfer-Encoding stays: the body passes as it was coded.
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "upgrade"]);
 
 /** Reads a complete response head; throws on one the fast lane cannot frame. */
 export function readResponseHead(head: string): ResponseHead {
@@ -124,7 +144,12 @@ export function readResponseHead(head: string): ResponseHead {
   let length: number | undefined;
   let chunked = false;
   let encoded = false;
-  let connection = line[1] === "0" ? "close" : "keep-alive";
+  let saysClose = false;
+  let saysKeepAlive = false;
+  // Fields the node's Connection names besides close and keep-alive: hop-by-hop too.
+  let named: Set<string> | undefined;
+  let forward = "";
+  let kept = 0;
   for (let start = lineEnd + 2; start < head.length - 2; ) {
     const end = head.indexOf("\r\n", start);
     const colon = head.indexOf(":", start);
@@ -138,18 +163,44 @@ export function readResponseHead(head: string): ResponseHead {
       encoded = true;
       chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
     } else if (name === "connection") {
-      const tokens = value.toLowerCase();
-      if (/(?:^|,)\s*close\s*(?:,|$)/.test(tokens)) connection = "close";
-      else if (/(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) connection = "keep-alive";
+      for (const token of value.toLowerCase().split(",")) {
+        const option = token.trim();
+        if (option === "close") saysClose = true;
+        else if (option === "keep-alive") saysKeepAlive = true;
+        else if (option !== "") {
+          named ??= new Set();
+          named.add(option);
+        }
+      }
+    }
+    if (HOP_BY_HOP.has(name)) {
+      forward += head.slice(kept, start);
+      kept = end + 2;
     }
     start = end + 2;
   }
+  forward += head.slice(kept, head.length - 2);
+  if (named !== undefined) forward = withoutFields(forward, named);
   let framing: ResponseFraming;
   if ((status >= 100 && status < 200) || status === 204 || status === 304) framing = { kind: "none" };
   else if (encoded) framing = chunked ? { kind: "chunked" } : { kind: "close" };
   else if (length !== undefined) framing = { kind: "length", length };
   else framing = { kind: "close" };
-  return { status, framing, close: connection === "close" || framing.kind === "close" };
+  const close = saysClose || (line[1] === "0" && !saysKeepAlive) || framing.kind === "close";
+  return { status, framing, close, forward };
+}
+
+// A head's lines (status line first, each ending in CRLF) without the fields of the given lowercase names.
+function withoutFields(lines: string, names: ReadonlySet<string>): string {
+  const lineEnd = lines.indexOf("\r\n") + 2;
+  let out = lines.slice(0, lineEnd);
+  for (let start = lineEnd; start < lines.length; ) {
+    const end = lines.indexOf("\r\n", start) + 2;
+    const name = lines.slice(start, lines.indexOf(":", start)).trim().toLowerCase();
+    if (!names.has(name)) out += lines.slice(start, end);
+    start = end;
+  }
+  return out;
 }
 
 // Where a chunked body is: in a size line, at its LF, in chunk data, at the CRLF after it, in the trailers.
