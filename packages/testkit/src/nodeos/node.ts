@@ -169,6 +169,7 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
       chain, dataDir, stateFile, snapshotsDir: first(options, "snapshots-dir") ?? join(dataDir, "snapshots"),
       serverVersion: simEnv.serverVersion, peers: [...(options.get("p2p-peer-address") ?? [])], plugins,
       spring: simEnv.spring, tablesDir, accounts: identity.cluster?.accounts ?? { eosio: [DEV_KEY] },
+      largeBodyBytes: simEnv.largeBodyBytes,
     }, address, log);
     server = started.server;
     if (simEnv.portFile !== undefined) await writeFile(simEnv.portFile, `${started.port}\n`);

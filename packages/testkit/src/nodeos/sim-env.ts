@@ -19,6 +19,8 @@ export interface SimEnv {
   readonly spring: boolean;
   /** First block under Savanna finality on a Spring node (NODEOS_SIM_SAVANNA_FROM, default 1). */
   readonly savannaFrom: number;
+  /** Bytes of the body `/v1/sim/large_body` answers with (NODEOS_SIM_LARGE_BODY_BYTES); 0, the default, serves no such path. */
+  readonly largeBodyBytes: number;
 }
 
 /** True for a version string the simulator plays as Spring 1.x: `v1.0.2`, `v1.2.2`... */
@@ -43,6 +45,7 @@ export function readSimEnv(env: NodeJS.ProcessEnv, dataDir: string): SimEnv {
     serverVersion,
     spring: logLayout !== "legacy" && isSpringVersion(serverVersion),
     savannaFrom: positive(env.NODEOS_SIM_SAVANNA_FROM, 1),
+    largeBodyBytes: Math.floor(nonNegative(env.NODEOS_SIM_LARGE_BODY_BYTES, 0)),
   };
 }
 

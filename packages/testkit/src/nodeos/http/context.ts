@@ -15,6 +15,8 @@ export interface NodeContext {
   readonly tablesDir: string;
   /** Public keys of each account's active permission. */
   readonly accounts: Readonly<Record<string, readonly string[]>>;
+  /** Bytes of the body `/v1/sim/large_body` answers with; 0 serves no such path. */
+  readonly largeBodyBytes: number;
 }
 
 /** The 8-hex-digit build hash nodeos reports as server_version. */

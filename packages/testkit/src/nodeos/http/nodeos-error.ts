@@ -14,6 +14,8 @@ export interface NodeosErrorBody {
 export interface Reply {
   readonly status: number;
   readonly body: unknown;
+  /** The body already encoded as JSON, sent as it is instead of `body`. */
+  readonly encoded?: Buffer;
 }
 
 /** Builds nodeos' `{code, message, error:{code,name,what,details}}` reply. */

@@ -11,7 +11,7 @@ const MAX_BODY = 1 << 20;
 export function createApiServer(routes: ReadonlyMap<string, Route>): Server {
   return createServer((req, res) => {
     void handle(routes, req).then((reply) => {
-      const text = JSON.stringify(reply.body);
+      const text = reply.encoded ?? JSON.stringify(reply.body);
       res.writeHead(reply.status, {
         "content-type": "application/json",
         "content-length": Buffer.byteLength(text),

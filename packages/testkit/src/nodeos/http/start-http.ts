@@ -3,6 +3,7 @@ import type { FcLogger } from "../fc-log.js";
 import { API_PLUGINS } from "../plugins.js";
 import { chainRoutes } from "./chain-routes.js";
 import type { NodeContext } from "./context.js";
+import { largeBodyRoute } from "./large-body-route.js";
 import { dbSizeRoutes, netRoutes, supportedApisRoute } from "./misc-routes.js";
 import { producerRoutes } from "./producer-routes.js";
 import { transactionRoutes } from "./transaction-routes.js";
@@ -27,6 +28,7 @@ export async function startHttp(ctx: NodeContext, address: string, log: FcLogger
     return needed === undefined || ctx.plugins.includes(needed);
   });
   const routes = new Map<string, Route>(enabled);
+  if (ctx.largeBodyBytes > 0) routes.set(...largeBodyRoute(ctx.largeBodyBytes));
   routes.set(...supportedApisRoute(() => [...routes.keys()]));
   const { host, port } = parseHostPort(address);
   const server = createApiServer(routes);
