@@ -180,6 +180,52 @@ describe("public proxy, connections to the node", () => {
     expect(proxy?.counts.handedOver).toBe(0);
   });
 
+  it("passes concurrent large answers to slow clients each intact: the read buffers it uses again never mix two answers", async () => {
+    // Larger than what the kernel holds for a client that does not read, so that the proxy holds writes itself.
+    const bodies = Array.from({ length: 6 }, () => randomBytes(12 * 1024 * 1024 + 7));
+    let written = 0;
+    const node = await countingUpstream((req, res) => {
+      const body = bodies[Number(req.url?.split("/").at(-1))] as Buffer;
+      res.writeHead(200, { "content-length": body.length });
+      // Written in uneven pieces, so that reads end anywhere in the answer.
+      let at = 0;
+      const next = () => {
+        while (at < body.length) {
+          const piece = body.subarray(at, at + 10_000 + ((at / 1000) % 50_000));
+          at += piece.length;
+          written += piece.length;
+          if (!res.write(piece)) return res.once("drain", next);
+        }
+        res.end();
+      };
+      next();
+    });
+    const port = await startProxy(node.url);
+    const clients = bodies.map((body, i) => {
+      const socket = connect({ host: "127.0.0.1", port });
+      sockets.push(socket);
+      socket.pause();
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let headLength = -1;
+      const whole = new Promise<Buffer>((resolve) => {
+        socket.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          received += chunk.length;
+          if (headLength < 4) headLength = Buffer.concat(chunks).indexOf("\r\n\r\n") + 4;
+          if (headLength >= 4 && received - headLength >= body.length) resolve(Buffer.concat(chunks).subarray(headLength));
+        });
+      });
+      socket.write(GET(`/v1/chain/get_block/${i}`), "latin1");
+      return { socket, whole };
+    });
+    // Nobody reads: the proxy holds writes to every client while it goes on reading what the node sent.
+    await settled(() => written);
+    for (const { socket } of clients) socket.resume();
+    const got = await Promise.all(clients.map((c) => c.whole));
+    for (const [i, bytes] of got.entries()) expect(sha(bytes), `answer ${i}`).toBe(sha(bodies[i] as Buffer));
+  });
+
   it("holds a large answer back while the client does not read, and passes it whole once it does", async () => {
     const SIZE = 64 * 1024 * 1024;
     const body = Buffer.alloc(SIZE);

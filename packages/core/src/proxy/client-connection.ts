@@ -166,7 +166,8 @@ export class ClientConnection implements UpstreamUser {
       const end = bytes.indexOf(HEAD_END);
       if (end === -1) {
         if (bytes.length > MAX_RESPONSE_HEAD) this.#upstreamFailed(new Error("the node answered with an oversized head"));
-        else this.#responseHeadBytes = bytes;
+        // Copied when it is the read buffer itself, which the next read uses again.
+        else this.#responseHeadBytes = bytes === chunk ? Buffer.from(bytes) : bytes;
         return;
       }
       this.#responseHeadBytes = undefined;
@@ -203,7 +204,7 @@ export class ClientConnection implements UpstreamUser {
     const to = end === -1 ? chunk.length : end;
     const out = from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
     this.#responseStarted = true;
-    const flowing = headText === undefined ? this.client.write(out) : this.#writeWithHead(headText, out);
+    const flowing = headText === undefined ? this.#writeBody(out) : this.#writeWithHead(headText, out);
     if (!flowing) this.#upstream?.socket.pause();
     // Bytes past the end of the answer were never asked for: the connection is not used again.
     if (end !== -1) this.#responseDone(end === chunk.length);
@@ -221,9 +222,17 @@ export class ClientConnection implements UpstreamUser {
     }
     this.client.cork();
     this.client.write(head, "latin1");
-    const flowing = this.client.write(body);
+    const flowing = this.#writeBody(body);
     this.client.uncork();
     return flowing;
+  }
+
+  // Writes bytes of the node's read buffer as they are; the buffer goes back to the pool once they are out.
+  #writeBody(bytes: Buffer): boolean {
+    this.#upstream?.keep();
+    return this.client.write(bytes, (error) => {
+      if (error === undefined || error === null) this.pool.recycle(bytes);
+    });
   }
 
   onUpstreamDrain(): void {

@@ -2,6 +2,10 @@ import { connect, type Socket } from "node:net";
 
 /** What a connection to the node tells the request that holds it. */
 export interface UpstreamUser {
+  /**
+   * Bytes from the node, in a read buffer used again for the next read once this returns, unless the user calls
+   * `keep()` on the connection meanwhile; then it gives the buffer back with `UpstreamPool.recycle` when it is done.
+   */
   onUpstreamData(chunk: Buffer): void;
   onUpstreamDrain(): void;
   /** The connection closed or failed; `error` when it failed. */
@@ -13,6 +17,27 @@ interface NodeAddress {
   readonly host: string;
   readonly port: number;
   readonly header: string;
+}
+
+// Bytes read from the node at once, and read buffers kept for the next reads: each read goes into a buffer used again
+// once its bytes are out, not into a new one that the garbage collector takes back (16 of them for each MiB).
+const READ_SIZE = 256 * 1024;
+const MAX_FREE_BUFFERS = 64;
+
+/** Read buffers shared by the connections to the node. */
+class ReadBuffers {
+  readonly #free: ArrayBuffer[] = [];
+
+  take(): Buffer {
+    const free = this.#free.pop();
+    return free === undefined ? Buffer.allocUnsafeSlow(READ_SIZE) : Buffer.from(free);
+  }
+
+  /** Takes back the buffer under `chunk` once nothing refers to its bytes any more; other buffers are left alone. */
+  give(chunk: Buffer): void {
+    const buffer = chunk.buffer;
+    if (buffer instanceof ArrayBuffer && buffer.byteLength === READ_SIZE && this.#free.length < MAX_FREE_BUFFERS) this.#free.push(buffer);
+  }
 }
 
 /** One keep-alive connection to the node, lent to one request at a time. */
@@ -27,14 +52,26 @@ export class UpstreamConnection {
   /** The tick it went back to the pool at. */
   idleSince = 0;
 
-  constructor(origin: string, address: NodeAddress, onIdleGone: (c: UpstreamConnection) => void) {
+  // The user keeps the bytes of the read under way past its callback.
+  #kept = false;
+
+  constructor(origin: string, address: NodeAddress, buffers: ReadBuffers, onIdleGone: (c: UpstreamConnection) => void) {
     this.origin = origin;
     this.host = address.header;
-    this.socket = connect({ host: address.host, port: address.port, noDelay: true });
-    this.socket.on("data", (chunk: Buffer) => {
-      if (this.user !== undefined) this.user.onUpstreamData(chunk);
-      else this.socket.destroy(); // the node spoke while nobody asked: the connection cannot be trusted
-    });
+    // Returns true: reading goes on unless the user paused the socket.
+    const onRead = (length: number, buffer: Uint8Array): boolean => {
+      const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, length);
+      if (this.user === undefined) {
+        this.socket.destroy(); // the node spoke while nobody asked: the connection cannot be trusted
+        buffers.give(chunk);
+        return true;
+      }
+      this.#kept = false;
+      this.user.onUpstreamData(chunk);
+      if (!this.#kept) buffers.give(chunk);
+      return true;
+    };
+    this.socket = connect({ host: address.host, port: address.port, noDelay: true, onread: { buffer: () => buffers.take(), callback: onRead } });
     this.socket.on("drain", () => this.user?.onUpstreamDrain());
     let failure: Error | undefined;
     this.socket.on("error", (error) => {
@@ -48,6 +85,11 @@ export class UpstreamConnection {
     });
   }
 
+  /** Called by the user during `onUpstreamData`: the chunk's bytes stay in use, until `UpstreamPool.recycle`. */
+  keep(): void {
+    this.#kept = true;
+  }
+
   get usable(): boolean {
     return !this.socket.destroyed && this.socket.writable;
   }
@@ -58,6 +100,7 @@ export class UpstreamPool {
   readonly #idle = new Map<string, UpstreamConnection[]>();
   readonly #addresses = new Map<string, NodeAddress>();
   readonly #maxIdle: number;
+  readonly #buffers = new ReadBuffers();
 
   constructor(opts: { maxIdle: number }) {
     this.#maxIdle = opts.maxIdle;
@@ -72,7 +115,7 @@ export class UpstreamPool {
       connection.user = user;
       return connection;
     }
-    const connection = new UpstreamConnection(origin, this.#address(origin), (c) => this.#forget(c));
+    const connection = new UpstreamConnection(origin, this.#address(origin), this.#buffers, (c) => this.#forget(c));
     connection.user = user;
     return connection;
   }
@@ -94,6 +137,11 @@ export class UpstreamPool {
     // Paused when the last client read slower than the node wrote; the next one starts afresh.
     connection.socket.resume();
     idle.push(connection);
+  }
+
+  /** Takes back the read buffer of a chunk the user kept (`UpstreamConnection.keep`), once its bytes are out. */
+  recycle(chunk: Buffer): void {
+    this.#buffers.give(chunk);
   }
 
   /** Closes the connections idle since before tick `before`. */
