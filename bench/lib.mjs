@@ -1,6 +1,6 @@
 // Helpers shared by the benchmarks: free ports, child processes that are always stopped, tables.
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,4 +91,29 @@ export function table(headers, rows) {
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
+}
+
+// Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux).
+const USER_HZ = 100;
+
+/** CPU seconds (user and system) the processes `pids` used so far, and their children's too with `children`; from /proc. */
+export async function cpuSeconds(pids, children = false) {
+  let ticks = 0;
+  const seen = new Set();
+  const visit = async (pid) => {
+    if (seen.has(pid)) return;
+    seen.add(pid);
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+    if (stat === undefined) return;
+    // After the command in parentheses: state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+    if (!children) return;
+    for (const task of await readdir(`/proc/${pid}/task`).catch(() => [])) {
+      const list = await readFile(`/proc/${pid}/task/${task}/children`, "utf8").catch(() => "");
+      for (const child of list.split(" ").filter(Boolean)) await visit(Number(child));
+    }
+  };
+  for (const pid of pids) await visit(pid);
+  return ticks / USER_HZ;
 }

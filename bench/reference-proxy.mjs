@@ -6,7 +6,7 @@ import { join } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const { Pool } = await import(join(root, "node_modules/undici/index.js"));
 const HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer"];
-const pool = new Pool(process.argv[2], { connections: 128, pipelining: 1 });
+const pool = new Pool(process.argv[2], { connections: 256, pipelining: 1 });
 
 const server = createServer((req, res) => {
   const headers = { ...req.headers };
