@@ -1,0 +1,68 @@
+import { ABI, Serializer } from "@wharfkit/antelope";
+
+interface ContractAbi {
+  readonly abi: ABI;
+  /** Action name to its struct type. */
+  readonly actions: ReadonlyMap<string, string>;
+  /** Table name to its row type. */
+  readonly tables: ReadonlyMap<string, string>;
+}
+
+/**
+ * The contracts' ABIs as the chain has them so far: loaded from ABIDUMP at startup and replaced by each
+ * successful `eosio::setabi`, so that a change applies to the actions that follow it.
+ */
+export class AbiCache {
+  private readonly contracts = new Map<string, ContractAbi>();
+
+  /** Sets `account`'s ABI from its packed `abi_def`; an empty or undecodable one removes it. */
+  setPacked(account: string, packed: Uint8Array): void {
+    if (packed.length === 0) {
+      this.contracts.delete(account);
+      return;
+    }
+    try {
+      const abi = Serializer.decode({ data: packed, type: ABI });
+      this.contracts.set(account, {
+        abi,
+        actions: new Map(abi.actions.map((a) => [String(a.name), a.type])),
+        tables: new Map(abi.tables.map((t) => [String(t.name), t.type])),
+      });
+    } catch {
+      // An ABI nodeos accepted but that does not decode here: its actions keep raw data only.
+      this.contracts.delete(account);
+    }
+  }
+
+  /** Forgets every ABI (a new ABIDUMP follows). */
+  clear(): void {
+    this.contracts.clear();
+  }
+
+  has(account: string): boolean {
+    return this.contracts.has(account);
+  }
+
+  /** Action data as JSON with the contract's ABI; "" when there is no ABI, no such action, or it does not decode. */
+  actionJson(account: string, action: string, data: Uint8Array): string {
+    const contract = this.contracts.get(account);
+    const type = contract?.actions.get(action);
+    return contract === undefined || type === undefined ? "" : decodeJson(contract.abi, type, data);
+  }
+
+  /** A table row as JSON with the contract's ABI; "" when it cannot be decoded. */
+  rowJson(code: string, table: string, data: Uint8Array): string {
+    const contract = this.contracts.get(code);
+    const type = contract?.tables.get(table);
+    return contract === undefined || type === undefined || data.length === 0 ? "" : decodeJson(contract.abi, type, data);
+  }
+}
+
+function decodeJson(abi: ABI, type: string, data: Uint8Array): string {
+  try {
+    const value = Serializer.decode({ data, abi, type, strictExtensions: false });
+    return JSON.stringify(Serializer.objectify(value));
+  } catch {
+    return "";
+  }
+}
