@@ -1,4 +1,5 @@
 import { ABI, Serializer } from "@wharfkit/antelope";
+import { jsonValue } from "./json-value.js";
 
 interface ContractAbi {
   readonly abi: ABI;
@@ -61,7 +62,7 @@ export class AbiCache {
 function decodeJson(abi: ABI, type: string, data: Uint8Array): string {
   try {
     const value = Serializer.decode({ data, abi, type, strictExtensions: false });
-    return JSON.stringify(Serializer.objectify(value));
+    return JSON.stringify(jsonValue(value));
   } catch {
     return "";
   }
