@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { isManageosError } from "@manageos/core";
+import { describe, expect, it } from "vitest";
+import { FirehoseDecoder } from "./decoder.js";
+import { splitDmlog } from "./test-support/split.js";
+
+const FIXTURES = join(import.meta.dirname, "..", "..", "..", "test", "fixtures");
+const pieces = splitDmlog(readFileSync(join(FIXTURES, "leap-13.dmlog"), "utf8"));
+// Block 3: setcode, setabi, db ops, 24 traces.
+const block3 = pieces.find((p) => p.inBlock && p.lines[0] === "DMLOG START_BLOCK 3")!;
+
+function withLine(kind: string, change: (line: string) => string): Buffer {
+  let done = false;
+  const lines = block3.lines.map((line) => {
+    if (done || !line.startsWith(`DMLOG ${kind} `)) return line;
+    done = true;
+    return change(line);
+  });
+  expect(done).toBe(true);
+  return Buffer.from(`${lines.join("\n")}\n`);
+}
+
+function codeOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(isManageosError(error), String(error)).toBe(true);
+    return (error as { code: string }).code;
+  }
+  throw new Error("decoded a block that should not decode");
+}
+
+const decode = (bytes: Buffer) => () => new FirehoseDecoder({ chain: "leap" }).decode(bytes);
+
+describe("FirehoseDecoder refuses a block it cannot decode whole, with a stable code", () => {
+  it.each([
+    ["APPLIED_TRANSACTION", "cut by one hex digit (odd length)", (l: string) => l.slice(0, -1), "MDR_ERR_BLOCK_INCOMPLETE"],
+    ["APPLIED_TRANSACTION", "cut by a byte (the trace ends inside)", (l: string) => l.slice(0, -2), "MDR_ERR_BLOCK_INCOMPLETE"],
+    ["APPLIED_TRANSACTION", "with bytes after the trace", (l: string) => `${l}00`, "MDR_ERR_BLOCK_TRAILING_BYTES"],
+    ["APPLIED_TRANSACTION", "not hex", (l: string) => `${l.slice(0, -4)}zz00`, "MDR_ERR_DECODE"],
+    ["APPLIED_TRANSACTION", "without its payload", (l: string) => l.slice(0, l.lastIndexOf(" ")), "MDR_ERR_BLOCK_INCOMPLETE"],
+    ["ACCEPTED_BLOCK", "cut by a byte", (l: string) => l.slice(0, -2), "MDR_ERR_BLOCK_INCOMPLETE"],
+    ["ACCEPTED_BLOCK", "odd length", (l: string) => l.slice(0, -1), "MDR_ERR_BLOCK_INCOMPLETE"],
+    ["DB_OP", "with an odd-length row", (l: string) => l.slice(0, -1), "MDR_ERR_BLOCK_INCOMPLETE"],
+    ["DB_OP", "with a row that is not hex", (l: string) => `${l.slice(0, -2)}xy`, "MDR_ERR_DECODE"],
+    ["TRX_OP", "with a transaction cut by a byte", (l: string) => l.slice(0, -2), "MDR_ERR_BLOCK_INCOMPLETE"],
+    ["RLIMIT_OP", "with JSON cut short", (l: string) => l.slice(0, -5), "MDR_ERR_DECODE"],
+    ["RAM_OP", "missing fields", (l: string) => l.split(" ").slice(0, 5).join(" "), "MDR_ERR_BLOCK_INCOMPLETE"],
+  ])("%s %s: %s", (kind, _what, change, code) => {
+    expect(codeOf(decode(withLine(kind, change)))).toBe(code);
+  });
+
+  it("a block without its accepted line is incomplete", () => {
+    const bytes = Buffer.from(`${block3.lines.slice(0, -1).join("\n")}\n`);
+    expect(codeOf(decode(bytes))).toBe("MDR_ERR_BLOCK_INCOMPLETE");
+  });
+
+  it("an accepted line whose id does not match its header is refused", () => {
+    const bytes = withLine("ACCEPTED_BLOCK", (l) => {
+      // The printed id follows the common fields; flip one of its digits by replacing the first id occurrence.
+      const id = "000000033f35e12a8f3c21ef9cda1761752bf23de04ebd9a635044c75fda0b44";
+      expect(l).toContain(id);
+      return l.replace(id, `${id.slice(0, 60)}0000`);
+    });
+    expect(codeOf(decode(bytes))).toBe("MDR_ERR_BLOCK_ID_MISMATCH");
+  });
+
+  it("decodes the untouched block (the cases above fail for their change alone)", () => {
+    expect(decode(block3.bytes)().number).toBe(3);
+  });
+});
