@@ -1,8 +1,11 @@
 import { ABI, Serializer } from "@wharfkit/antelope";
+import { AbiJson } from "./abi-json.js";
 import { jsonValue } from "./json-value.js";
 
 interface ContractAbi {
   readonly abi: ABI;
+  /** The same types compiled to plain readers, for the types they handle. */
+  readonly fast: AbiJson;
   /** Action name to its struct type. */
   readonly actions: ReadonlyMap<string, string>;
   /** Table name to its row type. */
@@ -26,6 +29,7 @@ export class AbiCache {
       const abi = Serializer.decode({ data: packed, type: ABI });
       this.contracts.set(account, {
         abi,
+        fast: new AbiJson(abi),
         actions: new Map(abi.actions.map((a) => [String(a.name), a.type])),
         tables: new Map(abi.tables.map((t) => [String(t.name), t.type])),
       });
@@ -48,14 +52,23 @@ export class AbiCache {
   actionJson(account: string, action: string, data: Uint8Array): string {
     const contract = this.contracts.get(account);
     const type = contract?.actions.get(action);
-    return contract === undefined || type === undefined ? "" : decodeJson(contract.abi, type, data);
+    return contract === undefined || type === undefined ? "" : fastJson(contract, type, data);
   }
 
   /** A table row as JSON with the contract's ABI; "" when it cannot be decoded. */
   rowJson(code: string, table: string, data: Uint8Array): string {
     const contract = this.contracts.get(code);
     const type = contract?.tables.get(table);
-    return contract === undefined || type === undefined || data.length === 0 ? "" : decodeJson(contract.abi, type, data);
+    return contract === undefined || type === undefined || data.length === 0 ? "" : fastJson(contract, type, data);
+  }
+}
+
+// The compiled readers when they handle the type (the same JSON as wharfkit's, several times faster), else wharfkit.
+function fastJson(contract: ContractAbi, type: string, data: Uint8Array): string {
+  try {
+    return contract.fast.json(type, data) ?? decodeJson(contract.abi, type, data);
+  } catch {
+    return "";
   }
 }
 

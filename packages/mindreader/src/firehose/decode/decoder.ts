@@ -18,6 +18,11 @@ import { readWholeHex } from "./whole.js";
 export interface FirehoseDecoderOptions {
   /** The node's deep-mind flavour; by default taken from the DEEP_MIND_VERSION line or from the block itself. */
   readonly chain?: "leap" | "spring";
+  /**
+   * Also decode db rows to JSON (old_data_json, new_data_json) with the contract's table types. Off by default, as
+   * in firehose-antelope's reader: it costs a fifth of a block's decoding and indexers decode rows themselves.
+   */
+  readonly rowJson?: boolean;
 }
 
 /** One block decoded to Firehose: its header facts and the encoded sf.bstream.v1.Block. */
@@ -50,14 +55,20 @@ const EMPTY_PARTS = (): BlockParts => ({ traces: [], implicit: [], rlimit: [], p
 export class FirehoseDecoder {
   private readonly abis = new AbiCache();
   private chain: "leap" | "spring" | undefined;
+  private readonly rowJson: boolean;
+  // JSON of the block's action data by account, action and bytes: a notified receiver's trace carries its
+  // action's very data, so a transfer's three traces cost one decoding. Emptied per block and per ABI change.
+  private readonly jsonMemo = new Map<string, string>();
 
   constructor(opts: FirehoseDecoderOptions = {}) {
     this.chain = opts.chain;
+    this.rowJson = opts.rowJson === true;
   }
 
   /** Decodes one block's lines (UTF-8, each ending in a newline). Throws a coded error when it cannot whole. */
   decode(dmlog: Uint8Array): DecodedBlock {
     const parts = EMPTY_PARTS();
+    this.jsonMemo.clear();
     for (const line of linesOfBytes(dmlog)) this.line(line, parts);
     const { accepted } = parts;
     if (accepted === undefined) throw MindreaderErrors.blockIncomplete("the block", "no ACCEPTED_BLOCK line");
@@ -103,7 +114,7 @@ export class FirehoseDecoder {
   // What each deep-mind line adds to the block: transaction operations wait in `pending` for their trace.
   private readonly handlers: Readonly<Record<string, (body: string, parts: BlockParts) => void>> = {
     APPLIED_TRANSACTION: (body, parts) => this.applied(body, parts),
-    DB_OP: (body, { pending }) => pending.dbOps.push(parseDbOp(body, this.abis)),
+    DB_OP: (body, { pending }) => pending.dbOps.push(parseDbOp(body, this.rowJson ? this.abis : undefined)),
     RAM_OP: (body, { pending }) => pending.ramOps.push(parseRamOp(body)),
     RAM_CORRECTION_OP: (body, { pending }) => pending.ramCorrectionOps.push(parseRamCorrectionOp(body)),
     TBL_OP: (body, { pending }) => pending.tableOps.push(parseTableOp(body)),
@@ -129,8 +140,16 @@ export class FirehoseDecoder {
     },
   };
 
-  private readonly json = (account: string, name: string, data: Uint8Array): string =>
-    this.abis.actionJson(account, name, data);
+  private readonly json = (account: string, name: string, data: Uint8Array): string => {
+    if (!this.abis.has(account)) return "";
+    const key = `${account} ${name} ${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1")}`;
+    let json = this.jsonMemo.get(key);
+    if (json === undefined) {
+      json = this.abis.actionJson(account, name, data);
+      this.jsonMemo.set(key, json);
+    }
+    return json;
+  };
 
   private applied(body: string, parts: BlockParts): void {
     const space = body.indexOf(" ");
@@ -176,6 +195,7 @@ export class FirehoseDecoder {
       readWholeHex(Buffer.from(action.rawData).toString("hex"), "setabi", (r) => {
         const account = r.name();
         this.abis.setPacked(account, r.bytesField());
+        this.jsonMemo.clear();
       });
     } catch (error) {
       // nodeos accepted it, so this cannot happen with a real chain; the actions that follow keep raw data.

@@ -81,6 +81,21 @@ export class PackedReader {
     return Math.abs(value) < TWO_POW_53 ? value : this.bytes.readBigInt64LE(at).toString();
   }
 
+  f32(): number {
+    return this.bytes.readFloatLE(this.need(4));
+  }
+
+  /** Moves past `count` bytes (read by someone else). */
+  skip(count: number): void {
+    this.need(count);
+  }
+
+  /** `count` bytes as lowercase hex. */
+  fixedHex(count: number): string {
+    const at = this.need(count);
+    return this.bytes.toString("hex", at, at + count);
+  }
+
   f64(): number {
     return this.bytes.readDoubleLE(this.need(8));
   }

@@ -26,6 +26,8 @@ export interface ChainOptions {
   readonly forkAt?: number;
   /** Blocks whose dex::setabi installs the first, then the second dex ABI. */
   readonly dexAbiAt?: readonly [number, number];
+  /** Transactions per block besides onblock, drawn between the two (2 to 7 by default). */
+  readonly transactionsPerBlock?: readonly [number, number];
 }
 
 /** A generated deep-mind log and what its actions' JSON must be. */
@@ -164,7 +166,8 @@ class ChainWriter {
     const out: PlannedTransaction[] = [];
     if (num === v1At) out.push(this.setabi("dex", DEX_ABI_V1));
     if (num === v2At) out.push(this.setabi("dex", DEX_ABI_V2));
-    const count = 2 + Math.floor(this.rand() * 6);
+    const [min, max] = this.opts.transactionsPerBlock ?? [2, 7];
+    const count = min + Math.floor(this.rand() * (max - min + 1));
     for (let i = 0; i < count; i++) {
       const roll = this.rand();
       if (roll < 0.55) out.push(this.transfer());
