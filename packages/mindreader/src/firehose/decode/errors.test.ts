@@ -70,3 +70,17 @@ describe("FirehoseDecoder refuses a block it cannot decode whole, with a stable 
     expect(decode(block3.bytes)().number).toBe(3);
   });
 });
+
+describe("FirehoseDecoder on the simulator's blocks", () => {
+  it("decodes the ACCEPTED_BLOCK_V2 and legacy lines the codec writes for nodeos-sim", async () => {
+    const { buildSignedBlock, buildSpringBlockStateLegacy, formatAcceptedBlockLine, formatAcceptedBlockV2Line } =
+      await import("../../codec/index.js");
+    const first = buildSignedBlock({ previous: `00000009${"cd".repeat(28)}`, timeMs: Date.UTC(2024, 5, 1) });
+    const legacy = formatAcceptedBlockLine(buildSpringBlockStateLegacy(first, 8), "spring");
+    const decoder = new FirehoseDecoder();
+    const a = decoder.decode(Buffer.from(`DMLOG START_BLOCK 10\n${legacy}\n`));
+    const second = buildSignedBlock({ previous: a.id, timeMs: Date.UTC(2024, 5, 1) + 500 });
+    const b = decoder.decode(Buffer.from(`DMLOG START_BLOCK 11\n${formatAcceptedBlockV2Line(second, 10)}\n`));
+    expect([a.number, a.libNum, b.number, b.libNum, b.parentId]).toEqual([10, 8, 11, 10, a.id]);
+  });
+});
