@@ -25,6 +25,9 @@ const variantString = (s: string) => Buffer.concat([u8(5), str(s)]);
 const variantObject = (entries: Array<[string, Buffer]>) =>
   Buffer.concat([u8(7), varuint(entries.length), ...entries.map(([k, v]) => Buffer.concat([str(k), v]))]);
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: fc's own placeholder syntax, not a template.
+const FORMAT = "assertion failure with message: ${s}";
+
 const EXCEPTION = Buffer.concat([
   i64(3050003n),
   str("eosio_assert_message_exception"),
@@ -43,7 +46,7 @@ const EXCEPTION = Buffer.concat([
         ["timestamp", variantString("2024-01-01T00:00:01.500")],
       ]),
     ],
-    ["format", variantString("assertion failure with message: ${s}")],
+    ["format", variantString(FORMAT)],
     ["data", variantObject([["s", variantString("overdrawn balance")]])],
   ]),
 ]);
@@ -81,7 +84,7 @@ describe("a transaction trace with an exception", () => {
       message: "eosio_assert_message assertion failure",
     });
     const [log] = exception.stack as Array<Record<string, unknown>>;
-    expect(log!.format).toBe("assertion failure with message: ${s}");
+    expect(log!.format).toBe(FORMAT);
     expect(JSON.parse(Buffer.from(String(log!.data), "base64").toString())).toEqual({ s: "overdrawn balance" });
     expect(log!.context).toMatchObject({
       level: "error",
