@@ -233,7 +233,7 @@ export class FirehoseDecoder {
       for (const t of trace.actionTraces) {
         if (t.receipt === undefined) continue;
         totalActions++;
-        if (t.creatorActionOrdinal === 0) inputActions++;
+        if ((t.creatorActionOrdinal ?? 0) === 0) inputActions++;
       }
     }
     const transactions = accepted.fields.unfilteredTransactions as unknown[];
