@@ -46,6 +46,16 @@ interface BlockParts {
 }
 
 const NO_JSON = (): string => "";
+const JSON_ACCEPTED = /^DMLOG ACCEPTED_BLOCK \d+ \{/;
+
+// EOSIO 2.0's deep-mind prints JSON where leap and spring print packed structs: nothing to make Firehose bytes of.
+function refuseJsonDialect(last: string | undefined): void {
+  if (last === undefined || !JSON_ACCEPTED.test(last)) return;
+  throw MindreaderErrors.decode(
+    last.slice(6, last.indexOf("{") - 1),
+    "EOSIO 2.0's JSON deep-mind has no packed block state to make a Firehose block of",
+  );
+}
 const EMPTY_PARTS = (): BlockParts => ({ traces: [], implicit: [], rlimit: [], pending: new PendingOps() });
 
 /**
@@ -69,7 +79,9 @@ export class FirehoseDecoder {
   decode(dmlog: Uint8Array): DecodedBlock {
     const parts = EMPTY_PARTS();
     this.jsonMemo.clear();
-    for (const line of linesOfBytes(dmlog)) this.line(line, parts);
+    const lines = linesOfBytes(dmlog);
+    refuseJsonDialect(lines.at(-1));
+    for (const line of lines) this.line(line, parts);
     const { accepted } = parts;
     if (accepted === undefined) throw MindreaderErrors.blockIncomplete("the block", "no ACCEPTED_BLOCK line");
     // Resource-limit changes after the last transaction (the block's own accounting) belong to the block.

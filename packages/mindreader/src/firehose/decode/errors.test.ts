@@ -84,3 +84,21 @@ describe("FirehoseDecoder on the simulator's blocks", () => {
     expect([a.number, a.libNum, b.number, b.libNum, b.parentId]).toEqual([10, 8, 11, 10, a.id]);
   });
 });
+
+describe("FirehoseDecoder on EOSIO 2.0's JSON deep-mind", () => {
+  it("refuses it by name: there is no packed block to make a Firehose block of", () => {
+    const text = readFileSync(join(FIXTURES, "legacy-json-soft-fail.dmlog"), "utf8");
+    const piece = splitDmlog(text).find((p) => p.inBlock)!;
+    let message = "";
+    const code = codeOf(() => {
+      try {
+        new FirehoseDecoder().decode(piece.bytes);
+      } catch (error) {
+        message = (error as Error).message;
+        throw error;
+      }
+    });
+    expect(code).toBe("MDR_ERR_DECODE");
+    expect(message).toContain("JSON deep-mind");
+  });
+});
