@@ -19,7 +19,7 @@ beforeAll(() => {
   chain = generateChain({ blocks: BLOCKS, seed: 7, forkAt: FORK_AT, dexAbiAt: DEX_ABI_AT });
   console.log(`generated ${BLOCKS} blocks in ${Math.round(performance.now() - started)} ms`);
   schema = independentSchema();
-}, 120_000);
+}, 240_000);
 
 describe("FirehoseDecoder on a generated chain (transfers, new accounts, ABI changes, a fork)", () => {
   it("decodes every block into bytes the published schema reads back as the lines say, json_data per the ABI of the time", () => {
