@@ -3,6 +3,8 @@ import { AbiJson } from "./abi-json.js";
 import { jsonValue } from "./json-value.js";
 
 interface ContractAbi {
+  /** The packed abi_def it was read from. */
+  readonly packed: Buffer;
   readonly abi: ABI;
   /** The same types compiled to plain readers, for the types they handle. */
   readonly fast: AbiJson;
@@ -19,15 +21,18 @@ interface ContractAbi {
 export class AbiCache {
   private readonly contracts = new Map<string, ContractAbi>();
 
-  /** Sets `account`'s ABI from its packed `abi_def`; an empty or undecodable one removes it. */
-  setPacked(account: string, packed: Uint8Array): void {
-    if (packed.length === 0) {
-      this.contracts.delete(account);
-      return;
-    }
+  /**
+   * Sets `account`'s ABI from its packed `abi_def`; an empty or undecodable one removes it. Says whether that
+   * changed anything (setting the same ABI again does not).
+   */
+  setPacked(account: string, packed: Uint8Array): boolean {
+    const current = this.contracts.get(account);
+    if (current !== undefined && Buffer.compare(current.packed, packed) === 0) return false;
+    if (packed.length === 0) return this.contracts.delete(account);
     try {
       const abi = Serializer.decode({ data: packed, type: ABI });
       this.contracts.set(account, {
+        packed: Buffer.from(packed),
         abi,
         fast: new AbiJson(abi),
         actions: new Map(abi.actions.map((a) => [String(a.name), a.type])),
@@ -37,6 +42,7 @@ export class AbiCache {
       // An ABI nodeos accepted but that does not decode here: its actions keep raw data only.
       this.contracts.delete(account);
     }
+    return true;
   }
 
   /** Forgets every ABI (a new ABIDUMP follows). */

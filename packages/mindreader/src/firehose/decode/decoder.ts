@@ -12,7 +12,7 @@ import { ANTELOPE_BLOCK_TYPE_URL, firehoseSchema } from "./schema.js";
 import { timestampFromMs } from "./timestamps.js";
 import { readTransactionTrace } from "./trace.js";
 import { parseDtrxOp, parseTrxOp } from "./trx-ops.js";
-import { readWholeHex } from "./whole.js";
+import { readWhole, readWholeHex } from "./whole.js";
 
 /** Options of a FirehoseDecoder. */
 export interface FirehoseDecoderOptions {
@@ -46,6 +46,8 @@ interface BlockParts {
 }
 
 const NO_JSON = (): string => "";
+// Larger action data (setcode's wasm) is rare and would make a costly memo key.
+const MEMO_MAX_BYTES = 1024;
 const JSON_ACCEPTED = /^DMLOG ACCEPTED_BLOCK \d+ \{/;
 
 // EOSIO 2.0's deep-mind prints JSON where leap and spring print packed structs: nothing to make Firehose bytes of.
@@ -154,6 +156,7 @@ export class FirehoseDecoder {
 
   private readonly json = (account: string, name: string, data: Uint8Array): string => {
     if (!this.abis.has(account)) return "";
+    if (data.length > MEMO_MAX_BYTES) return this.abis.actionJson(account, name, data);
     const key = `${account} ${name} ${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1")}`;
     let json = this.jsonMemo.get(key);
     if (json === undefined) {
@@ -203,11 +206,11 @@ export class FirehoseDecoder {
   private maybeSetAbi(t: ActionTrace): void {
     const { action } = t;
     if (action.account !== "eosio" || action.name !== "setabi" || t.receiver !== "eosio") return;
+    const data = action.rawData;
     try {
-      readWholeHex(Buffer.from(action.rawData).toString("hex"), "setabi", (r) => {
+      readWhole(Buffer.from(data.buffer, data.byteOffset, data.byteLength), "setabi", (r) => {
         const account = r.name();
-        this.abis.setPacked(account, r.bytesField());
-        this.jsonMemo.clear();
+        if (this.abis.setPacked(account, r.bytesField())) this.jsonMemo.clear();
       });
     } catch (error) {
       // nodeos accepted it, so this cannot happen with a real chain; the actions that follow keep raw data.
