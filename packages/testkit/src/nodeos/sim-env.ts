@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { type BurstSpec, readBurstSpec } from "./burst.js";
 
 /** Log line layout: leap (`nodeos` thread, full receive stats) or EOSIO 1.x (`thread-0`, `conf:`). */
 export type LogLayout = "leap" | "legacy";
@@ -19,6 +20,8 @@ export interface SimEnv {
   readonly spring: boolean;
   /** First block under Savanna finality on a Spring node (NODEOS_SIM_SAVANNA_FROM, default 1). */
   readonly savannaFrom: number;
+  /** A burst of log lines after startup (NODEOS_SIM_BURST_*), for testing readers of the output under load. */
+  readonly burst: BurstSpec | undefined;
 }
 
 /** True for a version string the simulator plays as Spring 1.x: `v1.0.2`, `v1.2.2`... */
@@ -43,6 +46,7 @@ export function readSimEnv(env: NodeJS.ProcessEnv, dataDir: string): SimEnv {
     serverVersion,
     spring: logLayout !== "legacy" && isSpringVersion(serverVersion),
     savannaFrom: positive(env.NODEOS_SIM_SAVANNA_FROM, 1),
+    burst: readBurstSpec(env),
   };
 }
 
