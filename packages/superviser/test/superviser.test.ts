@@ -251,6 +251,33 @@ describe("Superviser lines", () => {
     expect(s.lastLines().at(-1)).toBe("after");
   });
 
+  it("pauses only stdout for a stuck non-lossy plugin: the child's blocking stderr writes go on", async () => {
+    let stderrLines = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const s = make("stdout-then-stderr.js 100 8", { queueLines: 10 }, {
+      plugins: [
+        { name: "stuck", accepts: (line) => line.stream === "stdout", handle: () => released },
+        {
+          name: "stderr-count",
+          accepts: (line) => line.stream === "stderr",
+          handle: (line) => {
+            stderrLines++;
+            if (line.text.startsWith("wrote ")) release();
+          },
+        },
+      ],
+    });
+    const exited = waitFor<[{ exitCode: number }]>(s, "exit");
+    await s.start();
+    // 8 MiB on stderr is far past a pipe's buffer: the child finishes only if stderr kept being read.
+    expect((await exited)[0].exitCode).toBe(0);
+    expect(stderrLines).toBe(Math.ceil((8 * 1024 * 1024) / 114) + 1);
+    expect(s.droppedLines().filter((d) => d.count > 0)).toEqual([]);
+  });
+
   it("holds the child back for a slow non-lossy plugin and loses nothing", async () => {
     let count = 0;
     let maxQueued = 0;
