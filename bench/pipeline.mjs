@@ -108,10 +108,10 @@ function slowReader(stream, rate, count) {
     stream.on("data", (chunk) => {
       taken += chunk.length;
       count(chunk);
-      const due = started + (taken / rate) * 1000;
-      if (due > Date.now()) {
+      const wait = started + (taken / rate) * 1000 - Date.now();
+      if (wait > 0) {
         stream.pause();
-        setTimeout(() => stream.resume(), due - Date.now());
+        setTimeout(() => stream.resume(), wait);
       }
     });
     stream.on("end", resolve);

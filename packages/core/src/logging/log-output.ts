@@ -96,9 +96,10 @@ export class LogOutput extends EventEmitter<{ "caught-up": [] }> {
     if (this.pending.length > 0 && !this.closed) this.push();
   };
 
-  // Writes what is gathered; once the stream says it is full, waits for its drain.
+  // Writes what is gathered, as bytes: a chunk waiting for a slow consumer then lives off the JS heap, and V8 collects
+  // it on its external-memory budget instead of growing the old generation with it. Once the stream is full, waits.
   private push(): void {
-    const chunk = this.pending;
+    const chunk = Buffer.from(this.pending, "utf8");
     this.pending = "";
     if (!this.stream.write(chunk) && !this.draining) {
       this.draining = true;
