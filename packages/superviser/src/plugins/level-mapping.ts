@@ -14,9 +14,6 @@ export interface LevelMappingOptions {
   deepMindLines?: boolean;
 }
 
-// The fields of a re-emitted line, made once: pino only reads them.
-const FIELDS: Record<StreamName, { stream: StreamName }> = { stdout: { stream: "stdout" }, stderr: { stream: "stderr" } };
-
 // Lines dropped since the log output fell behind, until it catches up.
 interface Episode {
   readonly since: number;
@@ -32,6 +29,8 @@ interface Episode {
 export class LevelMappingPlugin implements LogPlugin, DropsLines {
   readonly name = "level-mapping";
   private readonly logger: Logger;
+  // One child per pipe, `stream` bound once: pino then serialises no object per line.
+  private readonly byStream: Record<StreamName, Logger>;
   private readonly pipelineLogger: Logger;
   private readonly output: LogOutput | undefined;
   private readonly deepMindLines: boolean;
@@ -43,6 +42,7 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
     deps: { logger: Logger },
   ) {
     this.logger = deps.logger.child({ module: opts.module });
+    this.byStream = { stdout: this.logger.child({ stream: "stdout" }), stderr: this.logger.child({ stream: "stderr" }) };
     this.pipelineLogger = deps.logger.child({ module: "lines" });
     this.output = logOutputOf(deps.logger);
     this.deepMindLines = opts.deepMindLines ?? false;
@@ -78,8 +78,9 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
   }
 
   private emit(level: Level, line: LogLine): void {
-    if (line.truncated) this.logger[level]({ stream: line.stream, truncated: true }, line.text);
-    else this.logger[level](FIELDS[line.stream], line.text);
+    const logger = this.byStream[line.stream];
+    if (line.truncated) logger[level]({ truncated: true }, line.text);
+    else logger[level](line.text);
   }
 
   // Counts a dropped line; the first of an episode waits for the output to catch up, to report the episode.
