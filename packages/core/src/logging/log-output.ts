@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Writable } from "node:stream";
+import { ByteRing } from "./byte-ring.js";
 
 /** Limits of the log output. */
 export interface LogOutputOptions {
@@ -28,6 +29,7 @@ export class LogOutput extends EventEmitter<{ "caught-up": [] }> {
   private readonly highWater: number;
   private readonly maxWaiting: number;
   private pending = "";
+  private readonly ring: ByteRing;
   private scheduled = false;
   private draining = false;
   private closed = false;
@@ -37,6 +39,8 @@ export class LogOutput extends EventEmitter<{ "caught-up": [] }> {
     this.stream = opts.stream ?? process.stdout;
     this.highWater = opts.highWater ?? LOG_OUTPUT_HIGH_WATER;
     this.maxWaiting = Math.max(opts.maxWaiting ?? LOG_OUTPUT_MAX_WAITING, this.highWater);
+    // Room for the high-water mark's worth of ASCII and a chunk past it; beyond, chunks are copied.
+    this.ring = new ByteRing(this.highWater + 4 * CHUNK);
     // A consumer that went away (EPIPE) ends the output: later lines have nowhere to go.
     this.stream.on("error", () => {
       this.closed = true;
@@ -91,17 +95,19 @@ export class LogOutput extends EventEmitter<{ "caught-up": [] }> {
     }
   }
 
+  private readonly written = (): void => this.ring.release();
+
   private readonly pushLater = (): void => {
     this.scheduled = false;
     if (this.pending.length > 0 && !this.closed) this.push();
   };
 
-  // Writes what is gathered, as bytes: a chunk waiting for a slow consumer then lives off the JS heap, and V8 collects
-  // it on its external-memory budget instead of growing the old generation with it. Once the stream is full, waits.
+  // Writes what is gathered, as bytes from the ring: a chunk waiting for a slow consumer grows neither V8's old
+  // generation (as a string would) nor its garbage (as a Buffer per chunk would). Once the stream is full, waits.
   private push(): void {
-    const chunk = Buffer.from(this.pending, "utf8");
+    const chunk = this.ring.encode(this.pending);
     this.pending = "";
-    if (!this.stream.write(chunk) && !this.draining) {
+    if (!this.stream.write(chunk, this.written) && !this.draining) {
       this.draining = true;
       this.stream.once("drain", this.onDrain);
     }
