@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { ByteRing } from "../src/logging/byte-ring.js";
 import { createLogger, flushLogger, LogOutput, logOutputOf, moduleLogger, toPinoLevel } from "../src/index.js";
 
 function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>> } {
@@ -114,5 +115,25 @@ describe("LogOutput", () => {
     const logger = createLogger({ format: "json" });
     expect(logOutputOf(moduleLogger(logger, "lines"))).toBeInstanceOf(LogOutput);
     expect(await flushLogger(logger, 1000)).toBe(true);
+  });
+});
+
+describe("ByteRing", () => {
+  it("hands out regions of one allocation in order, reuses them once released, and copies what does not fit", () => {
+    // 4 chars may take 12 bytes: a 24-byte ring always has room for the worst case of what it takes.
+    const ring = new ByteRing(24);
+    const [a, b, c, d] = ["aaaa", "bbbb", "cccc", "dddd"].map((t) => ring.encode(t));
+    expect([a, b, c, d].map((x) => x?.toString())).toEqual(["aaaa", "bbbb", "cccc", "dddd"]);
+    expect([b, c, d].every((x) => x?.buffer === a?.buffer)).toBe(true);
+    // 8 bytes left after the head, the oldest region at the start: no room, so a copy.
+    const e = ring.encode("eeee");
+    expect(e.buffer).not.toBe(a?.buffer);
+    expect(e.toString()).toBe("eeee");
+    for (let i = 0; i < 3; i++) ring.release();
+    // a, b and c are written: the next chunk wraps to the start, before d, which is still being written.
+    const f = ring.encode("ffff");
+    expect(f.buffer).toBe(a?.buffer);
+    expect(f.byteOffset).toBe(a?.byteOffset);
+    expect(d?.toString()).toBe("dddd");
   });
 });
