@@ -154,7 +154,7 @@ describe.each(APPS)("the %s image, built with buildah from local bases", (app) =
     };
     const config = inspect.Docker.config;
     expect(config.User).toBe("1000:1000");
-    expect(config.Entrypoint).toEqual(["node", "/usr/local/bin/manageos"]);
+    expect(config.Entrypoint).toEqual(["node", "--max-semi-space-size=8", "/usr/local/bin/manageos"]);
     expect(config.Cmd).toEqual(["run", "--config", "/etc/manageos/manager.yaml"]);
     expect(config.Healthcheck?.Test.join(" ")).toContain("/healthz");
     expect(config.StopSignal).toBe("SIGTERM");

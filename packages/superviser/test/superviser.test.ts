@@ -217,23 +217,65 @@ describe("Superviser lines", () => {
     expect(s.lineStats.lines.stderr).toBe(1);
   });
 
-  it("cuts a 70 MiB line at the default 64 MiB limit, counts it, and keeps going", async () => {
+  it("cuts a 70 MiB log line at 64 KiB, never holding it, counts it, and keeps going", async () => {
+    const seen: { length: number; truncated: boolean }[] = [];
+    const plugin: LogPlugin = { name: "lengths", handle: (line) => void seen.push({ length: line.text.length, truncated: line.truncated }) };
+    const s = make("giant-line.js 70", {}, { plugins: [plugin] });
+    const exited = waitFor<[{ exitCode: number }]>(s, "exit");
+    await s.start();
+    expect((await exited)[0].exitCode).toBe(0);
+    expect(seen).toEqual([
+      { length: 6, truncated: false },
+      { length: 64 * 1024, truncated: true },
+      { length: 5, truncated: false },
+    ]);
+    expect(s.lineStats.truncated.stdout).toBe(1);
+  });
+
+  it("cuts a 70 MiB deep-mind line at the default 64 MiB limit, counts it, and keeps going", async () => {
     const seen: { length: number; truncated: boolean; head: string }[] = [];
     const plugin: LogPlugin = {
       name: "lengths",
       handle: (line) => void seen.push({ length: line.text.length, truncated: line.truncated, head: line.text.slice(0, 6) }),
     };
-    const s = make("giant-line.js 70", {}, { plugins: [plugin] });
+    const s = make("giant-line.js 70 DMLOG", {}, { plugins: [plugin] });
     const registry = new Registry();
     registerSuperviserMetrics(registry, s);
     const exited = waitFor<[{ exitCode: number }]>(s, "exit");
     await s.start();
     expect((await exited)[0].exitCode).toBe(0);
-    expect(seen.map((l) => l.head)).toEqual(["before", "xxxxxx", "after"]);
+    expect(seen.map((l) => l.head)).toEqual(["before", "DMLOG ", "after"]);
     expect(seen[1]).toMatchObject({ length: 64 * 1024 * 1024, truncated: true });
     expect(s.lineStats.truncated.stdout).toBe(1);
     expect(await registry.metrics()).toContain('manageos_node_lines_truncated_total{stream="stdout"} 1');
     expect(s.lastLines().at(-1)).toBe("after");
+  });
+
+  it("pauses only stdout for a stuck non-lossy plugin: the child's blocking stderr writes go on", async () => {
+    let stderrLines = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const s = make("stdout-then-stderr.js 100 8", { queueLines: 10 }, {
+      plugins: [
+        { name: "stuck", accepts: (line) => line.stream === "stdout", handle: () => released },
+        {
+          name: "stderr-count",
+          accepts: (line) => line.stream === "stderr",
+          handle: (line) => {
+            stderrLines++;
+            if (line.text.startsWith("wrote ")) release();
+          },
+        },
+      ],
+    });
+    const exited = waitFor<[{ exitCode: number }]>(s, "exit");
+    await s.start();
+    // 8 MiB on stderr is far past a pipe's buffer: the child finishes only if stderr kept being read.
+    expect((await exited)[0].exitCode).toBe(0);
+    expect(stderrLines).toBe(Math.ceil((8 * 1024 * 1024) / 114) + 1);
+    expect(s.droppedLines().filter((d) => d.count > 0)).toEqual([]);
   });
 
   it("holds the child back for a slow non-lossy plugin and loses nothing", async () => {
@@ -291,7 +333,7 @@ describe("Superviser lines", () => {
     const dropped = s.pluginStats()[1]?.dropped ?? 0;
     expect(dropped).toBeGreaterThan(0);
     expect(handled + dropped).toBe(total);
-    expect(await registry.metrics()).toContain(`manageos_node_lines_dropped_total{plugin="lossy"} ${dropped}`);
+    expect(await registry.metrics()).toContain(`manageos_node_lines_dropped_total{plugin="lossy",stream="stdout",reason="queue-full"} ${dropped}`);
   });
 });
 

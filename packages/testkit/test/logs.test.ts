@@ -39,3 +39,38 @@ describe("nodeos-sim log layouts", () => {
     expect(dirty.process.stderrLines.every((l) => /^<[3467]>/.test(l))).toBe(true);
   });
 });
+
+describe("nodeos-sim burst", () => {
+  it("prints NODEOS_SIM_BURST_LINES fc lines on both pipes after startup, then writes the done file", async () => {
+    const { tempDir } = await import("../src/index.js");
+    const { readFile } = await import("node:fs/promises");
+    const done = `${await tempDir("nodeos-sim-burst-")}/done.json`;
+    const sim = await startNodeosSim({
+      env: { NODEOS_SIM_BURST_LINES: "2000", NODEOS_SIM_BURST_STREAM: "both", NODEOS_SIM_BURST_LINE_BYTES: "200", NODEOS_SIM_BURST_DONE_FILE: done },
+    });
+    await sim.process.waitForLine(/burst stderr line 2000 /);
+    await sim.process.waitForLine(/burst stdout line 2000 /, { stream: "stdout" });
+    const burst = (name: string, lines: string[]) => lines.filter((l) => l.includes(`] burst ${name} line `));
+    expect(burst("stderr", sim.process.stderrLines)).toHaveLength(2000);
+    expect(burst("stdout", sim.process.stdoutLines)).toHaveLength(2000);
+    const first = burst("stderr", sim.process.stderrLines)[0] ?? "";
+    expect(first).toMatch(new RegExp(`^info  ${STAMP} net-0 {5}net_plugin\\.cpp:3456 {11}operator\\(\\) {11}\\] burst stderr line 1 \\.+$`));
+    expect(first.length).toBe(199);
+    const report = await until(async () => JSON.parse(await readFile(done, "utf8")) as Record<string, { lines: number; bytes: number }>);
+    expect(report.stderr).toEqual({ lines: 2000, bytes: 400_000 });
+    expect(report.stdout).toEqual({ lines: 2000, bytes: 400_000 });
+    await sim.stop();
+  });
+});
+
+// The value once probe stops throwing (the done file is written after the last line reached the pipe).
+async function until<T>(probe: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await probe();
+    } catch (error) {
+      if (i > 600) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

@@ -105,10 +105,18 @@ async function runDaemon(
     io.err(`${variant.bin}: configuration is valid; this build has no daemon to run\n`);
     return EXIT.unavailable;
   }
-  const { createLogger } = await import("../logging/logger.js");
+  const { createLogger, flushLogger } = await import("../logging/logger.js");
   const logger = createLogger({ level: config.log.level, format: config.log.format, base: { app: variant.name } });
-  return daemon(config, { logger, variant, sources });
+  try {
+    return await daemon(config, { logger, variant, sources });
+  } finally {
+    // The last lines reach a consumer that reads; one that does not cannot hold the exit.
+    await flushLogger(logger, LOG_FLUSH_TIMEOUT_MS);
+  }
 }
+
+// How long the exit waits for the log's consumer to take the last lines.
+const LOG_FLUSH_TIMEOUT_MS = 2_000;
 
 /** `unknown command 'stauts' (did you mean status?)` when the first argument is a word no command has; else undefined. */
 export function unknownCommand(program: Command, argv: readonly string[]): string | undefined {

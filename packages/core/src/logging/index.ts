@@ -1,2 +1,3 @@
 export * from "./levels.js";
 export * from "./logger.js";
+export * from "./log-output.js";

@@ -1,6 +1,7 @@
-import { createLogger, type LogPlugin } from "@manageos/core";
-import { LineSplitter } from "../lines/line-splitter.js";
+import { createLogger, type Logger, type LogPlugin } from "@manageos/core";
 import { LinePipeline } from "../lines/line-pipeline.js";
+import { LineSplitter } from "../lines/line-splitter.js";
+import { dropsLines } from "../lines/line-stats.js";
 import { spawnChild } from "../process/spawn-child.js";
 import { nodeosLogPlugins } from "./nodeos-plugins.js";
 
@@ -9,7 +10,9 @@ export interface PipelineRunOptions {
   command: string;
   args?: readonly string[];
   env?: Record<string, string>;
-  /** Plugins to run; default: the shipped nodeos plugins logging at info into a discarding pino. */
+  /** Where the nodeos plugins log; default a pino at info that formats like production and discards. */
+  logger?: Logger;
+  /** Plugins to run; default: the shipped nodeos plugins logging to `logger`. */
   plugins?: readonly LogPlugin[];
   maxLineLength?: number;
   queueLines?: number;
@@ -20,6 +23,8 @@ export interface PipelineRunResult {
   lines: number;
   bytes: number;
   truncated: number;
+  /** Lines the plugins dropped (the log output behind, a full queue). */
+  dropped: number;
   seconds: number;
   linesPerSecond: number;
   bytesPerSecond: number;
@@ -33,7 +38,7 @@ function discardingLogger() {
 
 /** Runs a child through the full line pipeline (default: nodeos plugins) and counts what it read. */
 export async function runLinePipeline(opts: PipelineRunOptions): Promise<PipelineRunResult> {
-  const logger = discardingLogger();
+  const logger = opts.logger ?? discardingLogger();
   const plugins = opts.plugins ?? nodeosLogPlugins({ logger });
   const pipeline = new LinePipeline(
     plugins,
@@ -47,7 +52,15 @@ export async function runLinePipeline(opts: PipelineRunOptions): Promise<Pipelin
   const exit = await exited;
   await pipeline.drain(60_000);
   const s = pipeline.stats;
-  return result(s.lines.stdout + s.lines.stderr, s.bytes.stdout + s.bytes.stderr, s.truncated.stdout + s.truncated.stderr, started, exit.exitCode);
+  let dropped = 0;
+  for (const runner of pipeline.runners) {
+    dropped += runner.dropped;
+    if (dropsLines(runner.plugin)) for (const d of runner.plugin.droppedLines()) dropped += d.count;
+  }
+  return {
+    ...result(s.lines.stdout + s.lines.stderr, s.bytes.stdout + s.bytes.stderr, s.truncated.stdout + s.truncated.stderr, started, exit.exitCode),
+    dropped,
+  };
 }
 
 /** The baseline: the same child read by a bare line splitter that only counts lines. */
@@ -77,10 +90,10 @@ export async function runBareSplitter(opts: PipelineRunOptions): Promise<Pipelin
   });
   const exit = await exited;
   await Promise.all(ends);
-  return result(lines, bytes, truncated, started, exit.exitCode);
+  return { ...result(lines, bytes, truncated, started, exit.exitCode), dropped: 0 };
 }
 
-function result(lines: number, bytes: number, truncated: number, started: bigint, exitCode: number | undefined): PipelineRunResult {
+function result(lines: number, bytes: number, truncated: number, started: bigint, exitCode: number | undefined): Omit<PipelineRunResult, "dropped"> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { lines, bytes, truncated, seconds, linesPerSecond: lines / seconds, bytesPerSecond: bytes / seconds, exitCode };
 }

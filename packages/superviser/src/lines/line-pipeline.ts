@@ -4,10 +4,15 @@ import { LineSplitter } from "./line-splitter.js";
 import { createLineStats, type LineStats, type StreamName } from "./line-stats.js";
 import { PluginRunner } from "./plugin-runner.js";
 
+/** Lines other than deep-mind are log lines: cut at this many bytes unless told otherwise. */
+export const MAX_LOG_LINE_LENGTH = 64 * 1024;
+
 /** Limits of one pipeline. */
 export interface LinePipelineOptions {
-  /** Bytes; longer lines are cut and counted. */
+  /** Bytes of a deep-mind (`DMLOG `) line, which readers need whole; longer ones are cut and counted. */
   maxLineLength: number;
+  /** Bytes of any other line (default MAX_LOG_LINE_LENGTH): longer ones are cut, the rest skipped, never held. */
+  maxLogLineLength?: number;
   /** Lines each plugin may have waiting before it loses lines (lossy) or pauses the pipes. */
   queueLines: number;
 }
@@ -22,18 +27,20 @@ export interface LinePipelineDeps {
 
 /**
  * Reads a child's stdout and stderr, splits lines and hands them to plugins in order.
- * Backpressure: when a non-lossy plugin's queue is full, both pipes are paused (the child
- * then blocks on its writes, as nodeos does for deep-mind) until the queue is half empty.
- * Lossy plugins never pause anything; they lose the newest lines and count them.
+ * Backpressure: when a non-lossy plugin's queue is full, stdout is paused (the child then
+ * blocks on its deep-mind writes, as nodeos does) until the queue is half empty. stderr is
+ * never paused: nodeos logs there from its working threads (the producer's among them), so
+ * its lines are lost and counted instead. Lossy plugins never pause anything.
  */
 export class LinePipeline {
   readonly stats: LineStats;
   readonly runners: readonly PluginRunner[];
-  private readonly streams: Readable[] = [];
+  private readonly streams: { stream: Readable; name: StreamName }[] = [];
   private readonly ended: Promise<void>[] = [];
   private readonly splitters: Partial<Record<StreamName, LineSplitter>> = {};
   private readonly logger: Logger;
   private readonly maxLineLength: number;
+  private readonly maxLogLineLength: number;
   private readonly now: () => number;
   private receivedAt = 0;
   private paused = false;
@@ -49,13 +56,14 @@ export class LinePipeline {
     };
     this.runners = plugins.map((plugin) => new PluginRunner(plugin, opts.queueLines, hooks));
     this.maxLineLength = opts.maxLineLength;
+    this.maxLogLineLength = Math.min(opts.maxLogLineLength ?? MAX_LOG_LINE_LENGTH, opts.maxLineLength);
   }
 
   /** Starts reading one pipe. */
   attach(stream: Readable | null | undefined, name: StreamName): void {
     if (stream === null || stream === undefined) return;
     const splitter = this.splitterFor(name);
-    this.streams.push(stream);
+    this.streams.push({ stream, name });
     this.ended.push(
       new Promise((resolve) => {
         stream.once("end", resolve);
@@ -84,7 +92,9 @@ export class LinePipeline {
   private splitterFor(name: StreamName): LineSplitter {
     let splitter = this.splitters[name];
     if (splitter === undefined) {
-      splitter = new LineSplitter(this.maxLineLength, (text, truncated) => this.dispatch(name, text, truncated));
+      splitter = new LineSplitter({ deepMind: this.maxLineLength, other: this.maxLogLineLength }, (text, truncated) =>
+        this.dispatch(name, text, truncated),
+      );
       this.splitters[name] = splitter;
     }
     return splitter;
@@ -96,7 +106,7 @@ export class LinePipeline {
     if (timedOut) {
       // A grandchild may hold the pipe open; do not wait on it forever.
       this.logger.warn({ timeoutMs }, "pipes still open after the child exited; closing them");
-      for (const stream of this.streams) stream.destroy();
+      for (const { stream } of this.streams) stream.destroy();
     }
     for (const splitter of Object.values(this.splitters)) splitter.end();
     for (const runner of this.runners) {
@@ -112,12 +122,13 @@ export class LinePipeline {
     }
   }
 
-  // One line: count it and offer it to every plugin, pausing the pipes if one is congested.
+  // One line: count it and offer it to every plugin, pausing stdout if one is congested.
   private dispatch(stream: StreamName, text: string, truncated: boolean): void {
     this.stats.lines[stream]++;
     if (truncated) {
       this.stats.truncated[stream]++;
-      this.logger.warn({ stream, maxLineLength: this.maxLineLength }, "line longer than the maximum; cut");
+      const maxLineLength = text.startsWith("DMLOG ") ? this.maxLineLength : this.maxLogLineLength;
+      this.logger.warn({ stream, maxLineLength }, "line longer than the maximum; cut");
     }
     const line: LogLine = { stream, text, truncated, receivedAt: this.receivedAt };
     const runners = this.runners;
@@ -127,16 +138,16 @@ export class LinePipeline {
     }
     if (congested && !this.paused) {
       this.paused = true;
-      for (const s of this.streams) s.pause();
+      for (const s of this.streams) if (s.name === "stdout") s.stream.pause();
     }
   }
 
-  // Resumes the pipes once no non-lossy plugin is congested.
+  // Resumes stdout once no non-lossy plugin is congested.
   private maybeResume(): void {
     if (!this.paused) return;
     for (const runner of this.runners) if (runner.congested) return;
     this.paused = false;
-    for (const s of this.streams) s.resume();
+    for (const s of this.streams) if (s.name === "stdout") s.stream.resume();
   }
 
   // A plugin bug must not stop the pipeline; say so, not on every line.

@@ -54,3 +54,26 @@ describe("LineSplitter", () => {
     expect(out).toEqual(["héllo"]);
   });
 });
+
+describe("LineSplitter with limits by kind", () => {
+  const limits = { deepMind: 32, other: 8 };
+  function splitBy(chunks: string[]): [string, boolean][] {
+    const out: [string, boolean][] = [];
+    const splitter = new LineSplitter(limits, (text, truncated) => out.push([text, truncated]));
+    for (const c of chunks) splitter.push(Buffer.from(c));
+    splitter.end();
+    return out;
+  }
+
+  it("cuts log lines at their limit and keeps deep-mind lines up to theirs, within a chunk and across chunks", () => {
+    expect(splitBy(["info  a long log line\nDMLOG START_BLOCK 12345\n"])).toEqual([
+      ["info  a ", true],
+      ["DMLOG START_BLOCK 12345", false],
+    ]);
+    expect(splitBy(["DML", "OG ACCEPTED_BLOCK 1 ", "abcdefabcdefabcdef\n", "warn  x", "yz pqrs\nok\n"])).toEqual([
+      ["DMLOG ACCEPTED_BLOCK 1 abcdefabc", true],
+      ["warn  xy", true],
+      ["ok", false],
+    ]);
+  });
+});

@@ -3,22 +3,36 @@ export type LineSink = (text: string, truncated: boolean) => void;
 
 const NEWLINE = 10;
 const CR = 13;
+const DMLOG = Buffer.from("DMLOG ");
+
+/** Longest lines, in bytes: deep-mind lines (`DMLOG `, which readers need whole) and the others (log lines). */
+export interface LineLimits {
+  deepMind: number;
+  other: number;
+}
 
 /**
  * Splits a byte stream into lines on Buffers: a line inside one chunk costs one string and
- * nothing else; a line spanning chunks is joined once. A line longer than `maxLineLength`
- * bytes is handed over cut at that length as soon as the limit is reached, and the rest of
- * it is skipped up to its newline, so memory stays bounded by the limit.
+ * nothing else; a line spanning chunks is joined once. A line longer than its limit (a number:
+ * every line's; LineLimits: by whether it starts with `DMLOG `) is handed over cut at that length
+ * as soon as the limit is reached, and the rest of it is skipped up to its newline, so memory
+ * stays bounded by the limit.
  */
 export class LineSplitter {
   private pending: Buffer[] = [];
   private pendingLength = 0;
   private skipping = false;
+  private readonly limits: LineLimits;
+  // The limit of the line being held.
+  private limit: number;
 
   constructor(
-    private readonly maxLineLength: number,
+    limits: number | LineLimits,
     private readonly sink: LineSink,
-  ) {}
+  ) {
+    this.limits = typeof limits === "number" ? { deepMind: limits, other: limits } : limits;
+    this.limit = this.limits.other;
+  }
 
   /** Feeds one chunk read from the pipe. */
   push(chunk: Buffer): void {
@@ -55,17 +69,19 @@ export class LineSplitter {
   private emitRange(chunk: Buffer, start: number, end: number): void {
     let stop = end;
     if (stop > start && chunk[stop - 1] === CR) stop--;
-    if (stop - start > this.maxLineLength) this.sink(chunk.toString("utf8", start, start + this.maxLineLength), true);
+    const limit = this.limitOf(chunk, start, stop);
+    if (stop - start > limit) this.sink(chunk.toString("utf8", start, start + limit), true);
     else this.sink(chunk.toString("utf8", start, stop), false);
   }
 
   // Holds part of an unfinished line, cutting it (and skipping the rest) once it passes the limit.
   private keep(chunk: Buffer, start: number, end: number): void {
     if (this.skipping || end <= start) return;
-    const room = this.maxLineLength - this.pendingLength;
+    if (this.pendingLength === 0) this.limit = this.limitOf(chunk, start, end);
+    const room = this.limit - this.pendingLength;
     if (end - start > room) {
       this.pending.push(chunk.subarray(start, start + room));
-      const text = Buffer.concat(this.pending, this.maxLineLength).toString("utf8");
+      const text = Buffer.concat(this.pending, this.limit).toString("utf8");
       this.pending = [];
       this.pendingLength = 0;
       this.skipping = true;
@@ -74,6 +90,16 @@ export class LineSplitter {
     }
     this.pending.push(chunk.subarray(start, end));
     this.pendingLength += end - start;
+  }
+
+  // The limit of a line from its first bytes: a start that is (or may become) `DMLOG ` gets the deep-mind one.
+  private limitOf(chunk: Buffer, start: number, end: number): number {
+    const { deepMind, other } = this.limits;
+    if (deepMind === other) return other;
+    const n = Math.min(DMLOG.length, end - start);
+    // Byte by byte: a Buffer.compare per line costs more than the rest of the split.
+    for (let i = 0; i < n; i++) if (chunk[start + i] !== DMLOG[i]) return other;
+    return deepMind;
   }
 
   // Joins the held parts of a line and hands it over.

@@ -1,6 +1,26 @@
 /** Which pipe a line came from. */
 export type StreamName = "stdout" | "stderr";
 
+/** Why a line did not reach a reader: the log output was behind, or a reader's queue was full. */
+export type DropReason = "log-behind" | "queue-full";
+
+/** Lines one reader lost, by pipe and reason. */
+export interface LineDrop {
+  readonly stream: StreamName;
+  readonly reason: DropReason;
+  readonly count: number;
+}
+
+/** A reader (a log plugin) that loses lines under pressure rather than hold the node back says how many. */
+export interface DropsLines {
+  droppedLines(): readonly LineDrop[];
+}
+
+/** True for a plugin that reports the lines it dropped. */
+export function dropsLines(plugin: object): plugin is DropsLines {
+  return typeof (plugin as Partial<DropsLines>).droppedLines === "function";
+}
+
 /** Counters of the line pipeline: plain numbers on the hot path, read by metrics at scrape time. */
 export interface LineStats {
   lines: Record<StreamName, number>;

@@ -1,4 +1,5 @@
 import type { LogLine, LogPlugin } from "@manageos/core";
+import type { StreamName } from "./line-stats.js";
 
 /** What a runner tells its pipeline. */
 export interface PluginRunnerHooks {
@@ -12,12 +13,14 @@ export interface PluginRunnerHooks {
 /**
  * Feeds one plugin in order. While the plugin keeps up (synchronous, or its last promise
  * settled) a line is handed straight over with no queueing. Otherwise lines wait in a queue
- * of `capacity` lines: a lossy plugin loses the newest lines when it is full, a non-lossy one
- * keeps them and `offer` answers false so the pipeline pauses the child's pipes.
+ * of `capacity` lines. When it is full, a stderr line is lost (and counted): nodeos writes its
+ * log from the threads that do the work, so a full stderr pipe would stall them. A stdout line
+ * (deep-mind) is lost only by a lossy plugin; a non-lossy one keeps it and `offer` answers false
+ * so the pipeline pauses stdout.
  */
 export class PluginRunner {
-  /** Lines lost because the plugin was lossy and its queue full. */
-  dropped = 0;
+  /** Lines lost because the queue was full, by pipe. */
+  readonly droppedBy: Record<StreamName, number> = { stdout: 0, stderr: 0 };
   /** Milliseconds between reading the line being handled and handing it over; 0 when idle. */
   lagMs = 0;
   errors = 0;
@@ -35,6 +38,11 @@ export class PluginRunner {
     this.lowWater = Math.max(1, Math.floor(capacity / 2));
   }
 
+  /** Lines lost because the queue was full. */
+  get dropped(): number {
+    return this.droppedBy.stdout + this.droppedBy.stderr;
+  }
+
   /** Lines waiting for the plugin. */
   get queued(): number {
     return this.queue.length - this.head;
@@ -45,23 +53,24 @@ export class PluginRunner {
     return this.plugin.lossy !== true && this.queued >= this.capacity;
   }
 
-  /** Hands a line over or queues it; false when the caller should pause reading. */
+  /** Hands a line over or queues it; false when the caller should pause reading stdout. */
   offer(line: LogLine): boolean {
     if (this.plugin.accepts !== undefined && !this.plugin.accepts(line)) return true;
     if (!this.busy) {
       this.invoke(line);
       return true;
     }
+    const mayLose = this.plugin.lossy === true || line.stream === "stderr";
     if (this.queued >= this.capacity) {
-      if (this.plugin.lossy === true) {
-        this.dropped++;
+      if (mayLose) {
+        this.droppedBy[line.stream]++;
         return true;
       }
       this.queue.push(line);
       return false;
     }
     this.queue.push(line);
-    return this.queued < this.capacity || this.plugin.lossy === true;
+    return mayLose || this.queued < this.capacity;
   }
 
   /** Resolves once every queued line was handled. */

@@ -82,12 +82,12 @@ export function registerSuperviserMetrics(registry: Registry, superviser: Superv
   );
   new Counter({
     name: freeName(registry, "manageos_node_lines_dropped_total"),
-    help: "Lines a lossy log plugin lost because it could not keep up",
-    labelNames: ["plugin"],
+    help: "Lines of the node a log plugin lost rather than hold the node back: reason log-behind (the log output's consumer did not keep up) or queue-full (the plugin did not)",
+    labelNames: ["plugin", "stream", "reason"],
     registers: r,
     collect() {
       this.reset();
-      for (const p of superviser.pluginStats()) this.inc({ plugin: p.name }, p.dropped);
+      for (const d of superviser.droppedLines()) this.inc({ plugin: d.plugin, stream: d.stream, reason: d.reason }, d.count);
     },
   });
   new Gauge({

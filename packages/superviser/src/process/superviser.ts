@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { ChainState, Logger, LogPlugin } from "@manageos/core";
 import { SuperviserErrors } from "../errors/index.js";
 import { LinePipeline } from "../lines/line-pipeline.js";
-import { createLineStats, type LineStats } from "../lines/line-stats.js";
+import { createLineStats, dropsLines, type LineDrop, type LineStats, type StreamName } from "../lines/line-stats.js";
 import { KeepLastLinesPlugin } from "../plugins/keep-last-lines.js";
 import { backoffDelay } from "./backoff.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -41,7 +41,8 @@ export class Superviser extends EventEmitter<SuperviserEventMap> {
   private readonly clock: Clock;
   private readonly plugins: readonly LogPlugin[];
   private readonly keepLast: KeepLastLinesPlugin;
-  private readonly droppedTotals = new Map<string, number>();
+  // Lines runners of ended runs lost to a full queue, by plugin and pipe.
+  private readonly droppedTotals = new Map<string, Record<StreamName, number>>();
   private run: Run | undefined;
   private starting: Promise<void> | undefined;
   // When the last crash happened, until a start follows it: that start waits until its backoff has passed.
@@ -88,11 +89,29 @@ export class Superviser extends EventEmitter<SuperviserEventMap> {
       const runner = runners[i];
       return {
         name: plugin.name,
-        dropped: (this.droppedTotals.get(plugin.name) ?? 0) + (runner?.dropped ?? 0),
+        dropped: this.lineDrops(i).reduce((sum, d) => sum + d.count, 0),
         queued: runner?.queued ?? 0,
         lagSeconds: (runner?.lagMs ?? 0) / 1000,
       };
     });
+  }
+
+  /** Lines lost, by plugin, pipe and reason (a full queue, the log output behind), totals across restarts. */
+  droppedLines(): (LineDrop & { plugin: string })[] {
+    return this.plugins.flatMap((plugin, i) => this.lineDrops(i).map((d) => ({ plugin: plugin.name, ...d })));
+  }
+
+  // What the i-th plugin lost: its runners' full queues, and what it reports itself.
+  private lineDrops(i: number): LineDrop[] {
+    const plugin = this.plugins[i] as LogPlugin;
+    const ended = this.droppedTotals.get(plugin.name) ?? { stdout: 0, stderr: 0 };
+    const runner = this.run?.pipeline.runners[i];
+    const drops: LineDrop[] = (["stdout", "stderr"] as const).map((stream) => ({
+      stream,
+      reason: "queue-full",
+      count: ended[stream] + (runner?.droppedBy[stream] ?? 0),
+    }));
+    return dropsLines(plugin) ? [...drops, ...plugin.droppedLines()] : drops;
   }
 
   /**
@@ -196,7 +215,11 @@ export class Superviser extends EventEmitter<SuperviserEventMap> {
     const outcome = run.terminating === undefined ? undefined : await run.terminating;
     this.clock.clearTimeout(this.stableTimer);
     for (const runner of run.pipeline.runners) {
-      this.droppedTotals.set(runner.plugin.name, (this.droppedTotals.get(runner.plugin.name) ?? 0) + runner.dropped);
+      const total = this.droppedTotals.get(runner.plugin.name) ?? { stdout: 0, stderr: 0 };
+      this.droppedTotals.set(runner.plugin.name, {
+        stdout: total.stdout + runner.droppedBy.stdout,
+        stderr: total.stderr + runner.droppedBy.stderr,
+      });
     }
     const result: SuperviserExit = {
       exitCode: raw.exitCode,

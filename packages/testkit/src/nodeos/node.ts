@@ -14,6 +14,7 @@ import { readSimEnv, type SimEnv } from "./sim-env.js";
 import { parseSignatureProvider } from "./signature-provider.js";
 import { readSnapshot, type SnapshotContent } from "./snapshot.js";
 import { createStateFile, readDirtyFlag, readSimState, setDirtyFlag, stateFilePath, writeSimState } from "./state-file.js";
+import { runBurst } from "./burst.js";
 import { startDeepMind } from "./deep-mind.js";
 import { installSignals } from "./signals.js";
 import { blsPublicKeyOf, isBlsPrivateKey } from "../savanna/bls-keys.js";
@@ -177,7 +178,12 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
   deepMind?.start(chain);
   chain.start();
   log.log("info", { file: "producer_plugin.cpp", line: 1200, method: "plugin_startup" }, "producer plugin:  plugin_startup() end");
+  let stopping = false;
+  // A pipe gone mid-burst ends the burst, not the node.
+  const burst = simEnv.burst === undefined ? undefined : runBurst(simEnv.burst, () => stopping).catch(() => undefined);
   await stopRequested;
+  stopping = true;
+  await burst;
   await chain.stop();
   // Like nodeos, drop open connections at once: a client polling over keep-alive must not hold the shutdown.
   const closed = new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));

@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { type BurstSpec, readBurstSpec } from "./burst.js";
 
 /** Log line layout: leap (`nodeos` thread, full receive stats) or EOSIO 1.x (`thread-0`, `conf:`). */
 export type LogLayout = "leap" | "legacy";
@@ -21,6 +22,8 @@ export interface SimEnv {
   readonly savannaFrom: number;
   /** Bytes of the body `/v1/sim/large_body` answers with (NODEOS_SIM_LARGE_BODY_BYTES); 0, the default, serves no such path. */
   readonly largeBodyBytes: number;
+  /** A burst of log lines after startup (NODEOS_SIM_BURST_*), for testing readers of the output under load. */
+  readonly burst: BurstSpec | undefined;
 }
 
 /** True for a version string the simulator plays as Spring 1.x: `v1.0.2`, `v1.2.2`... */
@@ -46,6 +49,7 @@ export function readSimEnv(env: NodeJS.ProcessEnv, dataDir: string): SimEnv {
     spring: logLayout !== "legacy" && isSpringVersion(serverVersion),
     savannaFrom: positive(env.NODEOS_SIM_SAVANNA_FROM, 1),
     largeBodyBytes: Math.floor(nonNegative(env.NODEOS_SIM_LARGE_BODY_BYTES, 0)),
+    burst: readBurstSpec(env),
   };
 }
 

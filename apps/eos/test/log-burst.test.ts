@@ -1,0 +1,165 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { appBin, isAlive, NODEOS_SIM_BIN, tempDir } from "@manageos/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { until } from "./support.js";
+
+// A burst big enough to outrun a stdout nobody reads (the log output holds 8 MiB before it drops), small enough for CI.
+const BURST_LINES = 150_000;
+
+// As deploy/Dockerfile runs the daemon: V8's young generation capped (it grows to 64 MiB under a burst otherwise).
+const DAEMON_NODE_FLAGS = ["--max-semi-space-size=8"];
+
+interface Daemon {
+  child: ChildProcess;
+  pid: number;
+  api: string;
+  dir: string;
+  /** Every stdout line, once reading was resumed. */
+  lines: string[];
+  /** Starts reading stdout (it is not read until then: the daemon's log consumer is stuck). */
+  resume(): void;
+  exited: Promise<{ code: number | null; ms: number }>;
+}
+
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of running.splice(0)) if (child.pid !== undefined && isAlive(child.pid)) process.kill(child.pid, "SIGKILL");
+});
+
+// The built eos daemon supervising nodeos-sim, its stdout a pipe this test does not read until resume().
+async function startDaemon(nodeEnv: Record<string, string>): Promise<Daemon> {
+  const dir = await tempDir("manageos-burst-");
+  const config = {
+    stateDir: join(dir, "state"),
+    log: { format: "json", level: "info" },
+    api: { listen: "127.0.0.1:0" },
+    proxy: { enabled: false },
+    storage: { url: `file://${join(dir, "storage")}` },
+    node: {
+      binary: NODEOS_SIM_BIN,
+      dataDir: join(dir, "data"),
+      configDir: join(dir, "config"),
+      httpAddress: "127.0.0.1:0",
+      blockInterval: "50ms",
+      pollInterval: "100ms",
+      env: { NODEOS_SIM_BLOCK_INTERVAL_MS: "50", ...nodeEnv },
+    },
+    superviser: { termRetryInterval: "2s", killAfter: "20s" },
+  };
+  await writeFile(join(dir, "manager.yaml"), JSON.stringify(config));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MANAGEOS_")));
+  const started = Date.now();
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, appBin("eos"), "run", "--config", join(dir, "manager.yaml")], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  running.push(child);
+  const stdout = child.stdout as NonNullable<ChildProcess["stdout"]>;
+  stdout.pause();
+  let signalledAt = started;
+  const exited = new Promise<{ code: number | null; ms: number }>((resolve) =>
+    child.once("exit", (code) => resolve({ code, ms: Date.now() - signalledAt })),
+  );
+  const origKill = child.kill.bind(child);
+  child.kill = (signal?: NodeJS.Signals | number) => {
+    signalledAt = Date.now();
+    return origKill(signal);
+  };
+  const lines: string[] = [];
+  const endpoints = await until("the daemon's endpoints", async () => {
+    const e = JSON.parse(await readFile(join(dir, "state", "endpoints.json"), "utf8")) as { api: string; pid: number };
+    return e.pid === child.pid ? e : undefined;
+  });
+  return {
+    child,
+    pid: child.pid as number,
+    api: endpoints.api,
+    dir,
+    lines,
+    resume: () => createInterface({ input: stdout, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (l) => lines.push(l)),
+    exited,
+  };
+}
+
+// Peak resident memory of a process (kernel's high-water mark), in MB.
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
+function burstDone(file: string): Promise<{ stderr?: { lines: number }; stdout?: { lines: number }; ms: number }> {
+  return until("the simulator to finish writing its burst", async () => JSON.parse(await readFile(file, "utf8")), 120_000);
+}
+
+function parsed(lines: readonly string[]): Record<string, unknown>[] {
+  return lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+// The dropped-lines counter of the level mapping on stderr, from the daemon's /metrics.
+async function droppedMetric(api: string): Promise<number> {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const labels = ['plugin="level-mapping"', 'stream="stderr"', 'reason="log-behind"'];
+  const line = text.split("\n").find((l) => l.startsWith("manageos_node_lines_dropped_total{") && labels.every((p) => l.includes(p)));
+  if (line === undefined) throw new Error("no dropped-lines series for the level mapping on stderr");
+  return Number(line.slice(line.lastIndexOf(" ") + 1));
+}
+
+describe("the node's output through the daemon's log", () => {
+  it("a burst on stderr while nobody reads the daemon's stdout: the node never waits, memory stays bounded, every line is logged or counted", async () => {
+    const doneFile = join(await tempDir("manageos-burst-done-"), "done.json");
+    const d = await startDaemon({ NODEOS_SIM_BURST_LINES: String(BURST_LINES), NODEOS_SIM_BURST_STREAM: "stderr", NODEOS_SIM_BURST_DONE_FILE: doneFile });
+    // The simulator wrote all of it although the daemon's log consumer reads nothing: stderr was never held up.
+    const report = await burstDone(doneFile);
+    expect(report.stderr?.lines).toBe(BURST_LINES);
+    expect(await peakRssMb(d.pid)).toBeLessThan(200);
+    const dropped = await droppedMetric(d.api);
+
+    d.resume();
+    await until("the episode's warn", async () => (d.lines.some((l) => l.includes("the log output could not keep up")) ? true : undefined));
+    // The episode is over: nothing more is dropped.
+    expect(await droppedMetric(d.api)).toBe(dropped);
+    d.child.kill("SIGTERM");
+    const exit = await d.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(5_000);
+
+    const records = parsed(d.lines);
+    const logged = new Set(records.filter((r) => r.module === "nodeos" && String(r.msg).includes("burst stderr line")).map((r) => r.msg));
+    const warns = records.filter((r) => r.level === "warn" && String(r.msg).startsWith("the log output could not keep up"));
+    expect(warns).toHaveLength(1);
+    expect(warns[0]).toMatchObject({ module: "lines", dropped, stderr: dropped, stdout: 0 });
+    expect(dropped).toBeGreaterThan(0);
+    expect(logged.size + dropped).toBe(BURST_LINES);
+    expect(records.at(-1)).toMatchObject({ msg: "manageos stopped" });
+  });
+
+  it("a SIGTERM during a burst while the daemon's stdout stays stuck: it exits within 5 s", async () => {
+    const d = await startDaemon({ NODEOS_SIM_BURST_BYTES: "4GiB", NODEOS_SIM_BURST_STREAM: "stderr" });
+    await until("lines dropped to be counted", async () => ((await droppedMetric(d.api)) > 10_000 ? true : undefined));
+    expect(await peakRssMb(d.pid)).toBeLessThan(200);
+    d.child.kill("SIGTERM");
+    const exit = await d.exited;
+    expect(exit.ms).toBeLessThan(5_000);
+    expect(exit.code).toBe(0);
+  });
+
+  it("a 50 MiB line is cut, not held: the daemon's memory does not grow by it", async () => {
+    const doneFile = join(await tempDir("manageos-burst-done-"), "done.json");
+    const d = await startDaemon({
+      NODEOS_SIM_BURST_LINES: "1",
+      NODEOS_SIM_BURST_LINE_BYTES: String(50 * 1024 * 1024),
+      NODEOS_SIM_BURST_DONE_FILE: doneFile,
+    });
+    d.resume();
+    await burstDone(doneFile);
+    const line = await until("the cut line in the log", async () => parsed(d.lines).find((r) => String(r.msg).includes("burst stderr line 1")));
+    expect(line).toMatchObject({ module: "nodeos", truncated: true });
+    expect(String(line.msg).length).toBe(64 * 1024);
+    expect(await peakRssMb(d.pid)).toBeLessThan(200);
+    d.child.kill("SIGTERM");
+    expect((await d.exited).code).toBe(0);
+  });
+});
