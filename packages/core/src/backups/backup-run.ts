@@ -3,8 +3,9 @@ import { join } from "node:path";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
-import { type StoreBatch, storeBatch } from "../storage/store.js";
-import { BufferPool, encodeChunk, isAllZero, readInto } from "./chunk-io.js";
+import { storeBatch } from "../storage/store.js";
+import { BufferPool, readInto } from "./chunk-io.js";
+import { PUBLISHED, type RunState, storeBuffer } from "./chunk-upload.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
 import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./layout.js";
@@ -15,7 +16,9 @@ import { type FinalizersLocation, SAFETY_FILE } from "./finalizers.js";
 import { describeMarkers, putMarker, readMarkers, releaseMarker } from "./locks.js";
 import { type FinalizersRecord, MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
+import { backupPack, isPackable, planPacks } from "./packs.js";
 import { type ScannedFile, scanDataDir } from "./scan.js";
+import { compactStretches, dataStretches, isWhole, type Stretch, stretchBytes } from "./stretches.js";
 
 /** What to back up and how to label it. */
 export interface BackupRequest {
@@ -39,21 +42,12 @@ export interface BackupRequest {
   readonly finalizers?: FinalizersLocation;
 }
 
-/** Upload counters and tools shared by the chunk tasks of one run. */
-interface RunState {
-  newChunks: number;
-  newBytes: number;
-  failed: boolean;
-  /** Chunk keys known present, or being uploaded, in this run; each promise resolves once the chunk is published. */
-  readonly known: Map<string, Promise<void>>;
-  readonly batch: StoreBatch;
-  readonly hashes: HashPool;
-  readonly buffers: BufferPool;
-}
+type Limit = <T>(fn: () => Promise<T>) => Promise<T>;
 
-const PUBLISHED: Promise<void> = Promise.resolve();
-
-/** Backs the data dir up: chunks first (skipping zero and already stored ones), the manifest last. */
+/**
+ * Backs the data dir up: chunks first (skipping zero and already stored ones, small files packed many to a chunk,
+ * zero stretches left out of the chunks that hold them), the manifest last.
+ */
 export async function runBackup(ctx: EngineContext, request: BackupRequest, onProgress?: ProgressListener): Promise<Manifest> {
   const chainId = assertChainId(request.chainId);
   const tag = assertTag(request.tag ?? "manual");
@@ -88,15 +82,20 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
     let files: ManifestFile[];
     let finalizers: FinalizersRecord | undefined;
     try {
-      files = await settleAll(
-        scan.files.map(async (file) => {
+      const done = new Map<string, ManifestFile>();
+      const small = scan.files.filter((f) => isPackable(f, ctx.chunkSize));
+      const large = scan.files.filter((f) => !isPackable(f, ctx.chunkSize));
+      await settleAll([
+        backupSmallFiles(ctx, request.dataDir, small, previous, limit, state, progress, done),
+        ...large.map(async (file) => {
           const before = previous.get(file.path);
           const reused = await reuseUnchanged(ctx, file, before, state, progress);
-          if (reused !== undefined) return reused;
-          const prefix = request.appendOnly?.includes(file.path) === true ? await grownPrefix(ctx, request.dataDir, file, before, state) : [];
-          return backupFile(ctx, request.dataDir, file, limit, state, progress, prefix);
+          if (reused !== undefined) return void done.set(file.path, reused);
+          const grown = request.appendOnly?.includes(file.path) === true ? await grownPrefix(ctx, request.dataDir, file, before, state) : undefined;
+          done.set(file.path, await backupFile(ctx, request.dataDir, file, limit, state, progress, grown));
         }),
-      );
+      ]);
+      files = scan.files.map((f) => done.get(f.path) as ManifestFile);
       if (request.finalizers !== undefined) finalizers = await recordFinalizers(ctx, request.finalizers, limit, state);
       // Every chunk's content was fsynced before it got its name; now the names, before the manifest.
       await state.batch.commit();
@@ -148,7 +147,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
 async function recordFinalizers(
   ctx: EngineContext,
   location: FinalizersLocation,
-  limit: <T>(fn: () => Promise<T>) => Promise<T>,
+  limit: Limit,
   state: RunState,
 ): Promise<FinalizersRecord> {
   const info = await lstat(join(location.dir, SAFETY_FILE)).catch((error: NodeJS.ErrnoException) => {
@@ -165,16 +164,59 @@ async function recordFinalizers(
   return { dir: location.dir, restore: false, safetyFile };
 }
 
+// Small files: unchanged ones keep their pack and offset, the others are packed anew, a pack per limiter slot.
+async function backupSmallFiles(
+  ctx: EngineContext,
+  dataDir: string,
+  small: readonly ScannedFile[],
+  previous: Map<string, { manifest: Manifest; file: ManifestFile }>,
+  limit: Limit,
+  state: RunState,
+  progress: ProgressTracker,
+  done: Map<string, ManifestFile>,
+): Promise<void> {
+  const fresh: ScannedFile[] = [];
+  for (const file of small) {
+    const reused = await reuseUnchanged(ctx, file, previous.get(file.path), state, progress);
+    if (reused === undefined) fresh.push(file);
+    else done.set(file.path, reused);
+  }
+  await settleAll(
+    planPacks(fresh, ctx.chunkSize).map(async (pack) => {
+      try {
+        const stored = await limit(async () => (state.failed ? undefined : backupPack(ctx, dataDir, pack, state)));
+        if (stored === undefined) return;
+        await stored.published;
+        for (const entry of stored.entries) {
+          done.set(entry.path, entry);
+          progress.chunkDone(entry.path, entry.size);
+        }
+      } catch (error) {
+        state.failed = true;
+        throw error;
+      }
+    }),
+  );
+}
+
+/** The chunks of a grown append-only file taken over from its previous backup. */
+interface GrownPrefix {
+  readonly chunks: readonly (string | null)[];
+  readonly sparse: Readonly<Record<string, Stretch[]>>;
+}
+
 // Chunks one file through the shared limiter; the file's chunk list keeps its order.
 async function backupFile(
   ctx: EngineContext,
   dataDir: string,
   file: ScannedFile,
-  limit: <T>(fn: () => Promise<T>) => Promise<T>,
+  limit: Limit,
   state: RunState,
   progress: ProgressTracker,
-  prefix: readonly (string | null)[] = [],
+  grown: GrownPrefix = { chunks: [], sparse: {} },
 ): Promise<ManifestFile> {
+  const prefix = grown.chunks;
+  const sparse: Record<string, Stretch[]> = {};
   const count = Math.ceil(file.size / ctx.chunkSize);
   const path = join(dataDir, ...file.path.split("/"));
   const ranges = await sparseRanges(path, file.size, ctx.chunkSize);
@@ -193,6 +235,8 @@ async function backupFile(
           const length = Math.min(ctx.chunkSize, file.size - index * ctx.chunkSize);
           const offset = index * ctx.chunkSize;
           if (index < prefix.length) {
+            const taken = grown.sparse[String(index)];
+            if (taken !== undefined) sparse[String(index)] = taken;
             progress.chunkDone(file.path, length);
             return prefix[index] ?? null;
           }
@@ -205,6 +249,7 @@ async function backupFile(
           const staged = await limit(async () => (state.failed ? undefined : stageChunk(ctx, await source(), path, offset, length, state)));
           if (staged === undefined) return null;
           await staged.published;
+          if (staged.stretches !== undefined) sparse[String(index)] = staged.stretches;
           progress.chunkDone(file.path, length);
           return staged.hash;
         } catch (error) {
@@ -213,13 +258,15 @@ async function backupFile(
         }
       }),
     );
-    return { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks };
+    const entry: ManifestFile = { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks };
+    return Object.keys(sparse).length === 0 ? entry : { ...entry, sparse: sortedByIndex(sparse) };
   } finally {
     if (opened !== undefined) await (await opened.catch(() => undefined))?.close();
   }
 }
 
-// Reads, hashes and hands one chunk to the store; `published` resolves once it is stored (null hash: zeros).
+// Reads, hashes and hands one chunk to the store; `published` resolves once it is stored (null hash: zeros). A chunk
+// with zero stretches is stored without them: `stretches` says where its data lies.
 async function stageChunk(
   ctx: EngineContext,
   handle: FileHandle,
@@ -227,7 +274,7 @@ async function stageChunk(
   offset: number,
   length: number,
   state: RunState,
-): Promise<{ hash: string | null; published: Promise<void> }> {
+): Promise<{ hash: string | null; stretches?: Stretch[]; published: Promise<void> }> {
   const chunk = state.buffers.take();
   try {
     const buffer = chunk.bytes.subarray(0, length);
@@ -238,36 +285,24 @@ async function stageChunk(
       throw BackupErrors.source(path, (error as Error).message, { cause: error });
     }
     if (!complete) throw BackupErrors.sourceChanged(path);
-    if (isAllZero(buffer)) return { hash: null, published: PUBLISHED };
-    const hash = await state.hashes.hash(chunk, length);
-    const key = chunkKey(hash, ctx.compress);
-    let published = state.known.get(key);
-    if (published === undefined) {
-      const staged = uploadChunk(ctx, key, buffer, state);
-      published = staged.then((s) => s.published);
-      state.known.set(key, published);
-      published.catch(() => state.known.delete(key));
-      await staged;
-    }
-    return { hash, published };
+    const stretches = dataStretches(buffer);
+    if (stretches.length === 0) return { hash: null, published: PUBLISHED };
+    // Awaited here: the buffer goes back to the pool in `finally`, once the store has consumed it.
+    if (isWhole(stretches, length)) return await storeBuffer(ctx, state, chunk, length);
+    return { ...(await storeBuffer(ctx, state, chunk, compactStretches(chunk.bytes, stretches))), stretches };
   } finally {
     state.buffers.give(chunk);
   }
 }
 
-// Writes a chunk the store lacks; resolves once `data` is consumed.
-async function uploadChunk(ctx: EngineContext, key: string, data: Buffer, state: RunState): Promise<{ published: Promise<void> }> {
-  if ((await ctx.store.stat(key)) !== undefined) return { published: PUBLISHED };
-  const body = await encodeChunk(data, ctx.compress);
-  const staged = await state.batch.put(key, body);
-  state.newChunks++;
-  state.newBytes += body.length;
-  ctx.metrics?.uploadedBytes.inc(body.length);
-  return staged;
-}
-
-// The hash of the chunk at `offset` as it is now (null: zeros); undefined when the file ends before the chunk does.
-async function rehash(ctx: EngineContext, path: string, offset: number, state: RunState): Promise<string | null | undefined> {
+// The chunk at `offset` as the backup would store it now: its hash (null: zeros) and its stretches when it has zero
+// stretches; undefined when the file ends before the chunk does.
+async function rehash(
+  ctx: EngineContext,
+  path: string,
+  offset: number,
+  state: RunState,
+): Promise<{ hash: string | null; stretches?: Stretch[] } | undefined> {
   const chunk = state.buffers.take();
   try {
     const handle = await open(path, "r");
@@ -278,7 +313,10 @@ async function rehash(ctx: EngineContext, path: string, offset: number, state: R
       await handle.close();
     }
     if (!complete) return undefined;
-    return isAllZero(chunk.bytes.subarray(0, ctx.chunkSize)) ? null : await state.hashes.hash(chunk, ctx.chunkSize);
+    const stretches = dataStretches(chunk.bytes.subarray(0, ctx.chunkSize));
+    if (stretches.length === 0) return { hash: null };
+    if (isWhole(stretches, ctx.chunkSize)) return { hash: await state.hashes.hash(chunk, ctx.chunkSize) };
+    return { hash: await state.hashes.hash(chunk, compactStretches(chunk.bytes, stretches)), stretches };
   } finally {
     state.buffers.give(chunk);
   }
@@ -292,8 +330,18 @@ async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
+// Bytes of data the file's stored chunks hold (zero stretches and zero chunks left out).
 function dataBytesOf(file: ManifestFile, chunkSize: number): number {
-  return file.chunks.reduce<number>((sum, hash, i) => (hash === null ? sum : sum + Math.min(chunkSize, file.size - i * chunkSize)), 0);
+  return file.chunks.reduce<number>((sum, hash, i) => {
+    if (hash === null) return sum;
+    const stretches = file.sparse?.[String(i)];
+    return sum + (stretches === undefined ? Math.min(chunkSize, file.size - i * chunkSize) : stretchBytes(stretches));
+  }, 0);
+}
+
+// The same record with its keys in chunk order, so a manifest reads in file order.
+function sortedByIndex<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort((a, b) => Number(a[0]) - Number(b[0])));
 }
 
 // The data ranges of a sparse file larger than a chunk; undefined for dense files or without an extent map.
@@ -346,12 +394,20 @@ async function reuseUnchanged(
     }
   }
   for (const [index] of old.chunks.entries()) progress.chunkDone(file.path, Math.min(ctx.chunkSize, file.size - index * ctx.chunkSize));
-  return { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks: [...old.chunks] };
+  return {
+    path: file.path,
+    size: file.size,
+    mode: file.mode,
+    mtimeMs: file.mtimeMs,
+    chunks: [...old.chunks],
+    ...(old.sparse === undefined ? {} : { sparse: old.sparse }),
+    ...(old.packOffset === undefined ? {} : { packOffset: old.packOffset }),
+  };
 }
 
 /**
  * For an append-only file that grew: the previous backup's complete chunks, once the last of them
- * hashes the same again and all are still stored; empty (read everything) otherwise.
+ * hashes the same again and all are still stored; none (read everything) otherwise.
  */
 async function grownPrefix(
   ctx: EngineContext,
@@ -359,16 +415,17 @@ async function grownPrefix(
   file: ScannedFile,
   previous: { manifest: Manifest; file: ManifestFile } | undefined,
   state: RunState,
-): Promise<(string | null)[]> {
-  if (previous === undefined) return [];
+): Promise<GrownPrefix | undefined> {
+  if (previous === undefined) return undefined;
   const { manifest, file: old } = previous;
-  if (manifest.chunkSize !== ctx.chunkSize || manifest.compression !== ctx.compress || old.size >= file.size) return [];
+  if (manifest.chunkSize !== ctx.chunkSize || manifest.compression !== ctx.compress || old.size >= file.size) return undefined;
+  if (old.packOffset !== undefined) return undefined;
   const complete = Math.floor(old.size / ctx.chunkSize);
   const prefix = old.chunks.slice(0, complete);
   const last = prefix.at(-1);
-  if (complete === 0 || last === undefined) return [];
+  if (complete === 0 || last === undefined) return undefined;
   // Hashed on a worker, while the store is asked for the old chunks.
-  const [hash, stored] = await Promise.all([
+  const [now, stored] = await Promise.all([
     rehash(ctx, join(dataDir, ...file.path.split("/")), (complete - 1) * ctx.chunkSize, state),
     Promise.all(
       prefix.map(async (chunk) => {
@@ -378,7 +435,9 @@ async function grownPrefix(
       }),
     ),
   ]);
-  if (hash !== last || stored.includes(false)) return [];
+  const oldStretches = old.sparse?.[String(complete - 1)];
+  if (now === undefined || now.hash !== last || JSON.stringify(now.stretches) !== JSON.stringify(oldStretches) || stored.includes(false)) return undefined;
   for (const chunk of prefix) if (chunk !== null) state.known.set(chunkKey(chunk, ctx.compress), PUBLISHED);
-  return prefix;
+  const sparse = Object.fromEntries(Object.entries(old.sparse ?? {}).filter(([index]) => Number(index) < complete));
+  return { chunks: prefix, sparse };
 }

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, type FileHandle, lstat, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -7,23 +8,25 @@ import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
 import { syncPath } from "../fs/atomic-write.js";
-import { DirectWriter } from "../fs/direct-write.js";
+import { DirectWriter, writeAll } from "../fs/direct-write.js";
 import { compactUtc } from "./layout.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
-import { BufferPool, isAllZero } from "./chunk-io.js";
+import { BufferPool, type ChunkBuffer, isAllZero } from "./chunk-io.js";
 import { isUnder } from "./finalizers.js";
 import { HashPool } from "./hash-pool.js";
 import { chunkKey } from "./layout.js";
 import type { Manifest, ManifestFile } from "./manifest.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
+import { type Stretch, stretchBytes } from "./stretches.js";
 
 const gunzip = promisify(gunzipCb);
 const unzstd = promisify(unzstdCb);
+const run = promisify(execFile);
 
 /**
- * A file of the staging dir: opened by its first chunk and, after its last, given its mode and mtime,
- * fsynced and closed, so only the files being written hold a descriptor.
+ * A file of the staging dir: opened by its first chunk and, after its last, given its mode and mtime and closed, so
+ * only the files being written hold a descriptor. Its fsync is the staging dir's, once every file is in.
  */
 class StagedFile {
   private handle: Promise<FileHandle> | undefined;
@@ -44,7 +47,16 @@ class StagedFile {
     for (const [start, end] of dataRuns(bytes)) await this.writer.write(bytes.subarray(start, end), position + start);
   }
 
-  /** Counts one chunk in; after the last, mode, mtime and one fsync for data and metadata. */
+  /** Writes a chunk stored without its zero stretches: `stored` holds the stretches back to back. */
+  async writeStretches(stored: Uint8Array, stretches: readonly Stretch[], position: number): Promise<void> {
+    let at = 0;
+    for (const [start, end] of stretches) {
+      await this.writer.write(stored.subarray(at, at + end - start), position + start);
+      at += end - start;
+    }
+  }
+
+  /** Counts one chunk in; after the last, mode and mtime. */
   async chunkDone(): Promise<void> {
     this.remaining--;
     if (this.remaining <= 0) await this.finish();
@@ -56,7 +68,6 @@ class StagedFile {
     await handle.chmod(this.file.mode);
     const mtime = new Date(this.file.mtimeMs);
     await handle.utimes(mtime, mtime);
-    await handle.sync();
     await this.close();
   }
 
@@ -97,63 +108,162 @@ export async function runRestore(
     await mkdir(dirname(target), { recursive: true });
     await mkdir(staging, { recursive: false, mode: 0o700 });
     for (const dir of dirs) await mkdir(join(staging, dir.path), { recursive: true });
-    // Every file gets its full size first: chunks are written in place, null chunks stay holes.
-    const staged: StagedFile[] = [];
-    const tools = { hashes: new HashPool(), buffers: new BufferPool(manifest.chunkSize) };
+    const tools = { hashes: new HashPool(), buffers: new BufferPool(manifest.chunkSize), made: new Set(["", ...dirs.map((d) => d.path)]) };
     tools.hashes.warm();
     try {
-      for (const file of files) {
-        const path = join(staging, file.path);
-        await mkdir(dirname(path), { recursive: true });
-        const handle = await open(path, "w", 0o600);
-        try {
-          await handle.truncate(file.size);
-        } finally {
-          await handle.close();
-        }
-        const one = new StagedFile(path, file);
-        staged.push(one);
-        if (file.chunks.length === 0) await one.finish();
-      }
-      const limit = pLimit(ctx.parallel);
-      let failed = false;
-      const results = await Promise.allSettled(
-        files.flatMap((file, at) =>
-          file.chunks.map((hash, index) =>
-            limit(async () => {
-              if (failed) return;
-              const length = Math.min(manifest.chunkSize, file.size - index * manifest.chunkSize);
-              const one = staged[at] as StagedFile;
-              try {
-                if (hash !== null) await restoreChunk(ctx, manifest, one, tools, file, index, hash, length);
-                await one.chunkDone();
-              } catch (error) {
-                failed = true;
-                throw error;
-              }
-              progress.chunkDone(file.path, length);
-            }),
-          ),
-        ),
-      );
-      const failure = results.find((r) => r.status === "rejected");
-      if (failure !== undefined) throw failure.reason;
+      await restoreFiles(ctx, manifest, staging, files, tools, progress);
     } finally {
       await tools.hashes.close();
-      for (const one of staged) await one.close();
     }
     // Deepest first, so a read-only parent does not stop its children.
-    for (const dir of [...dirs].reverse()) {
-      await chmod(join(staging, dir.path), dir.mode);
-      await syncPath(join(staging, dir.path));
-    }
-    await syncPath(staging);
+    for (const dir of [...dirs].reverse()) await chmod(join(staging, dir.path), dir.mode);
+    // One flush for every file and directory written, before the swap makes any of it the data dir.
+    await syncStaging(staging, files, dirs);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
   progress.report(`swapping ${manifest.name} into ${target}`);
   await swap(ctx, staging, target, stamp, keep);
+}
+
+// Writes every file into the staging dir: packed small files a pack at a time, the others chunk by chunk in place.
+async function restoreFiles(
+  ctx: EngineContext,
+  manifest: Manifest,
+  staging: string,
+  files: readonly ManifestFile[],
+  tools: RestoreTools,
+  progress: ProgressTracker,
+): Promise<void> {
+  const packs = new Map<string, ManifestFile[]>();
+  const chunked: ManifestFile[] = [];
+  for (const file of files) {
+    const pack = file.packOffset === undefined ? undefined : file.chunks[0];
+    if (pack === undefined || pack === null) chunked.push(file);
+    else packs.set(pack, [...(packs.get(pack) ?? []), file]);
+  }
+  // Every chunked file gets its full size first: chunks are written in place, null chunks and zero stretches stay holes.
+  const staged: StagedFile[] = [];
+  try {
+    for (const file of chunked) {
+      const path = join(staging, file.path);
+      await mkdir(dirname(path), { recursive: true });
+      const handle = await open(path, "w", 0o600);
+      try {
+        await handle.truncate(file.size);
+      } finally {
+        await handle.close();
+      }
+      const one = new StagedFile(path, file);
+      staged.push(one);
+      if (file.chunks.length === 0) await one.finish();
+    }
+    const limit = pLimit(ctx.parallel);
+    let failed = false;
+    const guarded = (job: () => Promise<void>) =>
+      limit(async () => {
+        if (failed) return;
+        try {
+          await job();
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      });
+    const jobs = [
+      ...[...packs].map(([hash, members]) =>
+        guarded(async () => {
+          await restorePack(ctx, manifest, staging, tools, hash, members);
+          for (const file of members) progress.chunkDone(file.path, file.size);
+        }),
+      ),
+      ...chunked.flatMap((file, at) =>
+        file.chunks.map((hash, index) =>
+          guarded(async () => {
+            const length = Math.min(manifest.chunkSize, file.size - index * manifest.chunkSize);
+            const one = staged[at] as StagedFile;
+            if (hash !== null) await restoreChunk(ctx, manifest, one, tools, file, index, hash, length);
+            await one.chunkDone();
+            progress.chunkDone(file.path, length);
+          }),
+        ),
+      ),
+    ];
+    const results = await Promise.allSettled(jobs);
+    const failure = results.find((r) => r.status === "rejected");
+    if (failure !== undefined) throw failure.reason;
+  } finally {
+    for (const one of staged) await one.close();
+  }
+}
+
+/** Hash workers and chunk buffers of one restore, and the dirs of the staging dir made already (relative). */
+interface RestoreTools {
+  readonly hashes: HashPool;
+  readonly buffers: BufferPool;
+  readonly made: Set<string>;
+}
+
+// Files written at once from one pack.
+const PACK_WRITES = 16;
+
+// Fetches one pack, verifies its sha256 and writes each of its files (with mode and mtime) from its offset.
+async function restorePack(
+  ctx: EngineContext,
+  manifest: Manifest,
+  staging: string,
+  tools: RestoreTools,
+  hash: string,
+  members: readonly ManifestFile[],
+): Promise<void> {
+  const first = members[0] as ManifestFile;
+  const chunk = tools.buffers.take();
+  try {
+    const size = await fetchVerified(ctx, manifest, tools, chunk, hash, first.path);
+    const writes = pLimit(PACK_WRITES);
+    await Promise.all(
+      members.map((file) =>
+        writes(async () => {
+          const offset = file.packOffset ?? 0;
+          if (offset + file.size > size) {
+            throw corruptChunk(manifest, chunkKey(hash, manifest.compression), file.path, `${size} bytes, ${file.path} ends at ${offset + file.size}`);
+          }
+          const path = join(staging, file.path);
+          const parent = file.path.includes("/") ? file.path.slice(0, file.path.lastIndexOf("/")) : "";
+          if (!tools.made.has(parent)) await mkdir(dirname(path), { recursive: true });
+          const handle = await open(path, "wx", 0o600);
+          try {
+            await writeAll(handle, chunk.bytes.subarray(offset, offset + file.size), 0);
+            await handle.chmod(file.mode);
+            const mtime = new Date(file.mtimeMs);
+            await handle.utimes(mtime, mtime);
+          } finally {
+            await handle.close();
+          }
+        }),
+      ),
+    );
+  } finally {
+    tools.buffers.give(chunk);
+  }
+}
+
+/**
+ * Makes the staging dir durable: one syncfs of its filesystem (`sync -f`, coreutils) flushes every file and
+ * directory written; where that cannot run, each file and directory is fsynced, a few at a time.
+ */
+async function syncStaging(staging: string, files: readonly ManifestFile[], dirs: readonly { path: string }[]): Promise<void> {
+  try {
+    await run("sync", ["-f", staging], { timeout: 600_000 });
+    return;
+  } catch {
+    // No sync(1), or one without -f: each file and directory on its own.
+  }
+  const syncs = pLimit(16);
+  await Promise.all(files.map((file) => syncs(() => syncPath(join(staging, file.path)))));
+  for (const dir of [...dirs].reverse()) await syncPath(join(staging, dir.path));
+  await syncPath(staging);
 }
 
 // A kept entry on another filesystem (a mount point) cannot be renamed across: refused before anything is touched.
@@ -166,39 +276,59 @@ async function refuseMountedKeeps(target: string, keep: readonly string[]): Prom
   }
 }
 
-// Fetches one chunk into a pooled buffer, verifies its sha256 and writes it in place with one positional write.
+// Fetches one chunk into a pooled buffer, verifies its sha256 and writes it in place, one positional write per stretch.
 async function restoreChunk(
   ctx: EngineContext,
   manifest: Manifest,
   target: StagedFile,
-  tools: { hashes: HashPool; buffers: BufferPool },
+  tools: RestoreTools,
   file: ManifestFile,
   index: number,
   hash: string,
   length: number,
 ): Promise<void> {
-  const key = chunkKey(hash, manifest.compression);
-  const corrupt = (reason: string, cause?: unknown) =>
-    BackupErrors.chunkCorrupt(manifest.name, key, file.path, reason, { cause, details: { chunk: key, file: file.path } });
+  const stretches = file.sparse?.[String(index)];
   const chunk = tools.buffers.take();
   try {
-    let size: number;
-    try {
-      size = await fetchChunk(ctx, key, manifest, chunk.bytes);
-    } catch (error) {
-      if (isManageosError(error) && error.code === StorageErrors.notFound.code) {
-        throw BackupErrors.chunkMissing(manifest.name, key, file.path, { cause: error, details: { chunk: key, file: file.path } });
-      }
-      if (isManageosError(error)) throw error;
-      throw corrupt((error as Error).message, error);
-    }
-    if (size !== length) throw corrupt(`${size} bytes, expected ${length}`);
-    const actual = await tools.hashes.hash(chunk, length);
-    if (actual !== hash) throw corrupt(`sha256 ${actual}`);
-    await target.write(chunk.bytes.subarray(0, length), index * manifest.chunkSize);
+    const size = await fetchVerified(ctx, manifest, tools, chunk, hash, file.path);
+    const expected = stretches === undefined ? length : stretchBytes(stretches);
+    if (size !== expected) throw corruptChunk(manifest, chunkKey(hash, manifest.compression), file.path, `${size} bytes, expected ${expected}`);
+    const position = index * manifest.chunkSize;
+    if (stretches === undefined) await target.write(chunk.bytes.subarray(0, length), position);
+    else await target.writeStretches(chunk.bytes.subarray(0, size), stretches, position);
   } finally {
     tools.buffers.give(chunk);
   }
+}
+
+function corruptChunk(manifest: Manifest, key: string, path: string, reason: string, cause?: unknown) {
+  return BackupErrors.chunkCorrupt(manifest.name, key, path, reason, { cause, details: { chunk: key, file: path } });
+}
+
+// Fetches a chunk into `chunk`, checks its sha256 and returns its size (the bytes are the chunk's first `size`).
+async function fetchVerified(
+  ctx: EngineContext,
+  manifest: Manifest,
+  tools: RestoreTools,
+  chunk: ChunkBuffer,
+  hash: string,
+  path: string,
+): Promise<number> {
+  const key = chunkKey(hash, manifest.compression);
+  let size: number;
+  try {
+    size = await fetchChunk(ctx, key, manifest, chunk.bytes);
+  } catch (error) {
+    if (isManageosError(error) && error.code === StorageErrors.notFound.code) {
+      throw BackupErrors.chunkMissing(manifest.name, key, path, { cause: error, details: { chunk: key, file: path } });
+    }
+    if (isManageosError(error)) throw error;
+    throw corruptChunk(manifest, key, path, (error as Error).message, error);
+  }
+  if (size > chunk.bytes.length) throw corruptChunk(manifest, key, path, `${size} bytes, more than a chunk (${chunk.bytes.length})`);
+  const actual = await tools.hashes.hash(chunk, size);
+  if (actual !== hash) throw corruptChunk(manifest, key, path, `sha256 ${actual}`);
+  return size;
 }
 
 // The chunk's bytes, decoded, into `into` (as much as fits); returns their count. Errors of the decoder are thrown as they are.
