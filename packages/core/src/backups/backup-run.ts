@@ -1,4 +1,4 @@
-import { type FileHandle, lstat, open, stat } from "node:fs/promises";
+import { lstat, open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
@@ -11,6 +11,7 @@ import { BackupErrors } from "./errors.js";
 import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./layout.js";
 import { listBackupRefs, readManifest } from "./catalog.js";
 import { HashPool } from "./hash-pool.js";
+import { ChunkReader } from "./direct-read.js";
 import { type DataRange, dataRanges, holdsData } from "./extents.js";
 import { type FinalizersLocation, SAFETY_FILE } from "./finalizers.js";
 import { describeMarkers, putMarker, readMarkers, releaseMarker } from "./locks.js";
@@ -220,14 +221,8 @@ async function backupFile(
   const count = Math.ceil(file.size / ctx.chunkSize);
   const path = join(dataDir, ...file.path.split("/"));
   const ranges = await sparseRanges(path, file.size, ctx.chunkSize);
-  // One handle for every read of the file, opened by the first chunk that needs reading.
-  let opened: Promise<FileHandle> | undefined;
-  const source = () => {
-    opened ??= open(path, "r").catch((error: unknown) => {
-      throw BackupErrors.source(path, (error as Error).message, { cause: error });
-    });
-    return opened;
-  };
+  // One reader for every chunk of the file; it opens the file at the first chunk that needs reading.
+  const source = new ChunkReader(path);
   try {
     const chunks = await settleAll(
       Array.from({ length: count }, async (_, index) => {
@@ -246,7 +241,7 @@ async function backupFile(
             return null;
           }
           // The slot is held while the chunk's buffer is in use; publishing (fsync, rename) goes on outside it.
-          const staged = await limit(async () => (state.failed ? undefined : stageChunk(ctx, await source(), path, offset, length, state)));
+          const staged = await limit(async () => (state.failed ? undefined : stageChunk(ctx, source, path, offset, length, state)));
           if (staged === undefined) return null;
           await staged.published;
           if (staged.stretches !== undefined) sparse[String(index)] = staged.stretches;
@@ -261,7 +256,7 @@ async function backupFile(
     const entry: ManifestFile = { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks };
     return Object.keys(sparse).length === 0 ? entry : { ...entry, sparse: sortedByIndex(sparse) };
   } finally {
-    if (opened !== undefined) await (await opened.catch(() => undefined))?.close();
+    await source.close();
   }
 }
 
@@ -269,7 +264,7 @@ async function backupFile(
 // with zero stretches is stored without them: `stretches` says where its data lies.
 async function stageChunk(
   ctx: EngineContext,
-  handle: FileHandle,
+  source: ChunkReader,
   path: string,
   offset: number,
   length: number,
@@ -280,7 +275,7 @@ async function stageChunk(
     const buffer = chunk.bytes.subarray(0, length);
     let complete: boolean;
     try {
-      complete = await readInto(handle, buffer, offset);
+      complete = await source.read(chunk.bytes, offset, length);
     } catch (error) {
       throw BackupErrors.source(path, (error as Error).message, { cause: error });
     }

@@ -17,7 +17,8 @@ export function dataStretches(bytes: Uint8Array): Stretch[] {
   const out: Stretch[] = [];
   for (let at = 0; at < bytes.length; at += PAGE) {
     const end = Math.min(at + PAGE, bytes.length);
-    if (isAllZero(bytes.subarray(at, end))) continue;
+    // A page whose first or last byte is set holds data: most pages of most chunks, told without a call.
+    if (bytes[at] === 0 && bytes[end - 1] === 0 && isAllZero(bytes.subarray(at, end))) continue;
     const last = out.at(-1);
     if (last !== undefined && at - last[1] < MIN_GAP) last[1] = end;
     else out.push([at, end]);
