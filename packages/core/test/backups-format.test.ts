@@ -70,5 +70,9 @@ describe("backups of manifest format 1", () => {
       message: expect.stringContaining("manageos-backup/99"),
     });
     expect(await fingerprint(join(work, "data"))).toEqual(before);
+    // a listing leaves it out, and `latest` falls back past it to the backup this version reads
+    expect((await backups.list({ chainId: V1_CHAIN })).map((b) => b.name)).toEqual([V1_NAME]);
+    const latest = await backups.restore({ dataDir: join(work, "data"), chainId: V1_CHAIN, name: "latest" });
+    expect(latest).toMatchObject({ name: V1_NAME, fallbacks: [{ name, code: "BKP_ERR_MANIFEST_VERSION" }] });
   });
 });
