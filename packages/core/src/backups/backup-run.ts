@@ -1,23 +1,23 @@
-import { lstat, open, stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
 import { storeBatch } from "../storage/store.js";
-import { BufferPool, readInto } from "./chunk-io.js";
+import { BufferPool } from "./chunk-io.js";
 import { PUBLISHED, type RunState, storeBuffer } from "./chunk-upload.js";
 import type { EngineContext } from "./context.js";
-import { BackupErrors } from "./errors.js";
-import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./layout.js";
-import { listBackupRefs, readManifest } from "./catalog.js";
-import { HashPool } from "./hash-pool.js";
 import { ChunkReader } from "./direct-read.js";
+import { BackupErrors } from "./errors.js";
 import { type DataRange, dataRanges, holdsData } from "./extents.js";
 import { type FinalizersLocation, SAFETY_FILE } from "./finalizers.js";
+import { HashPool } from "./hash-pool.js";
+import { type GrownPrefix, grownPrefix, type PreviousFile, previousFiles, reuseUnchanged } from "./incremental.js";
+import { assertChainId, assertTag, backupName, manifestKey } from "./layout.js";
 import { describeMarkers, putMarker, readMarkers, releaseMarker } from "./locks.js";
 import { type FinalizersRecord, MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
-import { type ProgressListener, ProgressTracker } from "./progress.js";
 import { backupPack, isPackable, planPacks } from "./packs.js";
+import { type ProgressListener, ProgressTracker } from "./progress.js";
 import { type ScannedFile, scanDataDir } from "./scan.js";
 import { compactStretches, dataStretches, isWhole, type Stretch, stretchBytes } from "./stretches.js";
 
@@ -170,7 +170,7 @@ async function backupSmallFiles(
   ctx: EngineContext,
   dataDir: string,
   small: readonly ScannedFile[],
-  previous: Map<string, { manifest: Manifest; file: ManifestFile }>,
+  previous: Map<string, PreviousFile>,
   limit: Limit,
   state: RunState,
   progress: ProgressTracker,
@@ -198,12 +198,6 @@ async function backupSmallFiles(
       }
     }),
   );
-}
-
-/** The chunks of a grown append-only file taken over from its previous backup. */
-interface GrownPrefix {
-  readonly chunks: readonly (string | null)[];
-  readonly sparse: Readonly<Record<string, Stretch[]>>;
 }
 
 // Chunks one file through the shared limiter; the file's chunk list keeps its order.
@@ -290,33 +284,6 @@ async function stageChunk(
   }
 }
 
-// The chunk at `offset` as the backup would store it now: its hash (null: zeros) and its stretches when it has zero
-// stretches; undefined when the file ends before the chunk does.
-async function rehash(
-  ctx: EngineContext,
-  path: string,
-  offset: number,
-  state: RunState,
-): Promise<{ hash: string | null; stretches?: Stretch[] } | undefined> {
-  const chunk = state.buffers.take();
-  try {
-    const handle = await open(path, "r");
-    let complete: boolean;
-    try {
-      complete = await readInto(handle, chunk.bytes.subarray(0, ctx.chunkSize), offset);
-    } finally {
-      await handle.close();
-    }
-    if (!complete) return undefined;
-    const stretches = dataStretches(chunk.bytes.subarray(0, ctx.chunkSize));
-    if (stretches.length === 0) return { hash: null };
-    if (isWhole(stretches, ctx.chunkSize)) return { hash: await state.hashes.hash(chunk, ctx.chunkSize) };
-    return { hash: await state.hashes.hash(chunk, compactStretches(chunk.bytes, stretches)), stretches };
-  } finally {
-    state.buffers.give(chunk);
-  }
-}
-
 // Like Promise.all, but settles every promise before rejecting, so nothing of a failed run is left running.
 async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
   const results = await Promise.allSettled(promises);
@@ -349,90 +316,4 @@ async function sparseRanges(path: string, size: number, chunkSize: number): Prom
     throw BackupErrors.source(path, (error as Error).message, { cause: error });
   }
   return dataRanges(path);
-}
-
-// Files of the newest backup of the chain, by path; empty when there is none or it is unreadable.
-async function previousFiles(ctx: EngineContext, chainId: string): Promise<Map<string, { manifest: Manifest; file: ManifestFile }>> {
-  const out = new Map<string, { manifest: Manifest; file: ManifestFile }>();
-  try {
-    const [newest] = await listBackupRefs(ctx.store, chainId);
-    if (newest === undefined) return out;
-    const manifest = await readManifest(ctx.store, newest.key);
-    for (const file of manifest.files) out.set(file.path, { manifest, file });
-  } catch (error) {
-    ctx.logger.warn({ err: error, chainId }, "cannot read the previous backup; every file is read again");
-  }
-  return out;
-}
-
-/**
- * A file with the size, mtime and mode it had in the previous backup takes that backup's chunks
- * without being read (rsync's quick check), provided every chunk is still in the store.
- */
-async function reuseUnchanged(
-  ctx: EngineContext,
-  file: ScannedFile,
-  previous: { manifest: Manifest; file: ManifestFile } | undefined,
-  state: RunState,
-  progress: ProgressTracker,
-): Promise<ManifestFile | undefined> {
-  if (previous === undefined) return undefined;
-  const { manifest, file: old } = previous;
-  if (manifest.chunkSize !== ctx.chunkSize || manifest.compression !== ctx.compress) return undefined;
-  if (old.size !== file.size || old.mtimeMs !== file.mtimeMs || old.mode !== file.mode) return undefined;
-  for (const hash of old.chunks) {
-    if (hash === null) continue;
-    const key = chunkKey(hash, ctx.compress);
-    if (!state.known.has(key)) {
-      if ((await ctx.store.stat(key)) === undefined) return undefined;
-      state.known.set(key, Promise.resolve());
-    }
-  }
-  for (const [index] of old.chunks.entries()) progress.chunkDone(file.path, Math.min(ctx.chunkSize, file.size - index * ctx.chunkSize));
-  return {
-    path: file.path,
-    size: file.size,
-    mode: file.mode,
-    mtimeMs: file.mtimeMs,
-    chunks: [...old.chunks],
-    ...(old.sparse === undefined ? {} : { sparse: old.sparse }),
-    ...(old.packOffset === undefined ? {} : { packOffset: old.packOffset }),
-  };
-}
-
-/**
- * For an append-only file that grew: the previous backup's complete chunks, once the last of them
- * hashes the same again and all are still stored; none (read everything) otherwise.
- */
-async function grownPrefix(
-  ctx: EngineContext,
-  dataDir: string,
-  file: ScannedFile,
-  previous: { manifest: Manifest; file: ManifestFile } | undefined,
-  state: RunState,
-): Promise<GrownPrefix | undefined> {
-  if (previous === undefined) return undefined;
-  const { manifest, file: old } = previous;
-  if (manifest.chunkSize !== ctx.chunkSize || manifest.compression !== ctx.compress || old.size >= file.size) return undefined;
-  if (old.packOffset !== undefined) return undefined;
-  const complete = Math.floor(old.size / ctx.chunkSize);
-  const prefix = old.chunks.slice(0, complete);
-  const last = prefix.at(-1);
-  if (complete === 0 || last === undefined) return undefined;
-  // Hashed on a worker, while the store is asked for the old chunks.
-  const [now, stored] = await Promise.all([
-    rehash(ctx, join(dataDir, ...file.path.split("/")), (complete - 1) * ctx.chunkSize, state),
-    Promise.all(
-      prefix.map(async (chunk) => {
-        if (chunk === null) return true;
-        const key = chunkKey(chunk, ctx.compress);
-        return state.known.has(key) || (await ctx.store.stat(key)) !== undefined;
-      }),
-    ),
-  ]);
-  const oldStretches = old.sparse?.[String(complete - 1)];
-  if (now === undefined || now.hash !== last || JSON.stringify(now.stretches) !== JSON.stringify(oldStretches) || stored.includes(false)) return undefined;
-  for (const chunk of prefix) if (chunk !== null) state.known.set(chunkKey(chunk, ctx.compress), PUBLISHED);
-  const sparse = Object.fromEntries(Object.entries(old.sparse ?? {}).filter(([index]) => Number(index) < complete));
-  return { chunks: prefix, sparse };
 }
