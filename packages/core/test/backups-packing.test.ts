@@ -149,6 +149,23 @@ describe("many small files", () => {
     expect(await fingerprint(restoredDir)).toEqual(await fingerprint(dataDir));
   });
 
+  it("restore where sync(1) cannot run, each file and directory fsynced instead", async () => {
+    const dataDir = join(work, "data");
+    await writeSmallFiles(dataDir, MIB);
+    const backups = new Backups({}, { store });
+    const made = await backups.backup({ dataDir, chainId: CHAIN, head: head(1), serverVersion: "v5", tag: "small" });
+    const path = process.env.PATH;
+    // No sync(1) to be found: the restore falls back to an fsync per file and directory.
+    process.env.PATH = join(work, "no-such-dir");
+    try {
+      await backups.restore({ dataDir: join(work, "restored"), chainId: CHAIN, name: made.name });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(await fingerprint(join(work, "restored"))).toEqual(await fingerprint(dataDir));
+    expect(await mtimes(join(work, "restored"))).toEqual(await mtimes(dataDir));
+  });
+
   it("restored by a process killed on the way leave the data dir as it was, and the next restore completes", async () => {
     const chunk = 64 * KIB;
     const source = join(work, "source");

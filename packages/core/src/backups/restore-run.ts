@@ -74,13 +74,20 @@ async function syncStaging(staging: string, files: readonly ManifestFile[], dirs
   try {
     await run("sync", ["-f", staging], { timeout: 600_000 });
     return;
-  } catch {
-    // No sync(1), or one without -f: each file and directory on its own.
+  } catch (error) {
+    // A flush that ran and failed (an I/O error) is final: a second try on new descriptors would not see it.
+    if (!cannotRun(error)) throw BackupErrors.restoreSwap(staging, `cannot flush the restored files: ${(error as Error).message}`, { cause: error });
   }
   const syncs = pLimit(16);
   await Promise.all(files.map((file) => syncs(() => syncPath(join(staging, file.path)))));
   for (const dir of [...dirs].reverse()) await syncPath(join(staging, dir.path));
   await syncPath(staging);
+}
+
+// True when sync(1) is missing or does not take -f (then each file and directory is fsynced instead).
+function cannotRun(error: unknown): boolean {
+  const failure = error as NodeJS.ErrnoException & { stderr?: string };
+  return failure.code === "ENOENT" || /invalid option|unrecognized option|unknown option|usage/i.test(failure.stderr ?? "");
 }
 
 // A kept entry on another filesystem (a mount point) cannot be renamed across: refused before anything is touched.
