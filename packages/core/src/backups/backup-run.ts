@@ -215,8 +215,9 @@ async function backupFile(
   const count = Math.ceil(file.size / ctx.chunkSize);
   const path = join(dataDir, ...file.path.split("/"));
   const ranges = await sparseRanges(path, file.size, ctx.chunkSize);
-  // One reader for every chunk of the file; it opens the file at the first chunk that needs reading.
-  const source = new ChunkReader(path);
+  // One reader for every chunk of the file; it opens the file at the first chunk that needs reading. The new tail of
+  // a grown append-only file was written since the last backup, likely still cached: read through the cache.
+  const source = new ChunkReader(path, prefix.length === 0);
   try {
     const chunks = await settleAll(
       Array.from({ length: count }, async (_, index) => {

@@ -13,9 +13,15 @@ const GRAIN = 4096;
 export class ChunkReader {
   private direct: Promise<FileHandle | undefined> | undefined;
   private cached: Promise<FileHandle> | undefined;
-  private directRefused = false;
+  private directRefused: boolean;
 
-  constructor(private readonly path: string) {}
+  /** `direct: false` reads through the cache only (data likely cached: what the node wrote since the last backup). */
+  constructor(
+    private readonly path: string,
+    direct = true,
+  ) {
+    this.directRefused = !direct;
+  }
 
   /**
    * Fills the first `length` bytes of `buffer` from `offset`; false when the file ends first. Bytes of `buffer` past
