@@ -20,8 +20,8 @@ const gunzip = promisify(gunzipCb);
 const unzstd = promisify(unzstdCb);
 
 /**
- * A file of the staging dir: opened by its first chunk and, after its last, given its mode and mtime and closed, so
- * only the files being written hold a descriptor. Its fsync is the staging dir's, once every file is in.
+ * A file of the staging dir: opened by its first chunk and, after its last, given its mode and mtime (and fsynced,
+ * unless the staging dir is flushed at once at the end) and closed, so only the files being written hold a descriptor.
  */
 class StagedFile {
   private handle: Promise<FileHandle> | undefined;
@@ -31,6 +31,7 @@ class StagedFile {
   constructor(
     private readonly path: string,
     private readonly file: ManifestFile,
+    private readonly syncEach: boolean,
   ) {
     this.remaining = file.chunks.length;
     this.writer = new DirectWriter(path, false);
@@ -63,6 +64,7 @@ class StagedFile {
     await handle.chmod(this.file.mode);
     const mtime = new Date(this.file.mtimeMs);
     await handle.utimes(mtime, mtime);
+    if (this.syncEach) await handle.sync();
     await this.close();
   }
 
@@ -104,7 +106,7 @@ export async function restoreFiles(
       } finally {
         await handle.close();
       }
-      const one = new StagedFile(path, file);
+      const one = new StagedFile(path, file, tools.syncEach);
       staged.push(one);
       if (file.chunks.length === 0) await one.finish();
     }
@@ -152,6 +154,8 @@ export interface RestoreTools {
   readonly hashes: HashPool;
   readonly buffers: BufferPool;
   readonly made: Set<string>;
+  /** Each file is fsynced when written (few files); otherwise the staging dir is flushed once at the end. */
+  readonly syncEach: boolean;
 }
 
 // Files written at once from one pack.
@@ -187,6 +191,7 @@ async function restorePack(
             await handle.chmod(file.mode);
             const mtime = new Date(file.mtimeMs);
             await handle.utimes(mtime, mtime);
+            if (tools.syncEach) await handle.sync();
           } finally {
             await handle.close();
           }

@@ -19,6 +19,9 @@ export { dataRuns } from "./restore-files.js";
 
 const run = promisify(execFile);
 
+// Packed files from which a restore flushes its staging dir once (syncfs) instead of fsyncing each file.
+const SYNCFS_FILES = 256;
+
 /**
  * Restores one backup: downloads every chunk into a staging dir beside `dataDir`, verifies each
  * sha256, then swaps directories. On any failure before the swap the staging dir is removed and
@@ -47,7 +50,11 @@ export async function runRestore(
     await mkdir(dirname(target), { recursive: true });
     await mkdir(staging, { recursive: false, mode: 0o700 });
     for (const dir of dirs) await mkdir(join(staging, dir.path), { recursive: true });
-    const tools = { hashes: new HashPool(), buffers: new BufferPool(manifest.chunkSize), made: new Set(["", ...dirs.map((d) => d.path)]) };
+    // Many small files: no fsync each, one flush of the staging dir at the end. Few files: each is fsynced as soon as
+    // it is written (a syncfs would also wait for every other writer's dirty data on the filesystem).
+    const syncEach = files.filter((f) => f.packOffset !== undefined).length < SYNCFS_FILES;
+    const made = new Set(["", ...dirs.map((d) => d.path)]);
+    const tools = { hashes: new HashPool(), buffers: new BufferPool(manifest.chunkSize), made, syncEach };
     tools.hashes.warm();
     try {
       await restoreFiles(ctx, manifest, staging, files, tools, progress);
@@ -56,8 +63,9 @@ export async function runRestore(
     }
     // Deepest first, so a read-only parent does not stop its children.
     for (const dir of [...dirs].reverse()) await chmod(join(staging, dir.path), dir.mode);
-    // One flush for every file and directory written, before the swap makes any of it the data dir.
-    await syncStaging(staging, files, dirs);
+    // Every file and directory is durable before the swap makes any of it the data dir.
+    if (syncEach) await syncDirs(staging, dirs);
+    else await syncStaging(staging, files, dirs);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
@@ -80,6 +88,11 @@ async function syncStaging(staging: string, files: readonly ManifestFile[], dirs
   }
   const syncs = pLimit(16);
   await Promise.all(files.map((file) => syncs(() => syncPath(join(staging, file.path)))));
+  await syncDirs(staging, dirs);
+}
+
+// fsyncs every directory of the staging dir, deepest first, and the staging dir.
+async function syncDirs(staging: string, dirs: readonly { path: string }[]): Promise<void> {
   for (const dir of [...dirs].reverse()) await syncPath(join(staging, dir.path));
   await syncPath(staging);
 }
