@@ -62,7 +62,12 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
 
     const first = await backups.backup({ dataDir, chainId: CHAIN, head: head(100), serverVersion: "v5.0.0", tag: "full" }, (p) => progress.push(p));
     expect(first.newBytes).toBe(log.length + 1000 + 11);
-    expect(first.manifest.totals.newChunks).toBe(5 + 1 + 1);
+    // the log's five chunks, and one pack holding the index and config.ini (small files share a chunk)
+    expect(first.manifest.totals.newChunks).toBe(5 + 1);
+    const index = first.manifest.files.find((f) => f.path === "blocks/blocks.index");
+    const config = first.manifest.files.find((f) => f.path === "config.ini");
+    expect(index?.chunks).toEqual(config?.chunks);
+    expect([index?.packOffset, config?.packOffset]).toEqual([0, 1000]);
     expect(await storedChunkBytes(store)).toBe(log.length + 1011);
     const last = progress.at(-1);
     expect(last).toMatchObject({ unit: "bytes", total: log.length + 1011, current: log.length + 1011, filesDone: 3, filesTotal: 3 });
@@ -71,9 +76,10 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     await appendFile(join(dataDir, "blocks/blocks.log"), randomBytes(chunk));
     await writeFile(join(dataDir, "blocks/blocks.index"), randomBytes(1200));
     const second = await backups.backup({ dataDir, chainId: CHAIN, head: head(200), serverVersion: "v5.0.0", tag: "incr" });
-    // chunk 4 (now full) and chunk 5 (new tail half) of the log, plus the index
+    // chunk 4 (now full) and chunk 5 (new tail half) of the log, plus a pack of the new index; config.ini keeps its pack
     expect(second.newBytes).toBe(chunk + chunk / 2 + 1200);
     expect(second.manifest.totals.newChunks).toBe(3);
+    expect(second.manifest.files.find((f) => f.path === "config.ini")).toEqual(config);
     expect(second.sizeBytes).toBe(log.length + chunk + 1200 + 11);
     expect(await storedChunkBytes(store)).toBe(first.newBytes + second.newBytes);
 
@@ -99,17 +105,19 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
 
     const result = await backups.backup({ dataDir, chainId: CHAIN, head: head(7), serverVersion: "v5", tag: "sparse" });
     expect(result.sizeBytes).toBe(1024 * 1024 * 1024);
-    expect(result.dataBytes).toBe(3 * chunk);
-    expect(await storedChunkBytes(store)).toBe(3 * chunk);
+    // each region lies in one page of its chunk: only that page is stored, not the chunk around it
+    expect(result.dataBytes).toBe(3 * 4096);
+    expect(await storedChunkBytes(store)).toBe(3 * 4096);
     expect(result.manifest.files[0]?.chunks.filter((c) => c !== null)).toHaveLength(3);
+    expect(result.manifest.files[0]?.sparse).toEqual({ "0": [[0, 4096]], "300": [[0, 4096]], "1023": [[0, 4096]] });
 
     await rm(dataDir, { recursive: true });
     await backups.restore({ dataDir, chainId: CHAIN, name: "latest" });
     const restored = await stat(path);
     expect(restored.size).toBe(1024 * 1024 * 1024);
     expect(restored.blocks * 512).toBeLessThan(16 * chunk);
-    // Inside a stored chunk too, only the 64 KiB stretches holding data are written; the rest stays a hole.
-    expect(restored.blocks * 512).toBeLessThanOrEqual(regions.length * 2 * 64 * KIB);
+    // Inside a stored chunk too, only the pages holding data are written; the rest stays a hole.
+    expect(restored.blocks * 512).toBeLessThanOrEqual(regions.length * 2 * 4096);
     const back = await open(path, "r");
     for (const offset of regions) {
       const buffer = Buffer.alloc(17);
@@ -215,7 +223,8 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     const made: string[] = [];
     for (const [num, hoursLater] of [[10, 0], [30, 2], [20, 1], [40, 3]] as const) {
       clock = new Date(Date.parse("2025-03-01T00:00:00Z") + hoursLater * 3_600_000);
-      await writeTree(dataDir, { [`f${num}`]: randomBytes(100 + num) });
+      // above the pack limit (4 KiB at 64 KiB chunks): each file is a chunk of its own
+      await writeTree(dataDir, { [`f${num}`]: randomBytes(5000 + num) });
       made.push((await backups.backup({ dataDir, chainId: CHAIN, head: head(num), serverVersion: "v5", tag: "t" })).name);
     }
     await backups.backup({ dataDir, chainId: "other-chain", head: head(99), serverVersion: "v5", tag: "t" });

@@ -6,6 +6,7 @@ import {
   chunkKey,
   createBackupMetrics,
   MANIFEST_FORMAT,
+  MANIFEST_FORMAT_V1,
   openStore,
   parseBackupName,
   parseChunkKey,
@@ -63,12 +64,33 @@ describe("manifest validation", () => {
       { ...valid, files: [{ ...valid.files[0], path: "../etc/passwd" }] },
       { ...valid, files: [{ ...valid.files[0], chunks: ["ab".repeat(32)] }] },
       { ...valid, files: [{ ...valid.files[0], chunks: ["XYZ", null] }] },
-      { ...valid, format: "other/1" },
+      // sparse stretches of a chunk not stored, past the chunk's end, or out of order
+      { ...valid, files: [{ ...valid.files[0], sparse: { "1": [[0, 4096]] } }] },
+      { ...valid, files: [{ ...valid.files[0], sparse: { "0": [[0, 8192]] } }] },
+      { ...valid, files: [{ ...valid.files[0], sparse: { "0": [[2048, 4096], [0, 1024]] } }] },
+      // a packed file has one stored chunk
+      { ...valid, files: [{ ...valid.files[0], packOffset: 0 }] },
+      // format 1 knows neither
+      { ...valid, format: MANIFEST_FORMAT_V1, files: [{ ...valid.files[0], sparse: { "0": [[0, 1024]] } }] },
+      { ...valid, format: MANIFEST_FORMAT_V1, files: [{ ...valid.files[0], size: 10, chunks: ["ab".repeat(32)], packOffset: 4 }] },
     ];
     for (const bad of cases) {
       expect(() => parseManifest("k", Buffer.from(JSON.stringify(bad)))).toThrow(expect.objectContaining({ code: "BKP_ERR_MANIFEST_INVALID" }));
     }
     expect(() => parseManifest("k", Buffer.from("{not json"))).toThrow(expect.objectContaining({ code: "BKP_ERR_MANIFEST_INVALID" }));
+  });
+
+  it("reads format 1 and 2 with their own fields, and refuses a format it does not know with a code of its own", () => {
+    const v2 = { ...valid, files: [{ ...valid.files[0], sparse: { "0": [[0, 1024], [2048, 4096]] } }] };
+    expect(parseManifest("k", Buffer.from(JSON.stringify(v2))).files[0]?.sparse).toEqual({ "0": [[0, 1024], [2048, 4096]] });
+    const packed = { ...valid, files: [{ ...valid.files[0], size: 10, chunks: ["ab".repeat(32)], packOffset: 4 }] };
+    expect(parseManifest("k", Buffer.from(JSON.stringify(packed))).files[0]?.packOffset).toBe(4);
+    expect(parseManifest("k", Buffer.from(JSON.stringify({ ...valid, format: MANIFEST_FORMAT_V1 }))).format).toBe(MANIFEST_FORMAT_V1);
+    for (const format of ["manageos-backup/3", "other/1"]) {
+      expect(() => parseManifest("k", Buffer.from(JSON.stringify({ ...valid, format })))).toThrow(
+        expect.objectContaining({ code: "BKP_ERR_MANIFEST_VERSION", message: expect.stringContaining(format) }),
+      );
+    }
   });
 });
 

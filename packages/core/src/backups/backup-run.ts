@@ -1,21 +1,25 @@
-import { type FileHandle, lstat, open, stat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { isManageosError } from "../errors/manageos-error.js";
 import { StorageErrors } from "../storage/errors.js";
-import { type StoreBatch, storeBatch } from "../storage/store.js";
-import { BufferPool, encodeChunk, isAllZero, readInto } from "./chunk-io.js";
+import { storeBatch } from "../storage/store.js";
+import { BufferPool } from "./chunk-io.js";
+import { PUBLISHED, type RunState, storeBuffer } from "./chunk-upload.js";
 import type { EngineContext } from "./context.js";
+import { ChunkReader } from "./direct-read.js";
 import { BackupErrors } from "./errors.js";
-import { assertChainId, assertTag, backupName, chunkKey, manifestKey } from "./layout.js";
-import { listBackupRefs, readManifest } from "./catalog.js";
-import { HashPool } from "./hash-pool.js";
 import { type DataRange, dataRanges, holdsData } from "./extents.js";
 import { type FinalizersLocation, SAFETY_FILE } from "./finalizers.js";
+import { HashPool } from "./hash-pool.js";
+import { type GrownPrefix, grownPrefix, type PreviousFile, previousFiles, reuseUnchanged } from "./incremental.js";
+import { assertChainId, assertTag, backupName, manifestKey } from "./layout.js";
 import { describeMarkers, putMarker, readMarkers, releaseMarker } from "./locks.js";
 import { type FinalizersRecord, MANIFEST_FORMAT, type Manifest, type ManifestFile } from "./manifest.js";
+import { backupPack, isPackable, planPacks } from "./packs.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
 import { type ScannedFile, scanDataDir } from "./scan.js";
+import { compactStretches, dataStretches, isWhole, type Stretch, stretchBytes } from "./stretches.js";
 
 /** What to back up and how to label it. */
 export interface BackupRequest {
@@ -39,21 +43,12 @@ export interface BackupRequest {
   readonly finalizers?: FinalizersLocation;
 }
 
-/** Upload counters and tools shared by the chunk tasks of one run. */
-interface RunState {
-  newChunks: number;
-  newBytes: number;
-  failed: boolean;
-  /** Chunk keys known present, or being uploaded, in this run; each promise resolves once the chunk is published. */
-  readonly known: Map<string, Promise<void>>;
-  readonly batch: StoreBatch;
-  readonly hashes: HashPool;
-  readonly buffers: BufferPool;
-}
+type Limit = <T>(fn: () => Promise<T>) => Promise<T>;
 
-const PUBLISHED: Promise<void> = Promise.resolve();
-
-/** Backs the data dir up: chunks first (skipping zero and already stored ones), the manifest last. */
+/**
+ * Backs the data dir up: chunks first (skipping zero and already stored ones, small files packed many to a chunk,
+ * zero stretches left out of the chunks that hold them), the manifest last.
+ */
 export async function runBackup(ctx: EngineContext, request: BackupRequest, onProgress?: ProgressListener): Promise<Manifest> {
   const chainId = assertChainId(request.chainId);
   const tag = assertTag(request.tag ?? "manual");
@@ -88,15 +83,20 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
     let files: ManifestFile[];
     let finalizers: FinalizersRecord | undefined;
     try {
-      files = await settleAll(
-        scan.files.map(async (file) => {
+      const done = new Map<string, ManifestFile>();
+      const small = scan.files.filter((f) => isPackable(f, ctx.chunkSize));
+      const large = scan.files.filter((f) => !isPackable(f, ctx.chunkSize));
+      await settleAll([
+        backupSmallFiles(ctx, request.dataDir, small, previous, limit, state, progress, done),
+        ...large.map(async (file) => {
           const before = previous.get(file.path);
           const reused = await reuseUnchanged(ctx, file, before, state, progress);
-          if (reused !== undefined) return reused;
-          const prefix = request.appendOnly?.includes(file.path) === true ? await grownPrefix(ctx, request.dataDir, file, before, state) : [];
-          return backupFile(ctx, request.dataDir, file, limit, state, progress, prefix);
+          if (reused !== undefined) return void done.set(file.path, reused);
+          const grown = request.appendOnly?.includes(file.path) === true ? await grownPrefix(ctx, request.dataDir, file, before, state) : undefined;
+          done.set(file.path, await backupFile(ctx, request.dataDir, file, limit, state, progress, grown));
         }),
-      );
+      ]);
+      files = scan.files.map((f) => done.get(f.path) as ManifestFile);
       if (request.finalizers !== undefined) finalizers = await recordFinalizers(ctx, request.finalizers, limit, state);
       // Every chunk's content was fsynced before it got its name; now the names, before the manifest.
       await state.batch.commit();
@@ -148,7 +148,7 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
 async function recordFinalizers(
   ctx: EngineContext,
   location: FinalizersLocation,
-  limit: <T>(fn: () => Promise<T>) => Promise<T>,
+  limit: Limit,
   state: RunState,
 ): Promise<FinalizersRecord> {
   const info = await lstat(join(location.dir, SAFETY_FILE)).catch((error: NodeJS.ErrnoException) => {
@@ -165,27 +165,59 @@ async function recordFinalizers(
   return { dir: location.dir, restore: false, safetyFile };
 }
 
+// Small files: unchanged ones keep their pack and offset, the others are packed anew, a pack per limiter slot.
+async function backupSmallFiles(
+  ctx: EngineContext,
+  dataDir: string,
+  small: readonly ScannedFile[],
+  previous: Map<string, PreviousFile>,
+  limit: Limit,
+  state: RunState,
+  progress: ProgressTracker,
+  done: Map<string, ManifestFile>,
+): Promise<void> {
+  const fresh: ScannedFile[] = [];
+  for (const file of small) {
+    const reused = await reuseUnchanged(ctx, file, previous.get(file.path), state, progress);
+    if (reused === undefined) fresh.push(file);
+    else done.set(file.path, reused);
+  }
+  await settleAll(
+    planPacks(fresh, ctx.chunkSize).map(async (pack) => {
+      try {
+        const stored = await limit(async () => (state.failed ? undefined : backupPack(ctx, dataDir, pack, state)));
+        if (stored === undefined) return;
+        await stored.published;
+        for (const entry of stored.entries) {
+          done.set(entry.path, entry);
+          progress.chunkDone(entry.path, entry.size);
+        }
+      } catch (error) {
+        state.failed = true;
+        throw error;
+      }
+    }),
+  );
+}
+
 // Chunks one file through the shared limiter; the file's chunk list keeps its order.
 async function backupFile(
   ctx: EngineContext,
   dataDir: string,
   file: ScannedFile,
-  limit: <T>(fn: () => Promise<T>) => Promise<T>,
+  limit: Limit,
   state: RunState,
   progress: ProgressTracker,
-  prefix: readonly (string | null)[] = [],
+  grown: GrownPrefix = { chunks: [], sparse: {} },
 ): Promise<ManifestFile> {
+  const prefix = grown.chunks;
+  const sparse: Record<string, Stretch[]> = {};
   const count = Math.ceil(file.size / ctx.chunkSize);
   const path = join(dataDir, ...file.path.split("/"));
   const ranges = await sparseRanges(path, file.size, ctx.chunkSize);
-  // One handle for every read of the file, opened by the first chunk that needs reading.
-  let opened: Promise<FileHandle> | undefined;
-  const source = () => {
-    opened ??= open(path, "r").catch((error: unknown) => {
-      throw BackupErrors.source(path, (error as Error).message, { cause: error });
-    });
-    return opened;
-  };
+  // One reader for every chunk of the file; it opens the file at the first chunk that needs reading. The new tail of
+  // a grown append-only file was written since the last backup, likely still cached: read through the cache.
+  const source = new ChunkReader(path, prefix.length === 0);
   try {
     const chunks = await settleAll(
       Array.from({ length: count }, async (_, index) => {
@@ -193,6 +225,8 @@ async function backupFile(
           const length = Math.min(ctx.chunkSize, file.size - index * ctx.chunkSize);
           const offset = index * ctx.chunkSize;
           if (index < prefix.length) {
+            const taken = grown.sparse[String(index)];
+            if (taken !== undefined) sparse[String(index)] = taken;
             progress.chunkDone(file.path, length);
             return prefix[index] ?? null;
           }
@@ -202,9 +236,10 @@ async function backupFile(
             return null;
           }
           // The slot is held while the chunk's buffer is in use; publishing (fsync, rename) goes on outside it.
-          const staged = await limit(async () => (state.failed ? undefined : stageChunk(ctx, await source(), path, offset, length, state)));
+          const staged = await limit(async () => (state.failed ? undefined : stageChunk(ctx, source, path, offset, length, state)));
           if (staged === undefined) return null;
           await staged.published;
+          if (staged.stretches !== undefined) sparse[String(index)] = staged.stretches;
           progress.chunkDone(file.path, length);
           return staged.hash;
         } catch (error) {
@@ -213,72 +248,38 @@ async function backupFile(
         }
       }),
     );
-    return { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks };
+    const entry: ManifestFile = { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks };
+    return Object.keys(sparse).length === 0 ? entry : { ...entry, sparse: sortedByIndex(sparse) };
   } finally {
-    if (opened !== undefined) await (await opened.catch(() => undefined))?.close();
+    await source.close();
   }
 }
 
-// Reads, hashes and hands one chunk to the store; `published` resolves once it is stored (null hash: zeros).
+// Reads, hashes and hands one chunk to the store; `published` resolves once it is stored (null hash: zeros). A chunk
+// with zero stretches is stored without them: `stretches` says where its data lies.
 async function stageChunk(
   ctx: EngineContext,
-  handle: FileHandle,
+  source: ChunkReader,
   path: string,
   offset: number,
   length: number,
   state: RunState,
-): Promise<{ hash: string | null; published: Promise<void> }> {
+): Promise<{ hash: string | null; stretches?: Stretch[]; published: Promise<void> }> {
   const chunk = state.buffers.take();
   try {
     const buffer = chunk.bytes.subarray(0, length);
     let complete: boolean;
     try {
-      complete = await readInto(handle, buffer, offset);
+      complete = await source.read(chunk.bytes, offset, length);
     } catch (error) {
       throw BackupErrors.source(path, (error as Error).message, { cause: error });
     }
     if (!complete) throw BackupErrors.sourceChanged(path);
-    if (isAllZero(buffer)) return { hash: null, published: PUBLISHED };
-    const hash = await state.hashes.hash(chunk, length);
-    const key = chunkKey(hash, ctx.compress);
-    let published = state.known.get(key);
-    if (published === undefined) {
-      const staged = uploadChunk(ctx, key, buffer, state);
-      published = staged.then((s) => s.published);
-      state.known.set(key, published);
-      published.catch(() => state.known.delete(key));
-      await staged;
-    }
-    return { hash, published };
-  } finally {
-    state.buffers.give(chunk);
-  }
-}
-
-// Writes a chunk the store lacks; resolves once `data` is consumed.
-async function uploadChunk(ctx: EngineContext, key: string, data: Buffer, state: RunState): Promise<{ published: Promise<void> }> {
-  if ((await ctx.store.stat(key)) !== undefined) return { published: PUBLISHED };
-  const body = await encodeChunk(data, ctx.compress);
-  const staged = await state.batch.put(key, body);
-  state.newChunks++;
-  state.newBytes += body.length;
-  ctx.metrics?.uploadedBytes.inc(body.length);
-  return staged;
-}
-
-// The hash of the chunk at `offset` as it is now (null: zeros); undefined when the file ends before the chunk does.
-async function rehash(ctx: EngineContext, path: string, offset: number, state: RunState): Promise<string | null | undefined> {
-  const chunk = state.buffers.take();
-  try {
-    const handle = await open(path, "r");
-    let complete: boolean;
-    try {
-      complete = await readInto(handle, chunk.bytes.subarray(0, ctx.chunkSize), offset);
-    } finally {
-      await handle.close();
-    }
-    if (!complete) return undefined;
-    return isAllZero(chunk.bytes.subarray(0, ctx.chunkSize)) ? null : await state.hashes.hash(chunk, ctx.chunkSize);
+    const stretches = dataStretches(buffer);
+    if (stretches.length === 0) return { hash: null, published: PUBLISHED };
+    // Awaited here: the buffer goes back to the pool in `finally`, once the store has consumed it.
+    if (isWhole(stretches, length)) return await storeBuffer(ctx, state, chunk, length);
+    return { ...(await storeBuffer(ctx, state, chunk, compactStretches(chunk.bytes, stretches))), stretches };
   } finally {
     state.buffers.give(chunk);
   }
@@ -292,8 +293,18 @@ async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
+// Bytes of data the file's stored chunks hold (zero stretches and zero chunks left out).
 function dataBytesOf(file: ManifestFile, chunkSize: number): number {
-  return file.chunks.reduce<number>((sum, hash, i) => (hash === null ? sum : sum + Math.min(chunkSize, file.size - i * chunkSize)), 0);
+  return file.chunks.reduce<number>((sum, hash, i) => {
+    if (hash === null) return sum;
+    const stretches = file.sparse?.[String(i)];
+    return sum + (stretches === undefined ? Math.min(chunkSize, file.size - i * chunkSize) : stretchBytes(stretches));
+  }, 0);
+}
+
+// The same record with its keys in chunk order, so a manifest reads in file order.
+function sortedByIndex<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort((a, b) => Number(a[0]) - Number(b[0])));
 }
 
 // The data ranges of a sparse file larger than a chunk; undefined for dense files or without an extent map.
@@ -306,79 +317,4 @@ async function sparseRanges(path: string, size: number, chunkSize: number): Prom
     throw BackupErrors.source(path, (error as Error).message, { cause: error });
   }
   return dataRanges(path);
-}
-
-// Files of the newest backup of the chain, by path; empty when there is none or it is unreadable.
-async function previousFiles(ctx: EngineContext, chainId: string): Promise<Map<string, { manifest: Manifest; file: ManifestFile }>> {
-  const out = new Map<string, { manifest: Manifest; file: ManifestFile }>();
-  try {
-    const [newest] = await listBackupRefs(ctx.store, chainId);
-    if (newest === undefined) return out;
-    const manifest = await readManifest(ctx.store, newest.key);
-    for (const file of manifest.files) out.set(file.path, { manifest, file });
-  } catch (error) {
-    ctx.logger.warn({ err: error, chainId }, "cannot read the previous backup; every file is read again");
-  }
-  return out;
-}
-
-/**
- * A file with the size, mtime and mode it had in the previous backup takes that backup's chunks
- * without being read (rsync's quick check), provided every chunk is still in the store.
- */
-async function reuseUnchanged(
-  ctx: EngineContext,
-  file: ScannedFile,
-  previous: { manifest: Manifest; file: ManifestFile } | undefined,
-  state: RunState,
-  progress: ProgressTracker,
-): Promise<ManifestFile | undefined> {
-  if (previous === undefined) return undefined;
-  const { manifest, file: old } = previous;
-  if (manifest.chunkSize !== ctx.chunkSize || manifest.compression !== ctx.compress) return undefined;
-  if (old.size !== file.size || old.mtimeMs !== file.mtimeMs || old.mode !== file.mode) return undefined;
-  for (const hash of old.chunks) {
-    if (hash === null) continue;
-    const key = chunkKey(hash, ctx.compress);
-    if (!state.known.has(key)) {
-      if ((await ctx.store.stat(key)) === undefined) return undefined;
-      state.known.set(key, Promise.resolve());
-    }
-  }
-  for (const [index] of old.chunks.entries()) progress.chunkDone(file.path, Math.min(ctx.chunkSize, file.size - index * ctx.chunkSize));
-  return { path: file.path, size: file.size, mode: file.mode, mtimeMs: file.mtimeMs, chunks: [...old.chunks] };
-}
-
-/**
- * For an append-only file that grew: the previous backup's complete chunks, once the last of them
- * hashes the same again and all are still stored; empty (read everything) otherwise.
- */
-async function grownPrefix(
-  ctx: EngineContext,
-  dataDir: string,
-  file: ScannedFile,
-  previous: { manifest: Manifest; file: ManifestFile } | undefined,
-  state: RunState,
-): Promise<(string | null)[]> {
-  if (previous === undefined) return [];
-  const { manifest, file: old } = previous;
-  if (manifest.chunkSize !== ctx.chunkSize || manifest.compression !== ctx.compress || old.size >= file.size) return [];
-  const complete = Math.floor(old.size / ctx.chunkSize);
-  const prefix = old.chunks.slice(0, complete);
-  const last = prefix.at(-1);
-  if (complete === 0 || last === undefined) return [];
-  // Hashed on a worker, while the store is asked for the old chunks.
-  const [hash, stored] = await Promise.all([
-    rehash(ctx, join(dataDir, ...file.path.split("/")), (complete - 1) * ctx.chunkSize, state),
-    Promise.all(
-      prefix.map(async (chunk) => {
-        if (chunk === null) return true;
-        const key = chunkKey(chunk, ctx.compress);
-        return state.known.has(key) || (await ctx.store.stat(key)) !== undefined;
-      }),
-    ),
-  ]);
-  if (hash !== last || stored.includes(false)) return [];
-  for (const chunk of prefix) if (chunk !== null) state.known.set(chunkKey(chunk, ctx.compress), PUBLISHED);
-  return prefix;
 }

@@ -57,8 +57,10 @@ export interface RestoreResult {
   readonly fallbacks: { name: string; code: string; message: string }[];
 }
 
+// Manifests a listing leaves out: malformed, or of a format this version does not read.
+const UNREADABLE_CODES = new Set([BackupErrors.manifestInvalid.code, BackupErrors.manifestVersion.code]);
 // Failures that condemn one backup but not the next older one.
-const FALLBACK_CODES = new Set([BackupErrors.chunkCorrupt.code, BackupErrors.chunkMissing.code, BackupErrors.manifestInvalid.code]);
+const FALLBACK_CODES = new Set([BackupErrors.chunkCorrupt.code, BackupErrors.chunkMissing.code, BackupErrors.manifestInvalid.code, BackupErrors.manifestVersion.code]);
 
 /** The backup engine: content-addressed, incremental, sparse-aware backups of a node's data dir. */
 export class Backups {
@@ -117,7 +119,7 @@ export class Backups {
       try {
         out.push(infoOf(await readManifest(this.ctx.store, ref.key)));
       } catch (error) {
-        if (!isManageosError(error) || error.code !== BackupErrors.manifestInvalid.code) throw error;
+        if (!isManageosError(error) || !UNREADABLE_CODES.has(error.code)) throw error;
         this.ctx.logger.warn({ err: error, key: ref.key }, "unreadable backup manifest left out of the listing");
       }
     }

@@ -14,6 +14,9 @@ export const BackupErrors = {
   ),
   noBackup: defineError("BKP_ERR_NO_BACKUP", 404, (chainId: string) => `no usable backup for chain ${chainId}`),
   manifestInvalid: defineError("BKP_ERR_MANIFEST_INVALID", 502, (key: string, reason: string) => `backup manifest ${key} is invalid: ${reason}`),
+  manifestVersion: defineError("BKP_ERR_MANIFEST_VERSION", 502, (key: string, format: string, known: string) =>
+    `backup manifest ${key} is in format ${format}, which this version cannot read (it reads ${known}): restore it with a newer manageos`,
+  ),
   chunkMissing: defineError("BKP_ERR_CHUNK_MISSING", 502, (backup: string, chunk: string, file: string) =>
     `backup ${backup}: chunk ${chunk} of ${file} is missing from the store`,
   ),

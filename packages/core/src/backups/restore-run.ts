@@ -1,73 +1,26 @@
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, type FileHandle, lstat, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { chmod, lstat, mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { gunzip as gunzipCb, zstdDecompress as unzstdCb } from "node:zlib";
 import pLimit from "p-limit";
-import { isManageosError } from "../errors/manageos-error.js";
-import { StorageErrors } from "../storage/errors.js";
 import { syncPath } from "../fs/atomic-write.js";
-import { DirectWriter } from "../fs/direct-write.js";
-import { compactUtc } from "./layout.js";
+import { BufferPool } from "./chunk-io.js";
 import type { EngineContext } from "./context.js";
 import { BackupErrors } from "./errors.js";
-import { BufferPool, isAllZero } from "./chunk-io.js";
 import { isUnder } from "./finalizers.js";
 import { HashPool } from "./hash-pool.js";
-import { chunkKey } from "./layout.js";
+import { compactUtc } from "./layout.js";
 import type { Manifest, ManifestFile } from "./manifest.js";
 import { type ProgressListener, ProgressTracker } from "./progress.js";
+import { restoreFiles } from "./restore-files.js";
 
-const gunzip = promisify(gunzipCb);
-const unzstd = promisify(unzstdCb);
+export { dataRuns } from "./restore-files.js";
 
-/**
- * A file of the staging dir: opened by its first chunk and, after its last, given its mode and mtime,
- * fsynced and closed, so only the files being written hold a descriptor.
- */
-class StagedFile {
-  private handle: Promise<FileHandle> | undefined;
-  private readonly writer: DirectWriter;
-  private remaining: number;
+const run = promisify(execFile);
 
-  constructor(
-    private readonly path: string,
-    private readonly file: ManifestFile,
-  ) {
-    this.remaining = file.chunks.length;
-    this.writer = new DirectWriter(path, false);
-  }
-
-  /** Writes verified chunk bytes at `position`. */
-  async write(bytes: Uint8Array, position: number): Promise<void> {
-    // The file was sized by truncate, so its all-zero stretches are holes already: only data is written.
-    for (const [start, end] of dataRuns(bytes)) await this.writer.write(bytes.subarray(start, end), position + start);
-  }
-
-  /** Counts one chunk in; after the last, mode, mtime and one fsync for data and metadata. */
-  async chunkDone(): Promise<void> {
-    this.remaining--;
-    if (this.remaining <= 0) await this.finish();
-  }
-
-  async finish(): Promise<void> {
-    this.handle ??= open(this.path, "r+");
-    const handle = await this.handle;
-    await handle.chmod(this.file.mode);
-    const mtime = new Date(this.file.mtimeMs);
-    await handle.utimes(mtime, mtime);
-    await handle.sync();
-    await this.close();
-  }
-
-  /** Closes the file if it is open (also after a failure). */
-  async close(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
-    await (await handle?.catch(() => undefined))?.close();
-    await this.writer.close();
-  }
-}
+// Packed files from which a restore flushes its staging dir once (syncfs) instead of fsyncing each file.
+const SYNCFS_FILES = 256;
 
 /**
  * Restores one backup: downloads every chunk into a staging dir beside `dataDir`, verifies each
@@ -97,63 +50,57 @@ export async function runRestore(
     await mkdir(dirname(target), { recursive: true });
     await mkdir(staging, { recursive: false, mode: 0o700 });
     for (const dir of dirs) await mkdir(join(staging, dir.path), { recursive: true });
-    // Every file gets its full size first: chunks are written in place, null chunks stay holes.
-    const staged: StagedFile[] = [];
-    const tools = { hashes: new HashPool(), buffers: new BufferPool(manifest.chunkSize) };
+    // Many small files: no fsync each, one flush of the staging dir at the end. Few files: each is fsynced as soon as
+    // it is written (a syncfs would also wait for every other writer's dirty data on the filesystem).
+    const syncEach = files.filter((f) => f.packOffset !== undefined).length < SYNCFS_FILES;
+    const made = new Set(["", ...dirs.map((d) => d.path)]);
+    const tools = { hashes: new HashPool(), buffers: new BufferPool(manifest.chunkSize), made, syncEach };
     tools.hashes.warm();
     try {
-      for (const file of files) {
-        const path = join(staging, file.path);
-        await mkdir(dirname(path), { recursive: true });
-        const handle = await open(path, "w", 0o600);
-        try {
-          await handle.truncate(file.size);
-        } finally {
-          await handle.close();
-        }
-        const one = new StagedFile(path, file);
-        staged.push(one);
-        if (file.chunks.length === 0) await one.finish();
-      }
-      const limit = pLimit(ctx.parallel);
-      let failed = false;
-      const results = await Promise.allSettled(
-        files.flatMap((file, at) =>
-          file.chunks.map((hash, index) =>
-            limit(async () => {
-              if (failed) return;
-              const length = Math.min(manifest.chunkSize, file.size - index * manifest.chunkSize);
-              const one = staged[at] as StagedFile;
-              try {
-                if (hash !== null) await restoreChunk(ctx, manifest, one, tools, file, index, hash, length);
-                await one.chunkDone();
-              } catch (error) {
-                failed = true;
-                throw error;
-              }
-              progress.chunkDone(file.path, length);
-            }),
-          ),
-        ),
-      );
-      const failure = results.find((r) => r.status === "rejected");
-      if (failure !== undefined) throw failure.reason;
+      await restoreFiles(ctx, manifest, staging, files, tools, progress);
     } finally {
       await tools.hashes.close();
-      for (const one of staged) await one.close();
     }
     // Deepest first, so a read-only parent does not stop its children.
-    for (const dir of [...dirs].reverse()) {
-      await chmod(join(staging, dir.path), dir.mode);
-      await syncPath(join(staging, dir.path));
-    }
-    await syncPath(staging);
+    for (const dir of [...dirs].reverse()) await chmod(join(staging, dir.path), dir.mode);
+    // Every file and directory is durable before the swap makes any of it the data dir.
+    if (syncEach) await syncDirs(staging, dirs);
+    else await syncStaging(staging, files, dirs);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
   progress.report(`swapping ${manifest.name} into ${target}`);
   await swap(ctx, staging, target, stamp, keep);
+}
+
+/**
+ * Makes the staging dir durable: one syncfs of its filesystem (`sync -f`, coreutils) flushes every file and
+ * directory written; where that cannot run, each file and directory is fsynced, a few at a time.
+ */
+async function syncStaging(staging: string, files: readonly ManifestFile[], dirs: readonly { path: string }[]): Promise<void> {
+  try {
+    await run("sync", ["-f", staging], { timeout: 600_000 });
+    return;
+  } catch (error) {
+    // A flush that ran and failed (an I/O error) is final: a second try on new descriptors would not see it.
+    if (!cannotRun(error)) throw BackupErrors.restoreSwap(staging, `cannot flush the restored files: ${(error as Error).message}`, { cause: error });
+  }
+  const syncs = pLimit(16);
+  await Promise.all(files.map((file) => syncs(() => syncPath(join(staging, file.path)))));
+  await syncDirs(staging, dirs);
+}
+
+// fsyncs every directory of the staging dir, deepest first, and the staging dir.
+async function syncDirs(staging: string, dirs: readonly { path: string }[]): Promise<void> {
+  for (const dir of [...dirs].reverse()) await syncPath(join(staging, dir.path));
+  await syncPath(staging);
+}
+
+// True when sync(1) is missing or does not take -f (then each file and directory is fsynced instead).
+function cannotRun(error: unknown): boolean {
+  const failure = error as NodeJS.ErrnoException & { stderr?: string };
+  return failure.code === "ENOENT" || /invalid option|unrecognized option|unknown option|usage/i.test(failure.stderr ?? "");
 }
 
 // A kept entry on another filesystem (a mount point) cannot be renamed across: refused before anything is touched.
@@ -164,71 +111,6 @@ async function refuseMountedKeeps(target: string, keep: readonly string[]): Prom
     const info = await lstat(join(target, path)).catch(() => undefined);
     if (info !== undefined && info.dev !== root.dev) throw BackupErrors.finalizersMount(join(target, path));
   }
-}
-
-// Fetches one chunk into a pooled buffer, verifies its sha256 and writes it in place with one positional write.
-async function restoreChunk(
-  ctx: EngineContext,
-  manifest: Manifest,
-  target: StagedFile,
-  tools: { hashes: HashPool; buffers: BufferPool },
-  file: ManifestFile,
-  index: number,
-  hash: string,
-  length: number,
-): Promise<void> {
-  const key = chunkKey(hash, manifest.compression);
-  const corrupt = (reason: string, cause?: unknown) =>
-    BackupErrors.chunkCorrupt(manifest.name, key, file.path, reason, { cause, details: { chunk: key, file: file.path } });
-  const chunk = tools.buffers.take();
-  try {
-    let size: number;
-    try {
-      size = await fetchChunk(ctx, key, manifest, chunk.bytes);
-    } catch (error) {
-      if (isManageosError(error) && error.code === StorageErrors.notFound.code) {
-        throw BackupErrors.chunkMissing(manifest.name, key, file.path, { cause: error, details: { chunk: key, file: file.path } });
-      }
-      if (isManageosError(error)) throw error;
-      throw corrupt((error as Error).message, error);
-    }
-    if (size !== length) throw corrupt(`${size} bytes, expected ${length}`);
-    const actual = await tools.hashes.hash(chunk, length);
-    if (actual !== hash) throw corrupt(`sha256 ${actual}`);
-    await target.write(chunk.bytes.subarray(0, length), index * manifest.chunkSize);
-  } finally {
-    tools.buffers.give(chunk);
-  }
-}
-
-// The chunk's bytes, decoded, into `into` (as much as fits); returns their count. Errors of the decoder are thrown as they are.
-async function fetchChunk(ctx: EngineContext, key: string, manifest: Manifest, into: Buffer): Promise<number> {
-  if (manifest.compression === "none" && ctx.store.getInto !== undefined) return ctx.store.getInto(key, into);
-  const stored = await ctx.store.getBytes(key);
-  const limit = { maxOutputLength: into.length + 1 };
-  const data = manifest.compression === "gzip" ? await gunzip(stored, limit) : manifest.compression === "zstd" ? await unzstd(stored, limit) : stored;
-  data.copy(into, 0, 0, Math.min(data.length, into.length));
-  return data.length;
-}
-
-// Granularity of the holes a restore leaves inside a chunk (a multiple of every filesystem block size in use).
-const HOLE_GRAIN = 64 * 1024;
-
-/** The [start, end) stretches of `bytes` that are not all zeros, in HOLE_GRAIN steps, adjacent ones merged. */
-export function dataRuns(bytes: Uint8Array): [number, number][] {
-  const runs: [number, number][] = [];
-  let open = -1;
-  for (let at = 0; at < bytes.length; at += HOLE_GRAIN) {
-    const end = Math.min(at + HOLE_GRAIN, bytes.length);
-    const data = !isAllZero(bytes.subarray(at, end));
-    if (data && open === -1) open = at;
-    if (!data && open !== -1) {
-      runs.push([open, at]);
-      open = -1;
-    }
-  }
-  if (open !== -1) runs.push([open, bytes.length]);
-  return runs;
 }
 
 // data -> data.old-<ts>, staging -> data, the kept entries from data.old-<ts> into data, then the old one goes; a failed
