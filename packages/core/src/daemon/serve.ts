@@ -17,8 +17,6 @@ import { createApiServer, type RouteInstaller } from "../http/api-server.js";
 import { JobQueue } from "../jobs/queue.js";
 import { createMetricsRegistry } from "../metrics/registry.js";
 import { OperatorErrors } from "../operator/errors.js";
-import { createProduction } from "../production/create-production.js";
-import { createProductionMetrics } from "../production/metrics.js";
 import { createOperatorMetrics } from "../operator/metrics.js";
 import { Operator } from "../operator/operator.js";
 import type { BackupService, ProductionService } from "../operator/services.js";
@@ -38,9 +36,16 @@ export interface DaemonParts {
     config: Readonly<Config>,
     deps: { logger: Logger; registry: Registry; chain: Chain; gate: ProxyGate; operator: () => Operator; production?: ProductionService },
   ): (BackupService & { readonly recovery?: { boot(): Promise<void>; close?(): void } | undefined }) | undefined;
-  createProduction?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): ProductionService | undefined;
-  /** Extra operator API routes (e.g. the mindreader's block stream). */
-  routes?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): RouteInstaller[];
+  /** Block-producer mode (the nodeos part's); none when absent or off. */
+  createProduction?(
+    config: Readonly<Config>,
+    deps: { logger: Logger; registry: Registry; chain: Chain },
+  ): ProductionService | undefined | Promise<ProductionService | undefined>;
+  /** Operator API routes of the parts (nodeos' production commands, the mindreader's block stream). */
+  routes?(
+    config: Readonly<Config>,
+    deps: { logger: Logger; registry: Registry; chain: Chain; operator: Operator; production: ProductionService | undefined },
+  ): RouteInstaller[];
   /** Reasons the node is not ready beyond the operator's own (e.g. the mindreader's head too far behind); none when ready. */
   health?(): readonly string[];
 }
@@ -81,10 +86,7 @@ export async function serveDaemon(
   const plugins = parts.plugins?.(config, { logger, registry }) ?? [];
   const chain = await parts.createChain(config, { logger, registry, plugins });
   let operator: Operator | undefined;
-  const production = parts.createProduction?.(config, { logger, registry, chain }) ?? (await createProduction(config, { logger, chain, registry }));
-  // Declared in every variant, so that dashboards and alerts see zero rather than nothing.
-  const productionMetrics = createProductionMetrics(registry);
-  if (production !== undefined) productionMetrics.readPausedFrom(() => production.status().paused === true);
+  const production = await parts.createProduction?.(config, { logger, registry, chain });
   const createBackups = parts.createBackups ?? createBackupService;
   const backups = createBackups(config, { logger, registry, chain, gate, operator: () => operator as Operator, ...(production === undefined ? {} : { production }) });
   operator = new Operator(
@@ -98,7 +100,7 @@ export async function serveDaemon(
   );
   const api = await createApiServer(
     { token: config.api.token },
-    { operator, registry, logger, routes: parts.routes?.(config, { logger, registry, chain }) ?? [] },
+    { operator, registry, logger, ...(production === undefined ? {} : { production }), routes: parts.routes?.(config, { logger, registry, chain, operator, production }) ?? [] },
   );
   let proxy: PublicProxy | undefined;
   if (config.proxy.enabled) {

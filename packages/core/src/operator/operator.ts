@@ -3,7 +3,6 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Chain, ChainState, HeadInfo } from "../chain/chain.js";
-import { isProducer } from "../chain/chain.js";
 import { atomicWriteJson, readJsonFile } from "../fs/atomic-write.js";
 import type { JobContext, JobRecord, JobRunner } from "../jobs/job.js";
 import type { JobQueue } from "../jobs/queue.js";
@@ -83,11 +82,6 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
 
   get chain(): Chain {
     return this.#deps.chain;
-  }
-
-  /** Block-producer mode, when on. */
-  get production(): ProductionService | undefined {
-    return this.#deps.production;
   }
 
   get queue(): JobQueue {
@@ -201,28 +195,6 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
       const resumed = plan?.resumeAfter === true ? await production?.resumeAfterRestart?.(ctx, this.#opts.syncTimeout ?? 300_000) : undefined;
       return { head, ...(plan === undefined ? {} : { restart: plan }), ...(resumed === undefined ? {} : { resumed }) };
     }, options);
-  }
-
-  /** Pauses or resumes production through the node's producer API, at once. */
-  setProduction(paused: boolean, options: CommandOptions = {}): JobRecord {
-    const chain = this.#deps.chain;
-    if (!isProducer(chain)) throw OperatorErrors.notProducer();
-    const production = this.#deps.production;
-    // In bp mode only the safe resume opens the signing fence: an immediate resume could not sign anyway.
-    if (!paused && production !== undefined) throw OperatorErrors.unsafeInBpMode("resume_production", "safely_resume_production");
-    return this.submit(paused ? "pause_production" : "resume_production", {}, async () => {
-      if (paused) await (production?.pauseNow?.() ?? chain.pauseProduction());
-      else await chain.resumeProduction();
-      return { paused: await chain.isProductionPaused() };
-    }, options);
-  }
-
-  /** The bp-mode commands that wait for a safe moment. */
-  safely(action: "pause" | "resume", options: CommandOptions = {}): JobRecord {
-    const production = this.#deps.production;
-    const kind = `safely_${action}_production`;
-    if (production === undefined) throw OperatorErrors.notBpMode(kind);
-    return this.submit(kind, {}, (ctx) => (action === "pause" ? production.safelyPause(ctx) : production.safelyResume(ctx)), options);
   }
 
   /** The backups service, or OPS_ERR_UNAVAILABLE. */

@@ -1,5 +1,4 @@
-import { isManageosError } from "../errors/manageos-error.js";
-import type { JobContext } from "../jobs/job.js";
+import { isManageosError, type JobContext } from "@manageos/core";
 import { ProductionErrors } from "./errors.js";
 import { PeerClient } from "./peer-client.js";
 import { signs } from "./peers.js";

@@ -1,4 +1,4 @@
-import { isManageosError } from "../errors/manageos-error.js";
+import { isManageosError } from "@manageos/core";
 import { type PeerView, producingPeer } from "./peers.js";
 import type { OurBlock } from "./production-state.js";
 import type { Production } from "./production-service.js";

@@ -1,4 +1,4 @@
-import { isManageosError } from "../errors/manageos-error.js";
+import { isManageosError } from "@manageos/core";
 import { PeerClient } from "./peer-client.js";
 import { peerApis, signs, viewPeers } from "./peers.js";
 import type { Production } from "./production-service.js";

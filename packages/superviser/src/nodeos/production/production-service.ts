@@ -1,11 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { GuardReason, ProductionMetrics } from "./metrics.js";
 import type { Logger } from "pino";
-import type { BlockEvent, Chain, ChainState, Producer } from "../chain/chain.js";
-import type { Coordinator, ProducerClaim } from "../coordination/coordinator.js";
-import { isManageosError } from "../errors/manageos-error.js";
-import type { JobContext } from "../jobs/job.js";
-import type { ProductionService } from "../operator/services.js";
+import { type BlockEvent, type Chain, type ChainState, type Coordinator, isManageosError, type JobContext, type Producer, type ProducerClaim, type ProductionService } from "@manageos/core";
 import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
 import { type HandoffReport, handoff } from "./handoff.js";

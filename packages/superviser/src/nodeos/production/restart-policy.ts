@@ -1,4 +1,4 @@
-import type { JobContext } from "../jobs/job.js";
+import type { JobContext } from "@manageos/core";
 import { ProductionErrors } from "./errors.js";
 import { idle, peerApis, viewPeers } from "./peers.js";
 import type { Production } from "./production-service.js";
