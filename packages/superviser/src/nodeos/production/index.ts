@@ -1,3 +1,4 @@
+export * from "./block-watch.js";
 export * from "./clock.js";
 export * from "./command-routes.js";
 export * from "./create-production.js";
@@ -5,6 +6,7 @@ export * from "./daemon-part.js";
 export * from "./errors.js";
 export * from "./intent-routes.js";
 export * from "./peer-client.js";
+export * from "./production-options.js";
 export * from "./production-service.js";
 export * from "./production-state.js";
 export * from "./schedule.js";

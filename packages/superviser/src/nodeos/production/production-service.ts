@@ -4,55 +4,17 @@ import type { Logger } from "pino";
 import { type BlockEvent, type Chain, type ChainState, type Coordinator, isManageosError, type JobContext, type Producer, type ProducerClaim, type ProductionService } from "@manageos/core";
 import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
-import { type HandoffReport, handoff } from "./handoff.js";
+import { BlockWatch } from "./block-watch.js";
+import { type HandoffDeps, type HandoffReport, handoff } from "./handoff.js";
 import { FinalityClient } from "./finality.js";
 import { PeerClient } from "./peer-client.js";
 import { type IntentAnswer, IntentBook, type OwnIntent, type ResumeIntent } from "./resume-intent.js";
 import { SigningFence, type SigningVerdict } from "./signing-fence.js";
-import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
+import type { GuardReport, LiveProductionOptions, PauseResult, ProductionOptions, ResumeOptions, StepContext } from "./production-options.js";
+import { type RestartPlan, RestartPolicy } from "./restart-policy.js";
 import { idle, peerApis, producingPeer, publicKeysIn, viewPeers } from "./peers.js";
-import { resumeOnStart, type StartResumeStatus, watchingRotationMessage, watchRotation } from "./start-resume.js";
-import { type TakeoverStatus, takeover } from "./takeover.js";
-import { type OurBlock, ProductionTracker } from "./production-state.js";
-
-/** Settings of block-producer mode, from `bp.*` and `node.*`. */
-export interface ProductionOptions {
-  readonly producerName: string;
-  readonly blockInterval: number;
-  readonly roundLength: number;
-  /** Another node's block or claim this recent forbids resuming. */
-  readonly claimWindow: number;
-  /** Longest wait for the end of our round before pausing anyway. */
-  readonly pauseTimeout: number;
-  /** How often the active schedule is read again. */
-  readonly scheduleInterval?: number;
-  /** Bearer token for peers' APIs (the cluster shares one). */
-  readonly peerToken?: string;
-  /** How often our status is published to the coordinator. */
-  readonly publishInterval?: number;
-  /** Takeover after reboot: once synced, ask the producer to hand production to us. */
-  readonly takeover?: boolean;
-  /** What a producer does before a restart: hand production to a peer, or pause at the end of its round. */
-  readonly reloadPolicy?: "handoff" | "wait-round";
-  /** Operator APIs of the other manageos of our producer name (besides those the coordinator knows). */
-  readonly peers?: readonly string[];
-  /** Spring: who runs eosio::actfinkey when production moves here (the permission, and a file with its key). */
-  readonly finality?: { readonly permission: string; readonly keyFile?: string };
-  /** The signing fence nodeos signs through; without it nodeos signs at the blocksigner directly (tests only). */
-  readonly signing?: {
-    /** Loopback `host:port` of the fence. */
-    readonly listen: string;
-    /** The blocksigner's base URL. */
-    readonly blocksigner: string;
-    /** nodeos' `keosd-provider-timeout`, ms: how long it waits for a signature. */
-    readonly timeoutMs: number;
-  };
-}
-
-/** The options a configuration reload may change while running; `blocksigner` applies from the next stop of nodeos on. */
-export type LiveProductionOptions = Pick<ProductionOptions, "claimWindow" | "pauseTimeout" | "takeover" | "reloadPolicy" | "peers"> & {
-  readonly blocksigner?: string;
-};
+import { type RotationDeps, StartResume, watchingRotationMessage, watchRotation } from "./start-resume.js";
+import { Takeover } from "./takeover.js";
 
 /** What production needs around it. */
 export interface ProductionDeps {
@@ -67,72 +29,30 @@ export interface ProductionDeps {
   readonly nodeUrl?: () => string;
 }
 
-/** How a resume may account for blocks of ours produced elsewhere: the node that paused says its last block. */
-export interface ResumeOptions {
-  /** Blocks of ours up to this number were produced by a node that has since confirmed it is paused. */
-  readonly releasedThrough?: number;
-  /** Checked just before resuming and just after: false stops the resume, or pauses again (production was paused meanwhile). */
-  readonly onlyIf?: () => boolean;
-  /** The checks after a start (`findOtherProducer`) just ran: the peers were asked and a rotation watched. */
-  readonly othersChecked?: boolean;
-  /** A person's override: peers that do not answer do not block the resume (the job log says which were skipped). */
-  readonly skipUnreachablePeers?: boolean;
-  /** Where the job log goes (the override is recorded there). */
-  readonly log?: (message: string, level?: "info" | "warn" | "error") => void;
-}
-
-/** What the double-production guard last did on this node. */
-export interface GuardReport {
-  readonly at: number;
-  readonly reason: string;
-  /** `produced-elsewhere`: a block of ours came from another node; `peer-producing`: a peer says it signs too. */
-  readonly trip: "produced-elsewhere" | "peer-producing";
-  readonly block?: number;
-  readonly peer?: string;
-  readonly action: "paused" | "pause-failed";
-}
-
 // The resume handshake: how long a peer may take to answer, how long its grant holds, and the margin kept before it
 // expires when we finally resume.
 const INTENT_ASK_MS = 1_500;
 const INTENT_TTL_MS = 5_000;
 const INTENT_MARGIN_MS = 1_000;
 
-/** What a safe pause reports. */
-export interface PauseResult {
-  readonly paused: true;
-  readonly waitedForRound: boolean;
-  readonly timedOut: boolean;
-  readonly waitedMs: number;
-  readonly lastProduced: number | null;
-}
-
-const SYNC_BLOCKS = 5;
-
 /** Block-producer mode: production state, safe pause and resume, the producer lease. */
 export class Production implements ProductionService {
-  readonly tracker: ProductionTracker;
   #opts: ProductionOptions;
   readonly #deps: ProductionDeps;
   readonly #logger: Logger;
   readonly #clock: ProductionClock;
-  readonly #blockWaiters = new Set<() => void>();
   readonly #closing = new AbortController();
-  #watchingSince: number | undefined;
-  #watchingFromNum: number | undefined;
   #paused: boolean | undefined;
-  #recentGaps: number[] = [];
-  #lastSeenAt: number | undefined;
   #scheduleTimer: NodeJS.Timeout | undefined;
   #leaseLost: string | undefined;
   #started = false;
   #api: string | null = null;
   #publishTimer: NodeJS.Timeout | undefined;
   #guarding = false;
-  #takeover: TakeoverStatus | undefined;
-  #tookOver = false;
-  #startResume: StartResumeStatus | undefined;
-  #startTask: AbortController | undefined;
+  readonly #watch: BlockWatch;
+  readonly #takeover: Takeover;
+  readonly #startResume: StartResume;
+  readonly #restarts: RestartPolicy;
   // Set when production was resumed here through the safe resume, cleared at every pause and stop: the signing fence
   // signs only while it is set. `fromNum`: blocks of ours numbered after it that come from elsewhere trip the guard.
   #signing: { since: number; fromNum: number } | undefined;
@@ -157,33 +77,36 @@ export class Production implements ProductionService {
     this.#deps = deps;
     this.#logger = deps.logger.child({ module: "production" });
     this.#clock = deps.clock ?? systemProductionClock;
-    this.tracker = new ProductionTracker(opts);
+    this.#watch = new BlockWatch(opts, { clock: this.#clock, closing: this.#closing.signal });
     this.#intents = new IntentBook({ node: deps.coordinator.nodeId }, { now: () => this.#clock.now(), producing: () => this.#signing !== undefined });
+    const here = this.#rotationDeps();
+    const readyToResume = () => this.readyToResume();
+    const isPaused = () => this.isPaused();
+    this.#takeover = new Takeover({ ...here, closing: this.#closing.signal, readyToResume, isPaused });
+    this.#startResume = new StartResume({
+      ...here,
+      closing: this.#closing.signal,
+      readyToResume,
+      wantsProduction: () => deps.chain.wantsProduction(),
+      takeOverOnce: () => this.#takeover.once(),
+      safelyResume: (ctx, options) => this.safelyResume(ctx, options),
+      countStartRefusal: () => this.#deps.metrics?.guardTrips.inc({ reason: "start-refused" }),
+    });
+    this.#restarts = new RestartPolicy({
+      ...here,
+      isPaused,
+      readyToResume,
+      waitSafeToRestart: (ctx) => this.waitSafeToRestart(ctx),
+      handoff: (ctx, params) => this.handoff(ctx, params),
+      safelyPause: (ctx) => this.safelyPause(ctx),
+      safelyResume: (ctx, options) => this.safelyResume(ctx, options),
+      countResumeRefusal: () => this.#countResumeRefusal(),
+    });
   }
 
-  get options(): ProductionOptions {
-    return this.#opts;
-  }
-
+  /** The coordinator production claims and publishes through. */
   get coordinator(): Coordinator {
     return this.#deps.coordinator;
-  }
-
-  get clock(): ProductionClock {
-    return this.#clock;
-  }
-
-  get logger(): Logger {
-    return this.#logger;
-  }
-
-  get closing(): AbortSignal {
-    return this.#closing.signal;
-  }
-
-  /** Our operator API, once listening. */
-  get api(): string | null {
-    return this.#api;
   }
 
   /** Applies settings a configuration reload changed; they count from the next decision on. */
@@ -229,9 +152,9 @@ export class Production implements ProductionService {
     coordinator.onLeaseRegained?.(() => this.#onLeaseRegained());
     await coordinator.start();
     await this.#loadFinalizerKeys();
-    void this.refreshSchedule();
+    void this.#refreshSchedule();
     const every = this.#opts.scheduleInterval ?? 10_000;
-    this.#scheduleTimer = setInterval(() => void this.refreshSchedule(), every);
+    this.#scheduleTimer = setInterval(() => void this.#refreshSchedule(), every);
     this.#scheduleTimer.unref();
     this.#publishTimer = setInterval(() => void this.#publish(), this.#opts.publishInterval ?? 1_000);
     this.#publishTimer.unref();
@@ -239,52 +162,18 @@ export class Production implements ProductionService {
     this.#guardTimer.unref();
     await this.#publish();
     // A node meant to produce tries the takeover only when a peer produces (after its start); see resumeOnStart.
-    if (!chain.wantsProduction()) this.takeOverOnce();
+    if (!chain.wantsProduction()) this.#takeover.once();
     if (chain.status().state === "running") this.#onRunning();
-  }
-
-  /** Starts the takeover after reboot if it is enabled and was not tried since manageos started; true when started. */
-  takeOverOnce(): boolean {
-    if (this.#opts.takeover !== true || this.#tookOver) return false;
-    this.#tookOver = true;
-    void takeover(this, (status) => {
-      this.#takeover = status;
-    }).catch((error: unknown) => {
-      this.#logger.warn({ err: error }, "takeover failed");
-      this.#takeover = { state: "failed", reason: (error as Error).message, at: this.#clock.now() };
-    });
-    return true;
-  }
-
-  /** Whether this node is meant to produce (the producer host at first, then as the last pause or resume left it). */
-  wantsProduction(): boolean {
-    return this.#deps.chain.wantsProduction();
-  }
-
-  /** Since when (ms) and from which block the chain has been watched since nodeos last started. */
-  watching(): { since: number; fromNum: number } | undefined {
-    if (this.#watchingSince === undefined || this.#watchingFromNum === undefined) return undefined;
-    return { since: this.#watchingSince, fromNum: this.#watchingFromNum };
-  }
-
-  /** Counts a resume after a start that was refused. */
-  countStartRefusal(): void {
-    this.#deps.metrics?.guardTrips.inc({ reason: "start-refused" });
-  }
-
-  /** Counts a refused resume. */
-  countResumeRefusal(): void {
-    this.#deps.metrics?.guardTrips.inc({ reason: "resume-refused" });
   }
 
   /** Makes a restart safe under `bp.reloadPolicy`: hand off, or pause at the end of our round. */
   prepareRestart(ctx: Pick<JobContext, "signal" | "progress" | "log">): Promise<RestartPlan> {
-    return prepareRestart(this, ctx);
+    return this.#restarts.prepare(ctx);
   }
 
   /** Resumes after a restart that paused us, once the node is ready again. */
   resumeAfterRestart(ctx: Pick<JobContext, "signal" | "progress" | "log">, timeoutMs: number): Promise<Record<string, unknown>> {
-    return resumeAfterRestart(this, ctx, timeoutMs);
+    return this.#restarts.resumeAfter(ctx, timeoutMs);
   }
 
   /** Why a resume would be refused as not ready now, or undefined when it would not. */
@@ -299,7 +188,7 @@ export class Production implements ProductionService {
 
   /** Moves production to the peer manageos at `to`. */
   handoff(ctx: JobContext, params: { to: string }): Promise<HandoffReport> {
-    return handoff(this, ctx, { to: params.to, token: this.#opts.peerToken });
+    return handoff(this.#handoffDeps(), ctx, { to: params.to, token: this.#opts.peerToken });
   }
 
   /**
@@ -314,7 +203,7 @@ export class Production implements ProductionService {
     if (peer !== undefined) {
       this.#logger.info({ to: peer.api }, "stopping: handing production to a ready peer first");
       try {
-        const report = await handoff(this, ctx, { to: peer.api, token: this.#opts.peerToken, waitForPeerRound: false });
+        const report = await handoff(this.#handoffDeps(), ctx, { to: peer.api, token: this.#opts.peerToken, waitForPeerRound: false });
         this.#logger.info({ to: peer.api, lastProduced: report.from.lastProduced }, "production handed off before the stop");
         return { action: "handed-off", to: peer.api, lastProduced: report.from.lastProduced };
       } catch (error) {
@@ -361,7 +250,7 @@ export class Production implements ProductionService {
   /** Stops following the node and gives the lease up. */
   async close(): Promise<void> {
     this.#closing.abort();
-    this.#startTask?.abort();
+    this.#startResume.abort();
     clearInterval(this.#scheduleTimer);
     clearInterval(this.#publishTimer);
     clearInterval(this.#guardTimer);
@@ -370,14 +259,14 @@ export class Production implements ProductionService {
     this.#deps.chain.off("block", this.#onBlock);
     this.#deps.chain.off("vote-missed", this.#onVoteMissed);
     this.#deps.chain.off("state", this.#onState);
-    this.#wakeBlockWaiters();
+    this.#watch.wake();
     await this.#deps.coordinator.close();
   }
 
-  /** Reads the active schedule again; keeps the old one when nodeos does not answer. */
-  async refreshSchedule(): Promise<void> {
+  // Reads the active schedule again; keeps the old one when nodeos does not answer.
+  async #refreshSchedule(): Promise<void> {
     try {
-      this.tracker.setSchedule(await this.#deps.readSchedule());
+      this.#watch.setSchedule(await this.#deps.readSchedule());
     } catch (error) {
       this.#logger.debug({ err: error }, "producer schedule unavailable");
     }
@@ -394,10 +283,10 @@ export class Production implements ProductionService {
     const started = this.#clock.now();
     let waitedForRound = false;
     let timedOut = false;
-    if (this.tracker.snapshot().state === "producing") {
+    if (this.#watch.snapshot().state === "producing") {
       waitedForRound = true;
       ctx.progress({ message: "waiting for the end of our round" });
-      const done = await this.waitUntil(() => this.tracker.snapshot().state !== "producing", started + this.#opts.pauseTimeout, ctx.signal);
+      const done = await this.#watch.waitUntil(() => this.#watch.snapshot().state !== "producing", started + this.#opts.pauseTimeout, ctx.signal);
       timedOut = !done;
       if (timedOut) this.#logger.warn({ timeoutMs: this.#opts.pauseTimeout }, "our round did not end within the pause timeout: pausing now");
     }
@@ -406,7 +295,7 @@ export class Production implements ProductionService {
     await this.#pauseConfirmed();
     // A block being signed when the pause arrived may still come out: let its line land before naming our last block.
     await this.#clock.sleep(2 * this.#opts.blockInterval + 50);
-    const lastProduced = this.tracker.snapshot().lastProducedHere?.num ?? null;
+    const lastProduced = this.#watch.snapshot().lastProducedHere?.num ?? null;
     try {
       await coordinator.release(this.#opts.producerName, { lastProduced });
     } catch (error) {
@@ -433,7 +322,7 @@ export class Production implements ProductionService {
       watchRotationToo = coordinator.kind === "local" && !allPaused;
       ctx.signal.throwIfAborted();
       if (producing !== undefined) {
-        this.countResumeRefusal();
+        this.#countResumeRefusal();
         throw ProductionErrors.unsafeResume(`${producing.node ?? producing.api} (${producing.api}) answers that it produces`, {
           details: { reason: "peer-producing", peer: producing.api, ...(producing.node === null ? {} : { node: producing.node }) },
         });
@@ -449,16 +338,16 @@ export class Production implements ProductionService {
       throw ProductionErrors.coordinator((error as Error).message, { cause: error });
     }
     if (!acquired.acquired) {
-      this.countResumeRefusal();
+      this.#countResumeRefusal();
       throw ProductionErrors.leaseHeld(acquired.holder, { details: { holder: acquired.holder } });
     }
     let resumed = false;
     let intent: { own: OwnIntent; granted: string[] } | undefined;
     try {
       const claim = await coordinator.lastClaim(producer);
-      const reason = this.unsafeReason(claim, options) ?? (watchRotationToo ? await this.#producedWithinRotation(ctx, options) : undefined);
+      const reason = this.#unsafeReason(claim, options) ?? (watchRotationToo ? await this.#producedWithinRotation(ctx, options) : undefined);
       if (reason !== undefined) {
-        this.countResumeRefusal();
+        this.#countResumeRefusal();
         throw ProductionErrors.unsafeResume(reason.message, { details: reason.details });
       }
       ctx.signal.throwIfAborted();
@@ -470,7 +359,7 @@ export class Production implements ProductionService {
         // Checked in the same turn as the fence opens: no peer's intent can come in between.
         const lost = this.#intents.stillValid(intent.own, INTENT_MARGIN_MS);
         if (lost !== undefined) {
-          this.countResumeRefusal();
+          this.#countResumeRefusal();
           throw ProductionErrors.unsafeResume(lost, { details: { reason: "intent-lost" } });
         }
       }
@@ -498,7 +387,7 @@ export class Production implements ProductionService {
       if (intent !== undefined) this.#endIntent(intent);
     }
     this.#leaseLost = undefined;
-    const head = this.tracker.snapshot().lastBlock;
+    const head = this.#watch.snapshot().lastBlock;
     this.#logger.info({ head: head?.num }, "production resumed");
     // Finality moves with production; a failure is reported, never thrown: production is resumed here now.
     const finalizer = await this.#activateFinality(ctx.signal);
@@ -541,7 +430,7 @@ export class Production implements ProductionService {
       options.log?.(message, "warn");
       return;
     }
-    this.countResumeRefusal();
+    this.#countResumeRefusal();
     throw ProductionErrors.peerUnreachable(unreachable.join(", "), { details: { reason: "peer-unreachable", peers: [...unreachable] } });
   }
 
@@ -551,7 +440,7 @@ export class Production implements ProductionService {
     if (apis.length === 0) return undefined;
     const own = this.#intents.begin(INTENT_TTL_MS);
     if (typeof own === "string") {
-      this.countResumeRefusal();
+      this.#countResumeRefusal();
       throw ProductionErrors.unsafeResume(own, { details: { reason: "peer-resuming" } });
     }
     ctx.progress({ message: `announcing the resume to ${apis.length} peer(s)` });
@@ -573,7 +462,7 @@ export class Production implements ProductionService {
     const refusal = answers.find((a) => !a.granted && a.refused);
     try {
       if (refusal !== undefined && !refusal.granted) {
-        this.countResumeRefusal();
+        this.#countResumeRefusal();
         throw ProductionErrors.unsafeResume(`${refusal.api} refuses: ${refusal.reason}`, { details: { reason: "peer-refused", peer: refusal.api } });
       }
       this.#requireAnswers(answers.filter((a) => !a.granted).map((a) => a.api), options);
@@ -670,7 +559,7 @@ export class Production implements ProductionService {
   }
 
   #openFence(releasedThrough: number | undefined): void {
-    const head = this.tracker.snapshot().lastBlock?.num ?? 0;
+    const head = this.#watch.snapshot().lastBlock?.num ?? 0;
     this.#signing = { since: this.#clock.now(), fromNum: Math.max(head, releasedThrough ?? 0) };
     this.#guard = undefined;
   }
@@ -713,7 +602,7 @@ export class Production implements ProductionService {
   // are accounted for. Right after a start, without `releasedThrough`, it watches until a rotation has been seen; with
   // it (a handoff: the node that produced them just paused), it decides on what it has seen.
   async #producedWithinRotation(ctx: Pick<JobContext, "signal" | "progress">, options: ResumeOptions): Promise<{ message: string; details: Record<string, unknown> } | undefined> {
-    const rotation = await watchRotation(this, ctx.signal, {
+    const rotation = await watchRotation(this.#rotationDeps(), ctx.signal, {
       ...(options.releasedThrough === undefined ? {} : { after: options.releasedThrough }),
       wait: options.releasedThrough === undefined,
       onWatch: (until) => ctx.progress({ message: watchingRotationMessage(until, this.#clock.now()) }),
@@ -730,12 +619,12 @@ export class Production implements ProductionService {
     };
   }
 
-  /** Why resuming now could double-produce, or undefined when it cannot. */
-  unsafeReason(claim: ProducerClaim | undefined, options: ResumeOptions = {}): { message: string; details: Record<string, unknown> } | undefined {
+  // Why resuming now could double-produce, or undefined when it cannot.
+  #unsafeReason(claim: ProducerClaim | undefined, options: ResumeOptions = {}): { message: string; details: Record<string, unknown> } | undefined {
     const now = this.#clock.now();
     const window = this.#opts.claimWindow;
     const me = this.#deps.coordinator.nodeId;
-    const snap = this.tracker.snapshot();
+    const snap = this.#watch.snapshot();
     const releasedByPeer = claim !== undefined && claim.node !== me ? claim.released?.lastProduced ?? undefined : undefined;
     const accounted = Math.max(options.releasedThrough ?? -1, releasedByPeer ?? -1);
     const elsewhere = snap.lastProducedElsewhere;
@@ -758,22 +647,22 @@ export class Production implements ProductionService {
   }
 
   /** Waits until a restart cannot interrupt our round: not producing and not about to. */
-  async waitSafeToRestart(ctx: Pick<JobContext, "signal" | "progress">): Promise<void> {
+  async waitSafeToRestart(ctx: StepContext): Promise<void> {
     const safe = () => {
-      const state = this.tracker.snapshot().state;
+      const state = this.#watch.snapshot().state;
       return state === "just-produced" || state === "not-producing";
     };
     if (safe()) return;
     ctx.progress({ message: "waiting out our production round" });
     const round = this.#opts.roundLength * this.#opts.blockInterval;
-    if (!(await this.waitUntil(safe, this.#clock.now() + Math.max(this.#opts.pauseTimeout, 3 * round), ctx.signal))) {
+    if (!(await this.#watch.waitUntil(safe, this.#clock.now() + Math.max(this.#opts.pauseTimeout, 3 * round), ctx.signal))) {
       this.#logger.warn("our round did not end in time; restarting anyway");
     }
   }
 
   /** Production state for the status API. */
   status(): Record<string, unknown> {
-    const snap = this.tracker.snapshot();
+    const snap = this.#watch.snapshot();
     return {
       producerName: this.#opts.producerName,
       state: snap.state,
@@ -801,8 +690,8 @@ export class Production implements ProductionService {
       fence: this.#fence?.signUrl ?? null,
       guard: this.#guard ?? null,
       intentsGranted: this.#intents.grantedTo(),
-      takeover: this.#takeover ?? null,
-      start: this.#startResume ?? null,
+      takeover: this.#takeover.status() ?? null,
+      start: this.#startResume.status() ?? null,
     };
   }
 
@@ -815,65 +704,38 @@ export class Production implements ProductionService {
     return paused;
   }
 
-  /** True once the node follows the chain: the last SYNC_BLOCKS blocks came at about the interval and the last is recent. */
-  isSynced(): boolean {
-    const last = this.tracker.snapshot().lastBlock;
-    if (last === undefined || this.#recentGaps.length < SYNC_BLOCKS - 1) return false;
-    const interval = this.#opts.blockInterval;
-    return this.#recentGaps.every((gap) => gap <= 3 * interval + 250) && this.#clock.now() - last.timeMs <= this.#freshLimit();
-  }
-
-  /** Resolves true once `predicate` holds (checked at each block and every interval), false at `deadline`. */
-  async waitUntil(predicate: () => boolean, deadline: number, signal?: AbortSignal): Promise<boolean> {
-    while (!predicate()) {
-      signal?.throwIfAborted();
-      const remaining = deadline - this.#clock.now();
-      if (remaining <= 0) return false;
-      const wake = new AbortController();
-      const onBlock = () => wake.abort();
-      this.#blockWaiters.add(onBlock);
-      await this.#clock.sleep(Math.min(remaining, this.#opts.blockInterval), AbortSignal.any([wake.signal, this.#closing.signal, ...(signal ? [signal] : [])]));
-      this.#blockWaiters.delete(onBlock);
-      if (this.#closing.signal.aborted) return predicate();
-    }
-    return true;
-  }
-
-  /** Our blocks seen from `fromNum` on. */
-  oursSince(fromNum: number): OurBlock[] {
-    return this.tracker.oursSince(fromNum);
-  }
-
   // Two reasons not to decide yet end by themselves, and are waited out instead of refused: right after a start the
   // chain has been watched for less than the claim window (another node of ours producing cannot be ruled out yet),
   // and a silence no longer than a round (ours, while we are paused: nobody signs our slots). A node that is not
   // running is refused at once; one still not ready after both bounds is refused as before.
   async #waitDecidable(ctx: Pick<JobContext, "signal" | "progress">): Promise<void> {
     if (this.#deps.chain.status().state !== "running" || this.readyToResume() === undefined) return;
-    const since = this.#watchingSince ?? this.#clock.now();
+    const since = this.#watch.watching()?.since ?? this.#clock.now();
     const windowEnd = since + this.#opts.claimWindow;
-    const roundEnd = this.#clock.now() + this.#opts.roundLength * this.#opts.blockInterval + this.#freshLimit();
+    const roundEnd = this.#clock.now() + this.#opts.roundLength * this.#opts.blockInterval + this.#watch.freshLimit();
     ctx.progress({ message: `waiting until production can be decided: ${this.readyToResume()}` });
-    await this.waitUntil(() => this.readyToResume() === undefined, Math.max(windowEnd, roundEnd), ctx.signal);
+    await this.#watch.waitUntil(() => this.readyToResume() === undefined, Math.max(windowEnd, roundEnd), ctx.signal);
   }
 
   #assertReady(): void {
     const state = this.#deps.chain.status().state;
     if (state !== "running") throw ProductionErrors.notReady(`the node is ${state}`);
-    const last = this.tracker.snapshot().lastBlock;
+    const last = this.#watch.snapshot().lastBlock;
     const now = this.#clock.now();
-    if (last === undefined || this.#watchingSince === undefined) throw ProductionErrors.notReady("no block seen yet");
-    if (now - last.timeMs > this.#freshLimit()) {
+    const watching = this.#watch.watching();
+    if (last === undefined || watching === undefined) throw ProductionErrors.notReady("no block seen yet");
+    if (now - last.timeMs > this.#watch.freshLimit()) {
       throw ProductionErrors.notReady(`the last block seen (#${last.num}) is ${now - last.timeMs} ms old: not synced`);
     }
     // Blocks of another node of ours in the claim window can only be ruled out after watching for that long.
-    if (now - this.#watchingSince < this.#opts.claimWindow) {
-      throw ProductionErrors.notReady(`watching the chain for ${now - this.#watchingSince} ms, less than the claim window of ${this.#opts.claimWindow} ms`);
+    if (now - watching.since < this.#opts.claimWindow) {
+      throw ProductionErrors.notReady(`watching the chain for ${now - watching.since} ms, less than the claim window of ${this.#opts.claimWindow} ms`);
     }
   }
 
-  #freshLimit(): number {
-    return Math.max(5 * this.#opts.blockInterval, 1_000);
+  // Counts a refused resume.
+  #countResumeRefusal(): void {
+    this.#deps.metrics?.guardTrips.inc({ reason: "resume-refused" });
   }
 
   async #pauseConfirmed(options: { keepWanted?: boolean } = {}): Promise<void> {
@@ -928,22 +790,14 @@ export class Production implements ProductionService {
   };
 
   readonly #onBlock = (block: BlockEvent): void => {
-    const now = this.#clock.now();
-    this.#watchingSince ??= now;
-    this.#watchingFromNum ??= block.num;
-    if (this.#lastSeenAt !== undefined) {
-      this.#recentGaps.push(now - this.#lastSeenAt);
-      if (this.#recentGaps.length > SYNC_BLOCKS - 1) this.#recentGaps.shift();
-    }
-    this.#lastSeenAt = now;
-    this.tracker.observe(block);
+    this.#watch.observe(block);
     const signing = this.#signing;
     if (
       block.kind === "received" &&
       block.producer === this.#opts.producerName &&
       signing !== undefined &&
       block.num > signing.fromNum &&
-      !this.tracker.producedHere(block.num, block.idPrefix)
+      !this.#watch.producedHere(block.num, block.idPrefix)
     ) {
       this.#trip({ trip: "produced-elsewhere", reason: `block #${block.num} of ours came from another node while this node signs`, block: block.num });
     }
@@ -956,7 +810,7 @@ export class Production implements ProductionService {
         });
       }
     }
-    this.#wakeBlockWaiters();
+    this.#watch.wake();
   };
 
   readonly #onState = (state: ChainState): void => {
@@ -964,36 +818,44 @@ export class Production implements ProductionService {
       this.#onRunning();
       return;
     }
-    this.#startTask?.abort();
-    this.#startTask = undefined;
+    this.#startResume.abort();
     // nodeos starts paused again: production comes back only through the safe resume.
     this.#closeFence();
     this.#applyUpstream();
-    this.tracker.reset();
-    this.#watchingSince = undefined;
-    this.#watchingFromNum = undefined;
-    this.#lastSeenAt = undefined;
-    this.#recentGaps = [];
+    this.#watch.reset();
     this.#paused = undefined;
   };
 
   // nodeos started (always paused in bp mode): a node meant to produce enters production through the safe resume.
   #onRunning(): void {
-    this.#startTask?.abort();
-    this.#startTask = undefined;
+    this.#startResume.abort();
     if (!this.#started || this.#closing.signal.aborted || !this.#deps.chain.wantsProduction()) return;
-    const task = new AbortController();
-    this.#startTask = task;
-    void resumeOnStart(this, AbortSignal.any([task.signal, this.#closing.signal]), (status) => {
-      this.#startResume = status;
-    }).catch((error: unknown) => {
-      if (task.signal.aborted || this.#closing.signal.aborted) return;
-      this.#logger.error({ err: error }, "production not resumed after the start");
-      this.#startResume = { state: "refused", reason: (error as Error).message, at: this.#clock.now() };
-    });
+    this.#startResume.begin();
   }
 
-  #wakeBlockWaiters(): void {
-    for (const wake of this.#blockWaiters) wake();
+  // What the parts that look for another producer of ours need: the settings, the coordinator, the chain seen.
+  #rotationDeps(): RotationDeps & { readonly options: () => ProductionOptions } {
+    return {
+      options: () => this.#opts,
+      coordinator: this.#deps.coordinator,
+      api: () => this.#api,
+      watch: this.#watch,
+      clock: this.#clock,
+      logger: this.#logger,
+      refreshSchedule: () => this.#refreshSchedule(),
+    };
+  }
+
+  #handoffDeps(): HandoffDeps {
+    return {
+      options: () => this.#opts,
+      nodeId: this.#deps.coordinator.nodeId,
+      watch: this.#watch,
+      clock: this.#clock,
+      logger: this.#logger,
+      isPaused: () => this.isPaused(),
+      safelyPause: (ctx) => this.safelyPause(ctx),
+      safelyResume: (ctx, options) => this.safelyResume(ctx, options),
+    };
   }
 }
