@@ -4,6 +4,7 @@ export * from "./command-routes.js";
 export * from "./create-production.js";
 export * from "./daemon-part.js";
 export * from "./errors.js";
+export * from "./finalizer-keys.js";
 export * from "./intent-routes.js";
 export * from "./peer-client.js";
 export * from "./production-options.js";

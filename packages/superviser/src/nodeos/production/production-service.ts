@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import type { GuardReason, ProductionMetrics } from "./metrics.js";
 import type { Logger } from "pino";
 import { type BlockEvent, type Chain, type ChainState, type Coordinator, isManageosError, type JobContext, type Producer, type ProducerClaim, type ProductionService } from "@manageos/core";
@@ -6,13 +5,13 @@ import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
 import { BlockWatch } from "./block-watch.js";
 import { type HandoffDeps, type HandoffReport, handoff } from "./handoff.js";
-import { FinalityClient } from "./finality.js";
+import { FinalizerKeys } from "./finalizer-keys.js";
 import { PeerClient } from "./peer-client.js";
 import { type IntentAnswer, IntentBook, type OwnIntent, type ResumeIntent } from "./resume-intent.js";
 import { SigningFence, type SigningVerdict } from "./signing-fence.js";
 import type { GuardReport, LiveProductionOptions, PauseResult, ProductionOptions, ResumeOptions, StepContext } from "./production-options.js";
 import { type RestartPlan, RestartPolicy } from "./restart-policy.js";
-import { idle, peerApis, producingPeer, publicKeysIn, viewPeers } from "./peers.js";
+import { idle, peerApis, producingPeer, viewPeers } from "./peers.js";
 import { type RotationDeps, StartResume, watchingRotationMessage, watchRotation } from "./start-resume.js";
 import { Takeover } from "./takeover.js";
 
@@ -63,13 +62,7 @@ export class Production implements ProductionService {
   #guard: GuardReport | undefined;
   #guardTimer: NodeJS.Timeout | undefined;
   #guardPolling = false;
-  // The finalizer keys this node loads (less those refused at start), and those another node of ours also holds.
-  #finalizerKeys: string[] = [];
-  #finalizerConflicts: { key: string; node: string | null; api: string | null }[] = [];
-  #finality: FinalityClient | undefined;
-  #missedVotes = 0;
-  #lastMissedVote: { block: number; at: number } | undefined;
-  #activeFinalizerKey: string | null | undefined;
+  readonly #finalizers: FinalizerKeys;
   readonly #intents: IntentBook;
 
   constructor(opts: ProductionOptions, deps: ProductionDeps) {
@@ -80,6 +73,12 @@ export class Production implements ProductionService {
     this.#watch = new BlockWatch(opts, { clock: this.#clock, closing: this.#closing.signal });
     this.#intents = new IntentBook({ node: deps.coordinator.nodeId }, { now: () => this.#clock.now(), producing: () => this.#signing !== undefined });
     const here = this.#rotationDeps();
+    this.#finalizers = new FinalizerKeys({
+      ...here,
+      chain: deps.chain,
+      ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
+      ...(deps.nodeUrl === undefined ? {} : { nodeUrl: deps.nodeUrl }),
+    });
     const readyToResume = () => this.readyToResume();
     const isPaused = () => this.isPaused();
     this.#takeover = new Takeover({ ...here, closing: this.#closing.signal, readyToResume, isPaused });
@@ -146,12 +145,12 @@ export class Production implements ProductionService {
       if (fence.signUrl !== undefined) chain.useSigningFence?.(fence.signUrl, timeoutMs);
     }
     chain.on("block", this.#onBlock);
-    chain.on("vote-missed", this.#onVoteMissed);
+    chain.on("vote-missed", this.#finalizers.onVoteMissed);
     chain.on("state", this.#onState);
     coordinator.onLeaseLost((reason) => void this.#onLeaseLost(reason));
     coordinator.onLeaseRegained?.(() => this.#onLeaseRegained());
     await coordinator.start();
-    await this.#loadFinalizerKeys();
+    await this.#finalizers.load();
     void this.#refreshSchedule();
     const every = this.#opts.scheduleInterval ?? 10_000;
     this.#scheduleTimer = setInterval(() => void this.#refreshSchedule(), every);
@@ -241,7 +240,7 @@ export class Production implements ProductionService {
     try {
       if (this.#deps.chain.status().state === "running") await this.isPaused().catch(() => undefined);
       await this.#deps.coordinator.publish({ api: this.#api, ...this.status() });
-      await this.#checkFinalizerKeys();
+      await this.#finalizers.check();
     } catch (error) {
       this.#logger.debug({ err: error }, "could not publish our status");
     }
@@ -257,7 +256,7 @@ export class Production implements ProductionService {
     this.#closeFence();
     await this.#fence?.close();
     this.#deps.chain.off("block", this.#onBlock);
-    this.#deps.chain.off("vote-missed", this.#onVoteMissed);
+    this.#deps.chain.off("vote-missed", this.#finalizers.onVoteMissed);
     this.#deps.chain.off("state", this.#onState);
     this.#watch.wake();
     await this.#deps.coordinator.close();
@@ -270,11 +269,7 @@ export class Production implements ProductionService {
     } catch (error) {
       this.#logger.debug({ err: error }, "producer schedule unavailable");
     }
-    // Which finalizer key of ours the chain has active, for the status and its gauge.
-    if (this.#finality !== undefined) {
-      this.#activeFinalizerKey = (await this.#finality.activeKey().catch(() => undefined)) ?? null;
-      this.#deps.metrics?.finalizerKeyActive.set(this.#activeFinalizerKey !== null && this.#activeFinalizerKey === this.#finalizerKeys[0] ? 1 : 0);
-    }
+    await this.#finalizers.refreshActive();
   }
 
   /** Waits for the end of our round (bounded by pauseTimeout), pauses, confirms, then releases our claim. */
@@ -390,7 +385,7 @@ export class Production implements ProductionService {
     const head = this.#watch.snapshot().lastBlock;
     this.#logger.info({ head: head?.num }, "production resumed");
     // Finality moves with production; a failure is reported, never thrown: production is resumed here now.
-    const finalizer = await this.#activateFinality(ctx.signal);
+    const finalizer = await this.#finalizers.activate(ctx.signal);
     return { resumed: true, node: coordinator.nodeId, head: head?.num ?? null, ...(finalizer === null ? {} : { finalizer }) };
   }
 
@@ -481,81 +476,6 @@ export class Production implements ProductionService {
         .call("POST", `/v1/manageos/production/intent/release?id=${intent.own.intent.id}`)
         .catch(() => undefined);
     }
-  }
-
-  // Spring, after production resumed here: this node's own finalizer key becomes the producer's active one.
-  async #activateFinality(signal: AbortSignal): Promise<Record<string, unknown> | null> {
-    const mine = this.#finalizerKeys[0];
-    const finality = this.#finality;
-    if (mine === undefined || finality === undefined) return null;
-    let before: string | undefined;
-    try {
-      before = await finality.activeKey();
-      if (before !== mine) {
-        if (!finality.canActivate) throw ProductionErrors.finality("no bp.finalityKeyFile: activate it by hand (eosio::actfinkey)");
-        await finality.activate(mine, signal, (ms) => this.#clock.sleep(ms, signal));
-        this.#logger.info({ before: before ?? null, after: mine }, "this node's finalizer key is the active one now");
-      }
-      this.#activeFinalizerKey = mine;
-      this.#deps.metrics?.finalizerKeyActive.set(1);
-      return { key: mine, before: before ?? null, after: mine, activated: before !== mine };
-    } catch (error) {
-      const code = isManageosError(error) ? error.code : ProductionErrors.finality.code;
-      this.#logger.error({ err: error, key: mine }, "production resumed here, but this node's finalizer key is not the active one");
-      return { key: mine, before: before ?? null, after: before ?? null, activated: false, error: { code, message: (error as Error).message } };
-    }
-  }
-
-  // Before nodeos first starts: a finalizer key another node of ours already holds is left out of config.ini.
-  async #loadFinalizerKeys(): Promise<void> {
-    const { chain } = this.#deps;
-    if (chain.finalizerPublicKeys === undefined) return;
-    try {
-      this.#finalizerKeys = await chain.finalizerPublicKeys();
-    } catch (error) {
-      // The launch refuses the same file with its coded error.
-      this.#logger.debug({ err: error }, "finalizer keys not readable yet");
-      return;
-    }
-    const { finality, nodeUrl } = { finality: this.#opts.finality, nodeUrl: this.#deps.nodeUrl };
-    if (finality !== undefined && nodeUrl !== undefined && this.#finalizerKeys.length > 0) {
-      let privateKey: string | undefined;
-      try {
-        privateKey = finality.keyFile === undefined ? undefined : (await readFile(finality.keyFile, "utf8")).trim();
-      } catch (error) {
-        // Never the file's content: only why it could not be read.
-        this.#logger.error({ file: finality.keyFile, code: (error as NodeJS.ErrnoException).code }, "cannot read bp.finalityKeyFile: finalizer keys will not be activated on chain");
-      }
-      this.#finality = new FinalityClient({ producerName: this.#opts.producerName, permission: finality.permission, privateKey, timeoutMs: 30_000 }, { nodeUrl });
-    }
-    const conflicts = await this.#checkFinalizerKeys();
-    if (conflicts.length === 0) return;
-    const refused = [...new Set(conflicts.map((c) => c.key))];
-    chain.refuseFinalizerKeys?.(refused);
-    this.#finalizerKeys = this.#finalizerKeys.filter((k) => !refused.includes(k));
-    this.#logger.error({ refused }, "finalizer keys refused: another node of ours holds them (each finalizer key belongs to one nodeos); activate a key of this node's own");
-  }
-
-  // Our finalizer keys that another node of ours publishes (etcd) or answers (bp.peers) too; said at error when new.
-  async #checkFinalizerKeys(): Promise<{ key: string; node: string | null; api: string | null }[]> {
-    const mine = new Set(this.#finalizerKeys);
-    if (mine.size === 0) return [];
-    const { coordinator } = this.#deps;
-    const held: { keys: readonly string[]; node: string | null; api: string | null }[] = [];
-    if (coordinator.kind !== "local") {
-      for (const peer of await coordinator.peers().catch(() => [])) {
-        if (peer.node !== coordinator.nodeId) held.push({ keys: publicKeysIn(peer.finalizerKeys), node: peer.node, api: peer.api });
-      }
-    }
-    const configured = (this.#opts.peers ?? []).filter((a) => a !== this.#api);
-    for (const view of await viewPeers(configured, this.#opts.peerToken, coordinator.nodeId)) held.push({ keys: view.finalizerKeys, node: view.node, api: view.api });
-    const conflicts = held.flatMap((h) => h.keys.filter((k) => mine.has(k)).map((key) => ({ key, node: h.node, api: h.api })));
-    const known = new Set(this.#finalizerConflicts.map((c) => `${c.key}@${c.node ?? c.api}`));
-    const fresh = conflicts.filter((c) => !known.has(`${c.key}@${c.node ?? c.api}`));
-    if (fresh.length > 0) this.#logger.error({ conflicts: fresh }, "another node of ours holds a finalizer key of this node: both would vote with it");
-    this.#finalizerConflicts = conflicts;
-    this.#deps.metrics?.finalizerKeyConflicts.set(new Set(conflicts.map((c) => c.key)).size);
-    return conflicts;
   }
 
   #openFence(releasedThrough: number | undefined): void {
@@ -676,17 +596,7 @@ export class Production implements ProductionService {
       holdsLease: this.#deps.coordinator.holds(this.#opts.producerName),
       leaseLost: this.#leaseLost ?? null,
       signing: this.#signing !== undefined,
-      finalizerKeys: this.#finalizerKeys,
-      finalizer:
-        this.#finalizerKeys.length === 0
-          ? null
-          : {
-              key: this.#finalizerKeys[0],
-              activeOnChain: this.#activeFinalizerKey === undefined ? null : this.#activeFinalizerKey === this.#finalizerKeys[0],
-              missedVotes: this.#missedVotes,
-              lastMissedVote: this.#lastMissedVote ?? null,
-            },
-      finalizerKeyConflicts: this.#finalizerConflicts,
+      ...this.#finalizers.status(),
       fence: this.#fence?.signUrl ?? null,
       guard: this.#guard ?? null,
       intentsGranted: this.#intents.grantedTo(),
@@ -782,12 +692,6 @@ export class Production implements ProductionService {
     this.#logger.warn({ lost: this.#leaseLost, meantToProduce: this.#deps.chain.wantsProduction() }, "etcd lease live again");
     if (this.#deps.chain.status().state === "running" && this.#signing === undefined) this.#onRunning();
   }
-
-  readonly #onVoteMissed = (missed: { finalizer: string; block: number }): void => {
-    this.#missedVotes++;
-    this.#lastMissedVote = { block: missed.block, at: this.#clock.now() };
-    this.#deps.metrics?.missedVotes.inc();
-  };
 
   readonly #onBlock = (block: BlockEvent): void => {
     this.#watch.observe(block);
