@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { Backupable, Chain, HeadInfo } from "../chain/chain.js";
 import { isBackupable, isProducer, isSnapshotable } from "../chain/chain.js";
 import type { JobContext } from "../jobs/job.js";
-import type { Operator } from "../operator/operator.js";
+import type { NodeStatus } from "../operator/node-watch.js";
 import { isProducing, type ProductionAfterJob, resumeProductionAfterJob } from "../operator/production-after-job.js";
 import type { BackupService, ProductionService } from "../operator/services.js";
 import type { ProxyGate } from "../proxy/gate.js";
@@ -40,8 +40,8 @@ export interface BackupServiceDeps {
   readonly store: Store;
   readonly chain: Chain;
   readonly gate: ProxyGate;
-  /** The operator, once built (it is built after the service). */
-  readonly operator: () => Operator;
+  /** Whether the node is in maintenance, and its sync. */
+  readonly node: NodeStatus;
   readonly production?: ProductionService;
   readonly logger: Logger;
 }
@@ -182,13 +182,13 @@ export class NodeBackupService implements BackupService {
         result = await this.restoreInto(ctx, chain, chainId, params.backup);
       } catch (error) {
         // The data dir is untouched when a restore fails before its swap: bring the node back on it.
-        if (!this.#deps.operator().inMaintenance) {
+        if (!this.#deps.node.inMaintenance) {
           ctx.log(`restore failed: ${(error as Error).message}; starting the node on its previous data`, "error");
           await this.#startAfter(ctx, "restore").catch(() => undefined);
         }
         throw error;
       }
-      if (this.#deps.operator().inMaintenance) {
+      if (this.#deps.node.inMaintenance) {
         ctx.log("the node is in maintenance: left stopped; resume it to start");
         return { ...result, chainIdFrom: from, syncedHead: null, production: null };
       }
@@ -364,7 +364,7 @@ export class NodeBackupService implements BackupService {
       ctx.log(`snapshot restore failed after blocks and state were cleared: ${(error as Error).message}; the node stays stopped`, "error");
       return;
     }
-    if (this.#deps.operator().inMaintenance) return;
+    if (this.#deps.node.inMaintenance) return;
     ctx.log(`snapshot restore failed: ${(error as Error).message}; starting the node on its previous data`, "error");
     await this.#startAfter(ctx, "snapshot restore").catch(() => undefined);
   }
@@ -430,7 +430,7 @@ export class NodeBackupService implements BackupService {
 
   async #waitSynced(ctx: JobContext): Promise<HeadInfo | undefined> {
     ctx.progress({ message: "waiting until synced" });
-    return this.#deps.operator().waitSynced(ctx);
+    return this.#deps.node.waitSynced(ctx);
   }
 
   async #retention(ctx: JobContext, chainId: string): Promise<RetentionResult | null> {
