@@ -18,6 +18,7 @@ export * from "./backups.js";
 export * from "./chain-id.js";
 export * from "./node-wait.js";
 export * from "./service.js";
+export * from "./dirty-steps.js";
 export * from "./recovery.js";
 export * from "./schedule.js";
 export * from "./create-service.js";

@@ -10,17 +10,12 @@ import type { ProxyGate } from "../proxy/gate.js";
 import type { Store } from "../storage/store.js";
 import { listBackupRefs } from "./catalog.js";
 import { resolveChainId } from "./chain-id.js";
+import type { DirtyStep } from "./dirty-steps.js";
 import { BackupErrors } from "./errors.js";
 import type { FinalizerReport } from "./finalizers.js";
 import type { RecoveryMetrics } from "./metrics.js";
 import { waitHeadAdvancing } from "./node-wait.js";
 import type { NodeBackupService } from "./service.js";
-
-/** The steps `backup.dirtyPolicy` may list. */
-export const DIRTY_STEPS = ["restore-latest", "replay", "fail"] as const;
-
-/** One step of `backup.dirtyPolicy`. */
-export type DirtyStep = (typeof DIRTY_STEPS)[number];
 
 /** Settings of boot and dirty recovery (config `backup.bootstrap`, `backup.dirtyPolicy`, `backup.chainId`). */
 export interface RecoveryOptions {
