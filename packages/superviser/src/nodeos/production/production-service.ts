@@ -160,7 +160,7 @@ export class Production implements ProductionService {
     this.#guardTimer = setInterval(() => void this.#pollPeersWhileSigning(), this.#opts.publishInterval ?? 1_000);
     this.#guardTimer.unref();
     await this.#publish();
-    // A node meant to produce tries the takeover only when a peer produces (after its start); see resumeOnStart.
+    // A node meant to produce tries the takeover only when a peer produces (after its start); see StartResume.
     if (!chain.wantsProduction()) this.#takeover.once();
     if (chain.status().state === "running") this.#onRunning();
   }
