@@ -18,3 +18,5 @@ export * from "./start-resume.js";
 export * from "./takeover.js";
 export * from "./metrics.js";
 export * from "./transaction.js";
+export * from "./resume-handshake.js";
+export * from "./resume-intent.js";

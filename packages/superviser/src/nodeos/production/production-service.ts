@@ -6,8 +6,8 @@ import { ProductionErrors } from "./errors.js";
 import { BlockWatch } from "./block-watch.js";
 import { type HandoffDeps, type HandoffReport, handoff } from "./handoff.js";
 import { FinalizerKeys } from "./finalizer-keys.js";
-import { PeerClient } from "./peer-client.js";
-import { type IntentAnswer, IntentBook, type OwnIntent, type ResumeIntent } from "./resume-intent.js";
+import { type AnnouncedIntent, ResumeHandshake } from "./resume-handshake.js";
+import type { IntentAnswer, ResumeIntent } from "./resume-intent.js";
 import { SigningFence, type SigningVerdict } from "./signing-fence.js";
 import type { GuardReport, LiveProductionOptions, PauseResult, ProductionOptions, ResumeOptions, StepContext } from "./production-options.js";
 import { type RestartPlan, RestartPolicy } from "./restart-policy.js";
@@ -27,12 +27,6 @@ export interface ProductionDeps {
   /** nodeos' own API (the chain API), for the finalizer tables and actfinkey. */
   readonly nodeUrl?: () => string;
 }
-
-// The resume handshake: how long a peer may take to answer, how long its grant holds, and the margin kept before it
-// expires when we finally resume.
-const INTENT_ASK_MS = 1_500;
-const INTENT_TTL_MS = 5_000;
-const INTENT_MARGIN_MS = 1_000;
 
 /** Block-producer mode: production state, safe pause and resume, the producer lease. */
 export class Production implements ProductionService {
@@ -63,7 +57,7 @@ export class Production implements ProductionService {
   #guardTimer: NodeJS.Timeout | undefined;
   #guardPolling = false;
   readonly #finalizers: FinalizerKeys;
-  readonly #intents: IntentBook;
+  readonly #handshake: ResumeHandshake;
 
   constructor(opts: ProductionOptions, deps: ProductionDeps) {
     this.#opts = opts;
@@ -71,8 +65,8 @@ export class Production implements ProductionService {
     this.#logger = deps.logger.child({ module: "production" });
     this.#clock = deps.clock ?? systemProductionClock;
     this.#watch = new BlockWatch(opts, { clock: this.#clock, closing: this.#closing.signal });
-    this.#intents = new IntentBook({ node: deps.coordinator.nodeId }, { now: () => this.#clock.now(), producing: () => this.#signing !== undefined });
     const here = this.#rotationDeps();
+    this.#handshake = new ResumeHandshake({ ...here, producing: () => this.#signing !== undefined, countResumeRefusal: () => this.#countResumeRefusal() });
     this.#finalizers = new FinalizerKeys({
       ...here,
       chain: deps.chain,
@@ -323,7 +317,7 @@ export class Production implements ProductionService {
         });
       }
       // Without etcd nothing but the peers' own answers can rule them out: one that does not answer blocks the resume.
-      if (coordinator.kind === "local") this.#requireAnswers(unreachable, options);
+      if (coordinator.kind === "local") this.#handshake.requireAnswers(unreachable, options);
     }
     ctx.progress({ message: "taking the producer lease" });
     let acquired: Awaited<ReturnType<Coordinator["acquire"]>>;
@@ -337,7 +331,7 @@ export class Production implements ProductionService {
       throw ProductionErrors.leaseHeld(acquired.holder, { details: { holder: acquired.holder } });
     }
     let resumed = false;
-    let intent: { own: OwnIntent; granted: string[] } | undefined;
+    let intent: AnnouncedIntent | undefined;
     try {
       const claim = await coordinator.lastClaim(producer);
       const reason = this.#unsafeReason(claim, options) ?? (watchRotationToo ? await this.#producedWithinRotation(ctx, options) : undefined);
@@ -347,12 +341,12 @@ export class Production implements ProductionService {
       }
       ctx.signal.throwIfAborted();
       if (options.onlyIf?.() === false) throw ProductionErrors.unsafeResume("production was paused meanwhile", { details: { reason: "paused-meanwhile" } });
-      if (coordinator.kind === "local") intent = await this.#announce(ctx, options);
+      if (coordinator.kind === "local") intent = await this.#handshake.announce(ctx, options);
       await coordinator.claim(producer);
       ctx.progress({ message: "resuming production" });
       if (intent !== undefined) {
         // Checked in the same turn as the fence opens: no peer's intent can come in between.
-        const lost = this.#intents.stillValid(intent.own, INTENT_MARGIN_MS);
+        const lost = this.#handshake.lost(intent);
         if (lost !== undefined) {
           this.#countResumeRefusal();
           throw ProductionErrors.unsafeResume(lost, { details: { reason: "intent-lost" } });
@@ -379,7 +373,7 @@ export class Production implements ProductionService {
       }
       throw error;
     } finally {
-      if (intent !== undefined) this.#endIntent(intent);
+      if (intent !== undefined) this.#handshake.end(intent);
     }
     this.#leaseLost = undefined;
     const head = this.#watch.snapshot().lastBlock;
@@ -401,81 +395,17 @@ export class Production implements ProductionService {
 
   /** A peer announces that it is about to resume: granted unless we produce, granted another, or win the tie-break. */
   considerIntent(intent: ResumeIntent): IntentAnswer {
-    const answer = this.#intents.consider(intent);
-    this.#logger.info({ from: intent.node, id: intent.id, ...answer }, "a peer's intent to resume production");
-    return answer;
+    return this.#handshake.consider(intent);
   }
 
   /** A peer's intent is over: the grant we gave it ends. */
   releaseIntent(id: string): void {
-    this.#intents.release(id);
+    this.#handshake.release(id);
   }
 
   /** Pauses nodeos at once (no waiting for the end of our round); production is no longer meant here. */
   async pauseNow(): Promise<void> {
     await this.#pauseConfirmed();
-  }
-
-  // Peers that did not answer block a resume without etcd, unless a person said to skip them (recorded in the job log).
-  #requireAnswers(unreachable: readonly string[], options: ResumeOptions): void {
-    if (unreachable.length === 0) return;
-    if (options.skipUnreachablePeers === true) {
-      const message = `resuming although these peers did not answer (skip-unreachable-peers): ${unreachable.join(", ")}`;
-      this.#logger.warn({ peers: unreachable }, message);
-      options.log?.(message, "warn");
-      return;
-    }
-    this.#countResumeRefusal();
-    throw ProductionErrors.peerUnreachable(unreachable.join(", "), { details: { reason: "peer-unreachable", peers: [...unreachable] } });
-  }
-
-  // Announces our intent to every configured peer; resolves once each granted it (or was skipped by the override).
-  async #announce(ctx: Pick<JobContext, "signal" | "progress">, options: ResumeOptions): Promise<{ own: OwnIntent; granted: string[] } | undefined> {
-    const apis = await peerApis(this.#deps.coordinator, this.#opts.peers ?? [], this.#api);
-    if (apis.length === 0) return undefined;
-    const own = this.#intents.begin(INTENT_TTL_MS);
-    if (typeof own === "string") {
-      this.#countResumeRefusal();
-      throw ProductionErrors.unsafeResume(own, { details: { reason: "peer-resuming" } });
-    }
-    ctx.progress({ message: `announcing the resume to ${apis.length} peer(s)` });
-    const { node, id, ttlMs } = own.intent;
-    const query = `?node=${encodeURIComponent(node)}&id=${id}&ttl_ms=${ttlMs}`;
-    const answers = await Promise.all(
-      apis.map(async (api) => {
-        try {
-          await new PeerClient(api, this.#opts.peerToken, INTENT_ASK_MS).call("POST", `/v1/manageos/production/intent${query}`);
-          return { api, granted: true as const };
-        } catch (error) {
-          const refused = isManageosError(error) && error.code !== "PRD_ERR_PEER";
-          return { api, granted: false as const, refused, reason: (error as Error).message };
-        }
-      }),
-    );
-    const granted = answers.filter((a) => a.granted).map((a) => a.api);
-    const result = { own, granted };
-    const refusal = answers.find((a) => !a.granted && a.refused);
-    try {
-      if (refusal !== undefined && !refusal.granted) {
-        this.#countResumeRefusal();
-        throw ProductionErrors.unsafeResume(`${refusal.api} refuses: ${refusal.reason}`, { details: { reason: "peer-refused", peer: refusal.api } });
-      }
-      this.#requireAnswers(answers.filter((a) => !a.granted).map((a) => a.api), options);
-    } catch (error) {
-      this.#endIntent(result);
-      throw error;
-    }
-    return result;
-  }
-
-  // Our intent is over: peers that granted it are told (best effort; their grants expire anyway).
-  #endIntent(intent: { own: OwnIntent; granted: string[] }): void {
-    this.#intents.end(intent.own);
-    for (const api of intent.granted) {
-      void new PeerClient(api, this.#opts.peerToken, INTENT_ASK_MS)
-        .call("POST", `/v1/manageos/production/intent/release?id=${intent.own.intent.id}`)
-        .catch(() => undefined);
-    }
   }
 
   #openFence(releasedThrough: number | undefined): void {
@@ -599,7 +529,7 @@ export class Production implements ProductionService {
       ...this.#finalizers.status(),
       fence: this.#fence?.signUrl ?? null,
       guard: this.#guard ?? null,
-      intentsGranted: this.#intents.grantedTo(),
+      intentsGranted: this.#handshake.grantedTo(),
       takeover: this.#takeover.status() ?? null,
       start: this.#startResume.status() ?? null,
     };
