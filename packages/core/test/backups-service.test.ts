@@ -430,7 +430,7 @@ describe("schedule", () => {
     const production = fakeProduction({ status: () => ({ state: "producing-next", paused: true }) });
     const h = await setup({ production });
     h.node.paused = true;
-    const schedule = new BackupSchedule({ tag: "scheduled" }, { service: h.service, chain: h.node, jobs: h.operator.queue, node: h.operator, production, logger });
+    const schedule = new BackupSchedule({ tag: "scheduled" }, { service: h.service, store: h.store, chain: h.node, jobs: h.operator.queue, node: h.operator, production, logger });
     try {
       const queued = schedule.trigger("backup", "test");
       expect(queued).toHaveProperty("job");
@@ -448,7 +448,7 @@ describe("schedule", () => {
     const h = await setup({ production });
     const schedule = new BackupSchedule(
       { tag: "scheduled", everyBlocks: 15, snapshotEvery: 150 },
-      { service: h.service, chain: h.node, jobs: h.operator.queue, node: h.operator, production, logger },
+      { service: h.service, store: h.store, chain: h.node, jobs: h.operator.queue, node: h.operator, production, logger },
     );
     schedule.start();
     try {

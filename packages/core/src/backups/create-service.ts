@@ -84,7 +84,7 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
       ...(backup.gcEvery > 0 ? { gcEvery: backup.gcEvery } : {}),
       ...(backup.chainId === undefined ? {} : { chainId: backup.chainId }),
     },
-    { service, chain, jobs: deps.jobs, node: deps.node, logger: deps.logger, ...optionalProduction(deps.production) },
+    { service, store, chain, jobs: deps.jobs, node: deps.node, logger: deps.logger, ...optionalProduction(deps.production) },
   );
   metrics.scheduled.set(backup.every !== undefined || backup.everyBlocks !== undefined ? 1 : 0);
   const hooks: NodeRecoveryHooks = {

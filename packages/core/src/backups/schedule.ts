@@ -6,6 +6,7 @@ import type { NodeStatus } from "../operator/node-watch.js";
 import type { ProductionService } from "../operator/services.js";
 import { listBackupRefs } from "./catalog.js";
 import { onTheHook } from "./node-wait.js";
+import type { Store } from "../storage/store.js";
 import type { NodeBackupService } from "./service.js";
 
 /** When scheduled backups, snapshots and gcs run (config `backup.every`, `everyBlocks`, `snapshotEvery`, `gcEvery`). */
@@ -23,6 +24,8 @@ export interface ScheduleOptions {
 /** What the schedule drives. */
 export interface ScheduleDeps {
   readonly service: NodeBackupService;
+  /** Where the backups are, for the head of the newest one. */
+  readonly store: Store;
   readonly chain: Chain;
   /** Where the scheduled jobs are queued. */
   readonly jobs: JobSubmitter;
@@ -136,7 +139,7 @@ export class BackupSchedule {
     this.#loadingBaseline = true;
     try {
       const chainId = this.#opts.chainId ?? head.chainId;
-      const refs = chainId === undefined ? [] : await listBackupRefs(this.#deps.service.store, chainId);
+      const refs = chainId === undefined ? [] : await listBackupRefs(this.#deps.store, chainId);
       this.#baseline = refs[0]?.headNum ?? 0;
     } catch (error) {
       this.#logger.warn({ err: error }, "cannot read the newest backup; counting blocks from now");

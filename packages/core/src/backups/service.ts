@@ -88,16 +88,6 @@ export class NodeBackupService implements BackupService {
     );
   }
 
-  /** The store backups go to. */
-  get store(): Store {
-    return this.#deps.store;
-  }
-
-  /** The engine behind the service. */
-  get engine(): Backups {
-    return this.#deps.backups;
-  }
-
   /** Backs the data dir up: stop the node, back up, start it, wait until synced; the proxy stays closed meanwhile. */
   async backup(ctx: JobContext, params: { tag?: string }): Promise<BackupJobResult> {
     const chain = this.#backupable("backups");
