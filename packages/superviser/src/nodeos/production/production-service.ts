@@ -74,7 +74,7 @@ export class Production implements ProductionService {
       ...(deps.nodeUrl === undefined ? {} : { nodeUrl: deps.nodeUrl }),
     });
     const readyToResume = () => this.readyToResume();
-    const isPaused = () => this.isPaused();
+    const isPaused = () => this.#isPaused();
     this.#takeover = new Takeover({ ...here, closing: this.#closing.signal, readyToResume, isPaused });
     this.#startResume = new StartResume({
       ...here,
@@ -232,7 +232,7 @@ export class Production implements ProductionService {
 
   async #publish(): Promise<void> {
     try {
-      if (this.#deps.chain.status().state === "running") await this.isPaused().catch(() => undefined);
+      if (this.#deps.chain.status().state === "running") await this.#isPaused().catch(() => undefined);
       await this.#deps.coordinator.publish({ api: this.#api, ...this.status() });
       await this.#finalizers.check();
     } catch (error) {
@@ -535,8 +535,8 @@ export class Production implements ProductionService {
     };
   }
 
-  /** Whether nodeos production is paused, asked now. */
-  async isPaused(): Promise<boolean> {
+  // Whether nodeos production is paused, asked now.
+  async #isPaused(): Promise<boolean> {
     // An answer asked for before a pause or resume of ours came back after it: it no longer says what nodeos does.
     const asked = this.#pauseSeq;
     const paused = await this.#deps.chain.isProductionPaused();
@@ -687,7 +687,7 @@ export class Production implements ProductionService {
       watch: this.#watch,
       clock: this.#clock,
       logger: this.#logger,
-      isPaused: () => this.isPaused(),
+      isPaused: () => this.#isPaused(),
       safelyPause: (ctx) => this.safelyPause(ctx),
       safelyResume: (ctx, options) => this.safelyResume(ctx, options),
     };
