@@ -1,4 +1,4 @@
-import { ProductionTracker, type ProductionState } from "@manageos/core";
+import { ProductionTracker, type ProductionState } from "@manageos/superviser";
 import { parseBlockLine } from "@manageos/superviser";
 import { describe, expect, it } from "vitest";
 

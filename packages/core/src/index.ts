@@ -14,5 +14,4 @@ export * from "./operator/index.js";
 export * from "./http/index.js";
 export * from "./daemon/index.js";
 export * from "./backups/index.js";
-export * from "./production/index.js";
 export * from "./coordination/index.js";

@@ -15,8 +15,9 @@ import {
   type Manifest,
   NEW_FINALIZER_KEY_ACTION,
   NodeBackupService,
-  Operator,
+  NodeWatch,
   openStore,
+  Operator,
   ProxyGate,
   Recovery,
   type RecoveryOptions,
@@ -72,19 +73,20 @@ async function setup(options: { node?: FakeNode; dataDir?: string; recovery?: Pa
   const registry = new Registry();
   const backups = new Backups({ chunkSize: 64 * 1024 }, { store, logger, metrics: createBackupMetrics(registry) });
   const gate = new ProxyGate();
-  let operator: Operator | undefined;
+  const stateDir = join(work, `state-${randomInt(1e9)}`);
+  const queue = new JobQueue({ stateDir }, { logger });
+  const watch = new NodeWatch({ stateDir, syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
   const service = new NodeBackupService(
     { tag: "manual", snapshotsKeepLast: 2, bpMode: false },
-    { backups, store, chain: node, gate, operator: () => operator as Operator, logger },
+    { backups, store, chain: node, gate, node: watch, logger },
   );
   const recovery = new Recovery(
     { bootstrap: "backup", dirtyPolicy: ["restore-latest", "replay", "fail"], aliveTimeout: 10_000, ...options.recovery },
-    { chain: node, service, store, gate, operator: () => operator as Operator, logger, metrics: createRecoveryMetrics(registry) },
+    { chain: node, service, store, gate, jobs: queue, node: watch, logger, metrics: createRecoveryMetrics(registry) },
   );
-  const stateDir = join(work, `state-${randomInt(1e9)}`);
-  operator = new Operator(
+  const operator = new Operator(
     { app: "test", stateDir, syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
-    { chain: node, queue: new JobQueue({ stateDir }, { logger }), gate, logger, backups: service, recovery },
+    { chain: node, queue, node: watch, gate, logger, backups: service, recovery },
   );
   harness = { node, store, backups, gate, operator, service, warnings };
   await operator.start();

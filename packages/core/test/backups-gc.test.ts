@@ -19,8 +19,9 @@ import {
   JobQueue,
   type JobRecord,
   NodeBackupService,
-  Operator,
+  NodeWatch,
   openStore,
+  Operator,
   ProxyGate,
   runCli,
   type Store,
@@ -139,13 +140,15 @@ async function daemon(): Promise<string> {
   const node = new FakeNode(join(work, "node"));
   const gate = new ProxyGate();
   const backups = new Backups({ chunkSize: CHUNK }, { store, logger });
+  const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
+  const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
   const service = new NodeBackupService(
     { tag: "manual", snapshotsKeepLast: 2, bpMode: false },
-    { backups, store, chain: node, gate, operator: () => operator as Operator, logger },
+    { backups, store, chain: node, gate, node: watch, logger },
   );
   operator = new Operator(
     { app: "test", stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
-    { chain: node, queue: new JobQueue({ stateDir: join(work, "state") }, { logger }), gate, logger, backups: service },
+    { chain: node, queue, node: watch, gate, logger, backups: service },
   );
   await operator.start();
   app = await createApiServer({}, { operator, registry: new Registry(), logger });
@@ -209,10 +212,12 @@ describe("gc", () => {
     const gate = new ProxyGate();
     const config = configSchema.parse({ storage: { url: `file://${storeDir}`, chunkSize: CHUNK }, backup: { gcEvery: "100ms", chainId: CHAIN_ID } });
     expect(configSchema.parse({}).backup.gcEvery).toBe(24 * HOUR);
-    const service = createBackupService(config, { logger, registry: new Registry(), chain: node, gate, operator: () => operator as Operator });
+    const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
+    const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
+    const service = createBackupService(config, { logger, registry: new Registry(), chain: node, gate, jobs: queue, node: watch });
     operator = new Operator(
       { app: "test", stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
-      { chain: node, queue: new JobQueue({ stateDir: join(work, "state") }, { logger }), gate, logger, backups: service, recovery: service.recovery },
+      { chain: node, queue, node: watch, gate, logger, backups: service, recovery: service.recovery },
     );
     await operator.start();
     const deadline = Date.now() + 15_000;

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Backups, configSchema, createBackupService, JobQueue, Operator, openStore, ProxyGate } from "../src/index.js";
+import { Backups, configSchema, createBackupService, JobQueue, NodeWatch, openStore, Operator, ProxyGate } from "../src/index.js";
 import { CHAIN_ID, FakeNode } from "./backups-fake-node.js";
 import { randomChunks, writeTree } from "./support/backup-fixtures.js";
 
@@ -53,10 +53,12 @@ async function startDaemonBackups(node: FakeNode): Promise<void> {
   const logger = pino({ level: "info" }, sink);
   const config = configSchema.parse({ storage: { url: `file://${join(work, "store")}`, chunkSize: CHUNK }, backup: { chainId: CHAIN_ID } });
   const gate = new ProxyGate();
-  const service = createBackupService(config, { logger, registry: new Registry(), chain: node, gate, operator: () => operator as Operator });
+  const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
+  const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
+  const service = createBackupService(config, { logger, registry: new Registry(), chain: node, gate, jobs: queue, node: watch });
   operator = new Operator(
     { app: "test", stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
-    { chain: node, queue: new JobQueue({ stateDir: join(work, "state") }, { logger }), gate, logger, backups: service, recovery: service.recovery },
+    { chain: node, queue, node: watch, gate, logger, backups: service, recovery: service.recovery },
   );
   await operator.start();
 }

@@ -13,8 +13,9 @@ import {
   JobQueue,
   type JobRecord,
   NodeBackupService,
-  Operator,
+  NodeWatch,
   openStore,
+  Operator,
   ProxyGate,
   statusOf,
 } from "../src/index.js";
@@ -50,14 +51,15 @@ async function setup(): Promise<Harness> {
   const gate = new ProxyGate();
   const gateLog: GateStatus[] = [];
   gate.on("change", (s) => gateLog.push(s));
-  let operator: Operator | undefined;
+  const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
+  const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
   const service = new NodeBackupService(
     { tag: "manual", snapshotsKeepLast: 2, bpMode: false },
-    { backups, store, chain: node, gate, operator: () => operator as Operator, logger },
+    { backups, store, chain: node, gate, node: watch, logger },
   );
-  operator = new Operator(
+  const operator = new Operator(
     { app: "test", stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
-    { chain: node, queue: new JobQueue({ stateDir: join(work, "state") }, { logger }), gate, logger, backups: service },
+    { chain: node, queue, node: watch, gate, logger, backups: service },
   );
   harness = { node, gate, gateLog, operator, service };
   await operator.start();

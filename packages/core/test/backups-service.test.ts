@@ -15,8 +15,9 @@ import {
   JobQueue,
   type JobRecord,
   NodeBackupService,
-  Operator,
+  NodeWatch,
   openStore,
+  Operator,
   type ProductionService,
   ProxyGate,
   Recovery,
@@ -68,6 +69,8 @@ async function setup(
   const gateLog: GateStatus[] = [];
   gate.on("change", (s) => gateLog.push(s));
   let operator: Operator | undefined;
+  const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
+  const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
   const service = new NodeBackupService(
     { tag: "manual", snapshotsKeepLast: 2, bpMode: false, ...options.service },
     {
@@ -75,18 +78,18 @@ async function setup(
       store,
       chain: node,
       gate,
-      operator: () => operator as Operator,
+      node: watch,
       logger,
       ...(options.production === undefined ? {} : { production: options.production }),
     },
   );
   const recovery = new Recovery(
     { bootstrap: "backup", dirtyPolicy: ["restore-latest", "replay", "fail"], aliveTimeout: 10_000, ...options.recovery },
-    { chain: node, service, store, gate, operator: () => operator as Operator, logger, metrics: createRecoveryMetrics(registry) },
+    { chain: node, service, store, gate, jobs: queue, node: watch, logger, metrics: createRecoveryMetrics(registry) },
   );
   operator = new Operator(
     { app: "test", stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
-    { chain: node, queue: new JobQueue({ stateDir: join(work, "state") }, { logger }), gate, logger, backups: service, recovery },
+    { chain: node, queue, node: watch, gate, logger, backups: service, recovery },
   );
   harness = { node, store, backups, gate, operator, service, recovery, registry, gateLog };
   if (options.start !== false) {
@@ -427,7 +430,7 @@ describe("schedule", () => {
     const production = fakeProduction({ status: () => ({ state: "producing-next", paused: true }) });
     const h = await setup({ production });
     h.node.paused = true;
-    const schedule = new BackupSchedule({ tag: "scheduled" }, { service: h.service, chain: h.node, operator: () => h.operator, production, logger });
+    const schedule = new BackupSchedule({ tag: "scheduled" }, { service: h.service, store: h.store, chain: h.node, jobs: h.operator.queue, node: h.operator, production, logger });
     try {
       const queued = schedule.trigger("backup", "test");
       expect(queued).toHaveProperty("job");
@@ -445,7 +448,7 @@ describe("schedule", () => {
     const h = await setup({ production });
     const schedule = new BackupSchedule(
       { tag: "scheduled", everyBlocks: 15, snapshotEvery: 150 },
-      { service: h.service, chain: h.node, operator: () => h.operator, production, logger },
+      { service: h.service, store: h.store, chain: h.node, jobs: h.operator.queue, node: h.operator, production, logger },
     );
     schedule.start();
     try {

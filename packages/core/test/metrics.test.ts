@@ -5,10 +5,8 @@ import {
   BACKUP_RESULTS,
   createBackupMetrics,
   createMetricsRegistry,
-  createProductionMetrics,
   createRecoveryMetrics,
   DIRTY_STEPS,
-  GUARD_REASONS,
   metricName,
   RESTORE_RESULTS,
 } from "../src/index.js";
@@ -45,11 +43,10 @@ describe("metrics registry", () => {
     expect(await b.metrics()).not.toContain("manageos_only_in_a_total");
   });
 
-  it("starts every label value of the backup, recovery and guard counters at zero, so a first event is an increase", async () => {
+  it("starts every label value of the backup and recovery counters at zero, so a first event is an increase", async () => {
     const registry = createMetricsRegistry({ app: "eos" });
     createBackupMetrics(registry);
     createRecoveryMetrics(registry);
-    createProductionMetrics(registry);
     const text = await registry.metrics();
     const zero = (name: string, labels: string) => expect(text, `${name}{${labels}}`).toMatch(new RegExp(`^${name}\\{${labels},app="eos"\\} 0$`, "m"));
     for (const result of BACKUP_RESULTS) zero("manageos_backup_runs_total", `result="${result}"`);
@@ -57,19 +54,5 @@ describe("metrics registry", () => {
     for (const operation of BACKUP_OPERATIONS) expect(text).toMatch(new RegExp(`^manageos_backup_duration_seconds_count\\{.*operation="${operation}".*\\} 0$`, "m"));
     for (const step of DIRTY_STEPS) zero("manageos_recoveries_total", `step="${step}",result="failure"`);
     zero("manageos_recoveries_total", `step="replay",result="success"`);
-    for (const reason of GUARD_REASONS) zero("manageos_bp_guard_trips_total", `reason="${reason}"`);
-  });
-
-  it("reads whether production is paused at each scrape, 0 until told where from", async () => {
-    const registry = createMetricsRegistry();
-    const metrics = createProductionMetrics(registry);
-    expect(await registry.metrics()).toMatch(/^manageos_bp_production_paused 0$/m);
-    let paused = true;
-    // A second call (the daemon declares them in every variant) shares the metrics.
-    createProductionMetrics(registry).readPausedFrom(() => paused);
-    expect(metrics.productionPaused).toBe(createProductionMetrics(registry).productionPaused);
-    expect(await registry.metrics()).toMatch(/^manageos_bp_production_paused 1$/m);
-    paused = false;
-    expect(await registry.metrics()).toMatch(/^manageos_bp_production_paused 0$/m);
   });
 });

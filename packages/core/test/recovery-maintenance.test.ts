@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Backups, JobQueue, NodeBackupService, Operator, openStore, ProxyGate, Recovery } from "../src/index.js";
+import { Backups, JobQueue, NodeBackupService, NodeWatch, openStore, Operator, ProxyGate, Recovery } from "../src/index.js";
 import { FakeNode } from "./backups-fake-node.js";
 
 const logger = pino({ level: "silent" });
@@ -37,17 +37,19 @@ describe("dirty recovery after a manageos start in maintenance", () => {
     const node = new FakeNode(join(work, "data"));
     const store = openStore(`file://${join(work, "store")}`);
     const gate = new ProxyGate();
+    const queue = new JobQueue({ stateDir }, { logger });
+    const watch = new NodeWatch({ stateDir, syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
     const service = new NodeBackupService(
       { tag: "manual", snapshotsKeepLast: 2, bpMode: false },
-      { backups: new Backups({ chunkSize: 64 * 1024 }, { store, logger }), store, chain: node, gate, operator: () => operator as Operator, logger },
+      { backups: new Backups({ chunkSize: 64 * 1024 }, { store, logger }), store, chain: node, gate, node: watch, logger },
     );
     const recovery = new Recovery(
       { bootstrap: "genesis", dirtyPolicy: ["replay", "fail"], aliveTimeout: 10_000 },
-      { chain: node, service, store, gate, operator: () => operator as Operator, logger },
+      { chain: node, service, store, gate, jobs: queue, node: watch, logger },
     );
     operator = new Operator(
       { app: "test", stateDir, syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
-      { chain: node, queue: new JobQueue({ stateDir }, { logger }), gate, logger, backups: service, recovery },
+      { chain: node, queue, node: watch, gate, logger, backups: service, recovery },
     );
     await operator.start();
     expect(node.state).toBe("stopped");

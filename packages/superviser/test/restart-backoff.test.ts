@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Backups, type ChainState, JobQueue, NodeBackupService, Operator, openStore, ProxyGate, Recovery } from "@manageos/core";
+import { Backups, type ChainState, JobQueue, NodeBackupService, NodeWatch, Operator, openStore, ProxyGate, Recovery } from "@manageos/core";
 import { isAlive } from "@manageos/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { BackoffEvent } from "../src/process/superviser-types.js";
@@ -99,18 +99,19 @@ describe("dirty recovery of a node whose log says dirty while its flag on disk i
     await mkdir(stateDir, { recursive: true });
     const store = openStore(`file://${join(dir, "store")}`);
     const gate = new ProxyGate();
-    let operator: Operator | undefined;
+    const queue = new JobQueue({ stateDir }, { logger });
+    const watch = new NodeWatch({ stateDir, syncedMaxLag: 2_000, blockInterval: 50 }, { chain: c.chain, gate, logger });
     const service = new NodeBackupService(
       { tag: "manual", snapshotsKeepLast: 1, bpMode: false },
-      { backups: new Backups({}, { store, logger }), store, chain: c.chain, gate, operator: () => operator as Operator, logger },
+      { backups: new Backups({}, { store, logger }), store, chain: c.chain, gate, node: watch, logger },
     );
     const recovery = new Recovery(
       { bootstrap: "genesis", dirtyPolicy: ["replay", "fail"] },
-      { chain: c.chain, service, store, gate, operator: () => operator as Operator, logger },
+      { chain: c.chain, service, store, gate, jobs: queue, node: watch, logger },
     );
-    operator = new Operator(
+    const operator = new Operator(
       { app: "test", stateDir, syncedMaxLag: 2_000, blockInterval: 50 },
-      { chain: c.chain, queue: new JobQueue({ stateDir }, { logger }), gate, logger, backups: service, recovery },
+      { chain: c.chain, queue, node: watch, gate, logger, backups: service, recovery },
     );
     const op = operator;
     cleanups.push(async () => {

@@ -3,7 +3,8 @@ import type { Registry } from "prom-client";
 import type { Chain } from "../chain/chain.js";
 import { isBackupable } from "../chain/chain.js";
 import type { Config } from "../config/schema.js";
-import type { Operator } from "../operator/operator.js";
+import type { JobSubmitter } from "../jobs/submitter.js";
+import type { NodeStatus } from "../operator/node-watch.js";
 import type { ProductionService } from "../operator/services.js";
 import type { ProxyGate } from "../proxy/gate.js";
 import { openStore } from "../storage/open-store.js";
@@ -36,7 +37,10 @@ export interface CreateBackupServiceDeps {
   readonly registry: Registry;
   readonly chain: Chain;
   readonly gate: ProxyGate;
-  readonly operator: () => Operator;
+  /** Where backups, recoveries and scheduled jobs are queued. */
+  readonly jobs: JobSubmitter;
+  /** Whether the node is in maintenance, ready, synced. */
+  readonly node: NodeStatus;
   readonly production?: ProductionService;
 }
 
@@ -58,7 +62,7 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
       ...(backup.keepLast === undefined ? {} : { keepLast: backup.keepLast }),
       ...(backup.maxAge === undefined ? {} : { maxAge: backup.maxAge }),
     },
-    { backups, store, chain: deps.chain, gate: deps.gate, operator: deps.operator, logger: deps.logger, ...optionalProduction(deps.production) },
+    { backups, store, chain: deps.chain, gate: deps.gate, node: deps.node, logger: deps.logger, ...optionalProduction(deps.production) },
   );
   const { chain } = deps;
   if (!isBackupable(chain)) return Object.assign(service, { recovery: undefined });
@@ -69,7 +73,7 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
       ...(backup.chainId === undefined ? {} : { chainId: backup.chainId }),
       aliveTimeout: Math.max(60_000, config.node.blockInterval * 600),
     },
-    { chain, service, store, gate: deps.gate, operator: deps.operator, logger: deps.logger, metrics: createRecoveryMetrics(deps.registry) },
+    { chain, service, store, gate: deps.gate, jobs: deps.jobs, node: deps.node, logger: deps.logger, metrics: createRecoveryMetrics(deps.registry) },
   );
   const schedule = new BackupSchedule(
     {
@@ -80,7 +84,7 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
       ...(backup.gcEvery > 0 ? { gcEvery: backup.gcEvery } : {}),
       ...(backup.chainId === undefined ? {} : { chainId: backup.chainId }),
     },
-    { service, chain, operator: deps.operator, logger: deps.logger, ...optionalProduction(deps.production) },
+    { service, store, chain, jobs: deps.jobs, node: deps.node, logger: deps.logger, ...optionalProduction(deps.production) },
   );
   metrics.scheduled.set(backup.every !== undefined || backup.everyBlocks !== undefined ? 1 : 0);
   const hooks: NodeRecoveryHooks = {

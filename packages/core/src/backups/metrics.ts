@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { DIRTY_STEPS } from "./recovery.js";
+import { DIRTY_STEPS } from "./dirty-steps.js";
 
 /** The `result` label of `manageos_backup_runs_total`. */
 export const BACKUP_RESULTS = ["success", "failure"] as const;

@@ -4,22 +4,18 @@ import type { Logger } from "pino";
 import type { Backupable, Chain, DirtyEvent } from "../chain/chain.js";
 import { isManageosError } from "../errors/manageos-error.js";
 import type { JobContext } from "../jobs/job.js";
-import type { Operator } from "../operator/operator.js";
+import type { JobSubmitter } from "../jobs/submitter.js";
+import type { NodeStatus } from "../operator/node-watch.js";
 import type { ProxyGate } from "../proxy/gate.js";
 import type { Store } from "../storage/store.js";
 import { listBackupRefs } from "./catalog.js";
 import { resolveChainId } from "./chain-id.js";
+import type { DirtyStep } from "./dirty-steps.js";
 import { BackupErrors } from "./errors.js";
 import type { FinalizerReport } from "./finalizers.js";
 import type { RecoveryMetrics } from "./metrics.js";
 import { waitHeadAdvancing } from "./node-wait.js";
 import type { NodeBackupService } from "./service.js";
-
-/** The steps `backup.dirtyPolicy` may list. */
-export const DIRTY_STEPS = ["restore-latest", "replay", "fail"] as const;
-
-/** One step of `backup.dirtyPolicy`. */
-export type DirtyStep = (typeof DIRTY_STEPS)[number];
 
 /** Settings of boot and dirty recovery (config `backup.bootstrap`, `backup.dirtyPolicy`, `backup.chainId`). */
 export interface RecoveryOptions {
@@ -36,7 +32,10 @@ export interface RecoveryDeps {
   readonly service: NodeBackupService;
   readonly store: Store;
   readonly gate: ProxyGate;
-  readonly operator: () => Operator;
+  /** Where the bootstrap and recovery jobs are queued. */
+  readonly jobs: JobSubmitter;
+  /** Whether the node is in maintenance (a dirty node is then left for a person). */
+  readonly node: Pick<NodeStatus, "inMaintenance">;
   readonly logger: Logger;
   readonly metrics?: RecoveryMetrics;
 }
@@ -81,8 +80,8 @@ export class Recovery {
       await this.#submitRecovery({ source: "offline", dataDir: this.#deps.chain.dataDir, detail: "dirty flag set at boot" }, true);
       return;
     }
-    const job = this.#deps.operator().submit("bootstrap", { bootstrap: this.#opts.bootstrap }, (ctx) => this.#bootstrap(ctx), { queue: true });
-    await this.#deps.operator().queue.wait(job.id);
+    const job = this.#deps.jobs.submit("bootstrap", { bootstrap: this.#opts.bootstrap }, (ctx) => this.#bootstrap(ctx), { queue: true });
+    await this.#deps.jobs.wait(job.id);
   }
 
   /** What the first start needs, from the data on disk. */
@@ -101,7 +100,7 @@ export class Recovery {
 
   readonly #onDirty = (event: DirtyEvent): void => {
     if (this.#closed || this.#pending) return;
-    if (this.#deps.operator().inMaintenance) {
+    if (this.#deps.node.inMaintenance) {
       this.#logger.warn({ source: event.source }, "the node's data is dirty; in maintenance, so left for a person");
       return;
     }
@@ -113,14 +112,14 @@ export class Recovery {
   async #submitRecovery(event: DirtyEvent, wait: boolean): Promise<void> {
     this.#pending = true;
     try {
-      const operator = this.#deps.operator();
-      const job = operator.submit(
+      const { jobs } = this.#deps;
+      const job = jobs.submit(
         "recover",
         { source: event.source, detail: event.detail, policy: [...this.#opts.dirtyPolicy] },
         (ctx) => this.#recover(ctx, event),
         { queue: true },
       );
-      if (wait) await operator.queue.wait(job.id);
+      if (wait) await jobs.wait(job.id);
     } catch (error) {
       this.#pending = false;
       this.#logger.warn({ err: error }, "cannot queue the recovery job");

@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import type { Chain, HeadInfo } from "../chain/chain.js";
 import { isFinished } from "../jobs/job.js";
-import type { Operator } from "../operator/operator.js";
+import type { JobSubmitter } from "../jobs/submitter.js";
+import type { NodeStatus } from "../operator/node-watch.js";
 import type { ProductionService } from "../operator/services.js";
 import { listBackupRefs } from "./catalog.js";
 import { onTheHook } from "./node-wait.js";
+import type { Store } from "../storage/store.js";
 import type { NodeBackupService } from "./service.js";
 
 /** When scheduled backups, snapshots and gcs run (config `backup.every`, `everyBlocks`, `snapshotEvery`, `gcEvery`). */
@@ -22,8 +24,13 @@ export interface ScheduleOptions {
 /** What the schedule drives. */
 export interface ScheduleDeps {
   readonly service: NodeBackupService;
+  /** Where the backups are, for the head of the newest one. */
+  readonly store: Store;
   readonly chain: Chain;
-  readonly operator: () => Operator;
+  /** Where the scheduled jobs are queued. */
+  readonly jobs: JobSubmitter;
+  /** Whether the node is in maintenance, and ready. */
+  readonly node: Pick<NodeStatus, "inMaintenance" | "health">;
   readonly production?: ProductionService;
   readonly logger: Logger;
 }
@@ -78,13 +85,13 @@ export class BackupSchedule {
     }
     const { service } = this.#deps;
     try {
-      const operator = this.#deps.operator();
+      const { jobs } = this.#deps;
       const job =
         kind === "backup"
-          ? operator.submit("backup", { tag: this.#opts.tag, scheduled: why }, (ctx) => service.backup(ctx, { tag: this.#opts.tag }), { queue: true })
+          ? jobs.submit("backup", { tag: this.#opts.tag, scheduled: why }, (ctx) => service.backup(ctx, { tag: this.#opts.tag }), { queue: true })
           : kind === "gc"
-            ? operator.submit("gc", { apply: true, scheduled: why }, (ctx) => service.gc(ctx, { apply: true }), { queue: true })
-            : operator.submit("snapshot", { scheduled: why }, (ctx) => service.snapshot(ctx), { queue: true });
+            ? jobs.submit("gc", { apply: true, scheduled: why }, (ctx) => service.gc(ctx, { apply: true }), { queue: true })
+            : jobs.submit("snapshot", { scheduled: why }, (ctx) => service.snapshot(ctx), { queue: true });
       this.#logger.info({ kind, why, job: job.id }, "scheduled job queued");
       return { job: job.id };
     } catch (error) {
@@ -94,7 +101,7 @@ export class BackupSchedule {
   }
 
   #skipReason(kind: string): string | undefined {
-    const operator = this.#deps.operator();
+    const { jobs, node } = this.#deps;
     const producing = onTheHook(this.#deps.production);
     // The job asks nodeos whether production is paused before it stops anything; here the last answer will do.
     if (producing !== undefined && this.#deps.production?.status()["paused"] !== true) return `on the hook to produce (${producing})`;
@@ -102,11 +109,11 @@ export class BackupSchedule {
     const start = this.#deps.production?.status()["start"] as { state?: unknown } | null | undefined;
     if (start?.state === "waiting-sync" || start?.state === "watching") return `production resumes after the start first (${start.state})`;
     if (kind !== "gc") {
-      if (operator.inMaintenance) return "maintenance";
-      const health = operator.health();
+      if (node.inMaintenance) return "maintenance";
+      const health = node.health();
       if (!health.ready) return health.reasons.join("; ");
     }
-    const busy = operator.queue.list(20).find((job) => job.kind === kind && !isFinished(job.state));
+    const busy = jobs.list(20).find((job) => job.kind === kind && !isFinished(job.state));
     if (busy !== undefined) return `${kind} job ${busy.id} is ${busy.state}`;
     return undefined;
   }
@@ -132,7 +139,7 @@ export class BackupSchedule {
     this.#loadingBaseline = true;
     try {
       const chainId = this.#opts.chainId ?? head.chainId;
-      const refs = chainId === undefined ? [] : await listBackupRefs(this.#deps.service.store, chainId);
+      const refs = chainId === undefined ? [] : await listBackupRefs(this.#deps.store, chainId);
       this.#baseline = refs[0]?.headNum ?? 0;
     } catch (error) {
       this.#logger.warn({ err: error }, "cannot read the newest backup; counting blocks from now");

@@ -6,7 +6,7 @@ export type ChainState = "stopped" | "starting" | "running" | "stopping" | "back
 /** Which kind of node a Chain drives. */
 export type ChainKind = "nodeos" | "geth";
 
-/** One block seen in the node's logs (nodeos `Received block` / `Produced block`) or its RPC (geth). */
+/** One block seen in the node's logs (a block nodeos received or produced) or its RPC (geth). */
 export interface BlockEvent {
   readonly num: number;
   /** The id as printed: 16 hex chars of a nodeos id, or a full geth hash. */

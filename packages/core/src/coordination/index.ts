@@ -1,2 +1,3 @@
 export * from "./coordinator.js";
 export * from "./local-coordinator.js";
+export * from "./create-coordinator.js";

@@ -15,11 +15,11 @@ import { atomicWriteJson, privateDir } from "../fs/atomic-write.js";
 import { isLoopback } from "../http/auth.js";
 import { createApiServer, type RouteInstaller } from "../http/api-server.js";
 import { JobQueue } from "../jobs/queue.js";
+import type { JobSubmitter } from "../jobs/submitter.js";
 import { createMetricsRegistry } from "../metrics/registry.js";
 import { OperatorErrors } from "../operator/errors.js";
-import { createProduction } from "../production/create-production.js";
-import { createProductionMetrics } from "../production/metrics.js";
 import { createOperatorMetrics } from "../operator/metrics.js";
+import { NodeWatch, type NodeStatus } from "../operator/node-watch.js";
 import { Operator } from "../operator/operator.js";
 import type { BackupService, ProductionService } from "../operator/services.js";
 import { ProxyGate } from "../proxy/gate.js";
@@ -36,11 +36,18 @@ export interface DaemonParts {
    */
   createBackups?(
     config: Readonly<Config>,
-    deps: { logger: Logger; registry: Registry; chain: Chain; gate: ProxyGate; operator: () => Operator; production?: ProductionService },
+    deps: { logger: Logger; registry: Registry; chain: Chain; gate: ProxyGate; jobs: JobSubmitter; node: NodeStatus; production?: ProductionService },
   ): (BackupService & { readonly recovery?: { boot(): Promise<void>; close?(): void } | undefined }) | undefined;
-  createProduction?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): ProductionService | undefined;
-  /** Extra operator API routes (e.g. the mindreader's block stream). */
-  routes?(config: Readonly<Config>, deps: { logger: Logger; registry: Registry; chain: Chain }): RouteInstaller[];
+  /** Block-producer mode (the nodeos part's); none when absent or off. */
+  createProduction?(
+    config: Readonly<Config>,
+    deps: { logger: Logger; registry: Registry; chain: Chain },
+  ): ProductionService | undefined | Promise<ProductionService | undefined>;
+  /** Operator API routes of the parts (nodeos' production commands, the mindreader's block stream). */
+  routes?(
+    config: Readonly<Config>,
+    deps: { logger: Logger; registry: Registry; chain: Chain; operator: Operator; production: ProductionService | undefined },
+  ): RouteInstaller[];
   /** Reasons the node is not ready beyond the operator's own (e.g. the mindreader's head too far behind); none when ready. */
   health?(): readonly string[];
 }
@@ -80,25 +87,19 @@ export async function serveDaemon(
   const queue = new JobQueue({ stateDir: config.stateDir }, { logger });
   const plugins = parts.plugins?.(config, { logger, registry }) ?? [];
   const chain = await parts.createChain(config, { logger, registry, plugins });
-  let operator: Operator | undefined;
-  const production = parts.createProduction?.(config, { logger, registry, chain }) ?? (await createProduction(config, { logger, chain, registry }));
-  // Declared in every variant, so that dashboards and alerts see zero rather than nothing.
-  const productionMetrics = createProductionMetrics(registry);
-  if (production !== undefined) productionMetrics.readPausedFrom(() => production.status().paused === true);
+  const production = await parts.createProduction?.(config, { logger, registry, chain });
   const createBackups = parts.createBackups ?? createBackupService;
-  const backups = createBackups(config, { logger, registry, chain, gate, operator: () => operator as Operator, ...(production === undefined ? {} : { production }) });
-  operator = new Operator(
-    {
-      app: deps.variant.name,
-      stateDir: config.stateDir,
-      syncedMaxLag: config.proxy.syncedMaxLag,
-      blockInterval: config.node.blockInterval,
-    },
-    { chain, queue, gate, logger, metrics: createOperatorMetrics(registry, gate), backups, production, recovery: backups?.recovery, health: () => parts.health?.() ?? [] },
+  const metrics = createOperatorMetrics(registry, gate);
+  const watchOptions = { stateDir: config.stateDir, syncedMaxLag: config.proxy.syncedMaxLag, blockInterval: config.node.blockInterval };
+  const node = new NodeWatch(watchOptions, { chain, gate, logger, metrics, health: () => parts.health?.() ?? [] });
+  const backups = createBackups(config, { logger, registry, chain, gate, jobs: queue, node, ...(production === undefined ? {} : { production }) });
+  const operator = new Operator(
+    { app: deps.variant.name, ...watchOptions },
+    { chain, queue, gate, logger, metrics, node, backups, production, recovery: backups?.recovery },
   );
   const api = await createApiServer(
     { token: config.api.token },
-    { operator, registry, logger, routes: parts.routes?.(config, { logger, registry, chain }) ?? [] },
+    { operator, registry, logger, ...(production === undefined ? {} : { production }), routes: parts.routes?.(config, { logger, registry, chain, operator, production }) ?? [] },
   );
   let proxy: PublicProxy | undefined;
   if (config.proxy.enabled) {
@@ -132,7 +133,7 @@ export async function serveDaemon(
       logger,
       chain,
       sources: deps.sources ?? {},
-      safelyReload: () => (operator as Operator).reload(true, { queue: true }),
+      safelyReload: () => operator.reload(true, { queue: true }),
       applyLive: (next) => production?.reconfigure?.(next.bp),
     });
   } catch (error) {
@@ -144,7 +145,7 @@ export async function serveDaemon(
     // bp mode: a round of ours is never cut short by the stop (a second signal still stops at once).
     await production?.beforeShutdown?.().catch((error: unknown) => logger.error({ err: error }, "production could not be moved before the stop"));
     await proxy?.close();
-    const { killed } = await (operator as Operator).shutdown();
+    const { killed } = await operator.shutdown();
     await production?.close?.();
     await api.close();
     logger.info({ killed }, "manageos stopped");

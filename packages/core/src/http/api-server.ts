@@ -3,12 +3,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Operator } from "../operator/operator.js";
+import type { ProductionService } from "../operator/services.js";
 import { authorized, isMutating } from "./auth.js";
 import { ApiErrors } from "./errors.js";
 import { replyError } from "./reply-error.js";
 import { commandRoutes } from "./routes/commands.js";
 import { jobRoutes } from "./routes/jobs.js";
-import { productionRoutes } from "./routes/production.js";
 import { statusRoutes } from "./routes/status.js";
 
 /** Routes a package adds to the operator API (the mindreader's block stream). */
@@ -23,7 +23,15 @@ export interface ApiServerOptions {
 /** The operator API: status, health, metrics, jobs and every command of the runbook, with node-manager aliases. */
 export async function createApiServer(
   opts: ApiServerOptions,
-  deps: { operator: Operator; registry: Registry; logger: Logger; routes?: RouteInstaller[]; serverId?: () => Promise<string> },
+  deps: {
+    operator: Operator;
+    registry: Registry;
+    logger: Logger;
+    /** Block-producer mode, for the cluster view. */
+    production?: ProductionService;
+    routes?: RouteInstaller[];
+    serverId?: () => Promise<string>;
+  },
 ): Promise<FastifyInstance> {
   const logger = deps.logger.child({ module: "api" });
   const app = Fastify({
@@ -48,7 +56,6 @@ export async function createApiServer(
   statusRoutes(app, deps);
   jobRoutes(app, deps);
   commandRoutes(app, deps);
-  productionRoutes(app, deps);
   for (const install of deps.routes ?? []) await install(app);
   return app;
 }

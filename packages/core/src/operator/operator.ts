@@ -1,17 +1,13 @@
-import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import type { Logger } from "pino";
-import type { Chain, ChainState, HeadInfo } from "../chain/chain.js";
-import { isProducer } from "../chain/chain.js";
-import { atomicWriteJson, readJsonFile } from "../fs/atomic-write.js";
+import type { Chain, HeadInfo } from "../chain/chain.js";
 import type { JobContext, JobRecord, JobRunner } from "../jobs/job.js";
 import type { JobQueue } from "../jobs/queue.js";
 import type { GateStatus, ProxyGate } from "../proxy/gate.js";
-import { SyncTracker } from "../proxy/sync.js";
 import { MANAGEOS_VERSION } from "../version.js";
 import { OperatorErrors } from "./errors.js";
 import type { OperatorMetrics } from "./metrics.js";
+import { type Health, NodeWatch } from "./node-watch.js";
 import { isProducing, resumeProductionAfterJob } from "./production-after-job.js";
 import type { BackupService, ProductionService } from "./services.js";
 
@@ -32,6 +28,8 @@ export interface OperatorDeps {
   readonly gate: ProxyGate;
   readonly logger: Logger;
   readonly metrics?: OperatorMetrics;
+  /** The node's readiness and maintenance state, when other parts need it too (backups); else the operator's own. */
+  readonly node?: NodeWatch;
   readonly backups?: BackupService;
   readonly production?: ProductionService;
   /** Starts the node at boot in place of a plain `chain.start()` (restore, dirty recovery); closed at shutdown. */
@@ -47,47 +45,22 @@ export interface CommandOptions {
   readonly queue?: boolean;
 }
 
-/** What /healthz answers. */
-export interface Health {
-  readonly ready: boolean;
-  readonly reasons: string[];
-}
-
-interface PersistedState {
-  maintenance: boolean;
-  /** bp mode: production was on when maintenance began; `resume` brings it back through the safe resume. */
-  resumeProduction?: boolean;
-}
-
 /** Owns the node, the proxy gate and the command queue; every mutating command is a job. */
-export class Operator extends EventEmitter<{ synced: [boolean] }> {
+export class Operator {
   readonly #opts: OperatorOptions;
   readonly #deps: OperatorDeps;
   readonly #logger: Logger;
-  readonly #sync: SyncTracker;
-  readonly #now: () => number;
-  #maintenance = false;
-  #resumeProductionAfter = false;
-  #stopping = false;
-  #syncTimer: NodeJS.Timeout | undefined;
-  #synced = false;
+  readonly #node: NodeWatch;
 
   constructor(opts: OperatorOptions, deps: OperatorDeps) {
-    super();
     this.#opts = opts;
     this.#deps = deps;
     this.#logger = deps.logger.child({ module: "operator" });
-    this.#now = deps.now ?? Date.now;
-    this.#sync = new SyncTracker({ maxLag: opts.syncedMaxLag, blockInterval: opts.blockInterval });
+    this.#node = deps.node ?? new NodeWatch(opts, deps);
   }
 
   get chain(): Chain {
     return this.#deps.chain;
-  }
-
-  /** Block-producer mode, when on. */
-  get production(): ProductionService | undefined {
-    return this.#deps.production;
   }
 
   get queue(): JobQueue {
@@ -95,23 +68,15 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
   }
 
   get inMaintenance(): boolean {
-    return this.#maintenance;
+    return this.#node.inMaintenance;
   }
 
   /** Loads state and jobs, watches the node, and starts it unless it was left in maintenance. */
   async start(): Promise<void> {
-    const saved = (await readJsonFile(this.#stateFile())) as Partial<PersistedState> | undefined;
-    this.#maintenance = saved?.maintenance === true;
-    this.#resumeProductionAfter = this.#maintenance && saved?.resumeProduction === true;
+    await this.#node.start();
     await this.#deps.queue.load();
-    const { chain, gate } = this.#deps;
-    gate.set("maintenance", this.#maintenance);
-    chain.on("head", this.#onHead);
-    chain.on("state", this.#onState);
-    this.#onState(chain.status().state);
-    this.#syncTimer = setInterval(() => this.#evaluateSync(), Math.min(1000, Math.max(50, this.#opts.blockInterval)));
-    this.#syncTimer.unref();
-    if (this.#maintenance) {
+    const { chain } = this.#deps;
+    if (this.#node.inMaintenance) {
       this.#logger.warn("node left in maintenance: not starting it; resume to start");
       return;
     }
@@ -121,7 +86,7 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
 
   /** Closes the gate, lets the running job end, stops the node; resolves with whether the node had to be killed. */
   async shutdown(): Promise<{ killed: boolean }> {
-    this.#stopping = true;
+    this.#node.markStopping();
     this.#deps.recovery?.close?.();
     this.#deps.gate.close("shutdown");
     const running = this.#deps.queue.running();
@@ -130,10 +95,8 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
       this.#deps.queue.cancel(running.id);
     }
     await this.#deps.queue.close();
-    clearInterval(this.#syncTimer);
+    this.#node.close();
     const { chain } = this.#deps;
-    chain.off("head", this.#onHead);
-    chain.off("state", this.#onState);
     const exit = await chain.stop();
     await chain.close();
     return { killed: exit?.killed === true };
@@ -158,19 +121,19 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
         await production.safelyPause(ctx);
         ctx.log(wasProducing ? "production paused; resume brings it back through the safe resume" : "production was paused and stays paused");
       }
-      await this.#setMaintenance(true, wasProducing || this.#resumeProductionAfter);
+      await this.#node.setMaintenance(true, wasProducing || this.#node.resumesProduction);
       ctx.progress({ current: 1, total: 2, message: "stopping the node" });
       const exit = await this.#deps.chain.stop();
       ctx.progress({ current: 2, total: 2, message: "stopped" });
-      return { exit: exit ?? null, resumesProduction: this.#resumeProductionAfter };
+      return { exit: exit ?? null, resumesProduction: this.#node.resumesProduction };
     }, options);
   }
 
   /** Starts the node again and waits until it is synced, which reopens the proxy; brings back production maintenance paused. */
   resume(options: CommandOptions = {}): JobRecord {
     return this.submit("resume", {}, async (ctx) => {
-      const resumeProduction = this.#resumeProductionAfter;
-      await this.#setMaintenance(false);
+      const resumeProduction = this.#node.resumesProduction;
+      await this.#node.setMaintenance(false);
       ctx.progress({ current: 0, total: 2, message: "starting the node" });
       if (this.#deps.chain.status().state !== "running") await this.#deps.chain.start();
       ctx.progress({ current: 1, total: 2, message: "waiting until synced" });
@@ -184,7 +147,7 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
   /** Regenerates the node's configuration and restarts it; `safely` waits out our production round first. */
   reload(safely: boolean, options: CommandOptions = {}): JobRecord {
     return this.submit(safely ? "safely_reload" : "reload", {}, async (ctx) => {
-      if (this.#maintenance) throw OperatorErrors.inMaintenance("reload");
+      if (this.#node.inMaintenance) throw OperatorErrors.inMaintenance("reload");
       const production = safely ? this.#deps.production : undefined;
       let plan: { readonly resumeAfter: boolean } | undefined;
       if (production !== undefined) {
@@ -203,28 +166,6 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
     }, options);
   }
 
-  /** Pauses or resumes production through the node's producer API, at once. */
-  setProduction(paused: boolean, options: CommandOptions = {}): JobRecord {
-    const chain = this.#deps.chain;
-    if (!isProducer(chain)) throw OperatorErrors.notProducer();
-    const production = this.#deps.production;
-    // In bp mode only the safe resume opens the signing fence: an immediate resume could not sign anyway.
-    if (!paused && production !== undefined) throw OperatorErrors.unsafeInBpMode("resume_production", "safely_resume_production");
-    return this.submit(paused ? "pause_production" : "resume_production", {}, async () => {
-      if (paused) await (production?.pauseNow?.() ?? chain.pauseProduction());
-      else await chain.resumeProduction();
-      return { paused: await chain.isProductionPaused() };
-    }, options);
-  }
-
-  /** The bp-mode commands that wait for a safe moment. */
-  safely(action: "pause" | "resume", options: CommandOptions = {}): JobRecord {
-    const production = this.#deps.production;
-    const kind = `safely_${action}_production`;
-    if (production === undefined) throw OperatorErrors.notBpMode(kind);
-    return this.submit(kind, {}, (ctx) => (action === "pause" ? production.safelyPause(ctx) : production.safelyResume(ctx)), options);
-  }
-
   /** The backups service, or OPS_ERR_UNAVAILABLE. */
   backups(): BackupService {
     if (this.#deps.backups === undefined) throw OperatorErrors.unavailable("backup and restore");
@@ -232,39 +173,13 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
   }
 
   /** Resolves once the node is synced; fails after the sync timeout or when the job is cancelled. */
-  async waitSynced(ctx: Pick<JobContext, "signal">, timeout = this.#opts.syncTimeout ?? 300_000): Promise<HeadInfo | undefined> {
-    const deadline = this.#now() + timeout;
-    while (!this.#sync.isSynced(this.#now())) {
-      ctx.signal.throwIfAborted();
-      if (this.#now() > deadline) {
-        throw OperatorErrors.syncTimeout(timeout, this.#sync.notSyncedReason(this.#now()) ?? "unknown");
-      }
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.off("synced", done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(1000, Math.max(20, this.#opts.blockInterval)));
-        this.on("synced", done);
-      });
-    }
-    return this.#deps.chain.status().head;
+  waitSynced(ctx: Pick<JobContext, "signal">, timeout?: number): Promise<HeadInfo | undefined> {
+    return this.#node.waitSynced(ctx, timeout);
   }
 
   /** Whether the node is ready to serve, and why not. */
   health(): Health {
-    const reasons: string[] = [];
-    if (this.#stopping) reasons.push("manageos is stopping");
-    if (this.#maintenance) reasons.push("maintenance");
-    const state = this.#deps.chain.status().state;
-    if (state !== "running") reasons.push(`node is ${state}`);
-    else {
-      const reason = this.#sync.notSyncedReason(this.#now());
-      if (reason !== undefined) reasons.push(`not synced: ${reason}`);
-    }
-    reasons.push(...(this.#deps.health?.() ?? []));
-    return { ready: reasons.length === 0, reasons };
+    return this.#node.health();
   }
 
   /** Everything the status API shows. */
@@ -277,8 +192,8 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
       version: MANAGEOS_VERSION,
       hostname: hostname(),
       state: chain.state,
-      maintenance: this.#maintenance,
-      synced: this.#synced,
+      maintenance: this.#node.inMaintenance,
+      synced: this.#node.synced,
       health: this.health(),
       node: {
         kind: chain.kind,
@@ -304,42 +219,5 @@ export class Operator extends EventEmitter<{ synced: [boolean] }> {
       proxy: gate,
       job: running ? { id: running.id, kind: running.kind, state: running.state, progress: running.progress } : null,
     };
-  }
-
-  readonly #onHead = (head: HeadInfo): void => {
-    if (head.headBlockTime === undefined) return;
-    this.#sync.observe({ num: head.headBlockNum, time: Date.parse(head.headBlockTime), at: head.observedAt });
-    this.#evaluateSync();
-  };
-
-  readonly #onState = (state: ChainState): void => {
-    this.#deps.gate.set("stopped", state !== "running");
-    if (state !== "running") {
-      this.#sync.reset();
-      this.#evaluateSync();
-    }
-  };
-
-  // Opens or closes the gate's not-synced reason as the head moves or goes stale.
-  #evaluateSync(): void {
-    const synced = this.#deps.chain.status().state === "running" && this.#sync.isSynced(this.#now());
-    this.#deps.gate.set("not-synced", !synced);
-    if (synced !== this.#synced) {
-      this.#synced = synced;
-      this.#deps.metrics?.synced.set(synced ? 1 : 0);
-      this.#logger.info({ synced }, synced ? "node synced" : "node not synced");
-      this.emit("synced", synced);
-    }
-  }
-
-  async #setMaintenance(on: boolean, resumeProduction = false): Promise<void> {
-    this.#maintenance = on;
-    this.#resumeProductionAfter = on && resumeProduction;
-    this.#deps.gate.set("maintenance", on);
-    await atomicWriteJson(this.#stateFile(), { maintenance: on, resumeProduction: this.#resumeProductionAfter } satisfies PersistedState);
-  }
-
-  #stateFile(): string {
-    return join(this.#opts.stateDir, "operator.json");
   }
 }

@@ -11,11 +11,10 @@ import {
 } from "./block-state.js";
 import { BlockHeader } from "./header.js";
 import { decodeWhole, hexBytes, hexScratch } from "./hex.js";
-import { readFast, readLegacyBlockStateMeta } from "./packed-header.js";
+import { type LegacyStateLayout, readFast, readLegacyBlockStateMeta } from "./packed-header.js";
 import { blockTimeIso } from "./time.js";
 
-/** Which `block_state_legacy` layout an `ACCEPTED_BLOCK <num> <hex>` line carries: leap 13's, or spring 1's. */
-export type LegacyStateLayout = "leap" | "spring";
+export type { LegacyStateLayout };
 
 /**
  * Reads the header facts off a whole packed `block_state_legacy` and computes the block id. The payload must be

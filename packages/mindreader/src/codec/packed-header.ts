@@ -1,7 +1,9 @@
 import { Name, Serializer } from "@wharfkit/antelope";
 import { computeBlockId } from "./block-id.js";
 import type { BlockMeta } from "./block-meta.js";
-import type { LegacyStateLayout } from "./leap.js";
+
+/** Which `block_state_legacy` layout an `ACCEPTED_BLOCK <num> <hex>` line carries: leap 13's, or spring 1's. */
+export type LegacyStateLayout = "leap" | "spring";
 
 // The per-block fast path of the decoder: walks the packed bytes to their end, reading the header facts and skipping
 // what the mindreader does not need, instead of building wharfkit structs for every field. Anything it does not

@@ -13,3 +13,4 @@ export * from "./log-level.js";
 export * from "./nodeos-chain.js";
 export * from "./options.js";
 export * from "./producer-api.js";
+export * from "./production/index.js";

@@ -1,4 +1,4 @@
-import { type PackedTransactionJson, signedTransaction } from "@manageos/core";
+import { type PackedTransactionJson, signedTransaction } from "./transaction.js";
 import { Action, KeyType, PrivateKey } from "@wharfkit/antelope";
 import { FINKEY_ABI } from "../savanna/finkey-abi.js";
 

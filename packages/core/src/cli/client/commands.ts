@@ -24,21 +24,21 @@ interface JobCommand {
 }
 
 const JOB_COMMANDS: readonly JobCommand[] = [
-  { name: "maintenance", description: "close the proxy, stop the node and keep it stopped", path: "/v1/nodeos/maintenance" },
-  { name: "resume", description: "start the node; the proxy reopens once it is synced", path: "/v1/nodeos/resume" },
-  { name: "reload", description: "regenerate the node's configuration and restart it", path: "/v1/nodeos/reload" },
-  { name: "safely-reload", description: "reload, waiting out our production round", path: "/v1/nodeos/safely_reload" },
-  { name: "pause-production", description: "wait for the end of our round, then pause production", path: "/v1/nodeos/safely_pause_production" },
+  { name: "maintenance", description: "close the proxy, stop the node and keep it stopped", path: "/v1/maintenance" },
+  { name: "resume", description: "start the node; the proxy reopens once it is synced", path: "/v1/resume" },
+  { name: "reload", description: "regenerate the node's configuration and restart it", path: "/v1/reload" },
+  { name: "safely-reload", description: "reload, waiting out our production round", path: "/v1/safely_reload" },
+  { name: "pause-production", description: "wait for the end of our round, then pause production", path: "/v1/safely_pause_production" },
   {
     name: "resume-production",
     description: "resume production if no other node of ours produces",
-    path: "/v1/nodeos/safely_resume_production",
+    path: "/v1/safely_resume_production",
     released: true,
   },
   {
     name: "handoff",
     description: "move production to the peer manageos at --to: pause here at a round boundary, then resume there",
-    path: "/v1/nodeos/handoff",
+    path: "/v1/handoff",
     peer: true,
   },
   { name: "backup", description: "back the node's data up to storage", path: "/v1/manageos/backup", tag: true },
@@ -48,7 +48,7 @@ const JOB_COMMANDS: readonly JobCommand[] = [
     path: "/v1/manageos/restore",
     argument: { name: "[backup]", query: "backup", description: "backup name, or latest" },
   },
-  { name: "snapshot", description: "take a nodeos snapshot to storage without stopping", path: "/v1/nodeos/snapshot" },
+  { name: "snapshot", description: "take a nodeos snapshot to storage without stopping", path: "/v1/snapshot" },
   {
     name: "gc",
     description: "list the store's garbage (orphan chunks of interrupted backups, partial uploads, left-over markers); --apply removes it",
@@ -59,7 +59,7 @@ const JOB_COMMANDS: readonly JobCommand[] = [
   {
     name: "snapshot-restore",
     description: "restore a stored snapshot (default: latest) and restart from it",
-    path: "/v1/nodeos/snapshot_restore",
+    path: "/v1/snapshot_restore",
     argument: { name: "[snapshot]", query: "snapshot", description: "snapshot name, or latest" },
   },
 ];

@@ -2,9 +2,10 @@ import { hostname } from "node:os";
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { Operator } from "../../operator/operator.js";
+import type { ProductionService } from "../../operator/services.js";
 
 /** Read-only routes: health, status, server id, metrics, cluster. */
-export function statusRoutes(app: FastifyInstance, deps: { operator: Operator; registry: Registry; serverId?: () => Promise<string> }): void {
+export function statusRoutes(app: FastifyInstance, deps: { operator: Operator; registry: Registry; production?: ProductionService; serverId?: () => Promise<string> }): void {
   const { operator, registry } = deps;
   for (const path of ["/healthz", "/v1/healthz"]) {
     app.get(path, async (_request, reply) => {
@@ -23,7 +24,7 @@ export function statusRoutes(app: FastifyInstance, deps: { operator: Operator; r
     return reply.header("content-type", registry.contentType).send(text);
   });
   app.get("/v1/manageos/cluster", async () => {
-    const cluster = await operator.production?.cluster?.();
+    const cluster = await deps.production?.cluster?.();
     return cluster ?? { coordinator: "local", peers: [{ hostname: hostname(), self: true, status: operator.status() }] };
   });
 }

@@ -1,4 +1,4 @@
-import type { Coordinator } from "../coordination/coordinator.js";
+import type { Coordinator } from "@manageos/core";
 import { PeerClient } from "./peer-client.js";
 
 /** A peer manageos of our producer name, as its status answered. */

@@ -4,8 +4,8 @@ import { Checksum256, PrivateKey, PublicKey, Signature } from "@wharfkit/antelop
 import pino from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { createProductionMetrics } from "../src/production/metrics.js";
-import { SigningFence, type SigningVerdict } from "../src/production/signing-fence.js";
+import { createProductionMetrics } from "../src/nodeos/production/metrics.js";
+import { SigningFence, type SigningVerdict } from "../src/nodeos/production/signing-fence.js";
 
 const KEY = PrivateKey.generate("K1");
 const PUB = KEY.toPublic().toLegacyString();

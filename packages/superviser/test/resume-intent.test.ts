@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IntentBook, type OwnIntent } from "../src/production/resume-intent.js";
+import { IntentBook, type OwnIntent } from "../src/nodeos/production/resume-intent.js";
 
 const TTL = 5_000;
 

@@ -1,62 +1,19 @@
-import { readFile } from "node:fs/promises";
 import type { GuardReason, ProductionMetrics } from "./metrics.js";
 import type { Logger } from "pino";
-import type { BlockEvent, Chain, ChainState, Producer } from "../chain/chain.js";
-import type { Coordinator, ProducerClaim } from "../coordination/coordinator.js";
-import { isManageosError } from "../errors/manageos-error.js";
-import type { JobContext } from "../jobs/job.js";
-import type { ProductionService } from "../operator/services.js";
+import { type BlockEvent, type Chain, type ChainState, type Coordinator, isManageosError, type JobContext, type Producer, type ProducerClaim, type ProductionService } from "@manageos/core";
 import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
-import { type HandoffReport, handoff } from "./handoff.js";
-import { FinalityClient } from "./finality.js";
-import { PeerClient } from "./peer-client.js";
-import { type IntentAnswer, IntentBook, type OwnIntent, type ResumeIntent } from "./resume-intent.js";
+import { BlockWatch } from "./block-watch.js";
+import { type HandoffDeps, type HandoffReport, handoff } from "./handoff.js";
+import { FinalizerKeys } from "./finalizer-keys.js";
+import { type AnnouncedIntent, ResumeHandshake } from "./resume-handshake.js";
+import type { IntentAnswer, ResumeIntent } from "./resume-intent.js";
 import { SigningFence, type SigningVerdict } from "./signing-fence.js";
-import { prepareRestart, type RestartPlan, resumeAfterRestart } from "./restart-policy.js";
-import { idle, peerApis, producingPeer, publicKeysIn, viewPeers } from "./peers.js";
-import { resumeOnStart, type StartResumeStatus, watchingRotationMessage, watchRotation } from "./start-resume.js";
-import { type TakeoverStatus, takeover } from "./takeover.js";
-import { type OurBlock, ProductionTracker } from "./production-state.js";
-
-/** Settings of block-producer mode, from `bp.*` and `node.*`. */
-export interface ProductionOptions {
-  readonly producerName: string;
-  readonly blockInterval: number;
-  readonly roundLength: number;
-  /** Another node's block or claim this recent forbids resuming. */
-  readonly claimWindow: number;
-  /** Longest wait for the end of our round before pausing anyway. */
-  readonly pauseTimeout: number;
-  /** How often the active schedule is read again. */
-  readonly scheduleInterval?: number;
-  /** Bearer token for peers' APIs (the cluster shares one). */
-  readonly peerToken?: string;
-  /** How often our status is published to the coordinator. */
-  readonly publishInterval?: number;
-  /** Takeover after reboot: once synced, ask the producer to hand production to us. */
-  readonly takeover?: boolean;
-  /** What a producer does before a restart: hand production to a peer, or pause at the end of its round. */
-  readonly reloadPolicy?: "handoff" | "wait-round";
-  /** Operator APIs of the other manageos of our producer name (besides those the coordinator knows). */
-  readonly peers?: readonly string[];
-  /** Spring: who runs eosio::actfinkey when production moves here (the permission, and a file with its key). */
-  readonly finality?: { readonly permission: string; readonly keyFile?: string };
-  /** The signing fence nodeos signs through; without it nodeos signs at the blocksigner directly (tests only). */
-  readonly signing?: {
-    /** Loopback `host:port` of the fence. */
-    readonly listen: string;
-    /** The blocksigner's base URL. */
-    readonly blocksigner: string;
-    /** nodeos' `keosd-provider-timeout`, ms: how long it waits for a signature. */
-    readonly timeoutMs: number;
-  };
-}
-
-/** The options a configuration reload may change while running; `blocksigner` applies from the next stop of nodeos on. */
-export type LiveProductionOptions = Pick<ProductionOptions, "claimWindow" | "pauseTimeout" | "takeover" | "reloadPolicy" | "peers"> & {
-  readonly blocksigner?: string;
-};
+import type { GuardReport, LiveProductionOptions, PauseResult, ProductionOptions, ResumeOptions, StepContext } from "./production-options.js";
+import { type RestartPlan, RestartPolicy } from "./restart-policy.js";
+import { idle, peerApis, producingPeer, viewPeers } from "./peers.js";
+import { type RotationDeps, StartResume, watchingRotationMessage, watchRotation } from "./start-resume.js";
+import { Takeover } from "./takeover.js";
 
 /** What production needs around it. */
 export interface ProductionDeps {
@@ -71,72 +28,24 @@ export interface ProductionDeps {
   readonly nodeUrl?: () => string;
 }
 
-/** How a resume may account for blocks of ours produced elsewhere: the node that paused says its last block. */
-export interface ResumeOptions {
-  /** Blocks of ours up to this number were produced by a node that has since confirmed it is paused. */
-  readonly releasedThrough?: number;
-  /** Checked just before resuming and just after: false stops the resume, or pauses again (production was paused meanwhile). */
-  readonly onlyIf?: () => boolean;
-  /** The checks after a start (`findOtherProducer`) just ran: the peers were asked and a rotation watched. */
-  readonly othersChecked?: boolean;
-  /** A person's override: peers that do not answer do not block the resume (the job log says which were skipped). */
-  readonly skipUnreachablePeers?: boolean;
-  /** Where the job log goes (the override is recorded there). */
-  readonly log?: (message: string, level?: "info" | "warn" | "error") => void;
-}
-
-/** What the double-production guard last did on this node. */
-export interface GuardReport {
-  readonly at: number;
-  readonly reason: string;
-  /** `produced-elsewhere`: a block of ours came from another node; `peer-producing`: a peer says it signs too. */
-  readonly trip: "produced-elsewhere" | "peer-producing";
-  readonly block?: number;
-  readonly peer?: string;
-  readonly action: "paused" | "pause-failed";
-}
-
-// The resume handshake: how long a peer may take to answer, how long its grant holds, and the margin kept before it
-// expires when we finally resume.
-const INTENT_ASK_MS = 1_500;
-const INTENT_TTL_MS = 5_000;
-const INTENT_MARGIN_MS = 1_000;
-
-/** What a safe pause reports. */
-export interface PauseResult {
-  readonly paused: true;
-  readonly waitedForRound: boolean;
-  readonly timedOut: boolean;
-  readonly waitedMs: number;
-  readonly lastProduced: number | null;
-}
-
-const SYNC_BLOCKS = 5;
-
 /** Block-producer mode: production state, safe pause and resume, the producer lease. */
 export class Production implements ProductionService {
-  readonly tracker: ProductionTracker;
   #opts: ProductionOptions;
   readonly #deps: ProductionDeps;
   readonly #logger: Logger;
   readonly #clock: ProductionClock;
-  readonly #blockWaiters = new Set<() => void>();
   readonly #closing = new AbortController();
-  #watchingSince: number | undefined;
-  #watchingFromNum: number | undefined;
   #paused: boolean | undefined;
-  #recentGaps: number[] = [];
-  #lastSeenAt: number | undefined;
   #scheduleTimer: NodeJS.Timeout | undefined;
   #leaseLost: string | undefined;
   #started = false;
   #api: string | null = null;
   #publishTimer: NodeJS.Timeout | undefined;
   #guarding = false;
-  #takeover: TakeoverStatus | undefined;
-  #tookOver = false;
-  #startResume: StartResumeStatus | undefined;
-  #startTask: AbortController | undefined;
+  readonly #watch: BlockWatch;
+  readonly #takeover: Takeover;
+  readonly #startResume: StartResume;
+  readonly #restarts: RestartPolicy;
   // Set when production was resumed here through the safe resume, cleared at every pause and stop: the signing fence
   // signs only while it is set. `fromNum`: blocks of ours numbered after it that come from elsewhere trip the guard.
   #signing: { since: number; fromNum: number } | undefined;
@@ -147,47 +56,50 @@ export class Production implements ProductionService {
   #guard: GuardReport | undefined;
   #guardTimer: NodeJS.Timeout | undefined;
   #guardPolling = false;
-  // The finalizer keys this node loads (less those refused at start), and those another node of ours also holds.
-  #finalizerKeys: string[] = [];
-  #finalizerConflicts: { key: string; node: string | null; api: string | null }[] = [];
-  #finality: FinalityClient | undefined;
-  #missedVotes = 0;
-  #lastMissedVote: { block: number; at: number } | undefined;
-  #activeFinalizerKey: string | null | undefined;
-  readonly #intents: IntentBook;
+  readonly #finalizers: FinalizerKeys;
+  readonly #handshake: ResumeHandshake;
 
   constructor(opts: ProductionOptions, deps: ProductionDeps) {
     this.#opts = opts;
     this.#deps = deps;
     this.#logger = deps.logger.child({ module: "production" });
     this.#clock = deps.clock ?? systemProductionClock;
-    this.tracker = new ProductionTracker(opts);
-    this.#intents = new IntentBook({ node: deps.coordinator.nodeId }, { now: () => this.#clock.now(), producing: () => this.#signing !== undefined });
+    this.#watch = new BlockWatch(opts, { clock: this.#clock, closing: this.#closing.signal });
+    const here = this.#rotationDeps();
+    this.#handshake = new ResumeHandshake({ ...here, producing: () => this.#signing !== undefined, countResumeRefusal: () => this.#countResumeRefusal() });
+    this.#finalizers = new FinalizerKeys({
+      ...here,
+      chain: deps.chain,
+      ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
+      ...(deps.nodeUrl === undefined ? {} : { nodeUrl: deps.nodeUrl }),
+    });
+    const readyToResume = () => this.readyToResume();
+    const isPaused = () => this.#isPaused();
+    this.#takeover = new Takeover({ ...here, closing: this.#closing.signal, readyToResume, isPaused });
+    this.#startResume = new StartResume({
+      ...here,
+      closing: this.#closing.signal,
+      readyToResume,
+      wantsProduction: () => deps.chain.wantsProduction(),
+      takeOverOnce: () => this.#takeover.once(),
+      safelyResume: (ctx, options) => this.safelyResume(ctx, options),
+      countStartRefusal: () => this.#deps.metrics?.guardTrips.inc({ reason: "start-refused" }),
+    });
+    this.#restarts = new RestartPolicy({
+      ...here,
+      isPaused,
+      readyToResume,
+      waitSafeToRestart: (ctx) => this.waitSafeToRestart(ctx),
+      handoff: (ctx, params) => this.handoff(ctx, params),
+      safelyPause: (ctx) => this.safelyPause(ctx),
+      safelyResume: (ctx, options) => this.safelyResume(ctx, options),
+      countResumeRefusal: () => this.#countResumeRefusal(),
+    });
   }
 
-  get options(): ProductionOptions {
-    return this.#opts;
-  }
-
+  /** The coordinator production claims and publishes through. */
   get coordinator(): Coordinator {
     return this.#deps.coordinator;
-  }
-
-  get clock(): ProductionClock {
-    return this.#clock;
-  }
-
-  get logger(): Logger {
-    return this.#logger;
-  }
-
-  get closing(): AbortSignal {
-    return this.#closing.signal;
-  }
-
-  /** Our operator API, once listening. */
-  get api(): string | null {
-    return this.#api;
   }
 
   /** Applies settings a configuration reload changed; they count from the next decision on. */
@@ -227,68 +139,34 @@ export class Production implements ProductionService {
       if (fence.signUrl !== undefined) chain.useSigningFence?.(fence.signUrl, timeoutMs);
     }
     chain.on("block", this.#onBlock);
-    chain.on("vote-missed", this.#onVoteMissed);
+    chain.on("vote-missed", this.#finalizers.onVoteMissed);
     chain.on("state", this.#onState);
     coordinator.onLeaseLost((reason) => void this.#onLeaseLost(reason));
     coordinator.onLeaseRegained?.(() => this.#onLeaseRegained());
     await coordinator.start();
-    await this.#loadFinalizerKeys();
-    void this.refreshSchedule();
+    await this.#finalizers.load();
+    void this.#refreshSchedule();
     const every = this.#opts.scheduleInterval ?? 10_000;
-    this.#scheduleTimer = setInterval(() => void this.refreshSchedule(), every);
+    this.#scheduleTimer = setInterval(() => void this.#refreshSchedule(), every);
     this.#scheduleTimer.unref();
     this.#publishTimer = setInterval(() => void this.#publish(), this.#opts.publishInterval ?? 1_000);
     this.#publishTimer.unref();
     this.#guardTimer = setInterval(() => void this.#pollPeersWhileSigning(), this.#opts.publishInterval ?? 1_000);
     this.#guardTimer.unref();
     await this.#publish();
-    // A node meant to produce tries the takeover only when a peer produces (after its start); see resumeOnStart.
-    if (!chain.wantsProduction()) this.takeOverOnce();
+    // A node meant to produce tries the takeover only when a peer produces (after its start); see StartResume.
+    if (!chain.wantsProduction()) this.#takeover.once();
     if (chain.status().state === "running") this.#onRunning();
-  }
-
-  /** Starts the takeover after reboot if it is enabled and was not tried since manageos started; true when started. */
-  takeOverOnce(): boolean {
-    if (this.#opts.takeover !== true || this.#tookOver) return false;
-    this.#tookOver = true;
-    void takeover(this, (status) => {
-      this.#takeover = status;
-    }).catch((error: unknown) => {
-      this.#logger.warn({ err: error }, "takeover failed");
-      this.#takeover = { state: "failed", reason: (error as Error).message, at: this.#clock.now() };
-    });
-    return true;
-  }
-
-  /** Whether this node is meant to produce (the producer host at first, then as the last pause or resume left it). */
-  wantsProduction(): boolean {
-    return this.#deps.chain.wantsProduction();
-  }
-
-  /** Since when (ms) and from which block the chain has been watched since nodeos last started. */
-  watching(): { since: number; fromNum: number } | undefined {
-    if (this.#watchingSince === undefined || this.#watchingFromNum === undefined) return undefined;
-    return { since: this.#watchingSince, fromNum: this.#watchingFromNum };
-  }
-
-  /** Counts a resume after a start that was refused. */
-  countStartRefusal(): void {
-    this.#deps.metrics?.guardTrips.inc({ reason: "start-refused" });
-  }
-
-  /** Counts a refused resume. */
-  countResumeRefusal(): void {
-    this.#deps.metrics?.guardTrips.inc({ reason: "resume-refused" });
   }
 
   /** Makes a restart safe under `bp.reloadPolicy`: hand off, or pause at the end of our round. */
   prepareRestart(ctx: Pick<JobContext, "signal" | "progress" | "log">): Promise<RestartPlan> {
-    return prepareRestart(this, ctx);
+    return this.#restarts.prepare(ctx);
   }
 
   /** Resumes after a restart that paused us, once the node is ready again. */
   resumeAfterRestart(ctx: Pick<JobContext, "signal" | "progress" | "log">, timeoutMs: number): Promise<Record<string, unknown>> {
-    return resumeAfterRestart(this, ctx, timeoutMs);
+    return this.#restarts.resumeAfter(ctx, timeoutMs);
   }
 
   /** Why a resume would be refused as not ready now, or undefined when it would not. */
@@ -303,7 +181,7 @@ export class Production implements ProductionService {
 
   /** Moves production to the peer manageos at `to`. */
   handoff(ctx: JobContext, params: { to: string }): Promise<HandoffReport> {
-    return handoff(this, ctx, { to: params.to, token: this.#opts.peerToken });
+    return handoff(this.#handoffDeps(), ctx, { to: params.to, token: this.#opts.peerToken });
   }
 
   /**
@@ -318,7 +196,7 @@ export class Production implements ProductionService {
     if (peer !== undefined) {
       this.#logger.info({ to: peer.api }, "stopping: handing production to a ready peer first");
       try {
-        const report = await handoff(this, ctx, { to: peer.api, token: this.#opts.peerToken, waitForPeerRound: false });
+        const report = await handoff(this.#handoffDeps(), ctx, { to: peer.api, token: this.#opts.peerToken, waitForPeerRound: false });
         this.#logger.info({ to: peer.api, lastProduced: report.from.lastProduced }, "production handed off before the stop");
         return { action: "handed-off", to: peer.api, lastProduced: report.from.lastProduced };
       } catch (error) {
@@ -354,9 +232,9 @@ export class Production implements ProductionService {
 
   async #publish(): Promise<void> {
     try {
-      if (this.#deps.chain.status().state === "running") await this.isPaused().catch(() => undefined);
+      if (this.#deps.chain.status().state === "running") await this.#isPaused().catch(() => undefined);
       await this.#deps.coordinator.publish({ api: this.#api, ...this.status() });
-      await this.#checkFinalizerKeys();
+      await this.#finalizers.check();
     } catch (error) {
       this.#logger.debug({ err: error }, "could not publish our status");
     }
@@ -365,31 +243,27 @@ export class Production implements ProductionService {
   /** Stops following the node and gives the lease up. */
   async close(): Promise<void> {
     this.#closing.abort();
-    this.#startTask?.abort();
+    this.#startResume.abort();
     clearInterval(this.#scheduleTimer);
     clearInterval(this.#publishTimer);
     clearInterval(this.#guardTimer);
     this.#closeFence();
     await this.#fence?.close();
     this.#deps.chain.off("block", this.#onBlock);
-    this.#deps.chain.off("vote-missed", this.#onVoteMissed);
+    this.#deps.chain.off("vote-missed", this.#finalizers.onVoteMissed);
     this.#deps.chain.off("state", this.#onState);
-    this.#wakeBlockWaiters();
+    this.#watch.wake();
     await this.#deps.coordinator.close();
   }
 
-  /** Reads the active schedule again; keeps the old one when nodeos does not answer. */
-  async refreshSchedule(): Promise<void> {
+  // Reads the active schedule again; keeps the old one when nodeos does not answer.
+  async #refreshSchedule(): Promise<void> {
     try {
-      this.tracker.setSchedule(await this.#deps.readSchedule());
+      this.#watch.setSchedule(await this.#deps.readSchedule());
     } catch (error) {
       this.#logger.debug({ err: error }, "producer schedule unavailable");
     }
-    // Which finalizer key of ours the chain has active, for the status and its gauge.
-    if (this.#finality !== undefined) {
-      this.#activeFinalizerKey = (await this.#finality.activeKey().catch(() => undefined)) ?? null;
-      this.#deps.metrics?.finalizerKeyActive.set(this.#activeFinalizerKey !== null && this.#activeFinalizerKey === this.#finalizerKeys[0] ? 1 : 0);
-    }
+    await this.#finalizers.refreshActive();
   }
 
   /** Waits for the end of our round (bounded by pauseTimeout), pauses, confirms, then releases our claim. */
@@ -398,10 +272,10 @@ export class Production implements ProductionService {
     const started = this.#clock.now();
     let waitedForRound = false;
     let timedOut = false;
-    if (this.tracker.snapshot().state === "producing") {
+    if (this.#watch.snapshot().state === "producing") {
       waitedForRound = true;
       ctx.progress({ message: "waiting for the end of our round" });
-      const done = await this.waitUntil(() => this.tracker.snapshot().state !== "producing", started + this.#opts.pauseTimeout, ctx.signal);
+      const done = await this.#watch.waitUntil(() => this.#watch.snapshot().state !== "producing", started + this.#opts.pauseTimeout, ctx.signal);
       timedOut = !done;
       if (timedOut) this.#logger.warn({ timeoutMs: this.#opts.pauseTimeout }, "our round did not end within the pause timeout: pausing now");
     }
@@ -410,7 +284,7 @@ export class Production implements ProductionService {
     await this.#pauseConfirmed();
     // A block being signed when the pause arrived may still come out: let its line land before naming our last block.
     await this.#clock.sleep(2 * this.#opts.blockInterval + 50);
-    const lastProduced = this.tracker.snapshot().lastProducedHere?.num ?? null;
+    const lastProduced = this.#watch.snapshot().lastProducedHere?.num ?? null;
     try {
       await coordinator.release(this.#opts.producerName, { lastProduced });
     } catch (error) {
@@ -437,13 +311,13 @@ export class Production implements ProductionService {
       watchRotationToo = coordinator.kind === "local" && !allPaused;
       ctx.signal.throwIfAborted();
       if (producing !== undefined) {
-        this.countResumeRefusal();
+        this.#countResumeRefusal();
         throw ProductionErrors.unsafeResume(`${producing.node ?? producing.api} (${producing.api}) answers that it produces`, {
           details: { reason: "peer-producing", peer: producing.api, ...(producing.node === null ? {} : { node: producing.node }) },
         });
       }
       // Without etcd nothing but the peers' own answers can rule them out: one that does not answer blocks the resume.
-      if (coordinator.kind === "local") this.#requireAnswers(unreachable, options);
+      if (coordinator.kind === "local") this.#handshake.requireAnswers(unreachable, options);
     }
     ctx.progress({ message: "taking the producer lease" });
     let acquired: Awaited<ReturnType<Coordinator["acquire"]>>;
@@ -453,28 +327,28 @@ export class Production implements ProductionService {
       throw ProductionErrors.coordinator((error as Error).message, { cause: error });
     }
     if (!acquired.acquired) {
-      this.countResumeRefusal();
+      this.#countResumeRefusal();
       throw ProductionErrors.leaseHeld(acquired.holder, { details: { holder: acquired.holder } });
     }
     let resumed = false;
-    let intent: { own: OwnIntent; granted: string[] } | undefined;
+    let intent: AnnouncedIntent | undefined;
     try {
       const claim = await coordinator.lastClaim(producer);
-      const reason = this.unsafeReason(claim, options) ?? (watchRotationToo ? await this.#producedWithinRotation(ctx, options) : undefined);
+      const reason = this.#unsafeReason(claim, options) ?? (watchRotationToo ? await this.#producedWithinRotation(ctx, options) : undefined);
       if (reason !== undefined) {
-        this.countResumeRefusal();
+        this.#countResumeRefusal();
         throw ProductionErrors.unsafeResume(reason.message, { details: reason.details });
       }
       ctx.signal.throwIfAborted();
       if (options.onlyIf?.() === false) throw ProductionErrors.unsafeResume("production was paused meanwhile", { details: { reason: "paused-meanwhile" } });
-      if (coordinator.kind === "local") intent = await this.#announce(ctx, options);
+      if (coordinator.kind === "local") intent = await this.#handshake.announce(ctx, options);
       await coordinator.claim(producer);
       ctx.progress({ message: "resuming production" });
       if (intent !== undefined) {
         // Checked in the same turn as the fence opens: no peer's intent can come in between.
-        const lost = this.#intents.stillValid(intent.own, INTENT_MARGIN_MS);
+        const lost = this.#handshake.lost(intent);
         if (lost !== undefined) {
-          this.countResumeRefusal();
+          this.#countResumeRefusal();
           throw ProductionErrors.unsafeResume(lost, { details: { reason: "intent-lost" } });
         }
       }
@@ -499,13 +373,13 @@ export class Production implements ProductionService {
       }
       throw error;
     } finally {
-      if (intent !== undefined) this.#endIntent(intent);
+      if (intent !== undefined) this.#handshake.end(intent);
     }
     this.#leaseLost = undefined;
-    const head = this.tracker.snapshot().lastBlock;
+    const head = this.#watch.snapshot().lastBlock;
     this.#logger.info({ head: head?.num }, "production resumed");
     // Finality moves with production; a failure is reported, never thrown: production is resumed here now.
-    const finalizer = await this.#activateFinality(ctx.signal);
+    const finalizer = await this.#finalizers.activate(ctx.signal);
     return { resumed: true, node: coordinator.nodeId, head: head?.num ?? null, ...(finalizer === null ? {} : { finalizer }) };
   }
 
@@ -521,14 +395,12 @@ export class Production implements ProductionService {
 
   /** A peer announces that it is about to resume: granted unless we produce, granted another, or win the tie-break. */
   considerIntent(intent: ResumeIntent): IntentAnswer {
-    const answer = this.#intents.consider(intent);
-    this.#logger.info({ from: intent.node, id: intent.id, ...answer }, "a peer's intent to resume production");
-    return answer;
+    return this.#handshake.consider(intent);
   }
 
   /** A peer's intent is over: the grant we gave it ends. */
   releaseIntent(id: string): void {
-    this.#intents.release(id);
+    this.#handshake.release(id);
   }
 
   /** Pauses nodeos at once (no waiting for the end of our round); production is no longer meant here. */
@@ -536,145 +408,8 @@ export class Production implements ProductionService {
     await this.#pauseConfirmed();
   }
 
-  // Peers that did not answer block a resume without etcd, unless a person said to skip them (recorded in the job log).
-  #requireAnswers(unreachable: readonly string[], options: ResumeOptions): void {
-    if (unreachable.length === 0) return;
-    if (options.skipUnreachablePeers === true) {
-      const message = `resuming although these peers did not answer (skip-unreachable-peers): ${unreachable.join(", ")}`;
-      this.#logger.warn({ peers: unreachable }, message);
-      options.log?.(message, "warn");
-      return;
-    }
-    this.countResumeRefusal();
-    throw ProductionErrors.peerUnreachable(unreachable.join(", "), { details: { reason: "peer-unreachable", peers: [...unreachable] } });
-  }
-
-  // Announces our intent to every configured peer; resolves once each granted it (or was skipped by the override).
-  async #announce(ctx: Pick<JobContext, "signal" | "progress">, options: ResumeOptions): Promise<{ own: OwnIntent; granted: string[] } | undefined> {
-    const apis = await peerApis(this.#deps.coordinator, this.#opts.peers ?? [], this.#api);
-    if (apis.length === 0) return undefined;
-    const own = this.#intents.begin(INTENT_TTL_MS);
-    if (typeof own === "string") {
-      this.countResumeRefusal();
-      throw ProductionErrors.unsafeResume(own, { details: { reason: "peer-resuming" } });
-    }
-    ctx.progress({ message: `announcing the resume to ${apis.length} peer(s)` });
-    const { node, id, ttlMs } = own.intent;
-    const query = `?node=${encodeURIComponent(node)}&id=${id}&ttl_ms=${ttlMs}`;
-    const answers = await Promise.all(
-      apis.map(async (api) => {
-        try {
-          await new PeerClient(api, this.#opts.peerToken, INTENT_ASK_MS).call("POST", `/v1/manageos/production/intent${query}`);
-          return { api, granted: true as const };
-        } catch (error) {
-          const refused = isManageosError(error) && error.code !== "PRD_ERR_PEER";
-          return { api, granted: false as const, refused, reason: (error as Error).message };
-        }
-      }),
-    );
-    const granted = answers.filter((a) => a.granted).map((a) => a.api);
-    const result = { own, granted };
-    const refusal = answers.find((a) => !a.granted && a.refused);
-    try {
-      if (refusal !== undefined && !refusal.granted) {
-        this.countResumeRefusal();
-        throw ProductionErrors.unsafeResume(`${refusal.api} refuses: ${refusal.reason}`, { details: { reason: "peer-refused", peer: refusal.api } });
-      }
-      this.#requireAnswers(answers.filter((a) => !a.granted).map((a) => a.api), options);
-    } catch (error) {
-      this.#endIntent(result);
-      throw error;
-    }
-    return result;
-  }
-
-  // Our intent is over: peers that granted it are told (best effort; their grants expire anyway).
-  #endIntent(intent: { own: OwnIntent; granted: string[] }): void {
-    this.#intents.end(intent.own);
-    for (const api of intent.granted) {
-      void new PeerClient(api, this.#opts.peerToken, INTENT_ASK_MS)
-        .call("POST", `/v1/manageos/production/intent/release?id=${intent.own.intent.id}`)
-        .catch(() => undefined);
-    }
-  }
-
-  // Spring, after production resumed here: this node's own finalizer key becomes the producer's active one.
-  async #activateFinality(signal: AbortSignal): Promise<Record<string, unknown> | null> {
-    const mine = this.#finalizerKeys[0];
-    const finality = this.#finality;
-    if (mine === undefined || finality === undefined) return null;
-    let before: string | undefined;
-    try {
-      before = await finality.activeKey();
-      if (before !== mine) {
-        if (!finality.canActivate) throw ProductionErrors.finality("no bp.finalityKeyFile: activate it by hand (eosio::actfinkey)");
-        await finality.activate(mine, signal, (ms) => this.#clock.sleep(ms, signal));
-        this.#logger.info({ before: before ?? null, after: mine }, "this node's finalizer key is the active one now");
-      }
-      this.#activeFinalizerKey = mine;
-      this.#deps.metrics?.finalizerKeyActive.set(1);
-      return { key: mine, before: before ?? null, after: mine, activated: before !== mine };
-    } catch (error) {
-      const code = isManageosError(error) ? error.code : ProductionErrors.finality.code;
-      this.#logger.error({ err: error, key: mine }, "production resumed here, but this node's finalizer key is not the active one");
-      return { key: mine, before: before ?? null, after: before ?? null, activated: false, error: { code, message: (error as Error).message } };
-    }
-  }
-
-  // Before nodeos first starts: a finalizer key another node of ours already holds is left out of config.ini.
-  async #loadFinalizerKeys(): Promise<void> {
-    const { chain } = this.#deps;
-    if (chain.finalizerPublicKeys === undefined) return;
-    try {
-      this.#finalizerKeys = await chain.finalizerPublicKeys();
-    } catch (error) {
-      // The launch refuses the same file with its coded error.
-      this.#logger.debug({ err: error }, "finalizer keys not readable yet");
-      return;
-    }
-    const { finality, nodeUrl } = { finality: this.#opts.finality, nodeUrl: this.#deps.nodeUrl };
-    if (finality !== undefined && nodeUrl !== undefined && this.#finalizerKeys.length > 0) {
-      let privateKey: string | undefined;
-      try {
-        privateKey = finality.keyFile === undefined ? undefined : (await readFile(finality.keyFile, "utf8")).trim();
-      } catch (error) {
-        // Never the file's content: only why it could not be read.
-        this.#logger.error({ file: finality.keyFile, code: (error as NodeJS.ErrnoException).code }, "cannot read bp.finalityKeyFile: finalizer keys will not be activated on chain");
-      }
-      this.#finality = new FinalityClient({ producerName: this.#opts.producerName, permission: finality.permission, privateKey, timeoutMs: 30_000 }, { nodeUrl });
-    }
-    const conflicts = await this.#checkFinalizerKeys();
-    if (conflicts.length === 0) return;
-    const refused = [...new Set(conflicts.map((c) => c.key))];
-    chain.refuseFinalizerKeys?.(refused);
-    this.#finalizerKeys = this.#finalizerKeys.filter((k) => !refused.includes(k));
-    this.#logger.error({ refused }, "finalizer keys refused: another node of ours holds them (each finalizer key belongs to one nodeos); activate a key of this node's own");
-  }
-
-  // Our finalizer keys that another node of ours publishes (etcd) or answers (bp.peers) too; said at error when new.
-  async #checkFinalizerKeys(): Promise<{ key: string; node: string | null; api: string | null }[]> {
-    const mine = new Set(this.#finalizerKeys);
-    if (mine.size === 0) return [];
-    const { coordinator } = this.#deps;
-    const held: { keys: readonly string[]; node: string | null; api: string | null }[] = [];
-    if (coordinator.kind !== "local") {
-      for (const peer of await coordinator.peers().catch(() => [])) {
-        if (peer.node !== coordinator.nodeId) held.push({ keys: publicKeysIn(peer.finalizerKeys), node: peer.node, api: peer.api });
-      }
-    }
-    const configured = (this.#opts.peers ?? []).filter((a) => a !== this.#api);
-    for (const view of await viewPeers(configured, this.#opts.peerToken, coordinator.nodeId)) held.push({ keys: view.finalizerKeys, node: view.node, api: view.api });
-    const conflicts = held.flatMap((h) => h.keys.filter((k) => mine.has(k)).map((key) => ({ key, node: h.node, api: h.api })));
-    const known = new Set(this.#finalizerConflicts.map((c) => `${c.key}@${c.node ?? c.api}`));
-    const fresh = conflicts.filter((c) => !known.has(`${c.key}@${c.node ?? c.api}`));
-    if (fresh.length > 0) this.#logger.error({ conflicts: fresh }, "another node of ours holds a finalizer key of this node: both would vote with it");
-    this.#finalizerConflicts = conflicts;
-    this.#deps.metrics?.finalizerKeyConflicts.set(new Set(conflicts.map((c) => c.key)).size);
-    return conflicts;
-  }
-
   #openFence(releasedThrough: number | undefined): void {
-    const head = this.tracker.snapshot().lastBlock?.num ?? 0;
+    const head = this.#watch.snapshot().lastBlock?.num ?? 0;
     this.#signing = { since: this.#clock.now(), fromNum: Math.max(head, releasedThrough ?? 0) };
     this.#guard = undefined;
   }
@@ -717,7 +452,7 @@ export class Production implements ProductionService {
   // are accounted for. Right after a start, without `releasedThrough`, it watches until a rotation has been seen; with
   // it (a handoff: the node that produced them just paused), it decides on what it has seen.
   async #producedWithinRotation(ctx: Pick<JobContext, "signal" | "progress">, options: ResumeOptions): Promise<{ message: string; details: Record<string, unknown> } | undefined> {
-    const rotation = await watchRotation(this, ctx.signal, {
+    const rotation = await watchRotation(this.#rotationDeps(), ctx.signal, {
       ...(options.releasedThrough === undefined ? {} : { after: options.releasedThrough }),
       wait: options.releasedThrough === undefined,
       onWatch: (until) => ctx.progress({ message: watchingRotationMessage(until, this.#clock.now()) }),
@@ -734,12 +469,12 @@ export class Production implements ProductionService {
     };
   }
 
-  /** Why resuming now could double-produce, or undefined when it cannot. */
-  unsafeReason(claim: ProducerClaim | undefined, options: ResumeOptions = {}): { message: string; details: Record<string, unknown> } | undefined {
+  // Why resuming now could double-produce, or undefined when it cannot.
+  #unsafeReason(claim: ProducerClaim | undefined, options: ResumeOptions = {}): { message: string; details: Record<string, unknown> } | undefined {
     const now = this.#clock.now();
     const window = this.#opts.claimWindow;
     const me = this.#deps.coordinator.nodeId;
-    const snap = this.tracker.snapshot();
+    const snap = this.#watch.snapshot();
     const releasedByPeer = claim !== undefined && claim.node !== me ? claim.released?.lastProduced ?? undefined : undefined;
     const accounted = Math.max(options.releasedThrough ?? -1, releasedByPeer ?? -1);
     const elsewhere = snap.lastProducedElsewhere;
@@ -762,22 +497,22 @@ export class Production implements ProductionService {
   }
 
   /** Waits until a restart cannot interrupt our round: not producing and not about to. */
-  async waitSafeToRestart(ctx: Pick<JobContext, "signal" | "progress">): Promise<void> {
+  async waitSafeToRestart(ctx: StepContext): Promise<void> {
     const safe = () => {
-      const state = this.tracker.snapshot().state;
+      const state = this.#watch.snapshot().state;
       return state === "just-produced" || state === "not-producing";
     };
     if (safe()) return;
     ctx.progress({ message: "waiting out our production round" });
     const round = this.#opts.roundLength * this.#opts.blockInterval;
-    if (!(await this.waitUntil(safe, this.#clock.now() + Math.max(this.#opts.pauseTimeout, 3 * round), ctx.signal))) {
+    if (!(await this.#watch.waitUntil(safe, this.#clock.now() + Math.max(this.#opts.pauseTimeout, 3 * round), ctx.signal))) {
       this.#logger.warn("our round did not end in time; restarting anyway");
     }
   }
 
   /** Production state for the status API. */
   status(): Record<string, unknown> {
-    const snap = this.tracker.snapshot();
+    const snap = this.#watch.snapshot();
     return {
       producerName: this.#opts.producerName,
       state: snap.state,
@@ -791,61 +526,22 @@ export class Production implements ProductionService {
       holdsLease: this.#deps.coordinator.holds(this.#opts.producerName),
       leaseLost: this.#leaseLost ?? null,
       signing: this.#signing !== undefined,
-      finalizerKeys: this.#finalizerKeys,
-      finalizer:
-        this.#finalizerKeys.length === 0
-          ? null
-          : {
-              key: this.#finalizerKeys[0],
-              activeOnChain: this.#activeFinalizerKey === undefined ? null : this.#activeFinalizerKey === this.#finalizerKeys[0],
-              missedVotes: this.#missedVotes,
-              lastMissedVote: this.#lastMissedVote ?? null,
-            },
-      finalizerKeyConflicts: this.#finalizerConflicts,
+      ...this.#finalizers.status(),
       fence: this.#fence?.signUrl ?? null,
       guard: this.#guard ?? null,
-      intentsGranted: this.#intents.grantedTo(),
-      takeover: this.#takeover ?? null,
-      start: this.#startResume ?? null,
+      intentsGranted: this.#handshake.grantedTo(),
+      takeover: this.#takeover.status() ?? null,
+      start: this.#startResume.status() ?? null,
     };
   }
 
-  /** Whether nodeos production is paused, asked now. */
-  async isPaused(): Promise<boolean> {
+  // Whether nodeos production is paused, asked now.
+  async #isPaused(): Promise<boolean> {
     // An answer asked for before a pause or resume of ours came back after it: it no longer says what nodeos does.
     const asked = this.#pauseSeq;
     const paused = await this.#deps.chain.isProductionPaused();
     if (asked === this.#pauseSeq) this.#paused = paused;
     return paused;
-  }
-
-  /** True once the node follows the chain: the last SYNC_BLOCKS blocks came at about the interval and the last is recent. */
-  isSynced(): boolean {
-    const last = this.tracker.snapshot().lastBlock;
-    if (last === undefined || this.#recentGaps.length < SYNC_BLOCKS - 1) return false;
-    const interval = this.#opts.blockInterval;
-    return this.#recentGaps.every((gap) => gap <= 3 * interval + 250) && this.#clock.now() - last.timeMs <= this.#freshLimit();
-  }
-
-  /** Resolves true once `predicate` holds (checked at each block and every interval), false at `deadline`. */
-  async waitUntil(predicate: () => boolean, deadline: number, signal?: AbortSignal): Promise<boolean> {
-    while (!predicate()) {
-      signal?.throwIfAborted();
-      const remaining = deadline - this.#clock.now();
-      if (remaining <= 0) return false;
-      const wake = new AbortController();
-      const onBlock = () => wake.abort();
-      this.#blockWaiters.add(onBlock);
-      await this.#clock.sleep(Math.min(remaining, this.#opts.blockInterval), AbortSignal.any([wake.signal, this.#closing.signal, ...(signal ? [signal] : [])]));
-      this.#blockWaiters.delete(onBlock);
-      if (this.#closing.signal.aborted) return predicate();
-    }
-    return true;
-  }
-
-  /** Our blocks seen from `fromNum` on. */
-  oursSince(fromNum: number): OurBlock[] {
-    return this.tracker.oursSince(fromNum);
   }
 
   // Two reasons not to decide yet end by themselves, and are waited out instead of refused: right after a start the
@@ -854,30 +550,32 @@ export class Production implements ProductionService {
   // running is refused at once; one still not ready after both bounds is refused as before.
   async #waitDecidable(ctx: Pick<JobContext, "signal" | "progress">): Promise<void> {
     if (this.#deps.chain.status().state !== "running" || this.readyToResume() === undefined) return;
-    const since = this.#watchingSince ?? this.#clock.now();
+    const since = this.#watch.watching()?.since ?? this.#clock.now();
     const windowEnd = since + this.#opts.claimWindow;
-    const roundEnd = this.#clock.now() + this.#opts.roundLength * this.#opts.blockInterval + this.#freshLimit();
+    const roundEnd = this.#clock.now() + this.#opts.roundLength * this.#opts.blockInterval + this.#watch.freshLimit();
     ctx.progress({ message: `waiting until production can be decided: ${this.readyToResume()}` });
-    await this.waitUntil(() => this.readyToResume() === undefined, Math.max(windowEnd, roundEnd), ctx.signal);
+    await this.#watch.waitUntil(() => this.readyToResume() === undefined, Math.max(windowEnd, roundEnd), ctx.signal);
   }
 
   #assertReady(): void {
     const state = this.#deps.chain.status().state;
     if (state !== "running") throw ProductionErrors.notReady(`the node is ${state}`);
-    const last = this.tracker.snapshot().lastBlock;
+    const last = this.#watch.snapshot().lastBlock;
     const now = this.#clock.now();
-    if (last === undefined || this.#watchingSince === undefined) throw ProductionErrors.notReady("no block seen yet");
-    if (now - last.timeMs > this.#freshLimit()) {
+    const watching = this.#watch.watching();
+    if (last === undefined || watching === undefined) throw ProductionErrors.notReady("no block seen yet");
+    if (now - last.timeMs > this.#watch.freshLimit()) {
       throw ProductionErrors.notReady(`the last block seen (#${last.num}) is ${now - last.timeMs} ms old: not synced`);
     }
     // Blocks of another node of ours in the claim window can only be ruled out after watching for that long.
-    if (now - this.#watchingSince < this.#opts.claimWindow) {
-      throw ProductionErrors.notReady(`watching the chain for ${now - this.#watchingSince} ms, less than the claim window of ${this.#opts.claimWindow} ms`);
+    if (now - watching.since < this.#opts.claimWindow) {
+      throw ProductionErrors.notReady(`watching the chain for ${now - watching.since} ms, less than the claim window of ${this.#opts.claimWindow} ms`);
     }
   }
 
-  #freshLimit(): number {
-    return Math.max(5 * this.#opts.blockInterval, 1_000);
+  // Counts a refused resume.
+  #countResumeRefusal(): void {
+    this.#deps.metrics?.guardTrips.inc({ reason: "resume-refused" });
   }
 
   async #pauseConfirmed(options: { keepWanted?: boolean } = {}): Promise<void> {
@@ -925,29 +623,15 @@ export class Production implements ProductionService {
     if (this.#deps.chain.status().state === "running" && this.#signing === undefined) this.#onRunning();
   }
 
-  readonly #onVoteMissed = (missed: { finalizer: string; block: number }): void => {
-    this.#missedVotes++;
-    this.#lastMissedVote = { block: missed.block, at: this.#clock.now() };
-    this.#deps.metrics?.missedVotes.inc();
-  };
-
   readonly #onBlock = (block: BlockEvent): void => {
-    const now = this.#clock.now();
-    this.#watchingSince ??= now;
-    this.#watchingFromNum ??= block.num;
-    if (this.#lastSeenAt !== undefined) {
-      this.#recentGaps.push(now - this.#lastSeenAt);
-      if (this.#recentGaps.length > SYNC_BLOCKS - 1) this.#recentGaps.shift();
-    }
-    this.#lastSeenAt = now;
-    this.tracker.observe(block);
+    this.#watch.observe(block);
     const signing = this.#signing;
     if (
       block.kind === "received" &&
       block.producer === this.#opts.producerName &&
       signing !== undefined &&
       block.num > signing.fromNum &&
-      !this.tracker.producedHere(block.num, block.idPrefix)
+      !this.#watch.producedHere(block.num, block.idPrefix)
     ) {
       this.#trip({ trip: "produced-elsewhere", reason: `block #${block.num} of ours came from another node while this node signs`, block: block.num });
     }
@@ -960,7 +644,7 @@ export class Production implements ProductionService {
         });
       }
     }
-    this.#wakeBlockWaiters();
+    this.#watch.wake();
   };
 
   readonly #onState = (state: ChainState): void => {
@@ -968,36 +652,44 @@ export class Production implements ProductionService {
       this.#onRunning();
       return;
     }
-    this.#startTask?.abort();
-    this.#startTask = undefined;
+    this.#startResume.abort();
     // nodeos starts paused again: production comes back only through the safe resume.
     this.#closeFence();
     this.#applyUpstream();
-    this.tracker.reset();
-    this.#watchingSince = undefined;
-    this.#watchingFromNum = undefined;
-    this.#lastSeenAt = undefined;
-    this.#recentGaps = [];
+    this.#watch.reset();
     this.#paused = undefined;
   };
 
   // nodeos started (always paused in bp mode): a node meant to produce enters production through the safe resume.
   #onRunning(): void {
-    this.#startTask?.abort();
-    this.#startTask = undefined;
+    this.#startResume.abort();
     if (!this.#started || this.#closing.signal.aborted || !this.#deps.chain.wantsProduction()) return;
-    const task = new AbortController();
-    this.#startTask = task;
-    void resumeOnStart(this, AbortSignal.any([task.signal, this.#closing.signal]), (status) => {
-      this.#startResume = status;
-    }).catch((error: unknown) => {
-      if (task.signal.aborted || this.#closing.signal.aborted) return;
-      this.#logger.error({ err: error }, "production not resumed after the start");
-      this.#startResume = { state: "refused", reason: (error as Error).message, at: this.#clock.now() };
-    });
+    this.#startResume.begin();
   }
 
-  #wakeBlockWaiters(): void {
-    for (const wake of this.#blockWaiters) wake();
+  // What the parts that look for another producer of ours need: the settings, the coordinator, the chain seen.
+  #rotationDeps(): RotationDeps & { readonly options: () => ProductionOptions } {
+    return {
+      options: () => this.#opts,
+      coordinator: this.#deps.coordinator,
+      api: () => this.#api,
+      watch: this.#watch,
+      clock: this.#clock,
+      logger: this.#logger,
+      refreshSchedule: () => this.#refreshSchedule(),
+    };
+  }
+
+  #handoffDeps(): HandoffDeps {
+    return {
+      options: () => this.#opts,
+      nodeId: this.#deps.coordinator.nodeId,
+      watch: this.#watch,
+      clock: this.#clock,
+      logger: this.#logger,
+      isPaused: () => this.#isPaused(),
+      safelyPause: (ctx) => this.safelyPause(ctx),
+      safelyResume: (ctx, options) => this.safelyResume(ctx, options),
+    };
   }
 }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import { metricName } from "../metrics/registry.js";
+import { metricName } from "@manageos/core";
 
 /** The `reason` label of `manageos_bp_guard_trips_total`. */
 export const GUARD_REASONS = ["lease-lost", "produced-without-lease", "produced-elsewhere", "peer-producing", "resume-refused", "start-refused"] as const;

@@ -1,10 +1,12 @@
-import { isManageosError } from "../errors/manageos-error.js";
-import type { JobContext } from "../jobs/job.js";
+import { isManageosError, type JobContext } from "@manageos/core";
 import { ProductionErrors } from "./errors.js";
 import { PeerClient } from "./peer-client.js";
 import { signs } from "./peers.js";
+import type { Logger } from "pino";
+import type { BlockWatch } from "./block-watch.js";
+import type { ProductionClock } from "./clock.js";
+import type { PauseResult, ProductionOptions, ResumeOptions, StepContext } from "./production-options.js";
 import type { OurBlock } from "./production-state.js";
-import type { Production } from "./production-service.js";
 
 /** What a handoff reports: who produced which of our slots around it, and how many slots nobody produced. */
 export interface HandoffReport {
@@ -19,14 +21,28 @@ export interface HandoffReport {
   readonly finalizer: Record<string, unknown> | null;
 }
 
+/** What a handoff needs of production on this node. */
+export interface HandoffDeps {
+  /** The settings in force now (a reload may change them). */
+  readonly options: () => Pick<ProductionOptions, "producerName" | "blockInterval" | "roundLength" | "claimWindow">;
+  readonly nodeId: string;
+  readonly watch: Pick<BlockWatch, "snapshot" | "oursSince" | "missedBetween" | "waitUntil">;
+  readonly clock: ProductionClock;
+  readonly logger: Logger;
+  isPaused(): Promise<boolean>;
+  safelyPause(ctx: StepContext): Promise<PauseResult>;
+  safelyResume(ctx: StepContext, options: ResumeOptions): Promise<unknown>;
+}
+
 /** Moves production from this node to the peer at `to`, in the order that cannot double-produce. */
 export async function handoff(
-  production: Production,
+  deps: HandoffDeps,
   ctx: JobContext,
   params: { to: string; token?: string; waitForPeerRound?: boolean },
 ): Promise<HandoffReport> {
   const peer = new PeerClient(params.to, params.token, 10_000);
-  const { options, logger, clock } = production;
+  const { logger, clock, watch } = deps;
+  const options = deps.options();
   ctx.progress({ current: 0, total: 4, message: `checking ${params.to}` });
   const status = await peer.status();
   const peerProduction = status.production as { paused?: unknown; node?: unknown; signing?: unknown } | null | undefined;
@@ -36,11 +52,11 @@ export async function handoff(
   if (signs({ signing: peerSigning, paused: typeof peerProduction.paused === "boolean" ? peerProduction.paused : null })) {
     throw ProductionErrors.handoffRefused(params.to, "the peer already produces");
   }
-  if (await production.isPaused()) throw ProductionErrors.handoffRefused(params.to, "this node does not produce; resume the peer instead");
-  const startNum = (production.tracker.snapshot().lastBlock?.num ?? 0) + 1;
+  if (await deps.isPaused()) throw ProductionErrors.handoffRefused(params.to, "this node does not produce; resume the peer instead");
+  const startNum = (watch.snapshot().lastBlock?.num ?? 0) + 1;
 
   ctx.progress({ current: 1, total: 4, message: "pausing here at the end of our round" });
-  const pause = await production.safelyPause(ctx);
+  const pause = await deps.safelyPause(ctx);
   ctx.progress({ current: 2, total: 4, message: `asking ${params.to} to resume` });
   // Always said, even when we produced nothing since our start (0): the peer decides on what it has seen, without
   // watching a rotation first, while nobody produces.
@@ -55,7 +71,7 @@ export async function handoff(
     let resumedHere = false;
     if (refused) {
       try {
-        await production.safelyResume(ctx, { releasedThrough: through });
+        await deps.safelyResume(ctx, { releasedThrough: through });
         resumedHere = true;
       } catch (again) {
         logger.error({ err: again }, "handoff refused and production could not resume here");
@@ -67,33 +83,33 @@ export async function handoff(
 
   // The peer's first round tells which slots it took; wait for it, bounded by two rotations and a round.
   ctx.progress({ current: 3, total: 4, message: "waiting for the peer's first round" });
-  const schedule = production.tracker.snapshot().schedule.length;
+  const schedule = watch.snapshot().schedule.length;
   const rotation = Math.max(1, schedule) * options.roundLength * options.blockInterval;
   const roundDone = () => {
-    const elsewhere = production.oursSince(startNum).filter((b) => b.where === "elsewhere");
-    const last = production.tracker.snapshot().lastBlock;
+    const elsewhere = watch.oursSince(startNum).filter((b) => b.where === "elsewhere");
+    const last = watch.snapshot().lastBlock;
     return elsewhere.length > 0 && last !== undefined && last.producer !== options.producerName;
   };
   // A shutdown does not wait for it: the peer resumed, which is what the stop needs.
   if (params.waitForPeerRound !== false) {
-    await production.waitUntil(roundDone, clock.now() + 2 * rotation + options.roundLength * options.blockInterval + 2_000, ctx.signal);
+    await watch.waitUntil(roundDone, clock.now() + 2 * rotation + options.roundLength * options.blockInterval + 2_000, ctx.signal);
   }
-  const ours = production.oursSince(startNum);
+  const ours = watch.oursSince(startNum);
   const here = ours.filter((b) => b.where === "here");
   const there = ours.filter((b) => b.where === "elsewhere");
   // Our last block may predate the handoff when our round had not come yet.
-  const lastHere = here.at(-1) ?? production.tracker.snapshot().lastProducedHere;
+  const lastHere = here.at(-1) ?? watch.snapshot().lastProducedHere;
   const firstThere = there[0];
   const hereNums = new Set(here.map((b) => b.num));
   const report: HandoffReport = {
-    from: { node: production.coordinator.nodeId, produced: ranges(here), lastProduced: lastHere?.num ?? null },
+    from: { node: deps.nodeId, produced: ranges(here), lastProduced: lastHere?.num ?? null },
     to: {
       api: params.to,
       node: typeof peerProduction.node === "string" ? peerProduction.node : null,
       produced: ranges(there),
       firstProduced: firstThere?.num ?? null,
     },
-    missedSlots: lastHere !== undefined && firstThere !== undefined ? production.tracker.missedBetween(lastHere, firstThere) : null,
+    missedSlots: lastHere !== undefined && firstThere !== undefined ? watch.missedBetween(lastHere, firstThere) : null,
     doubleProduced: there.filter((b) => hereNums.has(b.num)).length,
     pause: { ...pause },
     finalizer: ((resumedThere as { result?: { finalizer?: Record<string, unknown> } } | undefined)?.result?.finalizer ?? null),

@@ -1,4 +1,4 @@
-import { defineError } from "../errors/catalogue.js";
+import { defineError } from "@manageos/core";
 
 /** Errors of block-producer mode. Codes are stable: never renamed, never reused. */
 export const ProductionErrors = {

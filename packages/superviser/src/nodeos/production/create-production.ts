@@ -1,31 +1,10 @@
-import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { Chain } from "../chain/chain.js";
-import { isProducer } from "../chain/chain.js";
-import type { Coordinator } from "../coordination/coordinator.js";
-import { LocalCoordinator } from "../coordination/local-coordinator.js";
-import type { Config } from "../config/schema.js";
+import { type Chain, type Config, type Coordinator, createCoordinator, isProducer } from "@manageos/core";
 import { ProductionErrors } from "./errors.js";
 import { createProductionMetrics } from "./metrics.js";
 import { Production } from "./production-service.js";
 import { fetchActiveSchedule, nodeApiUrl } from "./schedule.js";
-
-/** This node's id in the cluster: `hostname` from config, else the machine's. */
-export function nodeIdOf(config: Readonly<Config>): string {
-  return config.hostname ?? hostname();
-}
-
-/** The coordinator the config asks for; etcd is loaded only when used. */
-export async function createCoordinator(config: Readonly<Config>, deps: { logger: Logger }): Promise<Coordinator> {
-  const nodeId = nodeIdOf(config);
-  if (config.coordinator.kind === "local") return new LocalCoordinator({ nodeId });
-  const { EtcdCoordinator } = await import("../coordination/etcd-coordinator.js");
-  return new EtcdCoordinator(
-    { nodeId, endpoints: config.coordinator.endpoints, prefix: config.coordinator.prefix, leaseTtl: config.coordinator.leaseTtl },
-    { logger: deps.logger },
-  );
-}
 
 /** Block-producer mode for a chain that can pause and resume production; undefined when bp mode is off. */
 export async function createProduction(

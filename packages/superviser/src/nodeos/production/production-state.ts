@@ -1,4 +1,4 @@
-import type { BlockEvent } from "../chain/chain.js";
+import type { BlockEvent } from "@manageos/core";
 
 /** Where this node stands in the producer rotation. */
 export type ProductionState = "producing" | "producing-next" | "just-produced" | "not-producing";

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { OperatorErrors } from "../../operator/errors.js";
-import type { Operator } from "../../operator/operator.js";
-import { ProductionErrors } from "../../production/errors.js";
+import { OperatorErrors, type ProductionService } from "@manageos/core";
+import { ProductionErrors } from "./errors.js";
 
 const intentQuery = {
   type: "object",
@@ -22,9 +21,9 @@ const releaseQuery = {
 } as const;
 
 /** The resume handshake between the manageos of one producer name (without etcd): a peer's intent, and its end. */
-export function productionRoutes(app: FastifyInstance, deps: { operator: Operator }): void {
+export function intentRoutes(app: FastifyInstance, deps: { production: ProductionService | undefined }): void {
   const service = () => {
-    const production = deps.operator.production;
+    const production = deps.production;
     if (production?.considerIntent === undefined || production.releaseIntent === undefined) throw OperatorErrors.notBpMode("production/intent");
     return production as Required<Pick<typeof production, "considerIntent" | "releaseIntent">>;
   };

@@ -3,22 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import {
-  type BlockEvent,
-  type Chain,
-  type ChainEventMap,
-  type ChainStatus,
-  type Coordinator,
-  createMetricsRegistry,
-  createProductionMetrics,
-  LocalCoordinator,
-  Production,
-  type ProductionClock,
-  type ProductionState,
-  ProductionTracker,
-  type Producer,
-  type StartResumeStatus,
-} from "../src/index.js";
+import { type BlockEvent, type Chain, type ChainEventMap, type ChainStatus, type Coordinator, createMetricsRegistry, LocalCoordinator, type Producer } from "@manageos/core";
+import { createProductionMetrics, Production, type ProductionClock, type ProductionState, ProductionTracker, type StartResumeStatus } from "../src/index.js";
 
 const logger = pino({ level: "silent" });
 const INTERVAL = 500;

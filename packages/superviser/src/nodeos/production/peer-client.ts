@@ -1,4 +1,4 @@
-import { ManageosError } from "../errors/manageos-error.js";
+import { ManageosError } from "@manageos/core";
 import { ProductionErrors } from "./errors.js";
 
 /** A peer manageos' operator API, for handoff and takeover. */

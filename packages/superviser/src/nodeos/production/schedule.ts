@@ -1,4 +1,4 @@
-import type { Chain } from "../chain/chain.js";
+import type { Chain } from "@manageos/core";
 
 /** Where nodeos' own API answers: what the Chain says (its port may be chosen at start), else the configured address. */
 export function nodeApiUrl(chain: Chain, httpAddress: string): () => string {
