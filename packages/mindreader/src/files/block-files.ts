@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Logger, ManageosError, Store } from "@manageos/core";
@@ -7,26 +7,33 @@ import type { BlockMeta } from "../codec/block-meta.js";
 import { MindreaderErrors } from "../errors.js";
 import type { MindreaderMetrics } from "../metrics/metrics.js";
 import type { AssembledBlock } from "../reader/assembler.js";
-import { BacklogAlarm, type BacklogLevel } from "./backlog.js";
+import { FirehoseEncoder } from "../firehose/encoder.js";
+import { BacklogAlarm, type BacklogLevel, reportBacklog } from "./backlog.js";
 import { BundleParts, type PartMember } from "./bundle-parts.js";
 import { type BundleEntry, type BundlePlan, Bundler } from "./bundler.js";
-import { blockFileHeaderLine } from "./content.js";
-import { isIntactGzip, removeTempFiles, setAside, writeLocalFile } from "./local-file.js";
-import { BUNDLE_EXT, BUNDLE_SIZE, bundleFileName, isValidSuffix, oneBlockFileName, parseOneBlockFileName } from "./naming.js";
+import { type BlockEncoder, DmlogEncoder, type EncodeResult } from "./encoder.js";
+import { type BlockFileFormat, DMLOG_FORMAT } from "./format.js";
+import { KeptBytes } from "./kept-bytes.js";
+import { removeTempFiles, setAside, writeLocalFile } from "./local-file.js";
+import { BUNDLE_SIZE, isValidSuffix } from "./naming.js";
 import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
-import { type PoolResult, WriterPool } from "./writer-pool.js";
+import { WriterPool } from "./writer-pool.js";
 
-/** Where block files go, how much may wait for the writer threads, and how much for the store. */
+/** Where block files go, in which format, how much may wait for the writer threads, and how much for the store. */
 export interface BlockFilesOptions {
+  /** The files' format. Default the dmlog format (FIREHOSE_FORMAT for Firehose's files). */
+  readonly format?: BlockFileFormat;
+  /** The node's deep-mind flavour, for the Firehose decoder; by default read off the output. */
+  readonly chain?: "leap" | "spring";
   /** Local work dir: `blocks/` (one-block files) and `bundles/` live under it. */
   readonly workDir: string;
   /** Short writer id ending every one-block file name (letters, digits, `_`, `.`). */
   readonly suffix: string;
   /** Files waiting for upload before the error alarm; writing goes on beyond it. */
   readonly maxPendingFiles: number;
-  /** Store key prefix of one-block files. Default `one-blocks/`. */
+  /** Store key prefix of one-block files. Default `one-blocks/` (both formats). */
   readonly oneBlockPrefix?: string;
-  /** Store key prefix of bundles. Default `bundles/`. */
+  /** Store key prefix of bundles. Default the format's: `bundles/` (dmlog), `merged-blocks/` (Firehose). */
   readonly bundlePrefix?: string;
   /** Blocks per bundle. Default 100. */
   readonly bundleSize?: number;
@@ -69,6 +76,10 @@ export interface BlockFilesEvents {
   /** The backlog crossed a threshold: `warn` at half of maxPendingFiles, `full` at it, `ok` when back under half. */
   backlog: [level: BacklogLevel, pending: number];
   writeError: [error: ManageosError];
+  /** A block that cannot be decoded whole (a hex payload cut or not hex, a structure that does not decode): no file. */
+  blockError: [error: ManageosError, meta: BlockMeta];
+  /** A block decoded to Firehose (in block order): its encoded sf.bstream.v1.Block. */
+  decoded: [meta: BlockMeta, bstream: Uint8Array];
 }
 
 // A block handed over and not yet written; `direct` ones go into their range's part, not a file of their own.
@@ -76,8 +87,7 @@ interface QueuedWrite {
   readonly meta: BlockMeta;
   readonly name: string;
   readonly direct: boolean;
-  readonly head: string;
-  readonly body: Buffer;
+  readonly block: AssembledBlock;
   readonly resolve: (written: boolean) => void;
 }
 
@@ -89,7 +99,7 @@ interface DirectWrite {
 }
 
 // A block sent to a writer thread: its bytes are held by the thread, `size` of them, until its answer is handled.
-type SentWrite = Omit<QueuedWrite, "head" | "body"> & { readonly size: number };
+type SentWrite = Omit<QueuedWrite, "block"> & { readonly size: number };
 
 // A bundle written: its bytes when they are in memory.
 type WrittenBundle = { readonly ok: true; readonly bytes: Buffer | undefined } | { readonly ok: false; readonly error: Error };
@@ -100,8 +110,7 @@ const WRITE_BATCH = 32;
 const WRITE_BATCH_BYTES = 512 * 1024;
 // Batches handed to the threads and not yet answered; more wait here, in order.
 const BATCHES_IN_FLIGHT_PER_THREAD = 2;
-// Compressed files kept in memory for their upload and their bundle, so neither reads them back from disk. Past
-// this (a store that is down, a LIB far behind), files are read back from the work dir.
+// Compressed files kept in memory for their upload and their bundle (see KeptBytes).
 const KEEP_BYTES = 64 * 1024 * 1024;
 /**
  * Writer threads for `cpus` CPUs: all but two (left to nodeos and the reader), at least 2 and at most 8, never more
@@ -134,6 +143,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private readonly uploaded = new Map<string, number>();
   private readonly queue: QueuedWrite[] = [];
   private readonly pool: WriterPool;
+  private readonly encoder: BlockEncoder;
+  private readonly format: BlockFileFormat;
   private readonly threads: number;
   // Batches are answered by any thread, and handled strictly in block order along this chain.
   private tail: Promise<void> = Promise.resolve();
@@ -151,8 +162,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private bundledBelow = 0;
   private removals: string[] = [];
   private removing: Promise<void> = Promise.resolve();
-  private readonly kept = new Map<string, Buffer>();
-  private keptBytes = 0;
+  private readonly kept = new KeptBytes(KEEP_BYTES);
   private readonly oneBlockPrefix: string;
   private readonly bundlePrefix: string;
   private readonly parts: BundleParts;
@@ -187,13 +197,15 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.maxPendingWriteBytes = opts.maxPendingWriteBytes ?? DEFAULT_MAX_PENDING_WRITE_BYTES;
     this.threads = opts.writerThreads ?? defaultWriterThreads(availableParallelism());
     this.pool = new WriterPool(this.threads);
+    this.format = opts.format ?? DMLOG_FORMAT;
+    this.encoder = this.format.encoding === "zstd" ? new FirehoseEncoder(this.pool, { chain: opts.chain }) : new DmlogEncoder(this.pool);
     this.bundleSize = opts.bundleSize ?? BUNDLE_SIZE;
     this.bundler = new Bundler(this.bundleSize);
     this.blocksDir = join(opts.workDir, "blocks");
     this.bundlesDir = join(opts.workDir, "bundles");
-    this.parts = new BundleParts(this.bundlesDir);
-    this.oneBlockPrefix = opts.oneBlockPrefix ?? "one-blocks/";
-    this.bundlePrefix = opts.bundlePrefix ?? "bundles/";
+    this.parts = new BundleParts(this.bundlesDir, this.format.fileHead, this.format.isIntact);
+    this.oneBlockPrefix = opts.oneBlockPrefix ?? this.format.oneBlockPrefix;
+    this.bundlePrefix = opts.bundlePrefix ?? this.format.bundlePrefix;
     this.alarm = new BacklogAlarm(opts.maxPendingFiles);
     this.uploader = new Uploader(
       { ...DEFAULT_UPLOAD, ...opts.upload },
@@ -216,17 +228,20 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     await mkdir(this.bundlesDir, { recursive: true });
     await removeTempFiles(this.blocksDir);
     await removeTempFiles(this.bundlesDir);
-    const blocks = await this.intact(this.blocksDir, (name) => parseOneBlockFileName(name) !== undefined);
+    const blocks = await this.intact(this.blocksDir, (name) => this.format.parseOneBlockFileName(name) !== undefined);
     const entries: BundleEntry[] = [];
     for (const name of blocks) {
-      entries.push({ ...parseOneBlockFileName(name)!, name });
+      entries.push({ ...this.format.parseOneBlockFileName(name)!, name });
       this.uploader.enqueue({ path: join(this.blocksDir, name), key: this.oneBlockPrefix + name });
     }
     const members = await this.recoverParts();
-    for (const member of members) entries.push({ ...parseOneBlockFileName(member.name)!, name: member.name, member });
+    for (const member of members) {
+      const parsed = this.format.parseOneBlockFileName(member.name);
+      if (parsed !== undefined) entries.push({ ...parsed, name: member.name, member });
+    }
     // The bundler takes the last block added for the head.
     for (const entry of entries.sort((a, b) => a.num - b.num)) this.bundler.add(entry);
-    for (const name of await this.intact(this.bundlesDir, (n) => n.endsWith(BUNDLE_EXT))) {
+    for (const name of await this.intact(this.bundlesDir, (n) => this.format.isBundleFileName(n))) {
       this.uploader.enqueue({ path: join(this.bundlesDir, name), key: this.bundlePrefix + name });
     }
     if (entries.length > 0) {
@@ -285,11 +300,10 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.writesQueued++;
     this.writeBytesQueued += block.bytes.length;
     this.deps.metrics?.pendingWriteBytes.set(this.writeBytesQueued);
-    const name = oneBlockFileName(block.meta, this.opts.suffix);
-    const head = blockFileHeaderLine(block);
+    const name = this.format.oneBlockFileName(block.meta, this.opts.suffix);
     const direct = this.catchingUp && this.stillCatchingUp(block.meta);
     return new Promise<boolean>((resolve) => {
-      this.queue.push({ meta: block.meta, name, direct, head, body: block.bytes, resolve });
+      this.queue.push({ meta: block.meta, name, direct, block, resolve });
       if (this.queue.length >= WRITE_BATCH) this.dispatch();
       else this.scheduleDispatch();
     });
@@ -335,6 +349,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   /** Stops uploading; files left are picked up by the next `start()`. Blocks handed over are still written. */
   close(): void {
     this.uploader.close();
+    this.encoder.close();
     this.pool.close();
     void this.parts.close();
   }
@@ -345,15 +360,15 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       let count = 0;
       let bytes = 0;
       while (count < this.queue.length && count < WRITE_BATCH && (count === 0 || bytes < WRITE_BATCH_BYTES)) {
-        bytes += this.queue[count]!.body.length;
+        bytes += this.queue[count]!.block.bytes.length;
         count++;
       }
       const files = this.queue.splice(0, count);
-      const results = this.pool.write(
+      const results = this.encoder.encode(
         this.blocksDir,
-        files.map(({ name, direct, head, body }) => ({ name: direct ? undefined : name, head, body })),
+        files.map(({ name, direct, block }) => ({ name: direct ? undefined : name, block })),
       );
-      const batch: SentWrite[] = files.map(({ meta, name, direct, body, resolve }) => ({ meta, name, direct, size: body.length, resolve }));
+      const batch: SentWrite[] = files.map(({ meta, name, direct, block, resolve }) => ({ meta, name, direct, size: block.bytes.length, resolve }));
       this.batchesSent++;
       // A thread is free again: give it what queued meanwhile, whatever the order batches are handled in.
       void results.then(() => {
@@ -375,7 +390,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
 
   // A batch is compressed (and its one-block files written): in block order, the blocks caught up go into their
   // parts, then the events, uploads and bundle bookkeeping; then bundles; then the callers.
-  private async written(batch: readonly SentWrite[], results: readonly PoolResult[]): Promise<void> {
+  private async written(batch: readonly SentWrite[], results: readonly EncodeResult[]): Promise<void> {
     const ok: boolean[] = [];
     for (const item of batch) {
       this.writesQueued--;
@@ -390,12 +405,17 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
         run = [];
       }
       const path = join(this.blocksDir, item.name);
-      if (result === undefined || !result.ok) {
+      if (result?.ok === false && result.blockError !== undefined) {
+        this.blockFailed(item.meta, result.blockError);
+        ok[i] = false;
+      } else if (result === undefined || !result.ok) {
         this.failed(path, result?.error ?? new Error("no answer from the writer thread"));
         ok[i] = false;
       } else if (item.direct) {
+        if (result.bstream !== undefined) this.emit("decoded", item.meta, result.bstream);
         run.push({ item, bytes: result.bytes, index: i });
       } else {
+        if (result.bstream !== undefined) this.emit("decoded", item.meta, result.bstream);
         this.oneBlockFile(item, result.bytes);
         ok[i] = true;
       }
@@ -410,8 +430,10 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     const path = join(this.blocksDir, item.name);
     this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
     this.emit("written", item.meta, item.name);
-    this.uploader.enqueue({ path, key: this.oneBlockPrefix + item.name, bytes: this.keep(path, bytes) });
-    this.bundler.add({ ...parseOneBlockFileName(item.name)!, name: item.name });
+    // The bytes kept and uploaded are the whole file: the format's head, then the block's member.
+    const file = this.format.fileHead.length === 0 ? bytes : Buffer.concat([this.format.fileHead, bytes]);
+    this.uploader.enqueue({ path, key: this.oneBlockPrefix + item.name, bytes: this.kept.keep(path, file) });
+    this.bundler.add({ ...this.format.parseOneBlockFileName(item.name)!, name: item.name });
   }
 
   // Blocks caught up, all of one range, appended to its part in one write. A range already bundled (nodeos printed
@@ -423,7 +445,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       for (const { item, bytes, index } of run) {
         const path = join(this.blocksDir, item.name);
         try {
-          await writeLocalFile(path, bytes);
+          await writeLocalFile(path, this.format.fileHead.length === 0 ? bytes : Buffer.concat([this.format.fileHead, bytes]));
           this.oneBlockFile(item, bytes);
           ok[index] = true;
         } catch (error) {
@@ -433,7 +455,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       }
       return;
     }
-    const bundle = bundleFileName(base);
+    const bundle = this.format.bundleFileName(base);
     let members: PartMember[];
     try {
       members = await this.parts.append(bundle, run.map(({ item, bytes }) => ({ name: item.name, bytes })));
@@ -447,7 +469,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     for (const [j, { item, bytes, index }] of run.entries()) {
       this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
       this.emit("written", item.meta, item.name);
-      this.bundler.add({ ...parseOneBlockFileName(item.name)!, name: item.name, member: members[j] });
+      this.bundler.add({ ...this.format.parseOneBlockFileName(item.name)!, name: item.name, member: members[j] });
       ok[index] = true;
     }
   }
@@ -465,27 +487,13 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     waiter.resolve();
   }
 
-  // Keeps a file's bytes in memory while there is room; they are dropped once the file is removed.
-  private keep(path: string, bytes: Buffer): Buffer | undefined {
-    if (this.keptBytes + bytes.length > KEEP_BYTES) return undefined;
-    this.kept.set(path, bytes);
-    this.keptBytes += bytes.length;
-    return bytes;
-  }
-
-  private release(path: string): void {
-    const bytes = this.kept.get(path);
-    if (bytes === undefined) return;
-    this.kept.delete(path);
-    this.keptBytes -= bytes.length;
-  }
-
   // Names of the files in `dir` that `keep` accepts, in order; incomplete ones are set aside.
   private async intact(dir: string, keep: (name: string) => boolean): Promise<string[]> {
     const names: string[] = [];
     for (const name of (await readdir(dir)).filter(keep).sort()) {
       const path = join(dir, name);
-      if (await isIntactGzip(path)) {
+      const bytes = await readFile(path).catch(() => undefined);
+      if (bytes !== undefined && (await this.format.isIntact(bytes))) {
         names.push(name);
         continue;
       }
@@ -495,9 +503,9 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     return names;
   }
 
-  // A bundle is the one-block files' gzip members back to back: a valid gzip of their concatenated contents.
+  // A bundle is the format's file head, then the one-block files' members back to back.
   private async writeBundle(plan: BundlePlan): Promise<void> {
-    const name = bundleFileName(plan.base);
+    const name = this.format.bundleFileName(plan.base);
     if (plan.entries.length === 0) {
       this.deps.logger.info({ base: plan.base }, "no bundle for a range read only in part (started inside it)");
       await this.splitPart(name);
@@ -507,7 +515,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       if (result.ok) {
         this.deps.metrics?.bundlesTotal.inc();
         this.emit("bundle", plan.base, name);
-        const bytes = result.bytes === undefined ? undefined : this.keep(path, result.bytes);
+        const bytes = result.bytes === undefined ? undefined : this.kept.keep(path, result.bytes);
         this.uploader.enqueue({ path, key: this.bundlePrefix + name, bytes });
       } else {
         this.failed(path, result.error);
@@ -530,9 +538,11 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
         return { ok: false, error: error as Error };
       }
     }
+    const head = this.format.fileHead;
     const result = await this.pool.concat(
-      entries.map((entry) => entry.member ?? { path: join(this.blocksDir, entry.name) }),
+      entries.map((entry) => entry.member ?? { path: join(this.blocksDir, entry.name), offset: head.length }),
       path,
+      head,
     );
     if (!result.ok) return result;
     this.deps.metrics?.bytesWrittenTotal.inc(result.bytes.length);
@@ -545,7 +555,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private async splitPart(name: string): Promise<void> {
     const members = this.parts.membersOf(name);
     if (members.length === 0) return;
-    const results = await this.pool.split(this.parts.path(name), this.blocksDir, members);
+    const results = await this.pool.split(this.parts.path(name), this.blocksDir, members, this.format.fileHead);
     for (const [i, member] of members.entries()) {
       const path = join(this.blocksDir, member.name);
       const result = results[i];
@@ -563,7 +573,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       if (num < below) {
         this.uploaded.delete(name);
         const path = join(this.blocksDir, name);
-        this.release(path);
+        this.kept.release(path);
         paths.push(path);
       }
     }
@@ -572,15 +582,15 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
 
   private onUploaded(job: UploadJob): void {
     this.emit("uploaded", job.key);
-    if (job.key.startsWith(this.bundlePrefix) && job.key.endsWith(BUNDLE_EXT)) {
-      this.release(job.path);
+    if (job.key.startsWith(this.bundlePrefix) && this.format.isBundleFileName(job.key.slice(this.bundlePrefix.length))) {
+      this.kept.release(job.path);
       this.removeLater(job.path);
       return;
     }
     const name = job.key.slice(this.oneBlockPrefix.length);
-    const parsed = parseOneBlockFileName(name);
+    const parsed = this.format.parseOneBlockFileName(name);
     if (parsed !== undefined && parsed.num < this.bundledBelow) {
-      this.release(job.path);
+      this.kept.release(job.path);
       this.removeLater(job.path);
     } else if (parsed !== undefined) {
       this.uploaded.set(name, parsed.num);
@@ -602,20 +612,15 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   }
 
   private onPending(pending: number): void {
-    this.deps.metrics?.filesPendingUpload.set(pending);
-    const { level, changed } = this.alarm.update(pending);
-    if (!changed) return;
-    this.deps.metrics?.backlogFull.set(level === "full" ? 1 : 0);
-    const fields = { pending, bound: this.opts.maxPendingFiles };
-    if (level === "full") {
-      const err = MindreaderErrors.backlogFull(pending, this.opts.maxPendingFiles);
-      this.deps.logger.error({ ...fields, err }, "block store backlog full: block files keep piling up locally");
-    } else if (level === "warn") {
-      this.deps.logger.warn(fields, "block store backlog at half its bound");
-    } else {
-      this.deps.logger.info(fields, "block store backlog back to normal");
-    }
-    this.emit("backlog", level, pending);
+    const level = reportBacklog(this.alarm, pending, this.opts.maxPendingFiles, this.deps);
+    if (level !== undefined) this.emit("backlog", level, pending);
+  }
+
+  // A block that cannot be decoded whole: never a file; the reader is told (the daemon stops it).
+  private blockFailed(meta: BlockMeta, err: ManageosError): void {
+    this.deps.metrics?.blockErrorsTotal.inc();
+    this.deps.logger.error({ err, num: meta.num }, "block cannot be decoded whole: no file written for it");
+    this.emit("blockError", err, meta);
   }
 
   private failed(path: string, error: unknown): void {
