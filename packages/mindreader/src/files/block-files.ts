@@ -228,6 +228,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     await mkdir(this.bundlesDir, { recursive: true });
     await removeTempFiles(this.blocksDir);
     await removeTempFiles(this.bundlesDir);
+    await this.encoder.prepare();
     const blocks = await this.intact(this.blocksDir, (name) => this.format.parseOneBlockFileName(name) !== undefined);
     const entries: BundleEntry[] = [];
     for (const name of blocks) {

@@ -21,6 +21,8 @@ export type EncodeResult =
 
 /** Turns blocks into their files' bytes, in batches, off the reader's thread. */
 export interface BlockEncoder {
+  /** Starts what encoding needs (a thread and its modules), so the first block does not wait for it. */
+  prepare(): Promise<void>;
   /** Encodes `items` (writing those with a name into `dir`); a result per item, in order. Never rejects. */
   encode(dir: string, items: readonly EncodeItem[]): Promise<EncodeResult[]>;
   close(): void;
@@ -29,6 +31,8 @@ export interface BlockEncoder {
 /** The dmlog format's encoder: each block's hex payloads checked, then gzip of its header line and DMLOG lines. */
 export class DmlogEncoder implements BlockEncoder {
   constructor(private readonly pool: WriterPool) {}
+
+  async prepare(): Promise<void> {}
 
   async encode(dir: string, items: readonly EncodeItem[]): Promise<EncodeResult[]> {
     const files = items.map(({ name, block }) => ({ name, head: blockFileHeaderLine(block), body: block.bytes }));

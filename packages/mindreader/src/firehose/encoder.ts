@@ -20,6 +20,10 @@ export class FirehoseEncoder implements BlockEncoder {
     this.decoder = new DecoderThread(opts);
   }
 
+  async prepare(): Promise<void> {
+    await this.decoder.decode([]);
+  }
+
   async encode(dir: string, items: readonly EncodeItem[]): Promise<EncodeResult[]> {
     const decoded = await this.decoder.decode(items.map(({ block }) => ({ bytes: block.bytes, context: block.context })));
     const results: EncodeResult[] = [];
