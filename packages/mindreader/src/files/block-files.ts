@@ -1,86 +1,40 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { Logger, ManageosError, Store } from "@manageos/core";
+import type { ManageosError } from "@manageos/core";
 import type { BlockMeta } from "../codec/block-meta.js";
 import { MindreaderErrors } from "../errors.js";
-import type { MindreaderMetrics } from "../metrics/metrics.js";
 import type { AssembledBlock } from "../reader/assembler.js";
 import { FirehoseEncoder } from "../firehose/encoder.js";
-import { BacklogAlarm, type BacklogLevel, reportBacklog } from "./backlog.js";
+import { BacklogAlarm, reportBacklog } from "./backlog.js";
+import {
+  type BlockFilesDeps,
+  type BlockFilesEvents,
+  type BlockFilesOptions,
+  DEFAULT_MAX_PENDING_WRITE_BYTES,
+  DEFAULT_UPLOAD,
+  defaultWriterThreads,
+  validateBlockFilesOptions,
+} from "./block-files-options.js";
 import { BundleParts, type PartMember } from "./bundle-parts.js";
 import { type BundleEntry, type BundlePlan, Bundler } from "./bundler.js";
 import { type BlockEncoder, DmlogEncoder, type EncodeResult } from "./encoder.js";
 import { type BlockFileFormat, DMLOG_FORMAT } from "./format.js";
 import { KeptBytes } from "./kept-bytes.js";
-import { removeTempFiles, setAside, writeLocalFile } from "./local-file.js";
-import { BUNDLE_SIZE, isValidSuffix } from "./naming.js";
-import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
+import { removeTempFiles, writeLocalFile } from "./local-file.js";
+import { BUNDLE_SIZE } from "./naming.js";
+import { type UploadJob, Uploader } from "./uploader.js";
+import { intactFiles, recoverParts } from "./work-dir.js";
+
+export {
+  type BlockFilesDeps,
+  type BlockFilesEvents,
+  type BlockFilesOptions,
+  DEFAULT_MAX_PENDING_WRITE_BYTES,
+  defaultWriterThreads,
+} from "./block-files-options.js";
 import { WriterPool } from "./writer-pool.js";
-
-/** Where block files go, in which format, how much may wait for the writer threads, and how much for the store. */
-export interface BlockFilesOptions {
-  /** The files' format. Default the dmlog format (FIREHOSE_FORMAT for Firehose's files). */
-  readonly format?: BlockFileFormat;
-  /** The node's deep-mind flavour, for the Firehose decoder; by default read off the output. */
-  readonly chain?: "leap" | "spring";
-  /** Local work dir: `blocks/` (one-block files) and `bundles/` live under it. */
-  readonly workDir: string;
-  /** Short writer id ending every one-block file name (letters, digits, `_`, `.`). */
-  readonly suffix: string;
-  /** Files waiting for upload before the error alarm; writing goes on beyond it. */
-  readonly maxPendingFiles: number;
-  /** Store key prefix of one-block files. Default `one-blocks/` (both formats). */
-  readonly oneBlockPrefix?: string;
-  /** Store key prefix of bundles. Default the format's: `bundles/` (dmlog), `merged-blocks/` (Firehose). */
-  readonly bundlePrefix?: string;
-  /** Blocks per bundle. Default 100. */
-  readonly bundleSize?: number;
-  readonly upload?: Partial<UploaderOptions>;
-  /** Threads compressing and writing block files. Default: `defaultWriterThreads(availableParallelism())`. */
-  readonly writerThreads?: number;
-  /**
-   * Bytes of block text handed over and not yet written to the work dir past which `room()` asks the reader to
-   * wait. Default 64 MiB. The upload backlog never counts: it is on disk.
-   */
-  readonly maxPendingWriteBytes?: number;
-  /**
-   * Catching up: while the blocks read are older than this (block time against the clock), each goes straight into
-   * its range's bundle (appended to `<bundle>.part` in `bundles/`), not into a one-block file; the first younger
-   * block ends catching up for the run. Undefined or 0: never (one-block files for every block).
-   */
-  readonly catchUpBlockAgeMs?: number;
-}
-
-/** What the block files need from the app. */
-export interface BlockFilesDeps {
-  readonly store: Store;
-  readonly logger: Logger;
-  readonly metrics?: MindreaderMetrics;
-  /** Injected clock, epoch milliseconds. */
-  readonly now?: () => number;
-}
-
-/** Events of the block files. */
-export interface BlockFilesEvents {
-  /**
-   * A block is in the work dir: its one-block file, or (catching up) its member of its range's part, `name` being
-   * the one-block file it stands for.
-   */
-  written: [meta: BlockMeta, name: string];
-  /** A bundle is in the work dir. */
-  bundle: [base: number, name: string];
-  /** A file reached the block store. */
-  uploaded: [key: string];
-  /** The backlog crossed a threshold: `warn` at half of maxPendingFiles, `full` at it, `ok` when back under half. */
-  backlog: [level: BacklogLevel, pending: number];
-  writeError: [error: ManageosError];
-  /** A block that cannot be decoded whole (a hex payload cut or not hex, a structure that does not decode): no file. */
-  blockError: [error: ManageosError, meta: BlockMeta];
-  /** A block decoded to Firehose (in block order): its encoded sf.bstream.v1.Block. */
-  decoded: [meta: BlockMeta, bstream: Uint8Array];
-}
 
 // A block handed over and not yet written; `direct` ones go into their range's part, not a file of their own.
 interface QueuedWrite {
@@ -112,19 +66,6 @@ const WRITE_BATCH_BYTES = 512 * 1024;
 const BATCHES_IN_FLIGHT_PER_THREAD = 2;
 // Compressed files kept in memory for their upload and their bundle (see KeptBytes).
 const KEEP_BYTES = 64 * 1024 * 1024;
-/**
- * Writer threads for `cpus` CPUs: all but two (left to nodeos and the reader), at least 2 and at most 8, never more
- * than the CPUs. Compression is most of a catch-up's cost, so its pace grows with the threads.
- */
-export function defaultWriterThreads(cpus: number): number {
-  return Math.min(cpus, Math.max(2, Math.min(8, cpus - 2)));
-}
-
-/** Default bound of the block text waiting for the writer threads. */
-export const DEFAULT_MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
-
-const DEFAULT_UPLOAD: UploaderOptions = { concurrency: 4, timeoutMs: 30_000, retryBaseMs: 500, retryMaxMs: 30_000 };
-
 /**
  * One-block files and bundles: written to the local work dir in order, then uploaded by a bounded uploader.
  * Nothing here ever waits on the store on behalf of the reader; when the store is slow or down files pile up
@@ -174,23 +115,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     private readonly deps: BlockFilesDeps,
   ) {
     super();
-    if (!isValidSuffix(opts.suffix)) throw MindreaderErrors.options(`suffix ${JSON.stringify(opts.suffix)}`);
-    if (!(opts.maxPendingFiles >= 2)) throw MindreaderErrors.options("maxPendingFiles must be at least 2");
-    if (opts.bundleSize !== undefined && !(Number.isInteger(opts.bundleSize) && opts.bundleSize >= 1)) {
-      throw MindreaderErrors.options("bundleSize must be a positive integer");
-    }
-    if (opts.writerThreads !== undefined && !(Number.isInteger(opts.writerThreads) && opts.writerThreads >= 1)) {
-      throw MindreaderErrors.options("writerThreads must be a positive integer");
-    }
-    if (
-      opts.maxPendingWriteBytes !== undefined &&
-      !(Number.isSafeInteger(opts.maxPendingWriteBytes) && opts.maxPendingWriteBytes >= 0)
-    ) {
-      throw MindreaderErrors.options("maxPendingWriteBytes must be a non-negative integer");
-    }
-    if (opts.catchUpBlockAgeMs !== undefined && !(Number.isSafeInteger(opts.catchUpBlockAgeMs) && opts.catchUpBlockAgeMs >= 0)) {
-      throw MindreaderErrors.options("catchUpBlockAgeMs must be a non-negative integer");
-    }
+    validateBlockFilesOptions(opts);
     this.catchingUp = (opts.catchUpBlockAgeMs ?? 0) > 0;
     deps.metrics?.catchingUp.set(this.catchingUp ? 1 : 0);
     this.now = deps.now ?? Date.now;
@@ -229,41 +154,26 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     await removeTempFiles(this.blocksDir);
     await removeTempFiles(this.bundlesDir);
     await this.encoder.prepare();
-    const blocks = await this.intact(this.blocksDir, (name) => this.format.parseOneBlockFileName(name) !== undefined);
+    const found = { dir: this.opts.workDir, format: this.format, logger: this.deps.logger };
+    const blocks = await intactFiles(this.blocksDir, (name) => this.format.parseOneBlockFileName(name) !== undefined, found);
     const entries: BundleEntry[] = [];
     for (const name of blocks) {
       entries.push({ ...this.format.parseOneBlockFileName(name)!, name });
       this.uploader.enqueue({ path: join(this.blocksDir, name), key: this.oneBlockPrefix + name });
     }
-    const members = await this.recoverParts();
+    const members = await recoverParts(this.parts, this.deps.logger);
     for (const member of members) {
       const parsed = this.format.parseOneBlockFileName(member.name);
       if (parsed !== undefined) entries.push({ ...parsed, name: member.name, member });
     }
     // The bundler takes the last block added for the head.
     for (const entry of entries.sort((a, b) => a.num - b.num)) this.bundler.add(entry);
-    for (const name of await this.intact(this.bundlesDir, (n) => this.format.isBundleFileName(n))) {
+    for (const name of await intactFiles(this.bundlesDir, (n) => this.format.isBundleFileName(n), found)) {
       this.uploader.enqueue({ path: join(this.bundlesDir, name), key: this.bundlePrefix + name });
     }
     if (entries.length > 0) {
       this.deps.logger.info({ files: blocks.length, inParts: members.length }, "resuming block files left in the work dir");
     }
-  }
-
-  // Parts of bundles a previous run was writing: their intact members, the rest cut off.
-  private async recoverParts(): Promise<PartMember[]> {
-    const members: PartMember[] = [];
-    for (const bundle of await this.parts.list()) {
-      const found = await this.parts.recover(bundle);
-      if (found.cutBytes > 0) {
-        this.deps.logger.warn(
-          { path: this.parts.path(bundle), kept: found.members.length, cutBytes: found.cutBytes },
-          "end of a bundle being written left incomplete by a crash: cut off",
-        );
-      }
-      members.push(...found.members);
-    }
-    return members;
   }
 
   /** Threads compressing and writing block files. */
@@ -486,22 +396,6 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     if (waiter === undefined || this.writeBytesQueued > this.maxPendingWriteBytes) return;
     this.roomWaiter = undefined;
     waiter.resolve();
-  }
-
-  // Names of the files in `dir` that `keep` accepts, in order; incomplete ones are set aside.
-  private async intact(dir: string, keep: (name: string) => boolean): Promise<string[]> {
-    const names: string[] = [];
-    for (const name of (await readdir(dir)).filter(keep).sort()) {
-      const path = join(dir, name);
-      const bytes = await readFile(path).catch(() => undefined);
-      if (bytes !== undefined && (await this.format.isIntact(bytes))) {
-        names.push(name);
-        continue;
-      }
-      const moved = await setAside(path, join(this.opts.workDir, "corrupt"));
-      this.deps.logger.warn({ path: moved }, "incomplete block file left by a crash: set aside, not uploaded");
-    }
-    return names;
   }
 
   // A bundle is the format's file head, then the one-block files' members back to back.
