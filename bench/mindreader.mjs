@@ -86,7 +86,7 @@ const quietLogger = () => core.createLogger({ level: "warn", format: "json", des
 
 // One run through the reader and writer: until every block is in the work dir, then until the store has it all.
 // `command` prints the deep-mind output (`cat` of the stream, or the paced printer).
-async function readerRun(command, args, dir, BLOCKS, { format, catchUpBlockAgeMs }) {
+async function readerRun(command, args, dir, BLOCKS, { format, catchUpBlockAgeMs, decoderThreads }) {
   const logger = quietLogger();
   const metrics = mr.createMindreaderMetrics(core.createMetricsRegistry());
   const firehose = format === "firehose";
@@ -97,6 +97,7 @@ async function readerRun(command, args, dir, BLOCKS, { format, catchUpBlockAgeMs
       suffix: "bench",
       maxPendingFiles: 1_000_000,
       catchUpBlockAgeMs,
+      decoderThreads,
     },
     { store: core.openStore(`file://${join(dir, "store")}`), logger, metrics },
   );
@@ -171,13 +172,14 @@ async function runProfile(profile) {
   const bytes = await generate(stream, profile);
   const base = [];
   const zstd = [];
-  const runs = { firehose: [], firehoseLive: [], dmlog: [], dmlogLive: [] };
+  const runs = { firehose: [], firehoseOne: [], firehoseLive: [], dmlog: [], dmlogLive: [] };
   const decode = [];
   const runDir = (kind, round) => tempDir(`manageos-bench-mindreader-${profile.name}-${round}-${kind}-`);
   for (let round = 0; round < ROUNDS; round++) {
     base.push((await runBareSplitter({ command: "cat", args: [stream] })).seconds);
     zstd.push(await zstdBaseline(stream));
     runs.firehose.push(await readerRun("cat", [stream], await runDir("fh", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 12 * 3600_000 }));
+    runs.firehoseOne.push(await readerRun("cat", [stream], await runDir("fh-1", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 12 * 3600_000, decoderThreads: 1 }));
     runs.firehoseLive.push(await readerRun("cat", [stream], await runDir("fh-one", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 0 }));
     runs.dmlog.push(await readerRun("cat", [stream], await runDir("dm", round), BLOCKS, { format: "dmlog", catchUpBlockAgeMs: 12 * 3600_000 }));
     runs.dmlogLive.push(await readerRun("cat", [stream], await runDir("dm-one", round), BLOCKS, { format: "dmlog", catchUpBlockAgeMs: 0 }));
@@ -201,6 +203,7 @@ async function runProfile(profile) {
     row("zstd -3 of the same bytes (baseline)", z),
     row("Firehose, catching up, in the work dir", written(runs.firehose)),
     row("... and uploaded to the file:// store", uploaded(runs.firehose)),
+    row("... with one decoding thread", written(runs.firehoseOne)),
     row("Firehose, a file per block, in the work dir", written(runs.firehoseLive)),
     row("dmlog, catching up, in the work dir", written(runs.dmlog)),
     row("dmlog, a file per block, in the work dir", written(runs.dmlogLive)),

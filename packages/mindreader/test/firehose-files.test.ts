@@ -97,6 +97,31 @@ describe("Firehose block files", () => {
     expect(text.startsWith(`dbin\x01\x00-${ANTELOPE_CONTENT_TYPE}`)).toBe(true);
   });
 
+  it("decodes every block the same with two decoding threads, each given batches in turn, as with one", async () => {
+    const lines = fixtureLines("leap-13.dmlog");
+    const json = async (decoderThreads: number) => {
+      const { store, files, plugin } = setup({ decoderThreads });
+      await files.start();
+      // A batch per block: block 3 (setcode, setabi) and block 4 (eosio actions decoded with that ABI) go to
+      // different threads.
+      for (const text of lines) {
+        plugin.handle(stdout(text));
+        if (text.startsWith("DMLOG ACCEPTED_BLOCK ")) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await files.drained();
+      files.close();
+      const blocks = [];
+      for (const key of keys(store, "one-blocks/")) blocks.push(...(await readBlockFile(store.objects.get(key)!, key)).map((b) => b.json()));
+      await work.remove();
+      work = await tempDir();
+      return blocks;
+    };
+    const one = await json(1);
+    expect(one).toHaveLength(4);
+    expect(JSON.stringify(one)).toContain('"jsonData"');
+    expect(await json(2)).toEqual(one);
+  });
+
   it("merges blocks past LIB into <base>.dbin.zst under merged-blocks/: one header, the canonical blocks in order", async () => {
     // Caught up (blocks from 2020 are older than a day), straight into each range's part; ranges of 10 blocks.
     const { store, files, feed, fatal } = setup({ bundleSize: 10, catchUpBlockAgeMs: 24 * 3600_000 });

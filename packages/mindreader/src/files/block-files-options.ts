@@ -29,6 +29,11 @@ export interface BlockFilesOptions {
   /** Threads compressing and writing block files. Default: `defaultWriterThreads(availableParallelism())`. */
   readonly writerThreads?: number;
   /**
+   * Threads decoding blocks to Firehose (each reads every block for the contracts' ABIs, decodes its share). Default:
+   * as many as the writer threads.
+   */
+  readonly decoderThreads?: number;
+  /**
    * Bytes of block text handed over and not yet written to the work dir past which `room()` asks the reader to
    * wait. Default 64 MiB. The upload backlog never counts: it is on disk.
    */
@@ -93,6 +98,9 @@ export function validateBlockFilesOptions(opts: BlockFilesOptions): void {
   }
   if (opts.writerThreads !== undefined && !(Number.isInteger(opts.writerThreads) && opts.writerThreads >= 1)) {
     throw MindreaderErrors.options("writerThreads must be a positive integer");
+  }
+  if (opts.decoderThreads !== undefined && !(Number.isInteger(opts.decoderThreads) && opts.decoderThreads >= 1)) {
+    throw MindreaderErrors.options("decoderThreads must be a positive integer");
   }
   if (
     opts.maxPendingWriteBytes !== undefined &&

@@ -123,7 +123,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.threads = opts.writerThreads ?? defaultWriterThreads(availableParallelism());
     this.pool = new WriterPool(this.threads);
     this.format = opts.format ?? DMLOG_FORMAT;
-    this.encoder = this.format.encoding === "zstd" ? new FirehoseEncoder(this.pool, { chain: opts.chain }) : new DmlogEncoder(this.pool);
+    this.encoder = this.format.encoding === "zstd" ? new FirehoseEncoder(this.pool, { chain: opts.chain, threads: opts.decoderThreads ?? this.threads }) : new DmlogEncoder(this.pool);
     this.bundleSize = opts.bundleSize ?? BUNDLE_SIZE;
     this.bundler = new Bundler(this.bundleSize);
     this.blocksDir = join(opts.workDir, "blocks");

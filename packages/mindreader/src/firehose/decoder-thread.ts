@@ -21,10 +21,11 @@ export type DecodeResult =
     }
   | { readonly ok: false; readonly skipped: boolean; readonly code: string; readonly message: string };
 
-/** A batch sent to the decoding thread. */
+/** A batch sent to a decoding thread: to decode, or (`observe`) decoded by another thread, read for its ABIs only. */
 export interface DecodeRequest {
   readonly id: number;
   readonly blocks: readonly DecodeInput[];
+  readonly observe?: boolean;
 }
 
 /** The thread's answer: a result per block, in order. */
@@ -48,17 +49,18 @@ function workerUrl(): URL {
 }
 
 /**
- * The one thread that decodes blocks to Firehose, in the order they are given: the decoder keeps the contracts'
- * ABIs, so blocks reach it in chain order, one batch after the other. Off the reader's thread, so decoding never
- * holds nodeos' output while there is room for blocks. Started on first use; idle, it does not keep the process up.
+ * The threads that decode blocks to Firehose, off the reader's thread, so decoding never holds nodeos' output while
+ * there is room for blocks. Each decoder keeps the contracts' ABIs, so every thread is given every batch in chain
+ * order: the batch's own thread (one after the other, round robin) decodes it, the others read it for its ABIs
+ * only (ABIDUMP, setabi), which costs a scan of its bytes. Started on first use; idle, they do not keep the process up.
  */
 export class DecoderThread {
-  private worker: Worker | undefined;
+  private workers: Worker[] | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private lost: string | undefined;
 
-  constructor(private readonly opts: { readonly chain?: "leap" | "spring" } = {}) {}
+  constructor(private readonly opts: { readonly chain?: "leap" | "spring"; readonly threads?: number } = {}) {}
 
   /** Batches sent and not answered yet. */
   get inFlight(): number {
@@ -68,31 +70,41 @@ export class DecoderThread {
   /** Decodes `blocks` in order, after every batch sent before; a result per block. Never rejects. */
   decode(blocks: readonly DecodeInput[]): Promise<DecodeResult[]> {
     if (this.lost !== undefined) return Promise.resolve(blocks.map(() => this.lostResult()));
-    const worker = this.start();
+    const workers = this.start();
     const id = this.nextId++;
+    const owner = workers[id % workers.length]!;
     return new Promise<DecodeResult[]>((resolve) => {
       this.pending.set(id, { count: blocks.length, resolve });
-      if (this.pending.size === 1) worker.ref();
-      const request: DecodeRequest = { id, blocks };
-      worker.postMessage(request);
+      if (this.pending.size === 1) for (const worker of workers) worker.ref();
+      for (const worker of workers) {
+        const request: DecodeRequest = { id, blocks, observe: worker !== owner };
+        worker.postMessage(request);
+      }
     });
   }
 
   /** Ends the thread once what was sent is answered. */
   close(): void {
     this.lost ??= "the decoding thread is closed";
-    if (this.pending.size === 0) void this.worker?.terminate();
+    if (this.pending.size === 0) this.terminate();
   }
 
-  private start(): Worker {
-    if (this.worker !== undefined) return this.worker;
-    const worker = new Worker(workerUrl(), { workerData: { chain: this.opts.chain } });
-    worker.unref();
-    worker.on("message", (reply: DecodeReply) => this.answer(reply));
-    worker.on("error", (error) => this.fail(`the decoding thread failed: ${error.message}`));
-    worker.on("exit", (code) => this.fail(`the decoding thread exited (${code})`));
-    this.worker = worker;
-    return worker;
+  private start(): Worker[] {
+    if (this.workers !== undefined) return this.workers;
+    const count = Math.max(1, this.opts.threads ?? 1);
+    this.workers = Array.from({ length: count }, () => {
+      const worker = new Worker(workerUrl(), { workerData: { chain: this.opts.chain } });
+      worker.unref();
+      worker.on("message", (reply: DecodeReply) => this.answer(reply));
+      worker.on("error", (error) => this.fail(`a decoding thread failed: ${error.message}`));
+      worker.on("exit", (code) => this.fail(`a decoding thread exited (${code})`));
+      return worker;
+    });
+    return this.workers;
+  }
+
+  private terminate(): void {
+    for (const worker of this.workers ?? []) void worker.terminate();
   }
 
   private answer(reply: DecodeReply): void {
@@ -100,8 +112,8 @@ export class DecoderThread {
     if (pending === undefined) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) {
-      this.worker?.unref();
-      if (this.lost !== undefined) void this.worker?.terminate();
+      for (const worker of this.workers ?? []) worker.unref();
+      if (this.lost !== undefined) this.terminate();
     }
     pending.resolve(reply.results);
   }

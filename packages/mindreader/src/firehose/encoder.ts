@@ -12,10 +12,15 @@ import { FIREHOSE_FORMAT } from "./format.js";
  */
 export class FirehoseEncoder implements BlockEncoder {
   private readonly decoder: DecoderThread;
+  // Batches decode in parallel, but are compressed and written in order, each once those before it decoded: after a
+  // block that fails, no later block is written, whichever thread decoded it.
+  private decodedTail: Promise<void> = Promise.resolve();
+  private broken = false;
 
+  /** `threads` decoding threads (default 1). */
   constructor(
     private readonly pool: WriterPool,
-    opts: { readonly chain?: "leap" | "spring" } = {},
+    opts: { readonly chain?: "leap" | "spring"; readonly threads?: number } = {},
   ) {
     this.decoder = new DecoderThread(opts);
   }
@@ -25,12 +30,17 @@ export class FirehoseEncoder implements BlockEncoder {
   }
 
   async encode(dir: string, items: readonly EncodeItem[]): Promise<EncodeResult[]> {
-    const decoded = await this.decoder.decode(items.map(({ block }) => ({ bytes: block.bytes, context: block.context })));
+    const decoding = this.decoder.decode(items.map(({ block }) => ({ bytes: block.bytes, context: block.context })));
+    const before = this.decodedTail;
+    const ordered = before.then(() => decoding);
+    this.decodedTail = ordered.then(() => undefined);
+    const decoded = await ordered;
     const results: EncodeResult[] = [];
     const files: ZstdFile[] = [];
     const at: number[] = [];
     for (const [i, item] of items.entries()) {
-      const result = checked(decoded[i], item.block.meta);
+      const result = this.broken ? skipped(item.block.meta) : checked(decoded[i], item.block.meta);
+      if (!result.ok) this.broken = true;
       if (result.ok) {
         files.push({ name: item.name, frame: result.frame });
         at.push(i);
@@ -65,6 +75,10 @@ function checked(
     return failed(MindreaderErrors.decode(`block ${meta.num}`, `decoded as ${got}, read as ${meta.id} (previous ${meta.previous}, lib ${meta.lib})`));
   }
   return { ok: true, frame: result.frame };
+}
+
+function skipped(meta: BlockMeta): { ok: false; error: EncodeResult } {
+  return failed(codedError("MDR_ERR_DECODE", `block ${meta.num}: not decoded, an earlier block could not be`));
 }
 
 function failed(error: ReturnType<typeof codedError>): { ok: false; error: EncodeResult } {
