@@ -30,7 +30,7 @@ export interface BlockFilesOptions {
   readonly writerThreads?: number;
   /**
    * Threads decoding blocks to Firehose (each reads every block for the contracts' ABIs, decodes its share). Default:
-   * as many as the writer threads.
+   * `defaultDecoderThreads(writerThreads)`.
    */
   readonly decoderThreads?: number;
   /**
@@ -81,6 +81,14 @@ export interface BlockFilesEvents {
  */
 export function defaultWriterThreads(cpus: number): number {
   return Math.min(cpus, Math.max(2, Math.min(8, cpus - 2)));
+}
+
+/**
+ * Decoding threads beside `writerThreads` writer threads: half as many, at least one (one on a two-CPU machine,
+ * where two were measured slower than one: each also reads the other's blocks, and the CPUs are already full).
+ */
+export function defaultDecoderThreads(writerThreads: number): number {
+  return Math.max(1, Math.floor(writerThreads / 2));
 }
 
 /** Default bound of the block text waiting for the writer threads. */

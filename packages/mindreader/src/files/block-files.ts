@@ -14,6 +14,7 @@ import {
   type BlockFilesOptions,
   DEFAULT_MAX_PENDING_WRITE_BYTES,
   DEFAULT_UPLOAD,
+  defaultDecoderThreads,
   defaultWriterThreads,
   validateBlockFilesOptions,
 } from "./block-files-options.js";
@@ -32,6 +33,7 @@ export {
   type BlockFilesEvents,
   type BlockFilesOptions,
   DEFAULT_MAX_PENDING_WRITE_BYTES,
+  defaultDecoderThreads,
   defaultWriterThreads,
 } from "./block-files-options.js";
 import { WriterPool } from "./writer-pool.js";
@@ -123,7 +125,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.threads = opts.writerThreads ?? defaultWriterThreads(availableParallelism());
     this.pool = new WriterPool(this.threads);
     this.format = opts.format ?? DMLOG_FORMAT;
-    this.encoder = this.format.encoding === "zstd" ? new FirehoseEncoder(this.pool, { chain: opts.chain, threads: opts.decoderThreads ?? this.threads }) : new DmlogEncoder(this.pool);
+    this.encoder = this.format.encoding === "zstd" ? new FirehoseEncoder(this.pool, { chain: opts.chain, threads: opts.decoderThreads ?? defaultDecoderThreads(this.threads) }) : new DmlogEncoder(this.pool);
     this.bundleSize = opts.bundleSize ?? BUNDLE_SIZE;
     this.bundler = new Bundler(this.bundleSize);
     this.blocksDir = join(opts.workDir, "blocks");
