@@ -24,19 +24,32 @@ export function formatAcceptedBlockLine(
   return `DMLOG ACCEPTED_BLOCK ${state.block_num.toNumber()} ${hex}`;
 }
 
-/** What spring prints after the signed block in `ACCEPTED_BLOCK_V2`, as hex; empty-ish defaults when unknown. */
+/** What spring prints after the signed block in `ACCEPTED_BLOCK_V2`, as hex; neutral but whole values when unknown. */
 export interface AcceptedBlockV2Extras {
   readonly finalityData?: string;
   readonly proposerPolicy?: string;
   readonly finalizerPolicy?: string;
 }
 
+const u32 = (n: number) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32LE(n);
+  return bytes.toString("hex");
+};
+const DIGEST = "00".repeat(32);
+// Packed `finality_data_t` (light header protocol 1.0, zero digests, no pending finalizer policy), a
+// `proposer_policy` with an empty schedule and a `finalizer_policy` without finalizers: a decoder that reads
+// these fields whole (the Firehose one) accepts them.
+const NEUTRAL_FINALITY_DATA = `${u32(1)}${u32(0)}${u32(0)}${DIGEST}${DIGEST}${u32(0)}${DIGEST}${u32(0)}${DIGEST}00${u32(0)}`;
+const NEUTRAL_PROPOSER_POLICY = `${u32(0)}${u32(0)}00`;
+const NEUTRAL_FINALIZER_POLICY = `${u32(0)}${"00".repeat(8)}00`;
+
 /** spring 1's `DMLOG ACCEPTED_BLOCK_V2 <id> <num> <lib> <hex signed_block> <fd> <pp> <fp>`, the id computed from the block. */
 export function formatAcceptedBlockV2Line(block: SignedBlock, lib: number, extras: AcceptedBlockV2Extras = {}): string {
   const id = blockIdOf(block);
   const num = Number.parseInt(id.slice(0, 8), 16);
-  const fd = extras.finalityData ?? "00";
-  const pp = extras.proposerPolicy ?? "00";
-  const fp = extras.finalizerPolicy ?? "00";
+  const fd = extras.finalityData ?? NEUTRAL_FINALITY_DATA;
+  const pp = extras.proposerPolicy ?? NEUTRAL_PROPOSER_POLICY;
+  const fp = extras.finalizerPolicy ?? NEUTRAL_FINALIZER_POLICY;
   return `DMLOG ACCEPTED_BLOCK_V2 ${id} ${num} ${lib} ${encodeSignedBlock(block)} ${fd} ${pp} ${fp}`;
 }

@@ -28,6 +28,9 @@ export function readLegacyAccepted(body: string, layout: "leap" | "spring"): Acc
   const printed = Number(body.slice(0, space));
   const what = `ACCEPTED_BLOCK ${printed} block state`;
   if (space < 0) throw MindreaderErrors.blockIncomplete(what, "no block state after the number");
+  if (body.charCodeAt(space + 1) === 0x7b) {
+    throw MindreaderErrors.decode(what, "EOSIO 2.0's JSON deep-mind has no packed block state to make a Firehose block of");
+  }
   return readWholeHex(body.slice(space + 1), what, (reader) => {
     const common = readLegacyCommon(reader);
     const printedId = reader.checksum256();

@@ -12,12 +12,17 @@ import { ANTELOPE_BLOCK_TYPE_URL, firehoseSchema } from "./schema.js";
 import { timestampFromMs } from "./timestamps.js";
 import { readTransactionTrace } from "./trace.js";
 import { parseDtrxOp, parseTrxOp } from "./trx-ops.js";
-import { readWholeHex } from "./whole.js";
+import { readWhole, readWholeHex } from "./whole.js";
 
 /** Options of a FirehoseDecoder. */
 export interface FirehoseDecoderOptions {
   /** The node's deep-mind flavour; by default taken from the DEEP_MIND_VERSION line or from the block itself. */
   readonly chain?: "leap" | "spring";
+  /**
+   * Also decode db rows to JSON (old_data_json, new_data_json) with the contract's table types. Off by default, as
+   * in firehose-antelope's reader: it costs a fifth of a block's decoding and indexers decode rows themselves.
+   */
+  readonly rowJson?: boolean;
 }
 
 /** One block decoded to Firehose: its header facts and the encoded sf.bstream.v1.Block. */
@@ -41,6 +46,18 @@ interface BlockParts {
 }
 
 const NO_JSON = (): string => "";
+// Larger action data (setcode's wasm) is rare and would make a costly memo key.
+const MEMO_MAX_BYTES = 1024;
+const JSON_ACCEPTED = /^DMLOG ACCEPTED_BLOCK \d+ \{/;
+
+// EOSIO 2.0's deep-mind prints JSON where leap and spring print packed structs: nothing to make Firehose bytes of.
+function refuseJsonDialect(last: string | undefined): void {
+  if (last === undefined || !JSON_ACCEPTED.test(last)) return;
+  throw MindreaderErrors.decode(
+    last.slice(6, last.indexOf("{") - 1),
+    "EOSIO 2.0's JSON deep-mind has no packed block state to make a Firehose block of",
+  );
+}
 const EMPTY_PARTS = (): BlockParts => ({ traces: [], implicit: [], rlimit: [], pending: new PendingOps() });
 
 /**
@@ -50,15 +67,23 @@ const EMPTY_PARTS = (): BlockParts => ({ traces: [], implicit: [], rlimit: [], p
 export class FirehoseDecoder {
   private readonly abis = new AbiCache();
   private chain: "leap" | "spring" | undefined;
+  private readonly rowJson: boolean;
+  // JSON of the block's action data by account, action and bytes: a notified receiver's trace carries its
+  // action's very data, so a transfer's three traces cost one decoding. Emptied per block and per ABI change.
+  private readonly jsonMemo = new Map<string, string>();
 
   constructor(opts: FirehoseDecoderOptions = {}) {
     this.chain = opts.chain;
+    this.rowJson = opts.rowJson === true;
   }
 
   /** Decodes one block's lines (UTF-8, each ending in a newline). Throws a coded error when it cannot whole. */
   decode(dmlog: Uint8Array): DecodedBlock {
     const parts = EMPTY_PARTS();
-    for (const line of linesOfBytes(dmlog)) this.line(line, parts);
+    this.jsonMemo.clear();
+    const lines = linesOfBytes(dmlog);
+    refuseJsonDialect(lines.at(-1));
+    for (const line of lines) this.line(line, parts);
     const { accepted } = parts;
     if (accepted === undefined) throw MindreaderErrors.blockIncomplete("the block", "no ACCEPTED_BLOCK line");
     // Resource-limit changes after the last transaction (the block's own accounting) belong to the block.
@@ -103,7 +128,7 @@ export class FirehoseDecoder {
   // What each deep-mind line adds to the block: transaction operations wait in `pending` for their trace.
   private readonly handlers: Readonly<Record<string, (body: string, parts: BlockParts) => void>> = {
     APPLIED_TRANSACTION: (body, parts) => this.applied(body, parts),
-    DB_OP: (body, { pending }) => pending.dbOps.push(parseDbOp(body, this.abis)),
+    DB_OP: (body, { pending }) => pending.dbOps.push(parseDbOp(body, this.rowJson ? this.abis : undefined)),
     RAM_OP: (body, { pending }) => pending.ramOps.push(parseRamOp(body)),
     RAM_CORRECTION_OP: (body, { pending }) => pending.ramCorrectionOps.push(parseRamCorrectionOp(body)),
     TBL_OP: (body, { pending }) => pending.tableOps.push(parseTableOp(body)),
@@ -129,8 +154,17 @@ export class FirehoseDecoder {
     },
   };
 
-  private readonly json = (account: string, name: string, data: Uint8Array): string =>
-    this.abis.actionJson(account, name, data);
+  private readonly json = (account: string, name: string, data: Uint8Array): string => {
+    if (!this.abis.has(account)) return "";
+    if (data.length > MEMO_MAX_BYTES) return this.abis.actionJson(account, name, data);
+    const key = `${account} ${name} ${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1")}`;
+    let json = this.jsonMemo.get(key);
+    if (json === undefined) {
+      json = this.abis.actionJson(account, name, data);
+      this.jsonMemo.set(key, json);
+    }
+    return json;
+  };
 
   private applied(body: string, parts: BlockParts): void {
     const space = body.indexOf(" ");
@@ -172,10 +206,11 @@ export class FirehoseDecoder {
   private maybeSetAbi(t: ActionTrace): void {
     const { action } = t;
     if (action.account !== "eosio" || action.name !== "setabi" || t.receiver !== "eosio") return;
+    const data = action.rawData;
     try {
-      readWholeHex(Buffer.from(action.rawData).toString("hex"), "setabi", (r) => {
+      readWhole(Buffer.from(data.buffer, data.byteOffset, data.byteLength), "setabi", (r) => {
         const account = r.name();
-        this.abis.setPacked(account, r.bytesField());
+        if (this.abis.setPacked(account, r.bytesField())) this.jsonMemo.clear();
       });
     } catch (error) {
       // nodeos accepted it, so this cannot happen with a real chain; the actions that follow keep raw data.
@@ -213,7 +248,7 @@ export class FirehoseDecoder {
       for (const t of trace.actionTraces) {
         if (t.receipt === undefined) continue;
         totalActions++;
-        if (t.creatorActionOrdinal === 0) inputActions++;
+        if ((t.creatorActionOrdinal ?? 0) === 0) inputActions++;
       }
     }
     const transactions = accepted.fields.unfilteredTransactions as unknown[];

@@ -7,8 +7,11 @@ import { hexField } from "./whole.js";
 const DB_OPERATIONS: Record<string, number> = { INS: 1, UPD: 2, REM: 3 };
 const TABLE_OPERATIONS: Record<string, number> = { INS: 1, REM: 2 };
 
-/** `DB_OP INS|UPD|REM <action> <payer> <code> <scope> <table> <key> <data>` (UPD: `old:new` payer and data). */
-export function parseDbOp(body: string, abis: AbiCache): DbOp {
+/**
+ * `DB_OP INS|UPD|REM <action> <payer> <code> <scope> <table> <key> <data>` (UPD: `old:new` payer and data); rows
+ * decoded to JSON when `abis` is given.
+ */
+export function parseDbOp(body: string, abis: AbiCache | undefined): DbOp {
   const what = "DB_OP";
   const { fields } = splitFields(body, 8, what);
   const [kind, action, payer, code, scope, tableName, primaryKey, data] = fields as [
@@ -43,8 +46,8 @@ export function parseDbOp(body: string, abis: AbiCache): DbOp {
     newPayer,
     oldData,
     newData,
-    oldDataJson: abis.rowJson(code, tableName, oldData),
-    newDataJson: abis.rowJson(code, tableName, newData),
+    oldDataJson: abis?.rowJson(code, tableName, oldData) ?? "",
+    newDataJson: abis?.rowJson(code, tableName, newData) ?? "",
   };
 }
 

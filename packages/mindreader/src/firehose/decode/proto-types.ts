@@ -4,6 +4,9 @@
  */
 export type Int64 = number | string;
 
+/** A proto3 scalar left unset: the encoder writes nothing for it, as for its default value. */
+export type Unset = undefined;
+
 /** google.protobuf.Timestamp. */
 export interface Timestamp {
   seconds: number;
@@ -55,21 +58,21 @@ export interface ActionTrace {
   receiver: string;
   receipt?: ActionReceipt;
   action: Action;
-  contextFree: boolean;
-  elapsed: Int64;
-  console: string;
+  contextFree: boolean | Unset;
+  elapsed: Int64 | Unset;
+  console: string | Unset;
   transactionId: string;
   blockNum: number;
-  producerBlockId: string;
+  producerBlockId: string | Unset;
   blockTime: Timestamp;
   accountRamDeltas: Array<{ account: string; delta: Int64 }>;
-  rawReturnValue: Uint8Array;
-  jsonReturnValue: string;
+  rawReturnValue: Uint8Array | Unset;
+  jsonReturnValue: string | Unset;
   exception?: Exception;
-  errorCode: Int64;
+  errorCode: Int64 | Unset;
   actionOrdinal: number;
-  creatorActionOrdinal: number;
-  closestUnnotifiedAncestorActionOrdinal: number;
+  creatorActionOrdinal: number | Unset;
+  closestUnnotifiedAncestorActionOrdinal: number | Unset;
   executionIndex: number;
 }
 

@@ -49,25 +49,27 @@ export function readActionTrace(reader: PackedReader, json: ActionJson): ActionT
   const exception = readException(reader);
   const errorCode = reader.optional(() => reader.u64()) ?? 0;
   const rawReturnValue = reader.bytesField();
+  // Defaults left unset, so that nothing is written for them (one shape for every trace, for the encoder's sake).
   return {
     receiver,
-    ...(receipt === undefined ? {} : { receipt }),
+    receipt,
     action,
-    contextFree,
-    elapsed,
-    console,
+    contextFree: contextFree || undefined,
+    elapsed: elapsed === 0 ? undefined : elapsed,
+    console: console === "" ? undefined : console,
     transactionId,
     blockNum,
-    producerBlockId,
+    producerBlockId: producerBlockId === "" ? undefined : producerBlockId,
     blockTime,
     accountRamDeltas,
-    rawReturnValue,
-    jsonReturnValue: "",
-    ...(exception === undefined ? {} : { exception }),
-    errorCode,
+    rawReturnValue: rawReturnValue.length === 0 ? undefined : rawReturnValue,
+    jsonReturnValue: undefined,
+    exception,
+    errorCode: errorCode === 0 ? undefined : errorCode,
     actionOrdinal,
-    creatorActionOrdinal,
-    closestUnnotifiedAncestorActionOrdinal,
+    creatorActionOrdinal: creatorActionOrdinal === 0 ? undefined : creatorActionOrdinal,
+    closestUnnotifiedAncestorActionOrdinal:
+      closestUnnotifiedAncestorActionOrdinal === 0 ? undefined : closestUnnotifiedAncestorActionOrdinal,
     executionIndex: 0,
   };
 }
