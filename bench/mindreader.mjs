@@ -1,20 +1,20 @@
 // Deep-mind through the mindreader (line pipeline + MindreaderPlugin + BlockFiles writing to a work dir, uploading
-// to a file:// store) versus bare line splitting of the same child's output, in the same run. The blocks are from
-// 2024: with the default mindreader.catchUpBlockAge (12 h) they are caught up, straight into bundles; a second
-// reader row writes them as it writes recent blocks, a one-block file each (catchUpBlockAge 0). Every block ends
-// in a linked leap 13 ACCEPTED_BLOCK (packed block_state_legacy) built with the mindreader's own encoder. Two
-// profiles: `empty` blocks carry the operation lines nodeos-sim prints (about 2 KB a block, a quiet chain);
-// `fixture` blocks carry the operation lines of one of the four blocks of nodeos' own leap 13 deep-mind test in
-// turn (4 to 98 KB, 37 KB on average: a busy chain).
-// Goals: at least 0.5x the baseline's throughput and at least 2,000 blocks/s. Two more rows measure, alone and on one
-// thread, the two costs a one-block file carries (gzip, and a file of its own): the writer runs CPUs - 2 threads,
-// 2 to 8 (2 on this two-CPU machine).
-import { createWriteStream, mkdirSync, renameSync, writeFileSync } from "node:fs";
+// to a file:// store), in both block file formats, against two baselines of the same child's output in the same run:
+// bare line splitting, and `zstd -3` (Debian's zstd) of the same DMLOG bytes. The blocks are from 2024: with the
+// default mindreader.catchUpBlockAge (12 h) they are caught up, straight into bundles; other rows write them as
+// recent blocks, a one-block file each (catchUpBlockAge 0). Every block ends in a linked leap 13 ACCEPTED_BLOCK
+// (packed block_state_legacy) built with the mindreader's own encoder. Two profiles: `empty` blocks carry the
+// operation lines nodeos-sim prints (about 2 KB a block, a quiet chain); `fixture` blocks carry the operation lines
+// of one of the four blocks of nodeos' own leap 13 deep-mind test in turn (4 to 98 KB, 37 KB on average: a busy
+// chain, with real traces the Firehose format decodes).
+// Goals: Firehose catching up at least 2,000 blocks/s with the fixture's blocks; at the head (blocks paced as a node
+// makes them, 25 times EOS' rate), the reader never waits for the writer (read wait 0 s). The writer runs CPUs - 2
+// threads, 2 to 8 (2 on a two-CPU machine), plus half as many Firehose decoding threads (one here); a row runs two.
+import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
-import { cleanup, median, table, tempDir } from "./lib.mjs";
+import { cleanup, median, runCaptured, table, tempDir } from "./lib.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const mr = await import(join(root, "packages/mindreader/dist/index.js"));
@@ -26,6 +26,9 @@ const PROFILES = [
 ];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "3");
 const LIB_LAG = 330;
+// At the head: blocks paced at this rate (EOS makes 2 a second), this many of them.
+const HEAD_RATE = Number(process.env.BENCH_HEAD_RATE ?? "50");
+const HEAD_BLOCKS = Number(process.env.BENCH_HEAD_BLOCKS ?? "200");
 
 // The operation lines (between START_BLOCK and ACCEPTED_BLOCK) of each block of the leap 13 fixture.
 async function fixtureOperations() {
@@ -82,19 +85,34 @@ async function generate(path, profile) {
 const quietLogger = () => core.createLogger({ level: "warn", format: "json", destination: { write: () => undefined } });
 
 // One run through the reader and writer: until every block is in the work dir, then until the store has it all.
-async function readerRun(stream, dir, BLOCKS, catchUpBlockAgeMs) {
+// `command` prints the deep-mind output (`cat` of the stream, or the paced printer).
+async function readerRun(command, args, dir, BLOCKS, { format, catchUpBlockAgeMs, decoderThreads }) {
   const logger = quietLogger();
   const metrics = mr.createMindreaderMetrics(core.createMetricsRegistry());
+  const firehose = format === "firehose";
   const files = new mr.BlockFiles(
-    { workDir: join(dir, "work"), suffix: "bench", maxPendingFiles: 1_000_000, catchUpBlockAgeMs },
+    {
+      format: firehose ? mr.FIREHOSE_FORMAT : mr.DMLOG_FORMAT,
+      workDir: join(dir, "work"),
+      suffix: "bench",
+      maxPendingFiles: 1_000_000,
+      catchUpBlockAgeMs,
+      decoderThreads,
+    },
     { store: core.openStore(`file://${join(dir, "store")}`), logger, metrics },
   );
   await files.start();
-  const plugin = new mr.MindreaderPlugin({}, { sink: files, logger, metrics });
+  const plugin = new mr.MindreaderPlugin({ keepContext: firehose, publishHeaders: !firehose }, { sink: files, logger, metrics });
   let fatal;
   plugin.on("fatal", (err) => (fatal = err));
+  files.on("blockError", (err) => plugin.failWith(err));
+  // Receive-to-written latency of each block (the reader's clock), for the head rows.
+  const latencies = [];
+  const receivedAt = new Map();
+  plugin.on("block", (block) => receivedAt.set(block.meta.num, block.receivedAt));
+  files.on("written", (meta) => latencies.push(Date.now() - (receivedAt.get(meta.num) ?? Date.now())));
   const started = process.hrtime.bigint();
-  const read = await runLinePipeline({ command: "cat", args: [stream], plugins: [plugin] });
+  const read = await runLinePipeline({ command, args, plugins: [plugin] });
   await files.flush();
   const written = Number(process.hrtime.bigint() - started) / 1e9;
   await files.drained();
@@ -104,28 +122,47 @@ async function readerRun(stream, dir, BLOCKS, catchUpBlockAgeMs) {
   const blocks = metrics.blocksTotal.hashMap[""]?.value ?? 0;
   if (plugin.head?.num !== BLOCKS + 1 || blocks !== BLOCKS) throw new Error(`read ${blocks} blocks, head ${plugin.head?.num}`);
   const bundles = metrics.bundlesTotal.hashMap[""]?.value ?? 0;
-  return { bytes: read.bytes, written, uploaded, bundles };
+  const waited = metrics.readWaitSecondsTotal.hashMap[""]?.value ?? 0;
+  latencies.sort((a, b) => a - b);
+  const p = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { bytes: read.bytes, written, uploaded, bundles, waited, p50: p(0.5), p99: p(0.99) };
 }
 
-// What the writer threads cannot go below, each measured alone on one thread over the same blocks: gzip level 1 of
-// every block's text, and creating one file per block (temp file + rename, the bytes already compressed).
-async function ceilings(stream, dir) {
-  const text = await readFile(stream, "utf8");
-  const blocks = text.split(/(?=^DMLOG START_BLOCK )/m).filter((b) => b.startsWith("DMLOG START_BLOCK "));
-  let started = process.hrtime.bigint();
-  const compressed = blocks.map((b) => gzipSync(b, { level: 1 }));
-  const gzipSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  // Left in place until the end: removing thousands of files keeps the disk busy (discards) into the next run.
-  const files = join(dir, "files");
-  mkdirSync(files);
-  started = process.hrtime.bigint();
-  for (const [i, bytes] of compressed.entries()) {
-    writeFileSync(join(files, `.${i}.tmp`), bytes);
-    renameSync(join(files, `.${i}.tmp`), join(files, `${i}.dmblock.gz`));
-  }
-  const fileSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { gzip: gzipSeconds, files: fileSeconds };
+// `zstd -3` of the whole stream (Debian's zstd, one thread, to /dev/null): the cost of compressing the same DMLOG
+// bytes, without reading, decoding or files.
+async function zstdBaseline(stream) {
+  const run = await runCaptured("zstd", ["-3", "-q", "-f", "-T1", stream, "-o", "/dev/null"]);
+  if (run.code !== 0) throw new Error(`zstd -3 exited ${run.code}: ${run.err}`);
+  return run.seconds;
 }
+
+// What decoding alone costs, on this thread, over the same blocks: the Firehose decoder and nothing else.
+async function decodeCeiling(stream) {
+  const text = await readFile(stream, "utf8");
+  const blocks = text.split(/(?=^DMLOG START_BLOCK )/m).filter((b) => b.startsWith("DMLOG START_BLOCK ")).map((b) => Buffer.from(b));
+  const decoder = new mr.FirehoseDecoder({ chain: "leap" });
+  const started = process.hrtime.bigint();
+  for (const bytes of blocks) decoder.decode(bytes);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+// A node at the head: prints the stream's blocks at HEAD_RATE a second (the version line first).
+const PACED = `
+const { readFileSync } = require("node:fs");
+const [file, rate, count] = process.argv.slice(1);
+const text = readFileSync(file, "utf8");
+const [version, ...rest] = text.split(/(?=^DMLOG START_BLOCK )/m);
+process.stdout.write(version);
+const blocks = rest.slice(0, Number(count));
+const start = Date.now();
+let i = 0;
+const next = () => {
+  if (i >= blocks.length) return;
+  process.stdout.write(blocks[i++]);
+  setTimeout(next, Math.max(0, start + (i * 1000) / Number(rate) - Date.now()));
+};
+next();
+`;
 
 // One profile: generate, then interleave baseline and reader rounds; returns the table rows and the goal checks.
 async function runProfile(profile) {
@@ -134,42 +171,52 @@ async function runProfile(profile) {
   const stream = join(dir, "stdout.dmlog");
   const bytes = await generate(stream, profile);
   const base = [];
-  const full = [];
-  const live = [];
-  const alone = [];
+  const zstd = [];
+  const runs = { firehose: [], firehoseTwo: [], firehoseLive: [], dmlog: [], dmlogLive: [] };
+  const decode = [];
+  const runDir = (kind, round) => tempDir(`manageos-bench-mindreader-${profile.name}-${round}-${kind}-`);
   for (let round = 0; round < ROUNDS; round++) {
-    const splitter = await runBareSplitter({ command: "cat", args: [stream] });
-    base.push(splitter.seconds);
-    const dir = (kind) => tempDir(`manageos-bench-mindreader-${profile.name}-${round}-${kind}-`);
-    full.push(await readerRun(stream, await dir("catch-up"), BLOCKS, 12 * 3600_000));
-    live.push(await readerRun(stream, await dir("one-block"), BLOCKS, 0));
-    alone.push(await ceilings(stream, await dir("alone")));
+    base.push((await runBareSplitter({ command: "cat", args: [stream] })).seconds);
+    zstd.push(await zstdBaseline(stream));
+    runs.firehose.push(await readerRun("cat", [stream], await runDir("fh", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 12 * 3600_000 }));
+    runs.firehoseTwo.push(await readerRun("cat", [stream], await runDir("fh-2", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 12 * 3600_000, decoderThreads: 2 }));
+    runs.firehoseLive.push(await readerRun("cat", [stream], await runDir("fh-one", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 0 }));
+    runs.dmlog.push(await readerRun("cat", [stream], await runDir("dm", round), BLOCKS, { format: "dmlog", catchUpBlockAgeMs: 12 * 3600_000 }));
+    runs.dmlogLive.push(await readerRun("cat", [stream], await runDir("dm-one", round), BLOCKS, { format: "dmlog", catchUpBlockAgeMs: 0 }));
+    decode.push(await decodeCeiling(stream));
   }
-  const gz = median(alone.map((c) => c.gzip));
-  const fc = median(alone.map((c) => c.files));
+  // At the head, once: blocks paced as a node makes them, each a one-block file.
+  const headBlocks = Math.min(HEAD_BLOCKS, BLOCKS);
+  const head = await readerRun(process.execPath, ["-e", PACED, stream, String(HEAD_RATE), String(headBlocks)], await runDir("head", 0), headBlocks, {
+    format: "firehose",
+    catchUpBlockAgeMs: 0,
+  });
   const b = median(base);
-  const w = median(full.map((r) => r.written));
-  const u = median(full.map((r) => r.uploaded));
-  const lw = median(live.map((r) => r.written));
-  const lu = median(live.map((r) => r.uploaded));
+  const z = median(zstd);
   const mb = bytes / 1e6;
   const label = `${profile.name} (${BLOCKS} blocks, ${(bytes / BLOCKS / 1024).toFixed(1)} KiB each)`;
-  const row = (name, seconds) => [label, name, (BLOCKS / seconds).toFixed(0), (mb / seconds).toFixed(1), (b / seconds).toFixed(2)];
+  const row = (name, seconds) => [label, name, (BLOCKS / seconds).toFixed(0), (mb / seconds).toFixed(1), (b / seconds).toFixed(2), (z / seconds).toFixed(2)];
+  const written = (list) => median(list.map((r) => r.written));
+  const uploaded = (list) => median(list.map((r) => r.uploaded));
   const rows = [
     row("bare line splitting (baseline)", b),
-    row("mindreader catching up, in the work dir", w),
-    row("... and uploaded to the file:// store", u),
-    row("mindreader, a file per block, in the work dir", lw),
-    row("... and uploaded to the file:// store", lu),
-    row("gzip level 1 alone, one thread (ceiling)", gz),
-    row("a file per block alone, one thread (ceiling)", fc),
+    row("zstd -3 of the same bytes (baseline)", z),
+    row("Firehose, catching up, in the work dir", written(runs.firehose)),
+    row("... and uploaded to the file:// store", uploaded(runs.firehose)),
+    row("... with two decoding threads", written(runs.firehoseTwo)),
+    row("Firehose, a file per block, in the work dir", written(runs.firehoseLive)),
+    row("dmlog, catching up, in the work dir", written(runs.dmlog)),
+    row("dmlog, a file per block, in the work dir", written(runs.dmlogLive)),
+    row("Firehose decoding alone, one thread (ceiling)", median(decode)),
   ];
-  const ratio = b / w;
-  const rate = BLOCKS / w;
+  const rate = BLOCKS / written(runs.firehose);
+  const waited = median(runs.firehose.map((r) => r.waited));
   const verdict =
-    `${profile.name}: ${ratio.toFixed(2)}x baseline (goal >= 0.50): ${ratio >= 0.5 ? "met" : "NOT met"}; ` +
-    `${rate.toFixed(0)} blocks/s into the work dir (goal >= 2000): ${rate >= 2000 ? "met" : "NOT met"}; ${full[0].bundles} bundles` +
-    ` (catching up, the default for blocks this old; a file per block: ${(b / lw).toFixed(2)}x, ${(BLOCKS / lw).toFixed(0)} blocks/s)`;
+    `${profile.name}: Firehose catching up ${rate.toFixed(0)} blocks/s (goal >= 2000): ${rate >= 2000 ? "met" : "NOT met"}, ` +
+    `${(z / written(runs.firehose)).toFixed(2)}x zstd -3 of the DMLOG bytes, ${runs.firehose[0].bundles} bundles, ` +
+    `the reader held nodeos' output ${waited.toFixed(2)} s (room for 64 MiB of blocks, then it waits: catching up is paced by the writer); ` +
+    `at the head (${headBlocks} blocks at ${HEAD_RATE}/s): read wait ${head.waited.toFixed(3)} s (goal 0): ${head.waited === 0 ? "met" : "NOT met"}, ` +
+    `received to written p50 ${head.p50} ms, p99 ${head.p99} ms`;
   return { rows, verdict };
 }
 
@@ -179,9 +226,9 @@ try {
   const results = [];
   const loadBefore = load();
   for (const profile of PROFILES) results.push(await runProfile(profile));
-  console.log(`\nmindreader benchmark: leap 13 deep-mind through \`cat\`, median of ${ROUNDS} interleaved rounds`);
+  console.log(`\nmindreader benchmark: leap 13 deep-mind through \`cat\`, median of ${ROUNDS} interleaved rounds; ${availableParallelism()} CPUs`);
   console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after\n`);
-  console.log(table(["blocks", "reader", "blocks/s", "MB/s", "x baseline"], results.flatMap((r) => r.rows)));
+  console.log(table(["blocks", "reader", "blocks/s", "MB/s", "x splitting", "x zstd -3"], results.flatMap((r) => r.rows)));
   console.log("");
   for (const r of results) console.log(r.verdict);
 } finally {

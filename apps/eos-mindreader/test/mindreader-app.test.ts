@@ -1,14 +1,28 @@
-import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { chmod, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { openStore } from "@manageos/core";
-import { decodeBlockFiles, parseOneBlockFileName, writerSuffix } from "@manageos/mindreader";
-import { readDirtyFlag, startManageos, stateFilePath, tempDir } from "@manageos/testkit";
+import { decodeBlockFiles, parseFirehoseOneBlockFileName, readBlockFile, writerSuffix } from "@manageos/mindreader";
+import { appBin, readDirtyFlag, startManageos, stateFilePath, tempDir } from "@manageos/testkit";
 import { describe, expect, it } from "vitest";
 import { chainBreaks, metric, nodeHead, openStream, readBlockEvents, storedBundles, storedOneBlocks, until } from "./support/blocks.js";
 import { startGcsEmulator } from "@manageos/testkit";
 
 const APP = "eos-mindreader";
+const execute = promisify(execFile);
+
+// The app's CLI as an operator runs it (no MANAGEOS_ variables); its exit code and output.
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execute(process.execPath, [appBin(APP), ...args], { env: { PATH: process.env.PATH }, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
 const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, i) => first + i);
 
 // The mindreader settings of a test run: work dir and block store under the run's dir.
@@ -31,14 +45,60 @@ async function rates(api: string, nodeUrl: string, blocks: number) {
 }
 
 describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
-  it("writes contiguous one-block files and bundles to a file:// store, streams blocks over SSE and turns ready", async () => {
+  it("writes Firehose one-block files and merged bundles to a file:// store, which blocks print and blocks check read", async () => {
+    const dir = await tempDir("mr-firehose-");
+    const storeDir = join(dir, "blocks");
+    const blockStore = `file://${storeDir}`;
+    const mr = await startManageos({ app: APP, dir, config: mindreaderConfig(dir, blockStore) });
+    const store = openStore(blockStore);
+    try {
+      // Bundles 0 (blocks 2-99), 100 and 200 come once their last block is irreversible (LIB 24 blocks behind).
+      await until("merged bundle 200 in the store", async () => ((await storedBundles(store)).includes("merged-blocks/0000000200.dbin.zst") ? true : undefined), 60_000);
+      const files = await storedOneBlocks(store);
+      expect(files[0]?.num).toBe(2);
+      expect(files.every((f) => f.key.endsWith(".dbin.zst") && f.idTail.length === 16)).toBe(true);
+      expect(chainBreaks(files)).toEqual([]);
+      expect(new Set(files.map((f) => f.suffix))).toEqual(new Set([writerSuffix(hostname())]));
+      const bundle = await readBlockFile(await store.getBytes("merged-blocks/0000000000.dbin.zst"), "bundle 0");
+      expect(bundle.map((b) => b.num)).toEqual(range(2, 99));
+      expect(bundle.map((b) => b.id.slice(-16))).toEqual(files.slice(0, 98).map((f) => f.idTail));
+      const single = await readBlockFile(await store.getBytes(files[50]!.key), files[50]!.key);
+      expect(single.map((b) => b.json())).toEqual([bundle[50]!.json()]);
+
+      // The live stream serves decoded blocks as their protobuf JSON mapping.
+      const replayed = await readBlockEvents(`${mr.api}/v1/mindreader/blocks?from=10`, 3);
+      expect(replayed.map((e) => e.num)).toEqual([10, 11, 12]);
+      expect(replayed[0]!.raw).toEqual(bundle[8]!.json());
+      expect(replayed[1]!.previous).toBe(replayed[0]!.id);
+    } finally {
+      expect(await mr.stop(20_000)).toEqual({ code: 0, signal: null });
+    }
+    const printed = await cli(["blocks", "print", join(storeDir, "merged-blocks", "0000000100.dbin.zst")]);
+    expect(printed.code).toBe(0);
+    const lines = printed.stdout.trim().split("\n").map((line) => JSON.parse(line) as { number: string; payload: Record<string, unknown> });
+    expect(lines.map((b) => Number(b.number))).toEqual(range(100, 199));
+    expect(lines[0]!.payload["@type"]).toBe("type.googleapis.com/sf.antelope.type.v1.Block");
+    const oneBlock = (await storedOneBlocks(store)).find((f) => f.num === 150)!;
+    const one = await cli(["blocks", "print", `${blockStore}/${oneBlock.key}`]);
+    expect(JSON.parse(one.stdout)).toEqual(lines[50]);
+
+    const sound = await cli(["blocks", "check", storeDir]);
+    expect(sound).toMatchObject({ code: 0, stdout: "" });
+    expect(sound.stderr).toMatch(/^\d+ bundles, \d+ blocks, 0 problems/);
+    await rm(join(storeDir, "merged-blocks", "0000000100.dbin.zst"));
+    const holed = await cli(["blocks", "check", blockStore]);
+    expect(holed.code).toBe(1);
+    expect(holed.stdout).toContain("hole: bundles 100 to 100 are missing: blocks 100-199");
+  });
+
+  it("writes contiguous dmlog one-block files and bundles to a file:// store, streams blocks over SSE and turns ready", async () => {
     const dir = await tempDir("mr-file-");
     const blockStore = `file://${join(dir, "blocks")}`;
-    const mr = await startManageos({ app: APP, dir, config: mindreaderConfig(dir, blockStore) });
+    const mr = await startManageos({ app: APP, dir, config: mindreaderConfig(dir, blockStore, { format: "dmlog" }) });
     try {
       const store = openStore(blockStore);
       // Bundle 0 (blocks 2-99) comes once block 99 is irreversible: LIB is 24 blocks behind the head.
-      await until("bundle 0 in the store", async () => ((await storedBundles(store)).includes("bundles/0000000000.dmbundle.gz") ? true : undefined), 45_000);
+      await until("bundle 0 in the store", async () => ((await storedBundles(store, "bundles/")).includes("bundles/0000000000.dmbundle.gz") ? true : undefined), 45_000);
       const files = await storedOneBlocks(store);
       expect(files[0]?.num).toBe(2);
       expect(files.length).toBeGreaterThanOrEqual(98);
@@ -105,7 +165,7 @@ describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
         const pending = (await metric(mr.api, "manageos_mindreader_files_pending_upload"))!;
         expect(pending).toBeGreaterThanOrEqual(30);
         expect(await metric(mr.api, "manageos_mindreader_backlog_full")).toBe(1);
-        const work = (await readdir(join(dir, "work", "blocks"))).filter((name) => parseOneBlockFileName(name) !== undefined);
+        const work = (await readdir(join(dir, "work", "blocks"))).filter((name) => parseFirehoseOneBlockFileName(name) !== undefined);
         expect(work.length).toBeGreaterThanOrEqual(30);
         const logs = mr.process.stdoutLines.map((line) => line.slice(0, 2000)).join("\n");
         expect(logs).toContain("block store backlog at half its bound");
@@ -124,7 +184,9 @@ describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
         expect(files[0]?.num).toBe(2);
         expect(chainBreaks(files)).toEqual([]);
         await until("backlog back to normal", async () => ((await metric(mr.api, "manageos_mindreader_backlog_full")) === 0 ? true : undefined), 30_000);
-        await until("bundle 0 in the store", async () => ((await storedBundles(store)).includes("bundles/0000000000.dmbundle.gz") ? true : undefined), 30_000);
+        await until("bundle 0 in the store", async () => ((await storedBundles(store)).includes("merged-blocks/0000000000.dbin.zst") ? true : undefined), 30_000);
+        const bundle = await readBlockFile(await store.getBytes("merged-blocks/0000000000.dbin.zst"), "bundle 0");
+        expect(bundle.map((b) => b.num)).toEqual(range(2, 99));
         expect(mr.process.stdoutLines.join("\n")).toContain("block store backlog back to normal");
       } finally {
         expect(await mr.stop(20_000)).toEqual({ code: 0, signal: null });
@@ -157,7 +219,7 @@ describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
       });
       expect(files.map((f) => f.num)).toEqual(range(2, 40));
       expect(chainBreaks(files)).toEqual([]);
-      const local = (await readdir(join(dir, "work", "blocks"))).map((name) => parseOneBlockFileName(name)?.num);
+      const local = (await readdir(join(dir, "work", "blocks"))).map((name) => parseFirehoseOneBlockFileName(name)?.num);
       expect(Math.max(...local.filter((n) => n !== undefined))).toBe(40);
 
       const health = await fetch(`${mr.api}/healthz`);

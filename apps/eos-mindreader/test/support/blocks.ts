@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import type { Store } from "@manageos/core";
-import { type OneBlockName, parseOneBlockFileName } from "@manageos/mindreader";
+import { type OneBlockName, parseFirehoseOneBlockFileName, parseOneBlockFileName } from "@manageos/mindreader";
 
 /** Polls `probe` until it returns a value other than undefined; fails with `what` after `timeoutMs`. */
 export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {
@@ -13,20 +13,21 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
   }
 }
 
-/** One-block files in the store, in block order. */
+/** One-block files in the store (either format), in block order. */
 export async function storedOneBlocks(store: Store): Promise<Array<OneBlockName & { key: string }>> {
   const found: Array<OneBlockName & { key: string }> = [];
   for await (const object of store.list("one-blocks/")) {
-    const parsed = parseOneBlockFileName(object.key.slice("one-blocks/".length));
+    const name = object.key.slice("one-blocks/".length);
+    const parsed = parseFirehoseOneBlockFileName(name) ?? parseOneBlockFileName(name);
     if (parsed !== undefined) found.push({ ...parsed, key: object.key });
   }
   return found.sort((a, b) => a.num - b.num);
 }
 
-/** Keys of the bundles in the store. */
-export async function storedBundles(store: Store): Promise<string[]> {
+/** Keys of the bundles in the store: `merged-blocks/` (Firehose), `bundles/` (dmlog). */
+export async function storedBundles(store: Store, prefix = "merged-blocks/"): Promise<string[]> {
   const keys: string[] = [];
-  for await (const object of store.list("bundles/")) keys.push(object.key);
+  for await (const object of store.list(prefix)) keys.push(object.key);
   return keys.sort();
 }
 
@@ -59,12 +60,25 @@ export async function nodeHead(nodeUrl: string): Promise<number | undefined> {
   }
 }
 
-/** A block event of the live stream. */
+/** A block event of the live stream (the dmlog format's header, or a Firehose block's JSON, read the same way). */
 export interface StreamedBlock {
   readonly num: number;
   readonly id: string;
   readonly previous: string;
   readonly lib: number;
+  /** The event as sent. */
+  readonly raw: Record<string, unknown>;
+}
+
+// dmlog events carry num, previous, lib; Firehose blocks' JSON number, parentId, libNum (64-bit numbers as text).
+function streamedBlock(raw: Record<string, unknown>): StreamedBlock {
+  return {
+    num: Number(raw["num"] ?? raw["number"]),
+    id: String(raw["id"]),
+    previous: String(raw["previous"] ?? raw["parentId"]),
+    lib: Number(raw["lib"] ?? raw["libNum"] ?? 0),
+    raw,
+  };
 }
 
 /** Reads `count` block events from an SSE URL, then closes the connection. */
@@ -89,7 +103,7 @@ export function readBlockEvents(url: string, count: number, timeoutMs = 20_000):
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const data = frame.split("\n").find((l) => l.startsWith("data: "));
-          if (frame.startsWith("event: block") && data !== undefined) events.push(JSON.parse(data.slice(6)) as StreamedBlock);
+          if (frame.startsWith("event: block") && data !== undefined) events.push(streamedBlock(JSON.parse(data.slice(6)) as Record<string, unknown>));
         }
         if (events.length >= count) {
           clearTimeout(timer);

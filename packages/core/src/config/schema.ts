@@ -171,6 +171,8 @@ export const configSchema = z.strictObject({
   mindreader: z
     .strictObject({
       enabled: z.boolean().default(false),
+      /** Block files: `firehose` (dbin of sf.bstream.v1.Block, zstd: one-blocks/, merged-blocks/) or `dmlog` (gzip of DMLOG lines: one-blocks/, bundles/). */
+      format: z.enum(["firehose", "dmlog"]).default("firehose"),
       workDir: z.string().min(1).default("./.manageos/blocks-work"),
       blockStore: storageUrl.default("file://./.manageos/blocks"),
       startBlockNum: z.number().int().nonnegative().optional(),

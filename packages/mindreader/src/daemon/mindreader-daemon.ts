@@ -1,6 +1,8 @@
 import { hostname } from "node:os";
 import { type Config, type DaemonParts, type Logger, openStore, type Registry } from "@manageos/core";
 import { BlockFiles } from "../files/block-files.js";
+import { DMLOG_FORMAT } from "../files/format.js";
+import { FIREHOSE_FORMAT } from "../firehose/format.js";
 import { createMindreaderMetrics, type MindreaderMetricSources } from "../metrics/metrics.js";
 import { MindreaderPlugin } from "../reader/plugin.js";
 import { BlockStream } from "../stream/block-stream.js";
@@ -18,7 +20,7 @@ interface MindreaderParts {
 
 /**
  * A daemon that also reads the node's deep-mind output (when `mindreader.enabled`): block files in
- * `mindreader.workDir` uploaded to `mindreader.blockStore`, `manageos_mindreader_*` metrics, the live block stream
+ * `mindreader.format` (Firehose's by default) in `mindreader.workDir` uploaded to `mindreader.blockStore`, `manageos_mindreader_*` metrics, the live block stream
  * `GET /v1/mindreader/blocks?from=N`, /healthz not ready while the head block is older than
  * `mindreader.readinessMaxLatency`, and a clean stop of the node at `mindreader.stopBlockNum` or when the
  * reader fails (the daemon stays up).
@@ -59,8 +61,10 @@ async function openMindreader(
   const sources: MindreaderMetricSources = {};
   const metrics = createMindreaderMetrics(deps.registry, sources);
   const suffix = writerSuffix(config.hostname ?? hostname());
+  const firehose = mr.format === "firehose";
   const files = new BlockFiles(
     {
+      format: firehose ? FIREHOSE_FORMAT : DMLOG_FORMAT,
       workDir: mr.workDir,
       suffix,
       maxPendingFiles: mr.maxPendingFiles,
@@ -74,12 +78,24 @@ async function openMindreader(
   await files.start();
   const stream = new BlockStream();
   const plugin = new MindreaderPlugin(
-    { startBlockNum: mr.startBlockNum, stopBlockNum: mr.stopBlockNum, readinessMaxLatencyMs: mr.readinessMaxLatency },
+    {
+      startBlockNum: mr.startBlockNum,
+      stopBlockNum: mr.stopBlockNum,
+      readinessMaxLatencyMs: mr.readinessMaxLatency,
+      // The decoder keeps the contracts' ABIs from the lines nodeos prints before its first block.
+      keepContext: firehose,
+      // Firehose: the stream serves each block once decoded, as its protobuf JSON mapping.
+      publishHeaders: !firehose,
+    },
     { sink: files, logger: deps.logger, metrics, stream },
   );
+  if (firehose) files.on("decoded", (meta, bstream) => stream.publishDecoded(meta, bstream));
+  // A block that cannot be decoded whole stops the reader, as an unreadable line does: the node is stopped.
+  files.on("blockError", (err) => plugin.failWith(err));
   sources.driftSeconds = () => plugin.driftSeconds();
   deps.logger.info(
     {
+      format: mr.format,
       workDir: mr.workDir,
       blockStore: mr.blockStore,
       suffix,

@@ -1,83 +1,49 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { Logger, ManageosError, Store } from "@manageos/core";
+import type { ManageosError } from "@manageos/core";
 import type { BlockMeta } from "../codec/block-meta.js";
 import { MindreaderErrors } from "../errors.js";
-import type { MindreaderMetrics } from "../metrics/metrics.js";
 import type { AssembledBlock } from "../reader/assembler.js";
-import { BacklogAlarm, type BacklogLevel } from "./backlog.js";
+import { FirehoseEncoder } from "../firehose/encoder.js";
+import { BacklogAlarm, reportBacklog } from "./backlog.js";
+import {
+  type BlockFilesDeps,
+  type BlockFilesEvents,
+  type BlockFilesOptions,
+  DEFAULT_MAX_PENDING_WRITE_BYTES,
+  DEFAULT_UPLOAD,
+  defaultDecoderThreads,
+  defaultWriterThreads,
+  validateBlockFilesOptions,
+} from "./block-files-options.js";
 import { BundleParts, type PartMember } from "./bundle-parts.js";
 import { type BundleEntry, type BundlePlan, Bundler } from "./bundler.js";
-import { blockFileHeaderLine } from "./content.js";
-import { isIntactGzip, removeTempFiles, setAside, writeLocalFile } from "./local-file.js";
-import { BUNDLE_EXT, BUNDLE_SIZE, bundleFileName, isValidSuffix, oneBlockFileName, parseOneBlockFileName } from "./naming.js";
-import { type UploadJob, Uploader, type UploaderOptions } from "./uploader.js";
-import { type PoolResult, WriterPool } from "./writer-pool.js";
+import { type BlockEncoder, DmlogEncoder, type EncodeResult } from "./encoder.js";
+import { type BlockFileFormat, DMLOG_FORMAT } from "./format.js";
+import { KeptBytes } from "./kept-bytes.js";
+import { removeTempFiles, writeLocalFile } from "./local-file.js";
+import { BUNDLE_SIZE } from "./naming.js";
+import { type UploadJob, Uploader } from "./uploader.js";
+import { intactFiles, recoverParts } from "./work-dir.js";
 
-/** Where block files go, how much may wait for the writer threads, and how much for the store. */
-export interface BlockFilesOptions {
-  /** Local work dir: `blocks/` (one-block files) and `bundles/` live under it. */
-  readonly workDir: string;
-  /** Short writer id ending every one-block file name (letters, digits, `_`, `.`). */
-  readonly suffix: string;
-  /** Files waiting for upload before the error alarm; writing goes on beyond it. */
-  readonly maxPendingFiles: number;
-  /** Store key prefix of one-block files. Default `one-blocks/`. */
-  readonly oneBlockPrefix?: string;
-  /** Store key prefix of bundles. Default `bundles/`. */
-  readonly bundlePrefix?: string;
-  /** Blocks per bundle. Default 100. */
-  readonly bundleSize?: number;
-  readonly upload?: Partial<UploaderOptions>;
-  /** Threads compressing and writing block files. Default: `defaultWriterThreads(availableParallelism())`. */
-  readonly writerThreads?: number;
-  /**
-   * Bytes of block text handed over and not yet written to the work dir past which `room()` asks the reader to
-   * wait. Default 64 MiB. The upload backlog never counts: it is on disk.
-   */
-  readonly maxPendingWriteBytes?: number;
-  /**
-   * Catching up: while the blocks read are older than this (block time against the clock), each goes straight into
-   * its range's bundle (appended to `<bundle>.part` in `bundles/`), not into a one-block file; the first younger
-   * block ends catching up for the run. Undefined or 0: never (one-block files for every block).
-   */
-  readonly catchUpBlockAgeMs?: number;
-}
-
-/** What the block files need from the app. */
-export interface BlockFilesDeps {
-  readonly store: Store;
-  readonly logger: Logger;
-  readonly metrics?: MindreaderMetrics;
-  /** Injected clock, epoch milliseconds. */
-  readonly now?: () => number;
-}
-
-/** Events of the block files. */
-export interface BlockFilesEvents {
-  /**
-   * A block is in the work dir: its one-block file, or (catching up) its member of its range's part, `name` being
-   * the one-block file it stands for.
-   */
-  written: [meta: BlockMeta, name: string];
-  /** A bundle is in the work dir. */
-  bundle: [base: number, name: string];
-  /** A file reached the block store. */
-  uploaded: [key: string];
-  /** The backlog crossed a threshold: `warn` at half of maxPendingFiles, `full` at it, `ok` when back under half. */
-  backlog: [level: BacklogLevel, pending: number];
-  writeError: [error: ManageosError];
-}
+export {
+  type BlockFilesDeps,
+  type BlockFilesEvents,
+  type BlockFilesOptions,
+  DEFAULT_MAX_PENDING_WRITE_BYTES,
+  defaultDecoderThreads,
+  defaultWriterThreads,
+} from "./block-files-options.js";
+import { WriterPool } from "./writer-pool.js";
 
 // A block handed over and not yet written; `direct` ones go into their range's part, not a file of their own.
 interface QueuedWrite {
   readonly meta: BlockMeta;
   readonly name: string;
   readonly direct: boolean;
-  readonly head: string;
-  readonly body: Buffer;
+  readonly block: AssembledBlock;
   readonly resolve: (written: boolean) => void;
 }
 
@@ -89,7 +55,7 @@ interface DirectWrite {
 }
 
 // A block sent to a writer thread: its bytes are held by the thread, `size` of them, until its answer is handled.
-type SentWrite = Omit<QueuedWrite, "head" | "body"> & { readonly size: number };
+type SentWrite = Omit<QueuedWrite, "block"> & { readonly size: number };
 
 // A bundle written: its bytes when they are in memory.
 type WrittenBundle = { readonly ok: true; readonly bytes: Buffer | undefined } | { readonly ok: false; readonly error: Error };
@@ -100,22 +66,8 @@ const WRITE_BATCH = 32;
 const WRITE_BATCH_BYTES = 512 * 1024;
 // Batches handed to the threads and not yet answered; more wait here, in order.
 const BATCHES_IN_FLIGHT_PER_THREAD = 2;
-// Compressed files kept in memory for their upload and their bundle, so neither reads them back from disk. Past
-// this (a store that is down, a LIB far behind), files are read back from the work dir.
+// Compressed files kept in memory for their upload and their bundle (see KeptBytes).
 const KEEP_BYTES = 64 * 1024 * 1024;
-/**
- * Writer threads for `cpus` CPUs: all but two (left to nodeos and the reader), at least 2 and at most 8, never more
- * than the CPUs. Compression is most of a catch-up's cost, so its pace grows with the threads.
- */
-export function defaultWriterThreads(cpus: number): number {
-  return Math.min(cpus, Math.max(2, Math.min(8, cpus - 2)));
-}
-
-/** Default bound of the block text waiting for the writer threads. */
-export const DEFAULT_MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
-
-const DEFAULT_UPLOAD: UploaderOptions = { concurrency: 4, timeoutMs: 30_000, retryBaseMs: 500, retryMaxMs: 30_000 };
-
 /**
  * One-block files and bundles: written to the local work dir in order, then uploaded by a bounded uploader.
  * Nothing here ever waits on the store on behalf of the reader; when the store is slow or down files pile up
@@ -134,6 +86,8 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private readonly uploaded = new Map<string, number>();
   private readonly queue: QueuedWrite[] = [];
   private readonly pool: WriterPool;
+  private readonly encoder: BlockEncoder;
+  private readonly format: BlockFileFormat;
   private readonly threads: number;
   // Batches are answered by any thread, and handled strictly in block order along this chain.
   private tail: Promise<void> = Promise.resolve();
@@ -151,8 +105,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private bundledBelow = 0;
   private removals: string[] = [];
   private removing: Promise<void> = Promise.resolve();
-  private readonly kept = new Map<string, Buffer>();
-  private keptBytes = 0;
+  private readonly kept = new KeptBytes(KEEP_BYTES);
   private readonly oneBlockPrefix: string;
   private readonly bundlePrefix: string;
   private readonly parts: BundleParts;
@@ -164,36 +117,22 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     private readonly deps: BlockFilesDeps,
   ) {
     super();
-    if (!isValidSuffix(opts.suffix)) throw MindreaderErrors.options(`suffix ${JSON.stringify(opts.suffix)}`);
-    if (!(opts.maxPendingFiles >= 2)) throw MindreaderErrors.options("maxPendingFiles must be at least 2");
-    if (opts.bundleSize !== undefined && !(Number.isInteger(opts.bundleSize) && opts.bundleSize >= 1)) {
-      throw MindreaderErrors.options("bundleSize must be a positive integer");
-    }
-    if (opts.writerThreads !== undefined && !(Number.isInteger(opts.writerThreads) && opts.writerThreads >= 1)) {
-      throw MindreaderErrors.options("writerThreads must be a positive integer");
-    }
-    if (
-      opts.maxPendingWriteBytes !== undefined &&
-      !(Number.isSafeInteger(opts.maxPendingWriteBytes) && opts.maxPendingWriteBytes >= 0)
-    ) {
-      throw MindreaderErrors.options("maxPendingWriteBytes must be a non-negative integer");
-    }
-    if (opts.catchUpBlockAgeMs !== undefined && !(Number.isSafeInteger(opts.catchUpBlockAgeMs) && opts.catchUpBlockAgeMs >= 0)) {
-      throw MindreaderErrors.options("catchUpBlockAgeMs must be a non-negative integer");
-    }
+    validateBlockFilesOptions(opts);
     this.catchingUp = (opts.catchUpBlockAgeMs ?? 0) > 0;
     deps.metrics?.catchingUp.set(this.catchingUp ? 1 : 0);
     this.now = deps.now ?? Date.now;
     this.maxPendingWriteBytes = opts.maxPendingWriteBytes ?? DEFAULT_MAX_PENDING_WRITE_BYTES;
     this.threads = opts.writerThreads ?? defaultWriterThreads(availableParallelism());
     this.pool = new WriterPool(this.threads);
+    this.format = opts.format ?? DMLOG_FORMAT;
+    this.encoder = this.format.encoding === "zstd" ? new FirehoseEncoder(this.pool, { chain: opts.chain, threads: opts.decoderThreads ?? defaultDecoderThreads(this.threads) }) : new DmlogEncoder(this.pool);
     this.bundleSize = opts.bundleSize ?? BUNDLE_SIZE;
     this.bundler = new Bundler(this.bundleSize);
     this.blocksDir = join(opts.workDir, "blocks");
     this.bundlesDir = join(opts.workDir, "bundles");
-    this.parts = new BundleParts(this.bundlesDir);
-    this.oneBlockPrefix = opts.oneBlockPrefix ?? "one-blocks/";
-    this.bundlePrefix = opts.bundlePrefix ?? "bundles/";
+    this.parts = new BundleParts(this.bundlesDir, this.format.fileHead, this.format.isIntact);
+    this.oneBlockPrefix = opts.oneBlockPrefix ?? this.format.oneBlockPrefix;
+    this.bundlePrefix = opts.bundlePrefix ?? this.format.bundlePrefix;
     this.alarm = new BacklogAlarm(opts.maxPendingFiles);
     this.uploader = new Uploader(
       { ...DEFAULT_UPLOAD, ...opts.upload },
@@ -216,38 +155,27 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     await mkdir(this.bundlesDir, { recursive: true });
     await removeTempFiles(this.blocksDir);
     await removeTempFiles(this.bundlesDir);
-    const blocks = await this.intact(this.blocksDir, (name) => parseOneBlockFileName(name) !== undefined);
+    await this.encoder.prepare();
+    const found = { dir: this.opts.workDir, format: this.format, logger: this.deps.logger };
+    const blocks = await intactFiles(this.blocksDir, (name) => this.format.parseOneBlockFileName(name) !== undefined, found);
     const entries: BundleEntry[] = [];
     for (const name of blocks) {
-      entries.push({ ...parseOneBlockFileName(name)!, name });
+      entries.push({ ...this.format.parseOneBlockFileName(name)!, name });
       this.uploader.enqueue({ path: join(this.blocksDir, name), key: this.oneBlockPrefix + name });
     }
-    const members = await this.recoverParts();
-    for (const member of members) entries.push({ ...parseOneBlockFileName(member.name)!, name: member.name, member });
+    const members = await recoverParts(this.parts, this.deps.logger);
+    for (const member of members) {
+      const parsed = this.format.parseOneBlockFileName(member.name);
+      if (parsed !== undefined) entries.push({ ...parsed, name: member.name, member });
+    }
     // The bundler takes the last block added for the head.
     for (const entry of entries.sort((a, b) => a.num - b.num)) this.bundler.add(entry);
-    for (const name of await this.intact(this.bundlesDir, (n) => n.endsWith(BUNDLE_EXT))) {
+    for (const name of await intactFiles(this.bundlesDir, (n) => this.format.isBundleFileName(n), found)) {
       this.uploader.enqueue({ path: join(this.bundlesDir, name), key: this.bundlePrefix + name });
     }
     if (entries.length > 0) {
       this.deps.logger.info({ files: blocks.length, inParts: members.length }, "resuming block files left in the work dir");
     }
-  }
-
-  // Parts of bundles a previous run was writing: their intact members, the rest cut off.
-  private async recoverParts(): Promise<PartMember[]> {
-    const members: PartMember[] = [];
-    for (const bundle of await this.parts.list()) {
-      const found = await this.parts.recover(bundle);
-      if (found.cutBytes > 0) {
-        this.deps.logger.warn(
-          { path: this.parts.path(bundle), kept: found.members.length, cutBytes: found.cutBytes },
-          "end of a bundle being written left incomplete by a crash: cut off",
-        );
-      }
-      members.push(...found.members);
-    }
-    return members;
   }
 
   /** Threads compressing and writing block files. */
@@ -285,11 +213,10 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.writesQueued++;
     this.writeBytesQueued += block.bytes.length;
     this.deps.metrics?.pendingWriteBytes.set(this.writeBytesQueued);
-    const name = oneBlockFileName(block.meta, this.opts.suffix);
-    const head = blockFileHeaderLine(block);
+    const name = this.format.oneBlockFileName(block.meta, this.opts.suffix);
     const direct = this.catchingUp && this.stillCatchingUp(block.meta);
     return new Promise<boolean>((resolve) => {
-      this.queue.push({ meta: block.meta, name, direct, head, body: block.bytes, resolve });
+      this.queue.push({ meta: block.meta, name, direct, block, resolve });
       if (this.queue.length >= WRITE_BATCH) this.dispatch();
       else this.scheduleDispatch();
     });
@@ -335,6 +262,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   /** Stops uploading; files left are picked up by the next `start()`. Blocks handed over are still written. */
   close(): void {
     this.uploader.close();
+    this.encoder.close();
     this.pool.close();
     void this.parts.close();
   }
@@ -345,15 +273,15 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       let count = 0;
       let bytes = 0;
       while (count < this.queue.length && count < WRITE_BATCH && (count === 0 || bytes < WRITE_BATCH_BYTES)) {
-        bytes += this.queue[count]!.body.length;
+        bytes += this.queue[count]!.block.bytes.length;
         count++;
       }
       const files = this.queue.splice(0, count);
-      const results = this.pool.write(
+      const results = this.encoder.encode(
         this.blocksDir,
-        files.map(({ name, direct, head, body }) => ({ name: direct ? undefined : name, head, body })),
+        files.map(({ name, direct, block }) => ({ name: direct ? undefined : name, block })),
       );
-      const batch: SentWrite[] = files.map(({ meta, name, direct, body, resolve }) => ({ meta, name, direct, size: body.length, resolve }));
+      const batch: SentWrite[] = files.map(({ meta, name, direct, block, resolve }) => ({ meta, name, direct, size: block.bytes.length, resolve }));
       this.batchesSent++;
       // A thread is free again: give it what queued meanwhile, whatever the order batches are handled in.
       void results.then(() => {
@@ -375,7 +303,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
 
   // A batch is compressed (and its one-block files written): in block order, the blocks caught up go into their
   // parts, then the events, uploads and bundle bookkeeping; then bundles; then the callers.
-  private async written(batch: readonly SentWrite[], results: readonly PoolResult[]): Promise<void> {
+  private async written(batch: readonly SentWrite[], results: readonly EncodeResult[]): Promise<void> {
     const ok: boolean[] = [];
     for (const item of batch) {
       this.writesQueued--;
@@ -390,12 +318,17 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
         run = [];
       }
       const path = join(this.blocksDir, item.name);
-      if (result === undefined || !result.ok) {
+      if (result?.ok === false && result.blockError !== undefined) {
+        this.blockFailed(item.meta, result.blockError);
+        ok[i] = false;
+      } else if (result === undefined || !result.ok) {
         this.failed(path, result?.error ?? new Error("no answer from the writer thread"));
         ok[i] = false;
       } else if (item.direct) {
+        if (result.bstream !== undefined) this.emit("decoded", item.meta, result.bstream);
         run.push({ item, bytes: result.bytes, index: i });
       } else {
+        if (result.bstream !== undefined) this.emit("decoded", item.meta, result.bstream);
         this.oneBlockFile(item, result.bytes);
         ok[i] = true;
       }
@@ -410,8 +343,10 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     const path = join(this.blocksDir, item.name);
     this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
     this.emit("written", item.meta, item.name);
-    this.uploader.enqueue({ path, key: this.oneBlockPrefix + item.name, bytes: this.keep(path, bytes) });
-    this.bundler.add({ ...parseOneBlockFileName(item.name)!, name: item.name });
+    // The bytes kept and uploaded are the whole file: the format's head, then the block's member.
+    const file = this.format.fileHead.length === 0 ? bytes : Buffer.concat([this.format.fileHead, bytes]);
+    this.uploader.enqueue({ path, key: this.oneBlockPrefix + item.name, bytes: this.kept.keep(path, file) });
+    this.bundler.add({ ...this.format.parseOneBlockFileName(item.name)!, name: item.name });
   }
 
   // Blocks caught up, all of one range, appended to its part in one write. A range already bundled (nodeos printed
@@ -423,7 +358,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       for (const { item, bytes, index } of run) {
         const path = join(this.blocksDir, item.name);
         try {
-          await writeLocalFile(path, bytes);
+          await writeLocalFile(path, this.format.fileHead.length === 0 ? bytes : Buffer.concat([this.format.fileHead, bytes]));
           this.oneBlockFile(item, bytes);
           ok[index] = true;
         } catch (error) {
@@ -433,7 +368,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       }
       return;
     }
-    const bundle = bundleFileName(base);
+    const bundle = this.format.bundleFileName(base);
     let members: PartMember[];
     try {
       members = await this.parts.append(bundle, run.map(({ item, bytes }) => ({ name: item.name, bytes })));
@@ -447,7 +382,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     for (const [j, { item, bytes, index }] of run.entries()) {
       this.deps.metrics?.bytesWrittenTotal.inc(bytes.length);
       this.emit("written", item.meta, item.name);
-      this.bundler.add({ ...parseOneBlockFileName(item.name)!, name: item.name, member: members[j] });
+      this.bundler.add({ ...this.format.parseOneBlockFileName(item.name)!, name: item.name, member: members[j] });
       ok[index] = true;
     }
   }
@@ -465,39 +400,9 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     waiter.resolve();
   }
 
-  // Keeps a file's bytes in memory while there is room; they are dropped once the file is removed.
-  private keep(path: string, bytes: Buffer): Buffer | undefined {
-    if (this.keptBytes + bytes.length > KEEP_BYTES) return undefined;
-    this.kept.set(path, bytes);
-    this.keptBytes += bytes.length;
-    return bytes;
-  }
-
-  private release(path: string): void {
-    const bytes = this.kept.get(path);
-    if (bytes === undefined) return;
-    this.kept.delete(path);
-    this.keptBytes -= bytes.length;
-  }
-
-  // Names of the files in `dir` that `keep` accepts, in order; incomplete ones are set aside.
-  private async intact(dir: string, keep: (name: string) => boolean): Promise<string[]> {
-    const names: string[] = [];
-    for (const name of (await readdir(dir)).filter(keep).sort()) {
-      const path = join(dir, name);
-      if (await isIntactGzip(path)) {
-        names.push(name);
-        continue;
-      }
-      const moved = await setAside(path, join(this.opts.workDir, "corrupt"));
-      this.deps.logger.warn({ path: moved }, "incomplete block file left by a crash: set aside, not uploaded");
-    }
-    return names;
-  }
-
-  // A bundle is the one-block files' gzip members back to back: a valid gzip of their concatenated contents.
+  // A bundle is the format's file head, then the one-block files' members back to back.
   private async writeBundle(plan: BundlePlan): Promise<void> {
-    const name = bundleFileName(plan.base);
+    const name = this.format.bundleFileName(plan.base);
     if (plan.entries.length === 0) {
       this.deps.logger.info({ base: plan.base }, "no bundle for a range read only in part (started inside it)");
       await this.splitPart(name);
@@ -507,7 +412,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       if (result.ok) {
         this.deps.metrics?.bundlesTotal.inc();
         this.emit("bundle", plan.base, name);
-        const bytes = result.bytes === undefined ? undefined : this.keep(path, result.bytes);
+        const bytes = result.bytes === undefined ? undefined : this.kept.keep(path, result.bytes);
         this.uploader.enqueue({ path, key: this.bundlePrefix + name, bytes });
       } else {
         this.failed(path, result.error);
@@ -530,9 +435,11 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
         return { ok: false, error: error as Error };
       }
     }
+    const head = this.format.fileHead;
     const result = await this.pool.concat(
-      entries.map((entry) => entry.member ?? { path: join(this.blocksDir, entry.name) }),
+      entries.map((entry) => entry.member ?? { path: join(this.blocksDir, entry.name), offset: head.length }),
       path,
+      head,
     );
     if (!result.ok) return result;
     this.deps.metrics?.bytesWrittenTotal.inc(result.bytes.length);
@@ -545,7 +452,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   private async splitPart(name: string): Promise<void> {
     const members = this.parts.membersOf(name);
     if (members.length === 0) return;
-    const results = await this.pool.split(this.parts.path(name), this.blocksDir, members);
+    const results = await this.pool.split(this.parts.path(name), this.blocksDir, members, this.format.fileHead);
     for (const [i, member] of members.entries()) {
       const path = join(this.blocksDir, member.name);
       const result = results[i];
@@ -563,7 +470,7 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
       if (num < below) {
         this.uploaded.delete(name);
         const path = join(this.blocksDir, name);
-        this.release(path);
+        this.kept.release(path);
         paths.push(path);
       }
     }
@@ -572,15 +479,15 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
 
   private onUploaded(job: UploadJob): void {
     this.emit("uploaded", job.key);
-    if (job.key.startsWith(this.bundlePrefix) && job.key.endsWith(BUNDLE_EXT)) {
-      this.release(job.path);
+    if (job.key.startsWith(this.bundlePrefix) && this.format.isBundleFileName(job.key.slice(this.bundlePrefix.length))) {
+      this.kept.release(job.path);
       this.removeLater(job.path);
       return;
     }
     const name = job.key.slice(this.oneBlockPrefix.length);
-    const parsed = parseOneBlockFileName(name);
+    const parsed = this.format.parseOneBlockFileName(name);
     if (parsed !== undefined && parsed.num < this.bundledBelow) {
-      this.release(job.path);
+      this.kept.release(job.path);
       this.removeLater(job.path);
     } else if (parsed !== undefined) {
       this.uploaded.set(name, parsed.num);
@@ -602,20 +509,15 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
   }
 
   private onPending(pending: number): void {
-    this.deps.metrics?.filesPendingUpload.set(pending);
-    const { level, changed } = this.alarm.update(pending);
-    if (!changed) return;
-    this.deps.metrics?.backlogFull.set(level === "full" ? 1 : 0);
-    const fields = { pending, bound: this.opts.maxPendingFiles };
-    if (level === "full") {
-      const err = MindreaderErrors.backlogFull(pending, this.opts.maxPendingFiles);
-      this.deps.logger.error({ ...fields, err }, "block store backlog full: block files keep piling up locally");
-    } else if (level === "warn") {
-      this.deps.logger.warn(fields, "block store backlog at half its bound");
-    } else {
-      this.deps.logger.info(fields, "block store backlog back to normal");
-    }
-    this.emit("backlog", level, pending);
+    const level = reportBacklog(this.alarm, pending, this.opts.maxPendingFiles, this.deps);
+    if (level !== undefined) this.emit("backlog", level, pending);
+  }
+
+  // A block that cannot be decoded whole: never a file; the reader is told (the daemon stops it).
+  private blockFailed(meta: BlockMeta, err: ManageosError): void {
+    this.deps.metrics?.blockErrorsTotal.inc();
+    this.deps.logger.error({ err, num: meta.num }, "block cannot be decoded whole: no file written for it");
+    this.emit("blockError", err, meta);
   }
 
   private failed(path: string, error: unknown): void {

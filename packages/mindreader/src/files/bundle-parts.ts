@@ -1,6 +1,7 @@
 import { type FileHandle, open, readdir, readFile, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isGzip } from "./local-file.js";
+import { parseFirehoseOneBlockFileName } from "../firehose/naming.js";
 import { parseOneBlockFileName } from "./naming.js";
 
 // Suffix of a bundle being written block by block: `<base:010>.dmbundle.gz.part`.
@@ -38,8 +39,15 @@ export class BundleParts {
   private readonly handles = new Map<string, Promise<OpenPart>>();
   private readonly members = new Map<string, PartMember[]>();
 
-  /** Parts live in `dir`, beside the bundles. */
-  constructor(private readonly dir: string) {}
+  /**
+   * Parts live in `dir`, beside the bundles. Each starts with `head` (the format's file head), then its members;
+   * `isIntact` tells a complete member from one a crash cut.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly head: Uint8Array = new Uint8Array(0),
+    private readonly isIntact: (bytes: Uint8Array) => Promise<boolean> = isGzip,
+  ) {}
 
   /** The part of bundle `bundle` (a bundle file name). */
   path(bundle: string): string {
@@ -70,8 +78,10 @@ export class BundleParts {
     const path = this.path(bundle);
     const list = this.members.get(bundle) ?? [];
     const last = list.at(-1);
+    // A new part gets the file head first, written with its first members.
     const start = last === undefined ? 0 : last.offset + last.length;
-    let offset = start;
+    const head = last === undefined ? [this.head] : [];
+    let offset = start + (last === undefined ? this.head.length : 0);
     const placed = files.map(({ name, bytes }) => {
       const member = { name, path, offset, length: bytes.length };
       offset += bytes.length;
@@ -82,7 +92,7 @@ export class BundleParts {
       // leaves many parts open, and each would hold two file descriptors.
       for (const other of [...this.handles.keys()]) if (other < bundle) await this.release(other);
       const part = await this.handle(bundle);
-      await writeAll(part.data, files.map((file) => file.bytes), offset - start);
+      await writeAll(part.data, [...head, ...files.map((file) => file.bytes)], offset - start);
       const lines = indexText(placed);
       await writeAll(part.index, [Buffer.from(lines)], Buffer.byteLength(lines));
     } catch (error) {
@@ -119,11 +129,12 @@ export class BundleParts {
     const data = await readFile(path).catch(() => Buffer.alloc(0));
     const index = await readFile(path + INDEX_EXT, "utf8").catch(() => "");
     const members: PartMember[] = [];
-    let end = 0;
-    for (const line of index.split("\n")) {
+    const headed = data.subarray(0, this.head.length).equals(this.head);
+    let end = headed ? this.head.length : 0;
+    for (const line of headed ? index.split("\n") : []) {
       const member = parseIndexLine(line, path);
       if (member === undefined || member.offset !== end || end + member.length > data.length) break;
-      if (!(await isGzip(data.subarray(end, end + member.length)))) break;
+      if (!(await this.isIntact(data.subarray(end, end + member.length)))) break;
       members.push(member);
       end += member.length;
     }
@@ -189,7 +200,8 @@ function indexText(members: readonly PartMember[]): string {
 
 function parseIndexLine(line: string, path: string): PartMember | undefined {
   const match = /^(\S+) (\d+) (\d+)$/.exec(line);
-  if (match === null || parseOneBlockFileName(match[1]!) === undefined) return undefined;
-  const length = Number(match[3]);
-  return length > 0 ? { name: match[1]!, path, offset: Number(match[2]), length } : undefined;
+  const name = match?.[1];
+  if (name === undefined || (parseOneBlockFileName(name) ?? parseFirehoseOneBlockFileName(name)) === undefined) return undefined;
+  const length = Number(match![3]);
+  return length > 0 ? { name, path, offset: Number(match![2]), length } : undefined;
 }

@@ -4,3 +4,6 @@ export * from "./uploader.js";
 export * from "./bundler.js";
 export * from "./backlog.js";
 export * from "./block-files.js";
+export * from "./format.js";
+export * from "./hex-fields.js";
+export * from "./encoder.js";

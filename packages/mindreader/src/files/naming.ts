@@ -10,8 +10,8 @@ export const BUNDLE_SIZE = 100;
 /** What a one-block file name says about its block. */
 export interface OneBlockName {
   readonly num: number;
-  /** `yyyymmddThhmmss.s` (UTC). */
-  readonly time: string;
+  /** `yyyymmddThhmmss.s` (UTC), in the dmlog format's names only. */
+  readonly time?: string;
   readonly idTail: string;
   readonly previousTail: string;
   readonly lib: number;

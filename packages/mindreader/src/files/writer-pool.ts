@@ -1,4 +1,6 @@
 import { Worker } from "node:worker_threads";
+import { FIREHOSE_ZSTD_PARAMS } from "../firehose/format.js";
+import { type DamagedHex, findDamagedHex } from "./hex-fields.js";
 
 /** One file to compress and write: a first line, then bytes (shared memory is read by the thread without a copy). */
 export interface PoolFile {
@@ -10,15 +12,26 @@ export interface PoolFile {
   readonly body: Uint8Array;
 }
 
-/** Bytes of a bundle: a whole file, or `length` bytes of it from `offset`. */
+/** One block to compress with zstd: its dbin frame, written after the format's file head when `name` is given. */
+export interface ZstdFile {
+  readonly name: string | undefined;
+  readonly frame: Uint8Array;
+}
+
+/** Bytes of a bundle: a whole file, or `length` bytes of it from `offset` (to its end without `length`). */
 export interface ConcatSource {
   readonly path: string;
   readonly offset?: number;
   readonly length?: number;
 }
 
-/** What became of one file: its compressed bytes, or why it could not be written. */
-export type PoolResult = { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly error: Error };
+/**
+ * What became of one file: its compressed bytes (without the file head), or why it could not be written; `damaged`
+ * when the block's own lines are (a hex payload cut or not hex), not the disk.
+ */
+export type PoolResult =
+  | { readonly ok: true; readonly bytes: Buffer }
+  | { readonly ok: false; readonly error: Error; readonly damaged?: DamagedHex };
 
 interface Request {
   readonly worker: PoolWorker;
@@ -31,15 +44,19 @@ interface PoolWorker {
   busy: number;
 }
 
-type Reply = { id: number; results: Array<{ buffer: ArrayBuffer } | { message: string; code?: string }> };
+const NO_PREFIX = new Uint8Array(0);
 
-// Runs in each thread (CommonJS, from source text so the same code serves the build and the tests). Per file: gzip
-// level 1, then (unless the caller appends the bytes to a bundle itself) temp file + rename with synchronous calls,
-// no fsync. Synchronous calls in a thread of its own cost one hop per batch instead of four trips through libuv's
-// pool per file, and keep compression off the reader's thread.
+type Reply = { id: number; results: Array<{ buffer: ArrayBuffer } | { message: string; code?: string; damaged?: DamagedHex }> };
+
+// Runs in each thread (CommonJS, from source text so the same code serves the build and the tests). Per file: the
+// dmlog format's hex check and gzip level 1, or zstd of a dbin frame; then (unless the caller appends the bytes to a
+// bundle itself) temp file + rename with synchronous calls, no fsync. Synchronous calls in a thread of its own cost
+// one hop per batch instead of four trips through libuv's pool per file, and keep compression off the reader's thread.
 const WORKER_SOURCE = `
 const { parentPort, threadId } = require("node:worker_threads");
-const { gzipSync, constants } = require("node:zlib");
+const { gzipSync, zstdCompressSync, constants } = require("node:zlib");
+const ZSTD = { params: ${JSON.stringify(FIREHOSE_ZSTD_PARAMS)} };
+${findDamagedHex.toString()}
 const { readFileSync, writeFileSync, renameSync, rmSync } = require("node:fs");
 const { basename, dirname, join } = require("node:path");
 const GZIP = { level: constants.Z_BEST_SPEED };
@@ -61,13 +78,24 @@ const failure = (error) => ({ message: String(error && error.message || error), 
 parentPort.on("message", (msg) => {
   const results = [];
   const transfer = [];
-  if (msg.kind === "write") {
+  if (msg.kind === "write" || msg.kind === "zstd") {
+    const prefix = msg.prefix === undefined ? undefined : Buffer.from(msg.prefix);
     for (const file of msg.files) {
       try {
-        const head = Buffer.from(file.head + "\\n");
         const body = Buffer.from(file.buffer, file.offset, file.length);
-        const gz = gzipSync(Buffer.concat([head, body], head.length + body.length), GZIP);
-        if (file.name !== undefined) writeFile(join(msg.dir, file.name), gz);
+        let gz;
+        if (msg.kind === "zstd") {
+          gz = zstdCompressSync(body, ZSTD);
+        } else {
+          const damaged = findDamagedHex(body);
+          if (damaged !== undefined) {
+            results.push({ message: damaged.what + ": " + damaged.reason, damaged });
+            continue;
+          }
+          const head = Buffer.from(file.head + "\\n");
+          gz = gzipSync(Buffer.concat([head, body], head.length + body.length), GZIP);
+        }
+        if (file.name !== undefined) writeFile(join(msg.dir, file.name), prefix === undefined ? gz : Buffer.concat([prefix, gz]));
         // A buffer of its own, so it can be handed over without a copy.
         const own = new Uint8Array(gz.length);
         own.set(gz);
@@ -82,9 +110,8 @@ parentPort.on("message", (msg) => {
     try {
       const files = new Map();
       const read = (path) => files.get(path) ?? files.set(path, readFileSync(path)).get(path);
-      const bytes = Buffer.concat(
-        msg.sources.map((s) => (s.offset === undefined ? read(s.path) : read(s.path).subarray(s.offset, s.offset + s.length))),
-      );
+      const slice = (s) => (s.offset === undefined ? read(s.path) : read(s.path).subarray(s.offset, s.length === undefined ? undefined : s.offset + s.length));
+      const bytes = Buffer.concat([Buffer.from(msg.prefix), ...msg.sources.map(slice)]);
       writeFile(msg.path, bytes);
       const own = new Uint8Array(bytes.length);
       own.set(bytes);
@@ -99,7 +126,7 @@ parentPort.on("message", (msg) => {
     for (const m of msg.members) {
       try {
         part ??= readFileSync(msg.path);
-        writeFile(join(msg.dir, m.name), part.subarray(m.offset, m.offset + m.length));
+        writeFile(join(msg.dir, m.name), Buffer.concat([Buffer.from(msg.prefix), part.subarray(m.offset, m.offset + m.length)]));
         results.push({ buffer: new ArrayBuffer(0) });
       } catch (error) {
         results.push(failure(error));
@@ -132,7 +159,10 @@ export class WriterPool {
     return this.requests.size;
   }
 
-  /** Compresses and writes `files` into `dir`; one result per file, in order. Never rejects. */
+  /**
+   * Checks the hex payloads of each block's lines, gzips and writes `files` into `dir` (the dmlog format); one result
+   * per file, in order. Never rejects.
+   */
   write(dir: string, files: readonly PoolFile[]): Promise<PoolResult[]> {
     // A SharedArrayBuffer is shared with the thread, any other buffer copied.
     const plain = files.map(({ name, head, body }) => ({
@@ -145,16 +175,33 @@ export class WriterPool {
     return this.send({ kind: "write", dir, files: plain }, files.length);
   }
 
-  /** Writes the sources back to back into the file at `path` (temp file + rename); resolves with its bytes. */
-  async concat(sources: readonly ConcatSource[], path: string): Promise<PoolResult> {
-    const [result] = await this.send({ kind: "concat", sources, path }, 1);
+  /**
+   * Compresses each dbin frame with zstd (the Firehose format) and writes `files` into `dir`, each after `prefix`;
+   * one result per file, in order, the bytes without the prefix. Never rejects.
+   */
+  zstd(dir: string, prefix: Uint8Array, files: readonly ZstdFile[]): Promise<PoolResult[]> {
+    const plain = files.map(({ name, frame }) => ({ name, buffer: frame.buffer, offset: frame.byteOffset, length: frame.byteLength }));
+    return this.send({ kind: "zstd", dir, prefix, files: plain }, files.length);
+  }
+
+  /** Writes `prefix` then the sources back to back into the file at `path` (temp file + rename); resolves with its bytes. */
+  async concat(sources: readonly ConcatSource[], path: string, prefix: Uint8Array = NO_PREFIX): Promise<PoolResult> {
+    const [result] = await this.send({ kind: "concat", prefix, sources, path }, 1);
     return result ?? { ok: false, error: new Error("no answer from the writer thread") };
   }
 
-  /** Writes slices of the file at `path` as files of their own in `dir` (temp file + rename); a result per slice. */
-  split(path: string, dir: string, members: ReadonlyArray<{ name: string; offset: number; length: number }>): Promise<PoolResult[]> {
+  /**
+   * Writes slices of the file at `path` as files of their own in `dir`, each after `prefix` (temp file + rename); a
+   * result per slice.
+   */
+  split(
+    path: string,
+    dir: string,
+    members: ReadonlyArray<{ name: string; offset: number; length: number }>,
+    prefix: Uint8Array = NO_PREFIX,
+  ): Promise<PoolResult[]> {
     const plain = members.map(({ name, offset, length }) => ({ name, offset, length }));
-    return this.send({ kind: "split", path, dir, members: plain }, members.length);
+    return this.send({ kind: "split", path, dir, prefix, members: plain }, members.length);
   }
 
   /** Removes files (absent ones are fine). */
@@ -206,7 +253,7 @@ export class WriterPool {
       reply.results.map((result) =>
         "buffer" in result
           ? { ok: true, bytes: Buffer.from(result.buffer) }
-          : { ok: false, error: Object.assign(new Error(result.message), { code: result.code }) },
+          : { ok: false, error: Object.assign(new Error(result.message), { code: result.code }), damaged: result.damaged },
       ),
     );
     if (this.closing) this.stopIdle();

@@ -20,6 +20,8 @@ export interface MindreaderMetrics {
   readonly writeErrorsTotal: Counter;
   readonly bundlesTotal: Counter;
   readonly catchingUp: Gauge;
+  readonly readWaitSecondsTotal: Counter;
+  readonly blockErrorsTotal: Counter;
 }
 
 /** Live values read when the registry is scraped. */
@@ -110,6 +112,16 @@ export function createMindreaderMetrics(registry: Registry, sources: MindreaderM
     catchingUp: new Gauge({
       name: "manageos_mindreader_catching_up",
       help: "1 from start until the first block younger than mindreader.catchUpBlockAge: blocks go straight into bundles",
+      registers,
+    }),
+    readWaitSecondsTotal: new Counter({
+      name: "manageos_mindreader_read_wait_seconds_total",
+      help: "Seconds reading nodeos' output waited for the writer (decoding, compression, the work dir) past maxPendingWriteBytes",
+      registers,
+    }),
+    blockErrorsTotal: new Counter({
+      name: "manageos_mindreader_block_errors_total",
+      help: "Blocks that could not be decoded whole (a hex payload cut or not hex, a structure that does not decode): never written",
       registers,
     }),
   };

@@ -17,6 +17,11 @@ export interface AssembledBlock {
   readonly size: number;
   /** When the accepted line was read, epoch milliseconds. */
   readonly receivedAt: number;
+  /**
+   * With `keepContext`: the lines read outside any block since the block before (DEEP_MIND_VERSION, ABIDUMP), each
+   * followed by a newline, which a decoder keeping the contracts' ABIs reads before this block.
+   */
+  readonly context?: Buffer;
 }
 
 /** Why a block being assembled can be thrown away. */
@@ -33,6 +38,12 @@ export interface AssemblerHooks {
   onSwitchFork?(from: string, to: string): void;
 }
 
+/** What the assembler keeps besides blocks. */
+export interface AssemblerOptions {
+  /** Keep the version and ABIDUMP lines for the next block's `context`. */
+  readonly keepContext?: boolean;
+}
+
 interface Pending {
   readonly num: number;
   truncated: boolean;
@@ -47,6 +58,7 @@ class Block implements AssembledBlock {
     readonly version: DeepMindVersion,
     readonly bytes: Buffer,
     readonly receivedAt: number,
+    readonly context: Buffer | undefined,
   ) {}
 
   get size(): number {
@@ -64,8 +76,12 @@ export class BlockAssembler {
   private current: Pending | undefined;
   private readonly bytes = new BlockBytes();
   private dialect: DeepMindVersion | undefined;
+  private context: string[] = [];
 
-  constructor(private readonly hooks: AssemblerHooks = {}) {}
+  constructor(
+    private readonly hooks: AssemblerHooks = {},
+    private readonly opts: AssemblerOptions = {},
+  ) {}
 
   /** The version announced by DEEP_MIND_VERSION (or inferred), undefined before any. */
   get version(): DeepMindVersion | undefined {
@@ -84,6 +100,11 @@ export class BlockAssembler {
       case "DEEP_MIND_VERSION":
         this.dialect = parseVersionLine(text);
         this.hooks.onVersion?.(this.dialect, text);
+        if (this.opts.keepContext === true) this.context.push(text);
+        return undefined;
+      case "ABIDUMP":
+        if (this.opts.keepContext === true && this.current === undefined) this.context.push(text);
+        this.append(text, truncated);
         return undefined;
       case "START_BLOCK":
         return this.start(text, truncated);
@@ -156,7 +177,9 @@ export class BlockAssembler {
     if (json && this.dialect === undefined) this.dialect = "legacy-json";
     this.bytes.append(text);
     // Only JSON blocks come without a version line, and they set the dialect above.
-    return new Block(meta, this.dialect ?? "legacy-json", this.bytes.finish(), receivedAt);
+    const context = this.context.length === 0 ? undefined : Buffer.from(`${this.context.join("\n")}\n`);
+    this.context = [];
+    return new Block(meta, this.dialect ?? "legacy-json", this.bytes.finish(), receivedAt, context);
   }
 }
 

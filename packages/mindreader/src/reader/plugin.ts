@@ -30,6 +30,13 @@ export interface MindreaderOptions {
   readonly stopBlockNum?: number;
   /** `isReady()` is false while the head block is older than this. Default 30 s. */
   readonly readinessMaxLatencyMs?: number;
+  /** Hand each block the version and ABIDUMP lines read before it (`context`), for a decoder that keeps ABIs. */
+  readonly keepContext?: boolean;
+  /**
+   * The live stream gets each block's header as it is read (the default), or nothing from the reader: the sink
+   * publishes blocks once decoded.
+   */
+  readonly publishHeaders?: boolean;
 }
 
 /** What the reader needs. */
@@ -101,7 +108,7 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
         this.continuity.noteFork();
         deps.logger.info({ from, to }, "nodeos switched forks");
       },
-    });
+    }, { keepContext: opts.keepContext });
   }
 
   /** Only deep-mind lines from stdout. */
@@ -138,7 +145,25 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
     }
     if (block === undefined) return undefined;
     this.onBlock(block);
-    return this.deps.sink.room?.();
+    const room = this.deps.sink.room?.();
+    const metrics = this.deps.metrics;
+    if (room === undefined || metrics === undefined) return room;
+    // Time nodeos' output is held: what the writer costs the node.
+    const waitFrom = process.hrtime.bigint();
+    return room.then(() => metrics.readWaitSecondsTotal.inc(Number(process.hrtime.bigint() - waitFrom) / 1e9));
+  }
+
+  /**
+   * Stops the reader with `error`, as a line it cannot read does: a block the sink found damaged or could not decode.
+   * Later lines are ignored (nodeos' output is still drained), `fatal` fires once.
+   */
+  failWith(error: ManageosError): void {
+    if (this.failed !== undefined) return;
+    try {
+      this.fail(error);
+    } catch {
+      // fail() throws for handle()'s caller; here the event is the report.
+    }
   }
 
   /** The node's output ended (every line was handed over): waits for the blocks handed over to be written. */
@@ -182,7 +207,7 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
     metrics?.libBlockNumber.set(meta.lib);
     metrics?.headBlockTimeDriftSeconds.set((this.now() - this.headTimeMs) / 1000);
     metrics?.blocksTotal.inc();
-    this.deps.stream?.publish(meta);
+    if (this.opts.publishHeaders !== false) this.deps.stream?.publish(meta);
     if (this.opts.startBlockNum !== undefined && meta.num < this.opts.startBlockNum) return;
     if (this.opts.stopBlockNum !== undefined && meta.num > this.opts.stopBlockNum) {
       if (!this.pastStopReported) {

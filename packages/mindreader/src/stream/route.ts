@@ -12,8 +12,8 @@ export interface BlockStreamRouteOptions {
 }
 
 /**
- * Registers `GET /v1/mindreader/blocks?from=N`: server-sent `block` events (num, id, previous, time, producer, lib),
- * replaying from block N while it is still in memory (also after `Last-Event-ID`), then live.
+ * Registers `GET /v1/mindreader/blocks?from=N`: server-sent `block` events (dmlog format: num, id, previous, time,
+ * producer, lib; Firehose format: the decoded block's protobuf JSON mapping), replaying from block N while it is still in memory (also after `Last-Event-ID`), then live.
  */
 export function registerBlockStreamRoute(
   app: FastifyInstance,
@@ -41,9 +41,9 @@ export function registerBlockStreamRoute(
     reply.hijack();
     const sse = new SseWriter(reply.raw);
     sse.open();
-    for (const event of replay.events) sse.send("block", event, event.num);
-    const unsubscribe = stream.subscribe((event) => {
-      if (!sse.send("block", event, event.num)) stop();
+    for (const block of replay.events) sse.send("block", block.data(), block.num);
+    const unsubscribe = stream.subscribe((block) => {
+      if (!sse.send("block", block.data(), block.num)) stop();
     });
     const timer = setInterval(() => {
       if (!sse.heartbeat()) stop();

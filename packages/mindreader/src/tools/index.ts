@@ -1,0 +1,3 @@
+export * from "./read-block-file.js";
+export * from "./blocks-print.js";
+export * from "./blocks-check.js";
