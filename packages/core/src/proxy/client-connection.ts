@@ -5,7 +5,7 @@ import { BodyEnd } from "./body-end.js";
 import type { DenyList } from "./deny.js";
 import { rawErrorAnswer } from "./error-body.js";
 import { ProxyErrors } from "./errors.js";
-import type { FastLaneCounts, FastLaneOptions } from "./fast-lane.js";
+import type { FastLaneCounts, FastLaneOptions } from "./fast-lane-types.js";
 import type { ProxyGate } from "./gate.js";
 import { handOver, linger } from "./hand-over.js";
 import { HEAD_END, MAX_REQUEST_HEAD, MAX_RESPONSE_HEAD, readPlainRequest, readResponseHead, type PlainRequest, type ResponseHead } from "./http1.js";

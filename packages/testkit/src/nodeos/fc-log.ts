@@ -1,4 +1,4 @@
-import type { LogLayout } from "./sim-env.js";
+import type { LogLayout } from "./log-layout.js";
 
 /** fc log levels as nodeos prints them. */
 export type FcLevel = "debug" | "info" | "warn" | "error";

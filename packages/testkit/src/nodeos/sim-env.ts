@@ -1,8 +1,10 @@
 import { basename } from "node:path";
 import { type BurstSpec, readBurstSpec } from "./burst.js";
 
+import type { LogLayout } from "./log-layout.js";
+
 /** Log line layout: leap (`nodeos` thread, full receive stats) or EOSIO 1.x (`thread-0`, `conf:`). */
-export type LogLayout = "leap" | "legacy";
+export type { LogLayout } from "./log-layout.js";
 
 /** Simulator-only settings. nodeos refuses unknown options, so these come from `NODEOS_SIM_*` variables. */
 export interface SimEnv {

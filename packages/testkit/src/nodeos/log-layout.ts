@@ -1,0 +1,2 @@
+/** Log line layout: leap (`nodeos` thread, full receive stats) or EOSIO 1.x (`thread-0`, `conf:`). */
+export type LogLayout = "leap" | "legacy";
