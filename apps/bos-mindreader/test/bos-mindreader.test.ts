@@ -11,7 +11,8 @@ describe("bos-mindreader supervising nodeos-sim with deep-mind", () => {
     const mr = await startManageos({
       app: "bos-mindreader",
       dir,
-      config: { mindreader: { workDir: join(dir, "work"), blockStore } },
+      // The dmlog format, whose files this test decodes (Firehose files are tested in the eos-mindreader app).
+      config: { mindreader: { workDir: join(dir, "work"), blockStore, format: "dmlog" } },
       args: ["--stop-block-num", "30"],
     });
     try {
