@@ -1,5 +1,6 @@
 // Copies the npm workspace's manifests (root package.json, package-lock.json, every workspace's
-// package.json) into a target directory, and with --dist each workspace's built dist/ too.
+// package.json) into a target directory, and with --dist what each workspace ships: the entries of its
+// package.json "files" (dist/ when it has none), such as the mindreader's proto/ schema read at run time.
 // The image build uses it so that the dependency layer depends on manifests only, and the
 // runtime stage gets the built bundles without sources. Usage: node workspace-files.mjs SRC DEST [--dist]
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -25,6 +26,8 @@ for (const glob of root.workspaces ?? []) {
     const dir = join(parent, name);
     if (!existsSync(join(src, dir, "package.json"))) continue;
     copy(join(dir, "package.json"));
-    if (withDist && existsSync(join(src, dir, "dist"))) copy(join(dir, "dist"));
+    if (!withDist) continue;
+    const shipped = JSON.parse(readFileSync(join(src, dir, "package.json"), "utf8")).files ?? ["dist"];
+    for (const entry of shipped) if (existsSync(join(src, dir, entry))) copy(join(dir, entry));
   }
 }
