@@ -51,7 +51,8 @@ async function writeState(path, dataBytes = STATE_DATA, pages = 4) {
   try {
     await handle.truncate(STATE_BYTES);
     for (let at = 0; at < dataBytes; at += MIB) await handle.write(randomBytes(MIB), 0, MIB, at);
-    for (let i = 1; i <= pages; i++) await handle.write(randomBytes(PAGE), 0, PAGE, Math.floor(((STATE_BYTES - dataBytes) / (pages + 1)) * i / PAGE) * PAGE + dataBytes);
+    for (let i = 1; i <= pages; i++)
+      await handle.write(randomBytes(PAGE), 0, PAGE, Math.floor((((STATE_BYTES - dataBytes) / (pages + 1)) * i) / PAGE) * PAGE + dataBytes);
     await handle.sync();
   } finally {
     await handle.close();
@@ -131,18 +132,29 @@ try {
   if (PARTS.has("full") || PARTS.has("busy")) {
     await mkdir(join(data, "blocks"), { recursive: true });
     await mkdir(join(data, "state"), { recursive: true });
-    console.log(`generating ${LOG_BYTES / MIB} MiB blocks.log and a ${STATE_BYTES / MIB} MiB sparse state file (${STATE_DATA / MIB} MiB data at its start, 4 scattered pages)`);
+    console.log(
+      `generating ${LOG_BYTES / MIB} MiB blocks.log and a ${STATE_BYTES / MIB} MiB sparse state file (${STATE_DATA / MIB} MiB data at its start, 4 scattered pages)`,
+    );
     await writeLog(join(data, "blocks", "blocks.log"), LOG_BYTES);
     await writeState(join(data, "state", "shared_memory.bin"));
   }
   // As the backup service asks for a nodeos data dir.
-  const request = (num, dataDir = data) => ({ dataDir, chainId: CHAIN, head: head(num), serverVersion: "bench", tag: "bench", appendOnly: NODEOS_APPEND_ONLY });
+  const request = (num, dataDir = data) => ({
+    dataDir,
+    chainId: CHAIN,
+    head: head(num),
+    serverVersion: "bench",
+    tag: "bench",
+    appendOnly: NODEOS_APPEND_ONLY,
+  });
   if (PARTS.has("full")) await fullAndIncremental(data, request);
   if (PARTS.has("sparse")) await sparseLayouts(request);
   if (PARTS.has("small")) await smallFiles(request);
   if (PARTS.has("busy")) await busyCore(data, request);
   console.log(table(["operation", "seconds", "measure", "baseline", "ratio", "goal", "met"], rows));
-  console.log(`median of ${ROUNDS} rounds, order alternating; ${cachesNote}; ${SETTLE_MS / 1000} s of rest before each operation; load average at end: ${loadavg()}`);
+  console.log(
+    `median of ${ROUNDS} rounds, order alternating; ${cachesNote}; ${SETTLE_MS / 1000} s of rest before each operation; load average at end: ${loadavg()}`,
+  );
   if (missed.length > 0) {
     console.log(`missed: ${missed.join(", ")}`);
     process.exitCode = 1;
@@ -188,9 +200,25 @@ async function fullAndIncremental(data, request) {
   const incremental = m.incremental / m.full;
   rows.push(
     ["cp -a (backup baseline)", m.cpBackup.toFixed(2), speed(total, m.cpBackup), "", "", "", ""],
-    ["full backup", m.full.toFixed(2), speed(total, m.full), "cp -a", `${backup.toFixed(2)}x cp speed`, ">= 0.7x", met(backup >= 0.7, "full backup")],
+    [
+      "full backup",
+      m.full.toFixed(2),
+      speed(total, m.full),
+      "cp -a",
+      `${backup.toFixed(2)}x cp speed`,
+      ">= 0.7x",
+      met(backup >= 0.7, "full backup"),
+    ],
     ["cp -a (restore baseline)", m.cpRestore.toFixed(2), speed(total, m.cpRestore), "", "", "", ""],
-    ["full restore", m.restore.toFixed(2), speed(total, m.restore), "cp -a", `${restore.toFixed(2)}x cp speed`, ">= 0.7x", met(restore >= 0.7, "full restore")],
+    [
+      "full restore",
+      m.restore.toFixed(2),
+      speed(total, m.restore),
+      "cp -a",
+      `${restore.toFixed(2)}x cp speed`,
+      ">= 0.7x",
+      met(restore >= 0.7, "full restore"),
+    ],
     [
       `incremental backup (+${(APPENDED / MIB).toFixed(0)} MiB)`,
       m.incremental.toFixed(2),
@@ -216,7 +244,15 @@ async function sparseLayouts(request) {
     const stored = await storedBytes(storeDir);
     const ratio = stored / data;
     const name = `sparse ${STATE_BYTES / 1024 / MIB} GiB: ${layout.data / MIB} MiB + ${layout.pages} pages`;
-    rows.push([`${name}, stored bytes`, made.seconds.toFixed(2), `${(stored / MIB).toFixed(2)} MiB stored`, `data bytes (${(data / MIB).toFixed(2)} MiB)`, `${ratio.toFixed(3)}x data`, "<= 1.05x", met(ratio <= 1.05, name)]);
+    rows.push([
+      `${name}, stored bytes`,
+      made.seconds.toFixed(2),
+      `${(stored / MIB).toFixed(2)} MiB stored`,
+      `data bytes (${(data / MIB).toFixed(2)} MiB)`,
+      `${ratio.toFixed(3)}x data`,
+      "<= 1.05x",
+      met(ratio <= 1.05, name),
+    ]);
     await rm(dir, { recursive: true, force: true });
     await rm(storeDir, { recursive: true, force: true });
   }
@@ -255,9 +291,25 @@ async function smallFiles(request) {
   const restore = m.cpRestore / m.restore;
   rows.push(
     [`cp -a of ${SMALL_FILES} x 4 KiB files`, m.cpBackup.toFixed(2), files(m.cpBackup), "", "", "", ""],
-    [`backup of ${SMALL_FILES} x 4 KiB files`, m.backup.toFixed(2), files(m.backup), "cp -a", `${backup.toFixed(2)}x cp speed`, ">= 0.7x", met(backup >= 0.7, "small files backup")],
+    [
+      `backup of ${SMALL_FILES} x 4 KiB files`,
+      m.backup.toFixed(2),
+      files(m.backup),
+      "cp -a",
+      `${backup.toFixed(2)}x cp speed`,
+      ">= 0.7x",
+      met(backup >= 0.7, "small files backup"),
+    ],
     [`cp -a back of ${SMALL_FILES} files`, m.cpRestore.toFixed(2), files(m.cpRestore), "", "", "", ""],
-    [`restore of ${SMALL_FILES} x 4 KiB files`, m.restore.toFixed(2), files(m.restore), "cp -a", `${restore.toFixed(2)}x cp speed`, ">= 0.7x", met(restore >= 0.7, "small files restore")],
+    [
+      `restore of ${SMALL_FILES} x 4 KiB files`,
+      m.restore.toFixed(2),
+      files(m.restore),
+      "cp -a",
+      `${restore.toFixed(2)}x cp speed`,
+      ">= 0.7x",
+      met(restore >= 0.7, "small files restore"),
+    ],
   );
   await rm(dir, { recursive: true, force: true });
 }
@@ -277,7 +329,9 @@ async function busyCore(data, request) {
       );
       runs.cp.push(cp.seconds);
       runs.backup.push(backup.seconds);
-      console.log(`other core busy, round ${round + 1}: cp -a ${cp.seconds.toFixed(2)} s, backup ${backup.seconds.toFixed(2)} s (load ${loadavg()})`);
+      console.log(
+        `other core busy, round ${round + 1}: cp -a ${cp.seconds.toFixed(2)} s, backup ${backup.seconds.toFixed(2)} s (load ${loadavg()})`,
+      );
       await rm(join(work, "busy-cp"), { recursive: true, force: true });
       await rm(store, { recursive: true, force: true });
     }
@@ -292,6 +346,14 @@ async function busyCore(data, request) {
   const ratio = cp / backup;
   rows.push(
     ["cp -a, other core busy", cp.toFixed(2), speed(total, cp), "", "", "", ""],
-    ["full backup, other core busy", backup.toFixed(2), speed(total, backup), "cp -a, other core busy", `${ratio.toFixed(2)}x cp speed`, ">= 0.7x", met(ratio >= 0.7, "full backup, other core busy")],
+    [
+      "full backup, other core busy",
+      backup.toFixed(2),
+      speed(total, backup),
+      "cp -a, other core busy",
+      `${ratio.toFixed(2)}x cp speed`,
+      ">= 0.7x",
+      met(ratio >= 0.7, "full backup, other core busy"),
+    ],
   );
 }

@@ -28,16 +28,41 @@ async function once(command, args) {
 
 let daemon;
 try {
-  const loadBefore = loadavg().map((value) => value.toFixed(2)).join(" ");
+  const loadBefore = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
   daemon = await startManageos();
   const statusUrl = `${daemon.api}/v1/manageos/status`;
   // Each row checks its own output, so that a fast failure is never taken for a fast command.
   const rows = [
     { name: "node -e 0", command: process.execPath, args: ["-e", "0"], check: () => true },
-    { name: "manageos-eos --version", command: process.execPath, args: [BIN, "--version"], baseline: "node -e 0", check: (out) => /^manageos-eos \S+\n$/.test(out) },
-    { name: "manageos-eos --help", command: process.execPath, args: [BIN, "--help"], baseline: "node -e 0", check: (out) => out.startsWith("Usage: manageos-eos") },
-    { name: "curl -s /v1/manageos/status", command: "curl", args: ["-s", "-f", statusUrl], check: (out) => typeof JSON.parse(out).state === "string" },
-    { name: "manageos-eos status", command: process.execPath, args: [BIN, "status", "--api", daemon.api], baseline: "curl -s /v1/manageos/status", check: (out) => out.startsWith("app:") },
+    {
+      name: "manageos-eos --version",
+      command: process.execPath,
+      args: [BIN, "--version"],
+      baseline: "node -e 0",
+      check: (out) => /^manageos-eos \S+\n$/.test(out),
+    },
+    {
+      name: "manageos-eos --help",
+      command: process.execPath,
+      args: [BIN, "--help"],
+      baseline: "node -e 0",
+      check: (out) => out.startsWith("Usage: manageos-eos"),
+    },
+    {
+      name: "curl -s /v1/manageos/status",
+      command: "curl",
+      args: ["-s", "-f", statusUrl],
+      check: (out) => typeof JSON.parse(out).state === "string",
+    },
+    {
+      name: "manageos-eos status",
+      command: process.execPath,
+      args: [BIN, "status", "--api", daemon.api],
+      baseline: "curl -s /v1/manageos/status",
+      check: (out) => out.startsWith("app:"),
+    },
   ];
   const samples = new Map(rows.map((row) => [row.name, []]));
   for (let round = 0; round < WARMUP + RUNS; round++) {
@@ -67,12 +92,22 @@ try {
       row.baseline === undefined ? "-" : s.seconds < GOAL_SECONDS ? "met" : "NOT met",
     ];
   });
-  console.log(`\nCLI start-up benchmark: ${BIN.slice(root.length)} under node ${process.version}, median of ${RUNS} interleaved runs (after ${WARMUP} warm-up)`);
-  console.log(`wall time from spawn to exit${TIME ? "; peak RSS (max over the runs) from /usr/bin/time" : "; no /usr/bin/time, so no RSS"}`);
-  console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${loadavg().map((value) => value.toFixed(2)).join(" ")} after\n`);
+  console.log(
+    `\nCLI start-up benchmark: ${BIN.slice(root.length)} under node ${process.version}, median of ${RUNS} interleaved runs (after ${WARMUP} warm-up)`,
+  );
+  console.log(
+    `wall time from spawn to exit${TIME ? "; peak RSS (max over the runs) from /usr/bin/time" : "; no /usr/bin/time, so no RSS"}`,
+  );
+  console.log(
+    `load average (1, 5, 15 min): ${loadBefore} before, ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ")} after\n`,
+  );
   console.log(table(["command", "wall ms", "peak RSS MiB", "baseline", "x baseline", `goal < ${GOAL_SECONDS * 1000} ms`], lines));
   const missed = rows.filter((row) => row.baseline !== undefined && summary.get(row.name).seconds >= GOAL_SECONDS);
-  console.log(`\n--version, --help and status under ${GOAL_SECONDS} s: ${missed.length === 0 ? "met" : `NOT met (${missed.map((row) => row.name).join(", ")})`}`);
+  console.log(
+    `\n--version, --help and status under ${GOAL_SECONDS} s: ${missed.length === 0 ? "met" : `NOT met (${missed.map((row) => row.name).join(", ")})`}`,
+  );
 } finally {
   await daemon?.stop();
   await cleanup();

@@ -139,7 +139,10 @@ async function zstdBaseline(stream) {
 // What decoding alone costs, on this thread, over the same blocks: the Firehose decoder and nothing else.
 async function decodeCeiling(stream) {
   const text = await readFile(stream, "utf8");
-  const blocks = text.split(/(?=^DMLOG START_BLOCK )/m).filter((b) => b.startsWith("DMLOG START_BLOCK ")).map((b) => Buffer.from(b));
+  const blocks = text
+    .split(/(?=^DMLOG START_BLOCK )/m)
+    .filter((b) => b.startsWith("DMLOG START_BLOCK "))
+    .map((b) => Buffer.from(b));
   const decoder = new mr.FirehoseDecoder({ chain: "leap" });
   const started = process.hrtime.bigint();
   for (const bytes of blocks) decoder.decode(bytes);
@@ -178,24 +181,49 @@ async function runProfile(profile) {
   for (let round = 0; round < ROUNDS; round++) {
     base.push((await runBareSplitter({ command: "cat", args: [stream] })).seconds);
     zstd.push(await zstdBaseline(stream));
-    runs.firehose.push(await readerRun("cat", [stream], await runDir("fh", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 12 * 3600_000 }));
-    runs.firehoseTwo.push(await readerRun("cat", [stream], await runDir("fh-2", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 12 * 3600_000, decoderThreads: 2 }));
-    runs.firehoseLive.push(await readerRun("cat", [stream], await runDir("fh-one", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 0 }));
-    runs.dmlog.push(await readerRun("cat", [stream], await runDir("dm", round), BLOCKS, { format: "dmlog", catchUpBlockAgeMs: 12 * 3600_000 }));
+    runs.firehose.push(
+      await readerRun("cat", [stream], await runDir("fh", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 12 * 3600_000 }),
+    );
+    runs.firehoseTwo.push(
+      await readerRun("cat", [stream], await runDir("fh-2", round), BLOCKS, {
+        format: "firehose",
+        catchUpBlockAgeMs: 12 * 3600_000,
+        decoderThreads: 2,
+      }),
+    );
+    runs.firehoseLive.push(
+      await readerRun("cat", [stream], await runDir("fh-one", round), BLOCKS, { format: "firehose", catchUpBlockAgeMs: 0 }),
+    );
+    runs.dmlog.push(
+      await readerRun("cat", [stream], await runDir("dm", round), BLOCKS, { format: "dmlog", catchUpBlockAgeMs: 12 * 3600_000 }),
+    );
     runs.dmlogLive.push(await readerRun("cat", [stream], await runDir("dm-one", round), BLOCKS, { format: "dmlog", catchUpBlockAgeMs: 0 }));
     decode.push(await decodeCeiling(stream));
   }
   // At the head, once: blocks paced as a node makes them, each a one-block file.
   const headBlocks = Math.min(HEAD_BLOCKS, BLOCKS);
-  const head = await readerRun(process.execPath, ["-e", PACED, stream, String(HEAD_RATE), String(headBlocks)], await runDir("head", 0), headBlocks, {
-    format: "firehose",
-    catchUpBlockAgeMs: 0,
-  });
+  const head = await readerRun(
+    process.execPath,
+    ["-e", PACED, stream, String(HEAD_RATE), String(headBlocks)],
+    await runDir("head", 0),
+    headBlocks,
+    {
+      format: "firehose",
+      catchUpBlockAgeMs: 0,
+    },
+  );
   const b = median(base);
   const z = median(zstd);
   const mb = bytes / 1e6;
   const label = `${profile.name} (${BLOCKS} blocks, ${(bytes / BLOCKS / 1024).toFixed(1)} KiB each)`;
-  const row = (name, seconds) => [label, name, (BLOCKS / seconds).toFixed(0), (mb / seconds).toFixed(1), (b / seconds).toFixed(2), (z / seconds).toFixed(2)];
+  const row = (name, seconds) => [
+    label,
+    name,
+    (BLOCKS / seconds).toFixed(0),
+    (mb / seconds).toFixed(1),
+    (b / seconds).toFixed(2),
+    (z / seconds).toFixed(2),
+  ];
   const written = (list) => median(list.map((r) => r.written));
   const uploaded = (list) => median(list.map((r) => r.uploaded));
   const rows = [
@@ -220,15 +248,25 @@ async function runProfile(profile) {
   return { rows, verdict };
 }
 
-const load = () => loadavg().map((value) => value.toFixed(2)).join(" ");
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
 
 try {
   const results = [];
   const loadBefore = load();
   for (const profile of PROFILES) results.push(await runProfile(profile));
-  console.log(`\nmindreader benchmark: leap 13 deep-mind through \`cat\`, median of ${ROUNDS} interleaved rounds; ${availableParallelism()} CPUs`);
+  console.log(
+    `\nmindreader benchmark: leap 13 deep-mind through \`cat\`, median of ${ROUNDS} interleaved rounds; ${availableParallelism()} CPUs`,
+  );
   console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after\n`);
-  console.log(table(["blocks", "reader", "blocks/s", "MB/s", "x splitting", "x zstd -3"], results.flatMap((r) => r.rows)));
+  console.log(
+    table(
+      ["blocks", "reader", "blocks/s", "MB/s", "x splitting", "x zstd -3"],
+      results.flatMap((r) => r.rows),
+    ),
+  );
   console.log("");
   for (const r of results) console.log(r.verdict);
 } finally {

@@ -44,11 +44,17 @@ function peakRssMb(pid) {
 
 const fcLine = (num, t) =>
   `info  ${t} net-0     net_plugin.cpp:3456           operator()           ] connection to peer 10.1.${num % 250}.7:9876 closed: end of file, ${num} bytes left; reconnecting in 5 s\n`;
-const dmlogLines = (num) => `DMLOG START_BLOCK ${num}\nDMLOG APPLIED_TRANSACTION ${num} ${"ab".repeat(200)}\nDMLOG ACCEPTED_BLOCK ${num} ${"cd".repeat(300)}\n`;
+const dmlogLines = (num) =>
+  `DMLOG START_BLOCK ${num}\nDMLOG APPLIED_TRANSACTION ${num} ${"ab".repeat(200)}\nDMLOG ACCEPTED_BLOCK ${num} ${"cd".repeat(300)}\n`;
 
 // nodeos-format output on disk, so that the child (cat) is never the bottleneck: fc lines for stderr, DMLOG for stdout.
 async function generate(dir) {
-  const files = { fc: createWriteStream(join(dir, "fc.log")), dmlog: createWriteStream(join(dir, "dmlog.log")), mixfc: createWriteStream(join(dir, "mixfc.log")), mixdm: createWriteStream(join(dir, "mixdm.log")) };
+  const files = {
+    fc: createWriteStream(join(dir, "fc.log")),
+    dmlog: createWriteStream(join(dir, "dmlog.log")),
+    mixfc: createWriteStream(join(dir, "mixfc.log")),
+    mixdm: createWriteStream(join(dir, "mixdm.log")),
+  };
   const sizes = { fc: 0, dmlog: 0, mix: 0 };
   const put = async (name, text) => {
     if (!files[name].write(text)) await new Promise((r) => files[name].once("drain", r));
@@ -157,12 +163,17 @@ async function simBurstBaseline(dir) {
   const { NODEOS_SIM_BIN } = await import(join(root, "packages/testkit/dist/index.js"));
   const done = join(dir, "sim-done.json");
   const env = { ...process.env, NODEOS_SIM_BURST_BYTES: BURST, NODEOS_SIM_BURST_DONE_FILE: done, NODEOS_SIM_BLOCK_INTERVAL_MS: "500" };
-  const child = spawn(process.execPath, [NODEOS_SIM_BIN, "--data-dir", join(dir, "sim-data"), "--config-dir", join(dir, "sim-config"), "--http-server-address", "127.0.0.1:0"], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [NODEOS_SIM_BIN, "--data-dir", join(dir, "sim-data"), "--config-dir", join(dir, "sim-config"), "--http-server-address", "127.0.0.1:0"],
+    {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let lines = 0;
-  for (const s of [child.stdout, child.stderr]) createInterface({ input: s, crlfDelay: Number.POSITIVE_INFINITY }).on("line", () => lines++);
+  for (const s of [child.stdout, child.stderr])
+    createInterface({ input: s, crlfDelay: Number.POSITIVE_INFINITY }).on("line", () => lines++);
   const report = await waitForFile(done);
   child.kill("SIGTERM");
   await new Promise((r) => child.on("exit", r));
@@ -195,7 +206,10 @@ async function daemonBurst(dir, to) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MANAGEOS_")));
   const outFile = join(d, "out.log");
   const fd = to === "file" ? openSync(outFile, "w") : "pipe";
-  const child = spawn(process.execPath, [...NODE_FLAGS, appBin("eos"), "run", "--config", join(d, "manager.yaml")], { env, stdio: ["ignore", fd, "inherit"] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, appBin("eos"), "run", "--config", join(d, "manager.yaml")], {
+    env,
+    stdio: ["ignore", fd, "inherit"],
+  });
   if (typeof fd === "number") closeSync(fd);
   const counter = nodeLineCounter("burst stderr line ");
   const reading = to === "pipe" ? slowReader(child.stdout, SLOW_PIPE_RATE, counter) : Promise.resolve();
@@ -217,7 +231,8 @@ async function droppedTotal(api) {
   const text = await (await fetch(`${api}/metrics`)).text();
   let total = 0;
   for (const line of text.split("\n")) {
-    if (line.startsWith("manageos_node_lines_dropped_total{") && line.includes('plugin="level-mapping"')) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (line.startsWith("manageos_node_lines_dropped_total{") && line.includes('plugin="level-mapping"'))
+      total += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return total;
 }
@@ -254,21 +269,52 @@ async function main() {
       const b = median(base.map((r) => r.linesPerSecond));
       const bCpu = median(base.map((r) => r.cpuNsPerLine));
       rows.push([`${kind}: node:readline (baseline)`, b.toFixed(0), "1.00", bCpu.toFixed(0), "1.00", "-", "-", "-"]);
-      for (const [to, runs] of [["file", file], ["slow pipe", pipe]]) {
+      for (const [to, runs] of [
+        ["file", file],
+        ["slow pipe", pipe],
+      ]) {
         const lps = median(runs.map((r) => r.linesPerSecond));
         const cpu = median(runs.map((r) => r.cpuNsPerLine));
         const rss = Math.max(...runs.map((r) => r.peakRssMb));
         const last = runs.at(-1);
-        rows.push([`${kind}: pipeline + logger -> ${to}`, lps.toFixed(0), (lps / b).toFixed(2), cpu.toFixed(0), (bCpu / cpu).toFixed(2), rss.toFixed(0), `${last.logged}`, `${last.dropped}`]);
+        rows.push([
+          `${kind}: pipeline + logger -> ${to}`,
+          lps.toFixed(0),
+          (lps / b).toFixed(2),
+          cpu.toFixed(0),
+          (bCpu / cpu).toFixed(2),
+          rss.toFixed(0),
+          `${last.logged}`,
+          `${last.dropped}`,
+        ]);
         if (to === "file" && kind !== "dmlog") goals.push([`${kind} -> file >= 0.50x node:readline`, lps / b >= 0.5, (lps / b).toFixed(2)]);
-        if (runs.some((r) => r.lines !== base[0].lines)) console.log(`line counts differ (${kind} -> ${to}): baseline ${base[0].lines}, pipeline ${runs.map((r) => r.lines)}`);
+        if (runs.some((r) => r.lines !== base[0].lines))
+          console.log(`line counts differ (${kind} -> ${to}): baseline ${base[0].lines}, pipeline ${runs.map((r) => r.lines)}`);
       }
     }
-    console.log(`\nline pipeline through the real logger: ${MIB} MiB per stream kind, median of ${ROUNDS} interleaved rounds; slow pipe read at ${SLOW_PIPE_RATE / 1e6} MB/s; load average ${load}\n`);
-    console.log(table(["reader (baseline: node:readline of the same bytes, same run)", "lines/s", "x baseline", "CPU ns/line", "x baseline (CPU)", "peak RSS MB", "lines in log", "dropped"], rows));
+    console.log(
+      `\nline pipeline through the real logger: ${MIB} MiB per stream kind, median of ${ROUNDS} interleaved rounds; slow pipe read at ${SLOW_PIPE_RATE / 1e6} MB/s; load average ${load}\n`,
+    );
+    console.log(
+      table(
+        [
+          "reader (baseline: node:readline of the same bytes, same run)",
+          "lines/s",
+          "x baseline",
+          "CPU ns/line",
+          "x baseline (CPU)",
+          "peak RSS MB",
+          "lines in log",
+          "dropped",
+        ],
+        rows,
+      ),
+    );
 
     const sim = await simBurstBaseline(dir);
-    const burstRows = [[`${BURST} fc burst: nodeos-sim -> node:readline (baseline)`, sim.seconds.toFixed(1), "1.00", "-", `${sim.written}`, "-", "-", "-"]];
+    const burstRows = [
+      [`${BURST} fc burst: nodeos-sim -> node:readline (baseline)`, sim.seconds.toFixed(1), "1.00", "-", `${sim.written}`, "-", "-", "-"],
+    ];
     for (const to of ["pipe", "file"]) {
       const r = await daemonBurst(dir, to);
       const accounted = r.logged + r.dropped === r.written;
@@ -286,8 +332,24 @@ async function main() {
       goals.push([`daemon (${to}) lines in log + dropped == written`, accounted, `${r.logged}+${r.dropped} of ${r.written}`]);
       goals.push([`daemon (${to}) SIGTERM exit < 5 s`, r.exitMs < 5000, (r.exitMs / 1000).toFixed(2)]);
     }
-    console.log(`\nthe daemon under a burst (simulator's write time; x baseline = how fast it could write compared with node:readline reading it)\n`);
-    console.log(table(["run", "burst written in s", "x baseline", "daemon peak RSS MB", "lines written", "in log + dropped", "SIGTERM exit s", "exit code"], burstRows));
+    console.log(
+      `\nthe daemon under a burst (simulator's write time; x baseline = how fast it could write compared with node:readline reading it)\n`,
+    );
+    console.log(
+      table(
+        [
+          "run",
+          "burst written in s",
+          "x baseline",
+          "daemon peak RSS MB",
+          "lines written",
+          "in log + dropped",
+          "SIGTERM exit s",
+          "exit code",
+        ],
+        burstRows,
+      ),
+    );
     console.log("");
     for (const [what, met, value] of goals) console.log(`${what}: ${value} ${met ? "met" : "NOT met"}`);
     console.log(`load average after: ${readFileSync("/proc/loadavg", "utf8").trim()}`);

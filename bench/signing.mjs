@@ -22,11 +22,17 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 function post(url, body) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(), ms: Number(process.hrtime.bigint() - started) / 1e6 }));
-    });
+    const req = request(
+      url,
+      { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(), ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -96,7 +102,15 @@ try {
   const samples = { direct: [], fence: [] };
   const digest = (i) => i.toString(16).padStart(64, "0");
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, url] of round % 2 === 0 ? [["direct", direct], ["fence", fence]] : [["fence", fence], ["direct", direct]]) {
+    for (const [name, url] of round % 2 === 0
+      ? [
+          ["direct", direct],
+          ["fence", fence],
+        ]
+      : [
+          ["fence", fence],
+          ["direct", direct],
+        ]) {
       for (let i = 0; i < PER_ROUND; i++) {
         const answer = await post(url, JSON.stringify([digest(round * PER_ROUND + i), publicKey]));
         if (answer.status !== 200) throw new Error(`${name}: ${answer.status} ${answer.body}`);

@@ -46,7 +46,10 @@ const forward = (signal) => {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, forward);
 let signerPort;
 for (let i = 0; i < 200 && signerPort === undefined; i++) {
-  signerPort = await readFile(portFile, "utf8").then((t) => (/^\d+$/.test(t.trim()) ? t.trim() : undefined), () => undefined);
+  signerPort = await readFile(portFile, "utf8").then(
+    (t) => (/^\d+$/.test(t.trim()) ? t.trim() : undefined),
+    () => undefined,
+  );
   if (signerPort === undefined) await new Promise((r) => setTimeout(r, 50));
 }
 if (signerPort === undefined) {

@@ -23,7 +23,8 @@ for (const name of packages) {
   for (const value of Object.values(module)) {
     if (typeof value !== "object" || value === null) continue;
     for (const entry of Object.values(value)) {
-      if (typeof entry === "function" && typeof entry.code === "string" && typeof entry.status === "number") declared.set(entry.code, entry.status);
+      if (typeof entry === "function" && typeof entry.code === "string" && typeof entry.status === "number")
+        declared.set(entry.code, entry.status);
     }
   }
 }
@@ -43,7 +44,8 @@ function template(fn, file) {
   const render = (node) => {
     if (ts.isParenthesizedExpression(node)) return render(node.expression);
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
-    if (ts.isTemplateExpression(node)) return node.head.text + node.templateSpans.map((span) => shown(span.expression) + span.literal.text).join("");
+    if (ts.isTemplateExpression(node))
+      return node.head.text + node.templateSpans.map((span) => shown(span.expression) + span.literal.text).join("");
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
       const left = render(node.left);
       const right = render(node.right);
@@ -57,8 +59,16 @@ function template(fn, file) {
 /** The /** *\/ comment right above a node, on one line. */
 function comment(node, file) {
   const ranges = ts.getLeadingCommentRanges(file.text, node.getFullStart()) ?? [];
-  const doc = ranges.map((range) => file.text.slice(range.pos, range.end)).filter((text) => text.startsWith("/**")).at(-1);
-  return doc?.replace(/^\/\*\*|\*\/$/g, "").split("\n").map((line) => line.replace(/^\s*\* ?/, "").trim()).filter(Boolean).join(" ");
+  const doc = ranges
+    .map((range) => file.text.slice(range.pos, range.end))
+    .filter((text) => text.startsWith("/**"))
+    .at(-1);
+  return doc
+    ?.replace(/^\/\*\*|\*\/$/g, "")
+    .split("\n")
+    .map((line) => line.replace(/^\s*\* ?/, "").trim())
+    .filter(Boolean)
+    .join(" ");
 }
 
 /** code -> {pkg, template, description} for each defineError call in the sources. */
@@ -106,7 +116,9 @@ const text = [
   "`error <code>: <message>`; logs carry the code in `code`. In a message, `<name>` stands for a value",
   "filled in when the error happens.",
   "",
-  ...[...rows].filter(([, list]) => list.length > 0).flatMap(([pkg, list]) => [`## ${pkg}`, "", "| code | HTTP status | message |", "|---|---|---|", ...list, ""]),
+  ...[...rows]
+    .filter(([, list]) => list.length > 0)
+    .flatMap(([pkg, list]) => [`## ${pkg}`, "", "| code | HTTP status | message |", "|---|---|---|", ...list, ""]),
 ].join("\n");
 
 writeOrCheck(out, text, "node scripts/gen-error-docs.mjs (after npx turbo run build)");

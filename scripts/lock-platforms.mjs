@@ -4,8 +4,33 @@
 // `npm install` therefore leaves them out. Run after every `npm install`; `--check` only reports.
 import { readFileSync, writeFileSync } from "node:fs";
 
-const OS = { android: "android", darwin: "darwin", linux: "linux", win32: "win32", windows: "win32", freebsd: "freebsd", openbsd: "openbsd", netbsd: "netbsd", sunos: "sunos", aix: "aix", openharmony: "openharmony" };
-const CPU = { arm64: "arm64", x64: "x64", amd64: "x64", 64: "x64", arm: "arm", ia32: "ia32", ppc64: "ppc64", s390x: "s390x", riscv64: "riscv64", loong64: "loong64", mips64el: "mips64el", wasm32: "wasm32" };
+const OS = {
+  android: "android",
+  darwin: "darwin",
+  linux: "linux",
+  win32: "win32",
+  windows: "win32",
+  freebsd: "freebsd",
+  openbsd: "openbsd",
+  netbsd: "netbsd",
+  sunos: "sunos",
+  aix: "aix",
+  openharmony: "openharmony",
+};
+const CPU = {
+  arm64: "arm64",
+  x64: "x64",
+  amd64: "x64",
+  64: "x64",
+  arm: "arm",
+  ia32: "ia32",
+  ppc64: "ppc64",
+  s390x: "s390x",
+  riscv64: "riscv64",
+  loong64: "loong64",
+  mips64el: "mips64el",
+  wasm32: "wasm32",
+};
 
 const file = new URL("../package-lock.json", import.meta.url);
 const lock = JSON.parse(readFileSync(file, "utf8"));

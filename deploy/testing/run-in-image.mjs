@@ -7,7 +7,9 @@ import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const STATE = "/var/lib/manageos/state";
-const child = spawn("node", ["/usr/local/bin/manageos", "run", "--config", "/etc/manageos/manager.yaml"], { stdio: ["ignore", "inherit", "inherit"] });
+const child = spawn("node", ["/usr/local/bin/manageos", "run", "--config", "/etc/manageos/manager.yaml"], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
 const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 
 let api;

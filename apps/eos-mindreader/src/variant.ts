@@ -4,7 +4,8 @@ import type { AppVariant } from "@manageos/core/cli";
 export const variant: AppVariant = {
   name: "eos-mindreader",
   bin: "manageos-eos-mindreader",
-  description: "manageos for EOS nodeos with deep-mind block files (mindreader): supervision, metrics, gated API proxy, backups and restore, safe block-producer handoff.",
+  description:
+    "manageos for EOS nodeos with deep-mind block files (mindreader): supervision, metrics, gated API proxy, backups and restore, safe block-producer handoff.",
   // nodeos only: geth is not wired into any app yet, so `node.kind: geth` is refused rather than ignored.
   nodeKinds: ["nodeos"],
   defaults: {

@@ -16,7 +16,10 @@ const execute = promisify(execFile);
 // The app's CLI as an operator runs it (no MANAGEOS_ variables); its exit code and output.
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execute(process.execPath, [appBin(APP), ...args], { env: { PATH: process.env.PATH }, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await execute(process.execPath, [appBin(APP), ...args], {
+      env: { PATH: process.env.PATH },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
@@ -53,7 +56,11 @@ describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
     const store = openStore(blockStore);
     try {
       // Bundles 0 (blocks 2-99), 100 and 200 come once their last block is irreversible (LIB 24 blocks behind).
-      await until("merged bundle 200 in the store", async () => ((await storedBundles(store)).includes("merged-blocks/0000000200.dbin.zst") ? true : undefined), 60_000);
+      await until(
+        "merged bundle 200 in the store",
+        async () => ((await storedBundles(store)).includes("merged-blocks/0000000200.dbin.zst") ? true : undefined),
+        60_000,
+      );
       const files = await storedOneBlocks(store);
       expect(files[0]?.num).toBe(2);
       expect(files.every((f) => f.key.endsWith(".dbin.zst") && f.idTail.length === 16)).toBe(true);
@@ -75,7 +82,10 @@ describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
     }
     const printed = await cli(["blocks", "print", join(storeDir, "merged-blocks", "0000000100.dbin.zst")]);
     expect(printed.code).toBe(0);
-    const lines = printed.stdout.trim().split("\n").map((line) => JSON.parse(line) as { number: string; payload: Record<string, unknown> });
+    const lines = printed.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { number: string; payload: Record<string, unknown> });
     expect(lines.map((b) => Number(b.number))).toEqual(range(100, 199));
     expect(lines[0]!.payload["@type"]).toBe("type.googleapis.com/sf.antelope.type.v1.Block");
     const oneBlock = (await storedOneBlocks(store)).find((f) => f.num === 150)!;
@@ -98,7 +108,11 @@ describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
     try {
       const store = openStore(blockStore);
       // Bundle 0 (blocks 2-99) comes once block 99 is irreversible: LIB is 24 blocks behind the head.
-      await until("bundle 0 in the store", async () => ((await storedBundles(store, "bundles/")).includes("bundles/0000000000.dmbundle.gz") ? true : undefined), 45_000);
+      await until(
+        "bundle 0 in the store",
+        async () => ((await storedBundles(store, "bundles/")).includes("bundles/0000000000.dmbundle.gz") ? true : undefined),
+        45_000,
+      );
       const files = await storedOneBlocks(store);
       expect(files[0]?.num).toBe(2);
       expect(files.length).toBeGreaterThanOrEqual(98);
@@ -183,8 +197,16 @@ describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
         );
         expect(files[0]?.num).toBe(2);
         expect(chainBreaks(files)).toEqual([]);
-        await until("backlog back to normal", async () => ((await metric(mr.api, "manageos_mindreader_backlog_full")) === 0 ? true : undefined), 30_000);
-        await until("bundle 0 in the store", async () => ((await storedBundles(store)).includes("merged-blocks/0000000000.dbin.zst") ? true : undefined), 30_000);
+        await until(
+          "backlog back to normal",
+          async () => ((await metric(mr.api, "manageos_mindreader_backlog_full")) === 0 ? true : undefined),
+          30_000,
+        );
+        await until(
+          "bundle 0 in the store",
+          async () => ((await storedBundles(store)).includes("merged-blocks/0000000000.dbin.zst") ? true : undefined),
+          30_000,
+        );
         const bundle = await readBlockFile(await store.getBytes("merged-blocks/0000000000.dbin.zst"), "bundle 0");
         expect(bundle.map((b) => b.num)).toEqual(range(2, 99));
         expect(mr.process.stdoutLines.join("\n")).toContain("block store backlog back to normal");
@@ -278,7 +300,10 @@ describe("eos-mindreader supervising nodeos-sim with deep-mind", () => {
       expect(JSON.parse(line)).toMatchObject({ level: "error", code: "MDR_ERR_DEEP_MIND_VERSION" });
       await mr.process.waitForLine(/node stopped by the mindreader/, { stream: "stdout", timeoutMs: 30_000 });
       const status = async () =>
-        (await (await fetch(`${mr.api}/v1/manageos/status`)).json()) as { state: string; node: { restarts: number; lastExit: Record<string, unknown> | null } };
+        (await (await fetch(`${mr.api}/v1/manageos/status`)).json()) as {
+          state: string;
+          node: { restarts: number; lastExit: Record<string, unknown> | null };
+        };
       expect((await status()).node.lastExit).toMatchObject({ exitCode: 0, killed: false, requested: true });
       // Twenty restart backoffs later, still one start and still stopped.
       await new Promise((resolve) => setTimeout(resolve, 1_000));

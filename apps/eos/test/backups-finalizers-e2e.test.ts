@@ -73,7 +73,11 @@ describe("eos app: the finalizer safety file", () => {
     dir = await mkdtemp(join(tmpdir(), "manageos-fin-e2e-"));
     app = await startManageos({
       dir,
-      config: { storage: { url: `file://${join(dir, "storage")}` }, proxy: { syncedMaxLag: "5s" }, backup: { dirtyPolicy: ["restore-latest", "fail"] } },
+      config: {
+        storage: { url: `file://${join(dir, "storage")}` },
+        proxy: { syncedMaxLag: "5s" },
+        backup: { dirtyPolicy: ["restore-latest", "fail"] },
+      },
     });
     const { api, proxy } = app;
     if (proxy === null) throw new Error("the proxy is off");

@@ -44,12 +44,17 @@ const daemon = (name: string) => daemons.get(name) as Daemon;
 
 // Resumes `name` safely, retrying while it is not ready yet (it watches the chain for a claim window first).
 async function resume(name: string): Promise<Record<string, unknown>> {
-  return until(`${name} to resume`, async () => {
-    const { status, body } = await call(daemon(name).api, "POST", "/v1/nodeos/safely_resume_production?sync=true");
-    if (status === 200) return body;
-    if (body.code === "PRD_ERR_NOT_READY") return undefined;
-    throw new Error(`resume refused: ${JSON.stringify(body).slice(0, 400)}`);
-  }, 60_000, 250);
+  return until(
+    `${name} to resume`,
+    async () => {
+      const { status, body } = await call(daemon(name).api, "POST", "/v1/nodeos/safely_resume_production?sync=true");
+      if (status === 200) return body;
+      if (body.code === "PRD_ERR_NOT_READY") return undefined;
+      throw new Error(`resume refused: ${JSON.stringify(body).slice(0, 400)}`);
+    },
+    60_000,
+    250,
+  );
 }
 
 async function producer(): Promise<string | undefined> {
@@ -60,10 +65,14 @@ async function producer(): Promise<string | undefined> {
 
 describe("bp trio on etcd", () => {
   it("hands production around 20 times with no slot produced twice, and reports the missed slots", async () => {
-    await until("all three following the chain, paused", async () => {
-      const all = await Promise.all(NAMES.map((n) => productionOf(daemon(n).api)));
-      return all.every((p) => p.paused === true && p.inSchedule === true) ? true : undefined;
-    }, 60_000);
+    await until(
+      "all three following the chain, paused",
+      async () => {
+        const all = await Promise.all(NAMES.map((n) => productionOf(daemon(n).api)));
+        return all.every((p) => p.paused === true && p.inSchedule === true) ? true : undefined;
+      },
+      60_000,
+    );
     await resume("node-0");
     expect(await until("node-0 producing", async () => (await producer()) === "node-0" || undefined)).toBe(true);
     await until("node-0's first block", async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > 0 || undefined);
@@ -74,9 +83,19 @@ describe("bp trio on etcd", () => {
       const next = (current + 1) % NAMES.length;
       const from = NAMES[current] as string;
       const to = NAMES[next] as string;
-      const { status, body } = await call(daemon(from).api, "POST", `/v1/nodeos/handoff?sync=true&to=${encodeURIComponent(daemon(to).api)}`, 90_000);
+      const { status, body } = await call(
+        daemon(from).api,
+        "POST",
+        `/v1/nodeos/handoff?sync=true&to=${encodeURIComponent(daemon(to).api)}`,
+        90_000,
+      );
       expect(status, JSON.stringify(body).slice(0, 600)).toBe(200);
-      const report = body.result as { from: { lastProduced: number }; to: { firstProduced: number; node: string }; missedSlots: number; doubleProduced: number };
+      const report = body.result as {
+        from: { lastProduced: number };
+        to: { firstProduced: number; node: string };
+        missedSlots: number;
+        doubleProduced: number;
+      };
       expect(report.to.node, JSON.stringify(report)).toBe(to);
       expect(report.to.firstProduced, JSON.stringify(report)).not.toBeNull();
       expect(report.doubleProduced).toBe(0);
@@ -89,10 +108,19 @@ describe("bp trio on etcd", () => {
       const slot = (n: number) => ledger.slots.find((s) => s.blockNum === n)?.instances;
       expect(slot(report.from.lastProduced)).toEqual([from]);
       expect(slot(report.to.firstProduced)).toEqual([to]);
-      rows.push({ from, to, lastHere: report.from.lastProduced, firstThere: report.to.firstProduced, reported: report.missedSlots, ledger: between });
+      rows.push({
+        from,
+        to,
+        lastHere: report.from.lastProduced,
+        firstThere: report.to.firstProduced,
+        reported: report.missedSlots,
+        ledger: between,
+      });
       current = next;
     }
-    console.log(`handoffs (50 ms blocks, 12-block rounds, 3 producers):\n${rows.map((r, i) => `#${i + 1} ${r.from} -> ${r.to}: last here #${r.lastHere}, first there #${r.firstThere}, missed ${r.reported} (ledger ${r.ledger})`).join("\n")}`);
+    console.log(
+      `handoffs (50 ms blocks, 12-block rounds, 3 producers):\n${rows.map((r, i) => `#${i + 1} ${r.from} -> ${r.to}: last here #${r.lastHere}, first there #${r.firstThere}, missed ${r.reported} (ledger ${r.ledger})`).join("\n")}`,
+    );
     console.log(`missed slots per handoff: ${rows.map((r) => r.ledger).join(", ")}; total ${rows.reduce((a, r) => a + r.ledger, 0)}`);
     expect(await producer()).toBe(NAMES[current]);
   }, 240_000);
@@ -103,7 +131,8 @@ describe("bp trio on etcd", () => {
     const standby = NAMES.find((n) => n !== victim) as string;
     const { body } = await call(daemon(victim).api, "GET", "/v1/manageos/status");
     const nodePid = (body.node as { pid: number }).pid;
-    const victimLast = async () => Math.max(0, ...(await readLedger(clusterDir)).slots.filter((s) => s.instances.includes(victim)).map((s) => s.blockNum));
+    const victimLast = async () =>
+      Math.max(0, ...(await readLedger(clusterDir)).slots.filter((s) => s.instances.includes(victim)).map((s) => s.blockNum));
     daemon(victim).child.kill("SIGKILL");
     await daemon(victim).child.exited;
     daemons.delete(victim);
@@ -117,17 +146,28 @@ describe("bp trio on etcd", () => {
     await until("the victim's nodeos to be gone", async () => (isAlive(nodePid) ? undefined : true));
     const lastOfVictim = await victimLast();
     const before = (await readLedger(clusterDir)).byInstance[standby] ?? 0;
-    await until(`${standby} to take over`, async () => {
-      const { status, body: answer } = await call(daemon(standby).api, "POST", "/v1/nodeos/safely_resume_production?sync=true");
-      if (status === 200) return true;
-      if (answer.code === "PRD_ERR_UNSAFE_RESUME" || answer.code === "PRD_ERR_NOT_READY") return undefined;
-      throw new Error(JSON.stringify(answer));
-    }, 30_000, 250);
-    await until(`${standby} producing`, async () => ((await readLedger(clusterDir)).byInstance[standby] ?? 0) > before || undefined, 10_000);
+    await until(
+      `${standby} to take over`,
+      async () => {
+        const { status, body: answer } = await call(daemon(standby).api, "POST", "/v1/nodeos/safely_resume_production?sync=true");
+        if (status === 200) return true;
+        if (answer.code === "PRD_ERR_UNSAFE_RESUME" || answer.code === "PRD_ERR_NOT_READY") return undefined;
+        throw new Error(JSON.stringify(answer));
+      },
+      30_000,
+      250,
+    );
+    await until(
+      `${standby} producing`,
+      async () => ((await readLedger(clusterDir)).byInstance[standby] ?? 0) > before || undefined,
+      10_000,
+    );
     const ledger = await readLedger(clusterDir);
     expect(ledger.doubleSlots).toEqual([]);
     // The standby waited out the claim window (2.5 s = 50 blocks) after the victim's last block.
-    const first = Math.min(...ledger.slots.filter((s) => s.instances.includes(standby) && s.blockNum > lastOfVictim).map((s) => s.blockNum));
+    const first = Math.min(
+      ...ledger.slots.filter((s) => s.instances.includes(standby) && s.blockNum > lastOfVictim).map((s) => s.blockNum),
+    );
     expect(first - lastOfVictim).toBeGreaterThanOrEqual(50);
     console.log(`after SIGKILL of ${victim}'s manageos: its last block #${lastOfVictim}, ${standby}'s first #${first}`);
   }, 120_000);
@@ -137,10 +177,15 @@ describe("bp trio on etcd", () => {
     expect(holder).toBeDefined();
     const other = NAMES.find((n) => n !== holder && daemons.has(n)) as string;
     await etcd.stop();
-    const paused = await until(`${holder} to pause itself`, async () => {
-      const p = await productionOf(daemon(holder).api);
-      return p.paused === true ? p : undefined;
-    }, 10_000, 100);
+    const paused = await until(
+      `${holder} to pause itself`,
+      async () => {
+        const p = await productionOf(daemon(holder).api);
+        return p.paused === true ? p : undefined;
+      },
+      10_000,
+      100,
+    );
     // The renewal watchdog or the guard on produced blocks, whichever sees it first.
     expect(paused.leaseLost).toMatch(/no etcd lease renewal|without holding the producer lease/);
     const refused = await call(daemon(other).api, "POST", "/v1/nodeos/safely_resume_production?sync=true", 30_000);
@@ -152,6 +197,8 @@ describe("bp trio on etcd", () => {
     const after = await readLedger(clusterDir);
     expect(after.produced).toBe(settled.produced);
     expect(after.doubleSlots).toEqual([]);
-    console.log(`ledger at the end: produced ${after.produced}, missed ${after.missed}, double ${after.double}, by instance ${JSON.stringify(after.byInstance)}`);
+    console.log(
+      `ledger at the end: produced ${after.produced}, missed ${after.missed}, double ${after.double}, by instance ${JSON.stringify(after.byInstance)}`,
+    );
   }, 120_000);
 });

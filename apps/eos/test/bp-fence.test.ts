@@ -2,7 +2,19 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createCluster, freePort, readLedger, startBlocksignerSim, tempDir } from "@manageos/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blocksAfter, call, type Daemon, lastBlockOf, ledgerHead, nodeConfig, nodeosPid, productionOf, signalAll, startDaemon, until } from "./bp-harness.js";
+import {
+  blocksAfter,
+  call,
+  type Daemon,
+  lastBlockOf,
+  ledgerHead,
+  nodeConfig,
+  nodeosPid,
+  productionOf,
+  signalAll,
+  startDaemon,
+  until,
+} from "./bp-harness.js";
 
 // Three manageos-eos daemons sharing producer bp.b with the LOCAL coordinator (no etcd), each listing the other two in
 // bp.peers, on a 50 ms chain (bp.a, bp.b, bp.c, 12-block rounds). The simulator's ledger (who signed which slot) is
@@ -19,7 +31,8 @@ let signer: Awaited<ReturnType<typeof startBlocksignerSim>>;
 const daemons = new Map<string, Daemon>();
 const daemon = (name: string) => daemons.get(name) as Daemon;
 const live = () => NAMES.filter((n) => daemons.has(n));
-const resumePath = (releasedThrough: number, extra = "") => `/v1/nodeos/safely_resume_production?sync=true&released_through=${releasedThrough}${extra}`;
+const resumePath = (releasedThrough: number, extra = "") =>
+  `/v1/nodeos/safely_resume_production?sync=true&released_through=${releasedThrough}${extra}`;
 
 beforeAll(async () => {
   root = await tempDir("manageos-bp-fence-");
@@ -42,10 +55,14 @@ beforeAll(async () => {
     config.api = { listen: `127.0.0.1:${ports[i]}` };
     daemons.set(name, await startDaemon(name, join(root, name), config));
   }
-  await until("all three following the chain, paused and ready", async () => {
-    const all = await Promise.all(NAMES.map((n) => productionOf(daemon(n).api)));
-    return all.every((p) => p.paused === true && p.inSchedule === true && p.signing === false) ? true : undefined;
-  }, 60_000);
+  await until(
+    "all three following the chain, paused and ready",
+    async () => {
+      const all = await Promise.all(NAMES.map((n) => productionOf(daemon(n).api)));
+      return all.every((p) => p.paused === true && p.inSchedule === true && p.signing === false) ? true : undefined;
+    },
+    60_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -55,7 +72,6 @@ afterAll(async () => {
   await signer?.stop();
   await rm(root, { recursive: true, force: true });
 }, 120_000);
-
 
 // The nodes that sign now, by their own status.
 async function signing(): Promise<string[]> {
@@ -79,12 +95,17 @@ async function pauseEveryone(): Promise<number> {
 
 // Resumes `name`, retrying while it is not ready or a peer's grant still holds; answers once it signs.
 async function resumeOnly(name: string, releasedThrough: number): Promise<void> {
-  await until(`${name} to resume`, async () => {
-    const { status, body } = await call(daemon(name).api, "POST", resumePath(releasedThrough));
-    if (status === 200) return true;
-    if (body.code === "PRD_ERR_NOT_READY" || JSON.stringify(body).includes("peer-resuming")) return undefined;
-    throw new Error(`resume refused: ${JSON.stringify(body).slice(0, 400)}`);
-  }, 60_000, 250);
+  await until(
+    `${name} to resume`,
+    async () => {
+      const { status, body } = await call(daemon(name).api, "POST", resumePath(releasedThrough));
+      if (status === 200) return true;
+      if (body.code === "PRD_ERR_NOT_READY" || JSON.stringify(body).includes("peer-resuming")) return undefined;
+      throw new Error(`resume refused: ${JSON.stringify(body).slice(0, 400)}`);
+    },
+    60_000,
+    250,
+  );
 }
 
 describe("bp trio without etcd: fail-closed resumes and the signing fence", () => {
@@ -105,7 +126,11 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
       const racers = i % 2 === 0 ? [NAMES[i % 3], NAMES[(i + 1) % 3]] : [...NAMES];
       const answers = await Promise.all(racers.map((n) => call(daemon(n as string).api, "POST", resumePath(released))));
       const winners = racers.filter((_, j) => answers[j]?.status === 200);
-      const codes = answers.map((a) => (a.status === 200 ? "resumed" : `${String(a.body.code)}:${String((a.body.details as { reason?: string } | undefined)?.reason ?? "")}`));
+      const codes = answers.map((a) =>
+        a.status === 200
+          ? "resumed"
+          : `${String(a.body.code)}:${String((a.body.details as { reason?: string } | undefined)?.reason ?? "")}`,
+      );
       rows.push(`#${i + 1} ${racers.join("+")}: ${codes.join(", ")}`);
       expect(winners.length, rows.at(-1)).toBeLessThanOrEqual(1);
       expect(await signing(), rows.at(-1)).toEqual(winners);
@@ -114,7 +139,11 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
       wins++;
       // Let it sign a few blocks of ours, then hand its release to the next round of racers.
       const before = lastBlockOf(await readLedger(clusterDir), winner);
-      await until(`${winner} producing`, async () => (lastBlockOf(await readLedger(clusterDir), winner) > before ? true : undefined), 10_000);
+      await until(
+        `${winner} producing`,
+        async () => (lastBlockOf(await readLedger(clusterDir), winner) > before ? true : undefined),
+        10_000,
+      );
       released = await pauseSafely(winner);
     }
     console.log(`simultaneous resumes (local coordinator, peers):\n${rows.join("\n")}\nwon: ${wins} of ${ATTEMPTS}`);
@@ -124,46 +153,64 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
     expect(wins).toBeGreaterThanOrEqual(ATTEMPTS / 2);
   }, 300_000);
 
-  it(`keeps a frozen producer (manageos and nodeos stopped ${FREEZE_MS / 1000} s) the only producer, ${FREEZES} times`, async () => {
-    const rows: string[] = [];
-    let released = await pauseEveryone();
-    await resumeOnly("node-0", released);
-    for (let i = 0; i < FREEZES; i++) {
-      const victim = daemon("node-0");
-      await until("node-0 producing", async () => (lastBlockOf(await readLedger(clusterDir), "node-0") > released ? true : undefined), 10_000);
-      const pids = [victim.pid, await nodeosPid(victim.api)];
-      signalAll(pids, "SIGSTOP");
-      const frozenAt = Date.now();
-      const refusals = new Set<string>();
-      try {
-        // An operator trying to bring the standby up meanwhile is refused: the producer does not answer.
-        while (Date.now() - frozenAt < FREEZE_MS) {
-          const { status, body } = await call(daemon("node-1").api, "POST", resumePath(0), 20_000);
-          expect(status, JSON.stringify(body).slice(0, 400)).not.toBe(200);
-          refusals.add(String(body.code));
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
+  it(
+    `keeps a frozen producer (manageos and nodeos stopped ${FREEZE_MS / 1000} s) the only producer, ${FREEZES} times`,
+    async () => {
+      const rows: string[] = [];
+      let released = await pauseEveryone();
+      await resumeOnly("node-0", released);
+      for (let i = 0; i < FREEZES; i++) {
+        const victim = daemon("node-0");
+        await until(
+          "node-0 producing",
+          async () => (lastBlockOf(await readLedger(clusterDir), "node-0") > released ? true : undefined),
+          10_000,
+        );
+        const pids = [victim.pid, await nodeosPid(victim.api)];
+        signalAll(pids, "SIGSTOP");
+        const frozenAt = Date.now();
+        const refusals = new Set<string>();
+        try {
+          // An operator trying to bring the standby up meanwhile is refused: the producer does not answer.
+          while (Date.now() - frozenAt < FREEZE_MS) {
+            const { status, body } = await call(daemon("node-1").api, "POST", resumePath(0), 20_000);
+            expect(status, JSON.stringify(body).slice(0, 400)).not.toBe(200);
+            refusals.add(String(body.code));
+            await new Promise((resolve) => setTimeout(resolve, 1_000));
+          }
+        } finally {
+          signalAll(pids, "SIGCONT");
         }
-      } finally {
-        signalAll(pids, "SIGCONT");
+        const lastBefore = lastBlockOf(await readLedger(clusterDir), "node-0");
+        await until(
+          "node-0 producing after the thaw",
+          async () => (lastBlockOf(await readLedger(clusterDir), "node-0") > lastBefore ? true : undefined),
+          20_000,
+        );
+        const ledger = await readLedger(clusterDir);
+        expect(ledger.doubleSlots).toEqual([]);
+        expect(blocksAfter(ledger, "node-1", released)).toEqual([]);
+        expect([...refusals]).toContain("PRD_ERR_PEER_UNREACHABLE");
+        rows.push(
+          `#${i + 1}: standby refused with ${[...refusals].join(", ")}; node-0 produced again from #${blocksAfter(ledger, "node-0", lastBefore)[0]}`,
+        );
+        released = lastBlockOf(ledger, "node-0");
       }
-      const lastBefore = lastBlockOf(await readLedger(clusterDir), "node-0");
-      await until("node-0 producing after the thaw", async () => (lastBlockOf(await readLedger(clusterDir), "node-0") > lastBefore ? true : undefined), 20_000);
-      const ledger = await readLedger(clusterDir);
-      expect(ledger.doubleSlots).toEqual([]);
-      expect(blocksAfter(ledger, "node-1", released)).toEqual([]);
-      expect([...refusals]).toContain("PRD_ERR_PEER_UNREACHABLE");
-      rows.push(`#${i + 1}: standby refused with ${[...refusals].join(", ")}; node-0 produced again from #${blocksAfter(ledger, "node-0", lastBefore)[0]}`);
-      released = lastBlockOf(ledger, "node-0");
-    }
-    console.log(`frozen producer, local coordinator:\n${rows.join("\n")}`);
-    released = await pauseSafely("node-0");
-    expect((await readLedger(clusterDir)).doubleSlots).toEqual([]);
-  }, 60_000 + FREEZES * 40_000);
+      console.log(`frozen producer, local coordinator:\n${rows.join("\n")}`);
+      released = await pauseSafely("node-0");
+      expect((await readLedger(clusterDir)).doubleSlots).toEqual([]);
+    },
+    60_000 + FREEZES * 40_000,
+  );
 
   it("closes the fence when manageos alone is frozen: its nodeos signs nothing until manageos runs again", async () => {
     const released = await pauseEveryone();
     await resumeOnly("node-1", released);
-    await until("node-1 producing", async () => (lastBlockOf(await readLedger(clusterDir), "node-1") > released ? true : undefined), 10_000);
+    await until(
+      "node-1 producing",
+      async () => (lastBlockOf(await readLedger(clusterDir), "node-1") > released ? true : undefined),
+      10_000,
+    );
     const victim = daemon("node-1");
     signalAll([victim.pid], "SIGSTOP");
     let atFreeze = 0;
@@ -177,10 +224,16 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
     } finally {
       signalAll([victim.pid], "SIGCONT");
     }
-    console.log(`manageos of node-1 frozen after its block #${atFreeze}: its nodeos produced ${during.length} block(s) of ours in three rotations (${during.join(", ")})`);
+    console.log(
+      `manageos of node-1 frozen after its block #${atFreeze}: its nodeos produced ${during.length} block(s) of ours in three rotations (${during.join(", ")})`,
+    );
     // A signature asked for just before the freeze may still have been answered: at most that one block.
     expect(during.length).toBeLessThanOrEqual(1);
-    await until("node-1 producing after the thaw", async () => (lastBlockOf(await readLedger(clusterDir), "node-1") > Math.max(atFreeze, ...during) ? true : undefined), 20_000);
+    await until(
+      "node-1 producing after the thaw",
+      async () => (lastBlockOf(await readLedger(clusterDir), "node-1") > Math.max(atFreeze, ...during) ? true : undefined),
+      20_000,
+    );
     expect((await readLedger(clusterDir)).doubleSlots).toEqual([]);
   }, 120_000);
 
@@ -193,25 +246,40 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
     let overrideAt = 0;
     try {
       const last = lastBlockOf(await readLedger(clusterDir), "node-1");
-      const forced = await until("node-2 resumed with the override", async () => {
-        const { status, body } = await call(daemon("node-2").api, "POST", resumePath(last, "&skip_unreachable_peers=true"));
-        if (status === 200) return body;
-        if (body.code === "PRD_ERR_NOT_READY") return undefined;
-        throw new Error(JSON.stringify(body).slice(0, 400));
-      }, 30_000, 250);
+      const forced = await until(
+        "node-2 resumed with the override",
+        async () => {
+          const { status, body } = await call(daemon("node-2").api, "POST", resumePath(last, "&skip_unreachable_peers=true"));
+          if (status === 200) return body;
+          if (body.code === "PRD_ERR_NOT_READY") return undefined;
+          throw new Error(JSON.stringify(body).slice(0, 400));
+        },
+        30_000,
+        250,
+      );
       const job = forced.job as { log: { message: string; level: string }[] };
-      expect(job.log.some((l) => l.level === "warn" && l.message.includes("skip-unreachable-peers") && l.message.includes(victim.api))).toBe(true);
+      expect(
+        job.log.some((l) => l.level === "warn" && l.message.includes("skip-unreachable-peers") && l.message.includes(victim.api)),
+      ).toBe(true);
       overrideAt = lastBlockOf(await readLedger(clusterDir), "node-2");
-      await until("node-2 producing", async () => (lastBlockOf(await readLedger(clusterDir), "node-2") > overrideAt ? true : undefined), 10_000);
+      await until(
+        "node-2 producing",
+        async () => (lastBlockOf(await readLedger(clusterDir), "node-2") > overrideAt ? true : undefined),
+        10_000,
+      );
     } finally {
       signalAll(pids, "SIGCONT");
     }
     // node-1 comes back believing it produces: it sees node-2's blocks or node-2's answer and pauses at once.
-    const tripped = await until("the guard to trip", async () => {
-      const [p1, p2] = await Promise.all([productionOf(daemon("node-1").api), productionOf(daemon("node-2").api)]);
-      const guards = [p1.guard, p2.guard].filter((g) => g !== null && g !== undefined);
-      return guards.length > 0 && (await signing()).length <= 1 ? { p1, p2 } : undefined;
-    }, 20_000);
+    const tripped = await until(
+      "the guard to trip",
+      async () => {
+        const [p1, p2] = await Promise.all([productionOf(daemon("node-1").api), productionOf(daemon("node-2").api)]);
+        const guards = [p1.guard, p2.guard].filter((g) => g !== null && g !== undefined);
+        return guards.length > 0 && (await signing()).length <= 1 ? { p1, p2 } : undefined;
+      },
+      20_000,
+    );
     const settled = ledgerHead(await readLedger(clusterDir));
     // Two more rotations: whoever still signs is the only one.
     await until("two rotations", async () => (ledgerHead(await readLedger(clusterDir)) > settled + 72 ? true : undefined), 20_000);
@@ -219,10 +287,15 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
     expect(ledger.doubleSlots.filter((n) => n > settled)).toEqual([]);
     const metrics = await Promise.all(["node-1", "node-2"].map(async (n) => (await fetch(`${daemon(n).api}/metrics`)).text()));
     const trips = metrics.map((m) =>
-      [...m.matchAll(/manageos_bp_guard_trips_total\{[^}]*reason="(?:produced-elsewhere|peer-producing)"[^}]*\} (\d+)/g)].reduce((sum, hit) => sum + Number(hit[1]), 0),
+      [...m.matchAll(/manageos_bp_guard_trips_total\{[^}]*reason="(?:produced-elsewhere|peer-producing)"[^}]*\} (\d+)/g)].reduce(
+        (sum, hit) => sum + Number(hit[1]),
+        0,
+      ),
     );
     expect(trips.some((t) => t > 0)).toBe(true);
-    console.log(`guard after an override: node-1 ${JSON.stringify(tripped.p1.guard)}, node-2 ${JSON.stringify(tripped.p2.guard)}; double slots ${JSON.stringify(ledger.doubleSlots)}`);
+    console.log(
+      `guard after an override: node-1 ${JSON.stringify(tripped.p1.guard)}, node-2 ${JSON.stringify(tripped.p2.guard)}; double slots ${JSON.stringify(ledger.doubleSlots)}`,
+    );
   }, 120_000);
 
   it("hands production to a ready peer when the producing manageos gets SIGTERM during its round (a rollout, a drain)", async () => {
@@ -234,7 +307,11 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
     }
     const before = lastBlockOf(ledger, victim);
     // SIGTERM while it signs its round.
-    await until(`${victim} in its round`, async () => (lastBlockOf(await readLedger(clusterDir), victim) > before ? true : undefined), 20_000);
+    await until(
+      `${victim} in its round`,
+      async () => (lastBlockOf(await readLedger(clusterDir), victim) > before ? true : undefined),
+      20_000,
+    );
     const d = daemon(victim);
     d.child.kill("SIGTERM");
     const exit = await d.child.exited;
@@ -244,7 +321,9 @@ describe("bp trio without etcd: fail-closed resumes and the signing fence", () =
     const next = await until("a peer producing", async () => (await readLedger(clusterDir)).slots.find((s) => s.blockNum > last), 30_000);
     ledger = await readLedger(clusterDir);
     const missed = ledger.missedSlots.filter((n) => n > last && n < next.blockNum).length;
-    console.log(`SIGTERM of ${victim}'s manageos in its round: its last block #${last}, ${next.instances.join(",")} from #${next.blockNum}, ${missed} slot(s) of ours missed`);
+    console.log(
+      `SIGTERM of ${victim}'s manageos in its round: its last block #${last}, ${next.instances.join(",")} from #${next.blockNum}, ${missed} slot(s) of ours missed`,
+    );
     expect(exit).toEqual({ code: 0, signal: null });
     expect(next.instances).toHaveLength(1);
     expect(next.instances[0]).not.toBe(victim);

@@ -18,15 +18,26 @@ export async function startEtcd(
   const [client, peer] = ports === undefined ? [await freePort(), await freePort()] : [ports.client, ports.peer];
   const url = `http://127.0.0.1:${client}`;
   const child = new SimChild(
-    spawn("/usr/bin/etcd", [
-      "--name", "bp-test",
-      "--data-dir", join(dir, "etcd"),
-      "--listen-client-urls", url,
-      "--advertise-client-urls", url,
-      "--listen-peer-urls", `http://127.0.0.1:${peer}`,
-      "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
-      "--initial-cluster", `bp-test=http://127.0.0.1:${peer}`,
-    ], { stdio: ["ignore", "pipe", "pipe"] }),
+    spawn(
+      "/usr/bin/etcd",
+      [
+        "--name",
+        "bp-test",
+        "--data-dir",
+        join(dir, "etcd"),
+        "--listen-client-urls",
+        url,
+        "--advertise-client-urls",
+        url,
+        "--listen-peer-urls",
+        `http://127.0.0.1:${peer}`,
+        "--initial-advertise-peer-urls",
+        `http://127.0.0.1:${peer}`,
+        "--initial-cluster",
+        `bp-test=http://127.0.0.1:${peer}`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    ),
     "etcd",
   );
   await until("etcd health", async () => {
@@ -54,7 +65,10 @@ export async function startDaemon(name: string, dir: string, config: Record<stri
   const endpoints = join(String(config.stateDir), "endpoints.json");
   const api = await until(`${name} to listen`, async () => {
     if (child.exitResult !== undefined) throw new Error(`${name} exited:\n${child.tail(40)}`);
-    const e = await readFile(endpoints, "utf8").then((t) => JSON.parse(t) as { api: string; pid: number }, () => undefined);
+    const e = await readFile(endpoints, "utf8").then(
+      (t) => JSON.parse(t) as { api: string; pid: number },
+      () => undefined,
+    );
     return e?.pid === child.pid ? e.api : undefined;
   });
   return { name, api, child, pid: child.pid };
@@ -96,7 +110,12 @@ export async function nodeConfig(opts: {
 }
 
 /** Calls a daemon's API; answers the status code and the JSON body. */
-export async function call(api: string, method: "GET" | "POST", path: string, timeoutMs = 60_000): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function call(
+  api: string,
+  method: "GET" | "POST",
+  path: string,
+  timeoutMs = 60_000,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(new URL(path, api), { method, signal: AbortSignal.timeout(timeoutMs) });
   const text = await response.text();
   return { status: response.status, body: (text === "" ? {} : JSON.parse(text)) as Record<string, unknown> };

@@ -46,31 +46,48 @@ async function restartNode0(): Promise<{ restarted: Daemon; start: { state: stri
   if (previous !== undefined) config.api = { listen: new URL(previous.api).host };
   const restarted = await startDaemon("node-0", join(root, "node-0"), config);
   daemons[0] = restarted;
-  const start = await until("node-0's decision after its start", async () => {
-    const s = (await productionOf(restarted.api)).start as { state: string; reason?: string } | null;
-    return s?.state === "refused" || s?.state === "resumed" ? s : undefined;
-  }, 60_000);
+  const start = await until(
+    "node-0's decision after its start",
+    async () => {
+      const s = (await productionOf(restarted.api)).start as { state: string; reason?: string } | null;
+      return s?.state === "refused" || s?.state === "resumed" ? s : undefined;
+    },
+    60_000,
+  );
   return { restarted, start };
 }
 
 describe("bp mode with the local coordinator", () => {
   it("lets only the producer_hostname produce after its start, hands production over, and no slot is produced twice", async () => {
     const [a, b] = daemons as [Daemon, Daemon];
-    await until("node-0 producing, node-1 paused and synced", async () => {
-      const [pa, pb] = await Promise.all([productionOf(a.api), productionOf(b.api)]);
-      return pa.paused === false && pb.paused === true && pb.inSchedule === true ? true : undefined;
-    }, 60_000);
+    await until(
+      "node-0 producing, node-1 paused and synced",
+      async () => {
+        const [pa, pb] = await Promise.all([productionOf(a.api), productionOf(b.api)]);
+        return pa.paused === false && pb.paused === true && pb.inSchedule === true ? true : undefined;
+      },
+      60_000,
+    );
     await until("node-0's first block", async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > 0 || undefined, 30_000);
     expect((await readLedger(clusterDir)).byInstance["node-1"]).toBeUndefined();
 
-    const handoff = await until("the handoff to node-1", async () => {
-      const { status, body } = await call(a.api, "POST", `/v1/nodeos/handoff?sync=true&to=${encodeURIComponent(b.api)}`, 90_000);
-      if (status === 200) return body;
-      // node-1 refuses while it has not watched the chain for a claim window yet; node-0 then produces again.
-      if (JSON.stringify(body).includes("PRD_ERR_NOT_READY")) return undefined;
-      throw new Error(JSON.stringify(body).slice(0, 600));
-    }, 60_000, 500);
-    const report = handoff.result as { from: { lastProduced: number }; to: { firstProduced: number; node: string }; doubleProduced: number };
+    const handoff = await until(
+      "the handoff to node-1",
+      async () => {
+        const { status, body } = await call(a.api, "POST", `/v1/nodeos/handoff?sync=true&to=${encodeURIComponent(b.api)}`, 90_000);
+        if (status === 200) return body;
+        // node-1 refuses while it has not watched the chain for a claim window yet; node-0 then produces again.
+        if (JSON.stringify(body).includes("PRD_ERR_NOT_READY")) return undefined;
+        throw new Error(JSON.stringify(body).slice(0, 600));
+      },
+      60_000,
+      500,
+    );
+    const report = handoff.result as {
+      from: { lastProduced: number };
+      to: { firstProduced: number; node: string };
+      doubleProduced: number;
+    };
     expect(report.to.node).toBe("node-1");
     expect(report.doubleProduced).toBe(0);
     const ledger = await readLedger(clusterDir);
@@ -82,11 +99,17 @@ describe("bp mode with the local coordinator", () => {
     expect([pa.paused, pb.paused]).toEqual([true, false]);
     // A round later node-0 has produced nothing more.
     const before = ledger.byInstance["node-0"];
-    await until("another round of node-1", async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= 24 || undefined, 20_000);
+    await until(
+      "another round of node-1",
+      async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= 24 || undefined,
+      20_000,
+    );
     const after = await readLedger(clusterDir);
     expect(after.byInstance["node-0"]).toBe(before);
     expect(after.doubleSlots).toEqual([]);
-    console.log(`local handoff: node-0 last #${report.from.lastProduced}, node-1 first #${report.to.firstProduced}; ledger ${JSON.stringify(after.byInstance)}, double ${after.double}`);
+    console.log(
+      `local handoff: node-0 last #${report.from.lastProduced}, node-1 first #${report.to.firstProduced}; ledger ${JSON.stringify(after.byInstance)}, double ${after.double}`,
+    );
   }, 180_000);
 
   it("hands production to the peer before restarting the producer under reloadPolicy handoff", async () => {
@@ -100,7 +123,11 @@ describe("bp mode with the local coordinator", () => {
     // node-1's nodeos restarted paused; its flag is read again once it runs.
     await until("node-1 paused after its restart", async () => ((await productionOf(b.api)).paused === true ? true : undefined), 10_000);
     const before = (await readLedger(clusterDir)).byInstance["node-0"] ?? 0;
-    await until("node-0 producing again", async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > before + 12 || undefined, 20_000);
+    await until(
+      "node-0 producing again",
+      async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > before + 12 || undefined,
+      20_000,
+    );
     const ledger = await readLedger(clusterDir);
     expect(ledger.slots.find((s) => s.blockNum === result.restart.detail.to.firstProduced)?.instances).toEqual(["node-0"]);
     expect(ledger.doubleSlots).toEqual([]);
@@ -108,12 +135,17 @@ describe("bp mode with the local coordinator", () => {
 
   it("keeps a restarted producer_hostname paused while its peer produces", async () => {
     const [a, b] = daemons as [Daemon, Daemon];
-    const handoff = await until("the handoff to node-1", async () => {
-      const { status, body } = await call(a.api, "POST", `/v1/nodeos/handoff?sync=true&to=${encodeURIComponent(b.api)}`, 90_000);
-      if (status === 200) return body;
-      if (JSON.stringify(body).includes("PRD_ERR_NOT_READY")) return undefined;
-      throw new Error(JSON.stringify(body).slice(0, 600));
-    }, 60_000, 500);
+    const handoff = await until(
+      "the handoff to node-1",
+      async () => {
+        const { status, body } = await call(a.api, "POST", `/v1/nodeos/handoff?sync=true&to=${encodeURIComponent(b.api)}`, 90_000);
+        if (status === 200) return body;
+        if (JSON.stringify(body).includes("PRD_ERR_NOT_READY")) return undefined;
+        throw new Error(JSON.stringify(body).slice(0, 600));
+      },
+      60_000,
+      500,
+    );
     expect((handoff.result as { to: { node: string } }).to.node).toBe("node-1");
     // node-0's manageos restarts (a pod restart) with the same config: producer_hostname still names it.
     expect(await a.child.stop(30_000)).toMatchObject({ code: 0 });
@@ -123,7 +155,11 @@ describe("bp mode with the local coordinator", () => {
     expect([pa.paused, pb.paused]).toEqual([true, false]);
     const counted = await readLedger(clusterDir);
     const [before, theirs] = [counted.byInstance["node-0"] ?? 0, counted.byInstance["node-1"] ?? 0];
-    await until("two more rounds of node-1", async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= theirs + 24 || undefined, 20_000);
+    await until(
+      "two more rounds of node-1",
+      async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= theirs + 24 || undefined,
+      20_000,
+    );
     const ledger = await readLedger(clusterDir);
     expect(ledger.byInstance["node-0"] ?? 0).toBe(before);
     expect(ledger.doubleSlots).toEqual([]);
@@ -145,7 +181,11 @@ describe("bp mode with the local coordinator", () => {
     const [pa, pb] = await Promise.all([productionOf(a.api), productionOf(b.api)]);
     expect([pa.paused, pb.paused]).toEqual([true, false]);
     const theirs = (await readLedger(clusterDir)).byInstance["node-1"] ?? 0;
-    await until("node-1 producing again", async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= theirs + 12 || undefined, 20_000);
+    await until(
+      "node-1 producing again",
+      async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= theirs + 12 || undefined,
+      20_000,
+    );
     const ledger = await readLedger(clusterDir);
     // Nobody of ours produced while node-1 was in maintenance; node-0 stayed paused throughout.
     expect(ledger.byInstance["node-0"] ?? 0).toBe(stopped.byInstance["node-0"] ?? 0);

@@ -37,8 +37,20 @@ beforeAll(async () => {
   await createCluster(clusterDir, { producers: ["bp.a", "bp.b", "bp.c"], roundLength: 12, blockIntervalMs: 50 });
   signer = await startBlocksignerSim({});
   const dir = join(root, "node-0");
-  const base = await nodeConfig({ name: "node-0", dir, clusterDir, blocksigner: signer.url, layout: "leap", coordinator: { kind: "local" }, bp: { producerHostname: "node-0" } });
-  manager = { ...base, configWatch: { dir: mount, debounce: "300ms" }, node: { ...(base.node as object), configTemplate: join(mount, "config.ini") } };
+  const base = await nodeConfig({
+    name: "node-0",
+    dir,
+    clusterDir,
+    blocksigner: signer.url,
+    layout: "leap",
+    coordinator: { kind: "local" },
+    bp: { producerHostname: "node-0" },
+  });
+  manager = {
+    ...base,
+    configWatch: { dir: mount, debounce: "300ms" },
+    node: { ...(base.node as object), configTemplate: join(mount, "config.ini") },
+  };
   configIni = join(dir, "config", "config.ini");
   await kubeletSwap({ "manager.yaml": JSON.stringify(manager, null, 2), "config.ini": TEMPLATE });
   child = SimChild.spawn("manageos node-0", appBin("eos"), ["run", "--config", join(mount, "manager.yaml")], { ...process.env });
@@ -46,7 +58,10 @@ beforeAll(async () => {
   const spawned = child;
   api = await until("node-0 to listen", async () => {
     if (spawned.exitResult !== undefined) throw new Error(`exited:\n${spawned.tail(40)}`);
-    const e = await readFile(endpoints, "utf8").then((t) => JSON.parse(t) as { api: string; pid: number }, () => undefined);
+    const e = await readFile(endpoints, "utf8").then(
+      (t) => JSON.parse(t) as { api: string; pid: number },
+      () => undefined,
+    );
     return e?.pid === spawned.pid ? e.api : undefined;
   });
 }, 120_000);
@@ -70,22 +85,37 @@ describe("reload from a mounted ConfigMap directory", () => {
     // pino writes JSON lines to stdout.
     const stdout = () => child?.stdoutLines.join("\n") ?? "";
     await until("the error line", async () => (stdout().includes("new configuration is invalid") ? true : undefined), 15_000);
-    const line = JSON.parse(child?.stdoutLines.find((l) => l.includes("new configuration is invalid")) ?? "{}") as { level?: unknown; problems?: string[] };
+    const line = JSON.parse(child?.stdoutLines.find((l) => l.includes("new configuration is invalid")) ?? "{}") as {
+      level?: unknown;
+      problems?: string[];
+    };
     expect(line.level).toBe("error");
     const log = (line.problems ?? []).join("\n");
     expect(log).toContain("bp.claimWindow:");
     expect(log).toContain("bogus: unknown key");
     const before = (await readLedger(clusterDir)).byInstance["node-0"] ?? 0;
-    await until("more blocks of node-0", async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > before + 12 || undefined, 20_000);
+    await until(
+      "more blocks of node-0",
+      async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > before + 12 || undefined,
+      20_000,
+    );
     expect((await jobs()).filter((j) => j.kind === "safely_reload")).toEqual([]);
   }, 120_000);
 
   it("regenerates config.ini and restarts through a safely_reload job that waits out our round and resumes", async () => {
-    await kubeletSwap({ "manager.yaml": JSON.stringify(manager, null, 2), "config.ini": TEMPLATE.replace("before-reload", "after-reload") });
-    const job = await until("the reload job to end", async () => {
-      const j = (await jobs()).find((x) => x.kind === "safely_reload");
-      return j !== undefined && ["succeeded", "failed", "cancelled"].includes(j.state) ? j : undefined;
-    }, 90_000, 250);
+    await kubeletSwap({
+      "manager.yaml": JSON.stringify(manager, null, 2),
+      "config.ini": TEMPLATE.replace("before-reload", "after-reload"),
+    });
+    const job = await until(
+      "the reload job to end",
+      async () => {
+        const j = (await jobs()).find((x) => x.kind === "safely_reload");
+        return j !== undefined && ["succeeded", "failed", "cancelled"].includes(j.state) ? j : undefined;
+      },
+      90_000,
+      250,
+    );
     expect(job.state, JSON.stringify(job)).toBe("succeeded");
     expect(job.result?.restart).toMatchObject({ policy: "wait-round", action: "paused-for-restart", resumeAfter: true });
     expect(job.result?.resumed).toMatchObject({ resumed: true });
@@ -95,7 +125,11 @@ describe("reload from a mounted ConfigMap directory", () => {
     expect(ini).toContain("pause-on-startup = true");
     expect((await productionOf(api)).paused).toBe(false);
     const before = (await readLedger(clusterDir)).byInstance["node-0"] ?? 0;
-    await until("node-0 producing again", async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > before + 12 || undefined, 20_000);
+    await until(
+      "node-0 producing again",
+      async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > before + 12 || undefined,
+      20_000,
+    );
     expect((await readLedger(clusterDir)).doubleSlots).toEqual([]);
   }, 150_000);
 });

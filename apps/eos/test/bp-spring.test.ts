@@ -1,6 +1,14 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createCluster, type FinalizerKey, generateAccountKey, generateFinalizerKey, readLedger, startBlocksignerSim, tempDir } from "@manageos/testkit";
+import {
+  createCluster,
+  type FinalizerKey,
+  generateAccountKey,
+  generateFinalizerKey,
+  readLedger,
+  startBlocksignerSim,
+  tempDir,
+} from "@manageos/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, type Daemon, nodeConfig, productionOf, startDaemon, startEtcd, until } from "./bp-harness.js";
 
@@ -52,10 +60,14 @@ beforeAll(async () => {
   etcd = await startEtcd(root);
   signer = await startBlocksignerSim({});
   for (const name of NAMES) daemons.set(name, await startDaemon(name, join(root, name), await configOf(name)));
-  await until("all three following the chain, paused", async () => {
-    const all = await Promise.all(NAMES.map((n) => productionOf(daemon(n).api)));
-    return all.every((p) => p.paused === true && p.inSchedule === true) ? true : undefined;
-  }, 60_000);
+  await until(
+    "all three following the chain, paused",
+    async () => {
+      const all = await Promise.all(NAMES.map((n) => productionOf(daemon(n).api)));
+      return all.every((p) => p.paused === true && p.inSchedule === true) ? true : undefined;
+    },
+    60_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -70,7 +82,14 @@ async function activeKey(): Promise<string | undefined> {
   const { body } = await call(daemon("node-0").api, "GET", "/v1/manageos/status", 5_000);
   const nodeApi = (body.node as { apiUrl: string }).apiUrl;
   const rows = async (table: string) =>
-    ((await (await fetch(`${nodeApi}/v1/chain/get_table_rows`, { method: "POST", body: JSON.stringify({ code: "eosio", scope: "eosio", table, json: true, limit: 100 }) })).json()) as { rows: Record<string, unknown>[] }).rows;
+    (
+      (await (
+        await fetch(`${nodeApi}/v1/chain/get_table_rows`, {
+          method: "POST",
+          body: JSON.stringify({ code: "eosio", scope: "eosio", table, json: true, limit: 100 }),
+        })
+      ).json()) as { rows: Record<string, unknown>[] }
+    ).rows;
   const fin = (await rows("finalizers")).find((r) => r.finalizer_name === "bp.b");
   return (await rows("finkeys")).find((r) => r.id === fin?.active_key_id)?.finalizer_key as string | undefined;
 }
@@ -92,21 +111,35 @@ describe("bp trio on Spring 1.x with etcd: finality moves with production", () =
   });
 
   it(`activates the producing node's finalizer key at each of ${HANDOFFS} handoffs and ${TAKEOVERS} takeovers: no slot or vote doubled`, async () => {
-    await until("node-0 to resume", async () => {
-      const { status, body } = await call(daemon("node-0").api, "POST", "/v1/nodeos/safely_resume_production?sync=true", 30_000);
-      if (status === 200) return body;
-      if (["PRD_ERR_NOT_READY", "PRD_ERR_LEASE_HELD"].includes(String(body.code))) return undefined;
-      throw new Error(JSON.stringify(body).slice(0, 400));
-    }, 60_000, 250);
+    await until(
+      "node-0 to resume",
+      async () => {
+        const { status, body } = await call(daemon("node-0").api, "POST", "/v1/nodeos/safely_resume_production?sync=true", 30_000);
+        if (status === 200) return body;
+        if (["PRD_ERR_NOT_READY", "PRD_ERR_LEASE_HELD"].includes(String(body.code))) return undefined;
+        throw new Error(JSON.stringify(body).slice(0, 400));
+      },
+      60_000,
+      250,
+    );
     expect(await activeKey()).toBe(keys.get("node-0")!.publicKey);
     const missed: number[] = [];
     let current = 0;
     for (let i = 0; i < HANDOFFS; i++) {
       const next = (current + 1) % NAMES.length;
       const [from, to] = [NAMES[current] as string, NAMES[next] as string];
-      const { status, body } = await call(daemon(from).api, "POST", `/v1/nodeos/handoff?sync=true&to=${encodeURIComponent(daemon(to).api)}`, 90_000);
+      const { status, body } = await call(
+        daemon(from).api,
+        "POST",
+        `/v1/nodeos/handoff?sync=true&to=${encodeURIComponent(daemon(to).api)}`,
+        90_000,
+      );
       expect(status, JSON.stringify(body).slice(0, 600)).toBe(200);
-      const report = body.result as { to: { firstProduced: number }; from: { lastProduced: number }; finalizer: { before: string; after: string; activated: boolean } };
+      const report = body.result as {
+        to: { firstProduced: number };
+        from: { lastProduced: number };
+        finalizer: { before: string; after: string; activated: boolean };
+      };
       expect(report.finalizer).toMatchObject({ before: keys.get(from)!.publicKey, after: keys.get(to)!.publicKey, activated: true });
       expect(await activeKey()).toBe(keys.get(to)!.publicKey);
       const ledger = await readLedger(clusterDir);
@@ -118,11 +151,15 @@ describe("bp trio on Spring 1.x with etcd: finality moves with production", () =
       const taker = NAMES.find((n) => n !== producer) as string;
       await daemon(taker).child.stop(30_000);
       daemons.set(taker, await startDaemon(taker, join(root, taker), await configOf(taker, { takeover: true })));
-      const took = await until(`${taker} to take over`, async () => {
-        const t = (await productionOf(daemon(taker).api)).takeover as { state?: string } | null;
-        if (t?.state === "failed" || t?.state === "skipped") throw new Error(JSON.stringify(t));
-        return t?.state === "took-over" ? t : undefined;
-      }, 90_000);
+      const took = await until(
+        `${taker} to take over`,
+        async () => {
+          const t = (await productionOf(daemon(taker).api)).takeover as { state?: string } | null;
+          if (t?.state === "failed" || t?.state === "skipped") throw new Error(JSON.stringify(t));
+          return t?.state === "took-over" ? t : undefined;
+        },
+        90_000,
+      );
       expect(took).toBeDefined();
       await until(`${taker}'s key active`, async () => ((await activeKey()) === keys.get(taker)!.publicKey ? true : undefined), 30_000);
     }
@@ -131,6 +168,8 @@ describe("bp trio on Spring 1.x with etcd: finality moves with production", () =
     expect(ledger.doubleVotes).toEqual([]);
     expect(ledger.votes).toBeGreaterThan(0);
     const sorted = [...missed].sort((a, b) => a - b);
-    console.log(`Spring handoffs: missed slots per handoff ${missed.join(", ")} (median ${sorted[Math.floor(sorted.length / 2)]}, max ${sorted.at(-1)}); votes ${ledger.votes}, double votes ${ledger.doubleVotes.length}`);
+    console.log(
+      `Spring handoffs: missed slots per handoff ${missed.join(", ")} (median ${sorted[Math.floor(sorted.length / 2)]}, max ${sorted.at(-1)}); votes ${ledger.votes}, double votes ${ledger.doubleVotes.length}`,
+    );
   }, 600_000);
 });

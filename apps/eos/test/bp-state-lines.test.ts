@@ -91,7 +91,9 @@ const SCHEDULE = ["bp.a", "bp.b", "bp.c"];
 const PRODUCING_STATES: ProductionState[] = [
   "not-producing", // 287 bp.c: the producer after us, but we did not produce the round before
   ...Array<ProductionState>(4).fill("producing-next"), // 288-291 bp.a, the producer before us
-  "producing", "producing", "producing", // 292-294 ours, produced here
+  "producing",
+  "producing",
+  "producing", // 292-294 ours, produced here
   "just-produced", // 295: the round's 4th block, the round is over
   ...Array<ProductionState>(4).fill("just-produced"), // 296-299 bp.c
   ...Array<ProductionState>(4).fill("producing-next"), // 300-303 bp.a

@@ -35,15 +35,25 @@ describe("takeover after reboot", () => {
 
     const b = await startDaemon("node-1", join(root, "node-1"), await config("node-1", { takeover: true, peers: [a.api] }));
     daemons.push(b);
-    const takeover = await until("node-1's takeover", async () => {
-      const t = (await productionOf(b.api)).takeover as { state: string } | null;
-      return t !== null && ["took-over", "skipped", "failed"].includes(t.state) ? t : undefined;
-    }, 90_000, 200);
+    const takeover = await until(
+      "node-1's takeover",
+      async () => {
+        const t = (await productionOf(b.api)).takeover as { state: string } | null;
+        return t !== null && ["took-over", "skipped", "failed"].includes(t.state) ? t : undefined;
+      },
+      90_000,
+      200,
+    );
     expect(takeover, JSON.stringify(takeover)).toMatchObject({ state: "took-over", from: a.api });
     const [pa, pb] = await Promise.all([productionOf(a.api), productionOf(b.api)]);
     expect([pa.paused, pb.paused]).toEqual([true, false]);
-    const firstOfB = (r: Awaited<ReturnType<typeof readLedger>>) => Math.min(...r.slots.filter((s) => s.instances.includes("node-1")).map((s) => s.blockNum));
-    await until("node-1's blocks in the ledger", async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= 12 || undefined, 20_000);
+    const firstOfB = (r: Awaited<ReturnType<typeof readLedger>>) =>
+      Math.min(...r.slots.filter((s) => s.instances.includes("node-1")).map((s) => s.blockNum));
+    await until(
+      "node-1's blocks in the ledger",
+      async () => ((await readLedger(clusterDir)).byInstance["node-1"] ?? 0) >= 12 || undefined,
+      20_000,
+    );
     const ledger = await readLedger(clusterDir);
     const lastOfA = Math.max(...ledger.slots.filter((s) => s.instances.includes("node-0")).map((s) => s.blockNum));
     expect(lastOfA).toBeLessThan(firstOfB(ledger));
@@ -51,6 +61,8 @@ describe("takeover after reboot", () => {
     // The takeover is on the producer's handoff job log too: node-0 ran a handoff job that succeeded.
     const jobs = (await call(a.api, "GET", "/v1/jobs?limit=10")).body as { jobs?: { kind: string; state: string }[] };
     expect(jobs.jobs?.some((j) => j.kind === "handoff" && j.state === "succeeded")).toBe(true);
-    console.log(`takeover: node-0 last #${lastOfA}, node-1 first #${firstOfB(ledger)}; ledger ${JSON.stringify(ledger.byInstance)}, double ${ledger.double}, missed ${ledger.missed}`);
+    console.log(
+      `takeover: node-0 last #${lastOfA}, node-1 first #${firstOfB(ledger)}; ledger ${JSON.stringify(ledger.byInstance)}, double ${ledger.double}, missed ${ledger.missed}`,
+    );
   }, 240_000);
 });

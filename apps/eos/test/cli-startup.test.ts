@@ -22,7 +22,18 @@ beforeAll(async () => {
   // Stands in for the operator API: the status command's modules are the same whatever the daemon answers.
   api = createServer((_request, response) => {
     response.setHeader("content-type", "application/json");
-    response.end(JSON.stringify({ app: "eos", version: "0.1.0", hostname: "h", state: "running", head: null, proxy: { open: true }, job: null, health: { ready: true } }));
+    response.end(
+      JSON.stringify({
+        app: "eos",
+        version: "0.1.0",
+        hostname: "h",
+        state: "running",
+        head: null,
+        proxy: { open: true },
+        job: null,
+        health: { ready: true },
+      }),
+    );
   });
   await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
   apiUrl = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
@@ -40,7 +51,9 @@ async function loads(app: string, args: string[]): Promise<{ code: number; stdou
   let code = 0;
   let stdout = "";
   try {
-    ({ stdout } = await execute(process.execPath, ["--import", RECORDER, bin, ...args], { env: { PATH: process.env.PATH, RECORD_MODULES_TO: file } }));
+    ({ stdout } = await execute(process.execPath, ["--import", RECORDER, bin, ...args], {
+      env: { PATH: process.env.PATH, RECORD_MODULES_TO: file },
+    }));
   } catch (error) {
     ({ code, stdout } = error as { code: number; stdout: string });
   }
@@ -55,7 +68,8 @@ async function loads(app: string, args: string[]): Promise<{ code: number; stdou
   return { code, stdout, packages, urls };
 }
 
-const among = (packages: Set<string>, names: readonly string[]) => [...packages].filter((p) => names.some((n) => (n.endsWith("/") ? p.startsWith(n) : p === n)));
+const among = (packages: Set<string>, names: readonly string[]) =>
+  [...packages].filter((p) => names.some((n) => (n.endsWith("/") ? p.startsWith(n) : p === n)));
 
 describe.each(APPS)("manageos-%s start-up", (app) => {
   for (const args of [["--version"], ["--help"]]) {

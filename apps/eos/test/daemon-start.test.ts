@@ -37,7 +37,15 @@ describe("an address the daemon cannot listen on", () => {
   // Runs the daemon on temp dirs with `set` applied; resolves with its exit code and output.
   async function daemon(...set: string[]): Promise<{ code: number; output: string }> {
     const dir = await tempDir("manageos-busy-");
-    const base = [`stateDir=${join(dir, "state")}`, `node.dataDir=${join(dir, "data")}`, `node.configDir=${join(dir, "config")}`, `storage.url=file://${join(dir, "storage")}`, "api.listen=127.0.0.1:0", "proxy.listen=127.0.0.1:0", "node.binary=/bin/true"];
+    const base = [
+      `stateDir=${join(dir, "state")}`,
+      `node.dataDir=${join(dir, "data")}`,
+      `node.configDir=${join(dir, "config")}`,
+      `storage.url=file://${join(dir, "storage")}`,
+      "api.listen=127.0.0.1:0",
+      "proxy.listen=127.0.0.1:0",
+      "node.binary=/bin/true",
+    ];
     const args = [appBin("eos"), "run", ...[...base, ...set].flatMap((s) => ["--set", s])];
     try {
       const { stdout, stderr } = await run(process.execPath, args, { env: { PATH: process.env.PATH ?? "" }, timeout: 30_000 });

@@ -48,10 +48,7 @@ async function ok(file: string, args: string[], options: { cwd?: string; timeout
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "manageos-image-"));
-  await writeFile(
-    join(dir, "storage.conf"),
-    `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/graph"\nrunroot = "${dir}/run"\n`,
-  );
+  await writeFile(join(dir, "storage.conf"), `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/graph"\nrunroot = "${dir}/run"\n`);
   env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -83,7 +80,10 @@ describe("deploy/local.sh --no-image", () => {
       const copy = join(dir, "src");
       const files = (await ok("git", ["ls-files", "-z", "-co", "--exclude-standard"])).split("\0").filter(Boolean);
       await mkdir(copy, { recursive: true });
-      await ok("sh", ["-c", `git ls-files -z -co --exclude-standard | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\\0" "$f"; done' _ | tar --null -T - -cf - | tar -xf - -C '${copy}'`]);
+      await ok("sh", [
+        "-c",
+        `git ls-files -z -co --exclude-standard | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\\0" "$f"; done' _ | tar --null -T - -cf - | tar -xf - -C '${copy}'`,
+      ]);
       expect(files.length).toBeGreaterThan(50);
       await symlink(join(ROOT, "node_modules"), join(copy, "node_modules"));
       for (const parent of ["packages", "apps"]) {
@@ -95,7 +95,9 @@ describe("deploy/local.sh --no-image", () => {
       }
       for (const app of APPS) {
         const started = Date.now();
-        const bundle = (await ok("bash", [join(copy, "deploy/local.sh"), `build/${app}`, "--no-image"], { cwd: copy, timeout: 300_000 })).trim();
+        const bundle = (
+          await ok("bash", [join(copy, "deploy/local.sh"), `build/${app}`, "--no-image"], { cwd: copy, timeout: 300_000 })
+        ).trim();
         expect(bundle).toBe(join(copy, "apps", app, "dist/index.js"));
         const version = await ok(process.execPath, [bundle, "--version"]);
         expect(version.trim()).toBe(`manageos-${app} 0.1.0`);
@@ -150,7 +152,16 @@ describe.each(APPS)("the %s image, built with buildah from local bases", (app) =
 
   it("is configured to run manageos as a non-root user, with a health check and a clean stop", async () => {
     const inspect = JSON.parse(await ok("buildah", ["inspect", "--type", "image", ref])) as {
-      Docker: { config: { User: string; Entrypoint: string[]; Cmd: string[]; Healthcheck?: { Test: string[] }; StopSignal?: string; Labels: Record<string, string> } };
+      Docker: {
+        config: {
+          User: string;
+          Entrypoint: string[];
+          Cmd: string[];
+          Healthcheck?: { Test: string[] };
+          StopSignal?: string;
+          Labels: Record<string, string>;
+        };
+      };
     };
     const config = inspect.Docker.config;
     expect(config.User).toBe("1000:1000");

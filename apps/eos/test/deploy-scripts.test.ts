@@ -341,7 +341,13 @@ describe("a running manageos", () => {
       if (type === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) declared.add(name + suffix);
     }
     // Metrics of other variants and of idle components are declared in the sources.
-    const sources = await sh("grep", ["-rhoE", '"manageos_[a-z0-9_]+"', "packages/core/src", "packages/superviser/src", "packages/mindreader/src"]);
+    const sources = await sh("grep", [
+      "-rhoE",
+      '"manageos_[a-z0-9_]+"',
+      "packages/core/src",
+      "packages/superviser/src",
+      "packages/mindreader/src",
+    ]);
     for (const name of sources.stdout.split("\n")) {
       const bare = name.replaceAll('"', "");
       if (bare) for (const suffix of ["", "_bucket", "_sum", "_count"]) declared.add(bare + suffix);

@@ -110,7 +110,11 @@ async function droppedMetric(api: string): Promise<number> {
 describe("the node's output through the daemon's log", () => {
   it("a burst on stderr while nobody reads the daemon's stdout: the node never waits, memory stays bounded, every line is logged or counted", async () => {
     const doneFile = join(await tempDir("manageos-burst-done-"), "done.json");
-    const d = await startDaemon({ NODEOS_SIM_BURST_LINES: String(BURST_LINES), NODEOS_SIM_BURST_STREAM: "stderr", NODEOS_SIM_BURST_DONE_FILE: doneFile });
+    const d = await startDaemon({
+      NODEOS_SIM_BURST_LINES: String(BURST_LINES),
+      NODEOS_SIM_BURST_STREAM: "stderr",
+      NODEOS_SIM_BURST_DONE_FILE: doneFile,
+    });
     // The simulator wrote all of it although the daemon's log consumer reads nothing: stderr was never held up.
     const report = await burstDone(doneFile);
     expect(report.stderr?.lines).toBe(BURST_LINES);
@@ -155,7 +159,9 @@ describe("the node's output through the daemon's log", () => {
     });
     d.resume();
     await burstDone(doneFile);
-    const line = await until("the cut line in the log", async () => parsed(d.lines).find((r) => String(r.msg).includes("burst stderr line 1")));
+    const line = await until("the cut line in the log", async () =>
+      parsed(d.lines).find((r) => String(r.msg).includes("burst stderr line 1")),
+    );
     expect(line).toMatchObject({ module: "nodeos", truncated: true });
     expect(String(line.msg).length).toBe(64 * 1024);
     expect(await peakRssMb(d.pid)).toBeLessThan(200);

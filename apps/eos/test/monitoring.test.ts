@@ -45,7 +45,11 @@ function selectors(expr: string): Selector[] {
   return [...expr.matchAll(/\b(manageos_[a-z0-9_]+)(\{[^}]*\})?/g)].map(([text, name, braces]) => ({
     text,
     name: name as string,
-    matchers: [...(braces ?? "").matchAll(LABEL)].map(([, label, op, value]) => ({ label: label as string, op: op as string, value: value as string })),
+    matchers: [...(braces ?? "").matchAll(LABEL)].map(([, label, op, value]) => ({
+      label: label as string,
+      op: op as string,
+      value: value as string,
+    })),
   }));
 }
 
@@ -108,11 +112,18 @@ beforeAll(async () => {
     startManageos({ app: "eos-mindreader" }),
   ]);
   // Fresh, but running: the node has reported a head, so the chain metrics are there as an operator first sees them.
-  for (const [key, daemon] of [["bp", bp], ["mindreader", mindreader]] as const) {
-    metrics[key] = await until(`${key} reporting a head block`, async () => {
-      const text = await scrape(daemon.api);
-      return /^manageos_chain_head_block_number\{[^}]*\} [1-9]/m.test(text) ? text : undefined;
-    }, 60_000);
+  for (const [key, daemon] of [
+    ["bp", bp],
+    ["mindreader", mindreader],
+  ] as const) {
+    metrics[key] = await until(
+      `${key} reporting a head block`,
+      async () => {
+        const text = await scrape(daemon.api);
+        return /^manageos_chain_head_block_number\{[^}]*\} [1-9]/m.test(text) ? text : undefined;
+      },
+      60_000,
+    );
   }
 }, 120_000);
 
@@ -158,7 +169,9 @@ describe("what the dashboard and the alerts read, on a fresh daemon", () => {
 
   it("says whether production is paused, and that backups are not scheduled", async () => {
     // nodeos starts paused in bp mode; the production service learns it at its first check.
-    await until("production paused", async () => (/^manageos_bp_production_paused\{app="eos"\} 1$/m.test(await scrape((bp as ManageosProcess).api)) ? true : undefined));
+    await until("production paused", async () =>
+      /^manageos_bp_production_paused\{app="eos"\} 1$/m.test(await scrape((bp as ManageosProcess).api)) ? true : undefined,
+    );
     expect(metrics.mindreader).toMatch(/^manageos_bp_production_paused\{app="eos-mindreader"\} 0$/m);
     expect(metrics.bp).toMatch(/^manageos_backup_scheduled\{app="eos"\} 0$/m);
     expect(metrics.bp).toMatch(/^manageos_backup_last_success_timestamp_seconds\{app="eos"\} 0$/m);

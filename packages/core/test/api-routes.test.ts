@@ -60,7 +60,9 @@ interface Harness {
   stop(): Promise<void>;
 }
 
-async function harness(options: { token?: string; withBackups?: boolean; production?: (chain: MemoryChain) => ProductionService; stateDir?: string } = {}): Promise<Harness> {
+async function harness(
+  options: { token?: string; withBackups?: boolean; production?: (chain: MemoryChain) => ProductionService; stateDir?: string } = {},
+): Promise<Harness> {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "manageos-api-")));
   const chain = new MemoryChain(BLOCK_INTERVAL);
   const gate = new ProxyGate();
@@ -130,7 +132,14 @@ describe("read-only routes", () => {
   it("status and its is_running alias show the node, head, proxy gate and job", async () => {
     await untilReady(h.app);
     const status = (await h.app.inject({ url: "/v1/manageos/status" })).json();
-    expect(status).toMatchObject({ app: "eos", state: "running", maintenance: false, synced: true, proxy: { open: true, reasons: [] }, job: null });
+    expect(status).toMatchObject({
+      app: "eos",
+      state: "running",
+      maintenance: false,
+      synced: true,
+      proxy: { open: true, reasons: [] },
+      job: null,
+    });
     expect(status.head.num).toBeGreaterThan(100);
     expect(status.chainId).toMatch(/^[0-9a-f]{64}$/);
     const alias = (await h.app.inject({ url: "/v1/is_running" })).json();
@@ -223,7 +232,9 @@ describe("commands", () => {
 
     // Paused before maintenance: it stays paused after resume.
     await h.chain.pauseProduction();
-    expect((await h.app.inject({ method: "POST", url: "/v1/maintenance?sync=true" })).json().result).toMatchObject({ resumesProduction: false });
+    expect((await h.app.inject({ method: "POST", url: "/v1/maintenance?sync=true" })).json().result).toMatchObject({
+      resumesProduction: false,
+    });
     const again = await h.app.inject({ method: "POST", url: "/v1/nodeos/resume?sync=true" });
     expect(again.json().result).toMatchObject({ production: null });
     expect(resumes).toHaveLength(1);
@@ -244,7 +255,10 @@ describe("commands", () => {
     const events = h.app.inject({ url: `/v1/jobs/${job.id}/events`, headers: { accept: "text/event-stream" } });
     setTimeout(() => h.backups.release(), 50);
     const body = (await events).body;
-    const states = [...body.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1] as string)).filter((d) => d.kind).map((d) => d.state);
+    const states = [...body.matchAll(/^data: (.*)$/gm)]
+      .map((m) => JSON.parse(m[1] as string))
+      .filter((d) => d.kind)
+      .map((d) => d.state);
     expect(states[0]).toBe("running");
     expect(states.at(-1)).toBe("succeeded");
     expect(body).toContain("event: end");
@@ -331,7 +345,11 @@ describe("without backups configured", () => {
     h = await harness({ withBackups: false });
   });
   it("backup routes answer 501 with a code", async () => {
-    for (const [method, url] of [["POST", "/v1/backup"], ["GET", "/v1/list_backups"], ["POST", "/v1/snapshot"]] as const) {
+    for (const [method, url] of [
+      ["POST", "/v1/backup"],
+      ["GET", "/v1/list_backups"],
+      ["POST", "/v1/snapshot"],
+    ] as const) {
       const res = await h.app.inject({ method, url });
       expect(res.statusCode, url).toBe(501);
       expect(res.json().code).toBe("OPS_ERR_UNAVAILABLE");

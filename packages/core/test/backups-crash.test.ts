@@ -100,7 +100,9 @@ describe.each(["file", "gs"] as const)("a backup killed with SIGKILL on %s://", 
     const left = await storedChunks(store);
     for (const key of orphans) expect(left.has(key)).toBe(false);
     const referenced = new Set(
-      [first.manifest, next.manifest].flatMap((m) => m.files.flatMap((f) => f.chunks.flatMap((c) => (c === null ? [] : [chunkKey(c, "none")])))),
+      [first.manifest, next.manifest].flatMap((m) =>
+        m.files.flatMap((f) => f.chunks.flatMap((c) => (c === null ? [] : [chunkKey(c, "none")]))),
+      ),
     );
     expect(new Set(left.keys())).toEqual(referenced);
     expect(await keysUnder(store, "locks/")).toEqual([]);

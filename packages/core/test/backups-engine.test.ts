@@ -60,7 +60,9 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     const backups = engine({}, metrics);
     const progress: BackupProgress[] = [];
 
-    const first = await backups.backup({ dataDir, chainId: CHAIN, head: head(100), serverVersion: "v5.0.0", tag: "full" }, (p) => progress.push(p));
+    const first = await backups.backup({ dataDir, chainId: CHAIN, head: head(100), serverVersion: "v5.0.0", tag: "full" }, (p) =>
+      progress.push(p),
+    );
     expect(first.newBytes).toBe(log.length + 1000 + 11);
     // the log's five chunks, and one pack holding the index and config.ini (small files share a chunk)
     expect(first.manifest.totals.newChunks).toBe(5 + 1);
@@ -221,7 +223,12 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     let clock = new Date("2025-03-01T00:00:00Z");
     const backups = engine({ now: () => clock });
     const made: string[] = [];
-    for (const [num, hoursLater] of [[10, 0], [30, 2], [20, 1], [40, 3]] as const) {
+    for (const [num, hoursLater] of [
+      [10, 0],
+      [30, 2],
+      [20, 1],
+      [40, 3],
+    ] as const) {
       clock = new Date(Date.parse("2025-03-01T00:00:00Z") + hoursLater * 3_600_000);
       // above the pack limit (4 KiB at 64 KiB chunks): each file is a chunk of its own
       await writeTree(dataDir, { [`f${num}`]: randomBytes(5000 + num) });
@@ -274,7 +281,10 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     const backups = engine();
     await backups.backup({ dataDir, chainId: CHAIN, head: head(1), serverVersion: "v5", tag: "t" });
     await store.put(chunkKey("ab".repeat(32), "none"), "orphan");
-    await store.put("locks/backup-1-live.json", JSON.stringify({ hostname: "elsewhere", pid: 1, startedAt: new Date().toISOString(), chainId: CHAIN }));
+    await store.put(
+      "locks/backup-1-live.json",
+      JSON.stringify({ hostname: "elsewhere", pid: 1, startedAt: new Date().toISOString(), chainId: CHAIN }),
+    );
     await expect(backups.gc({ graceMs: 0 })).rejects.toMatchObject({ code: "BKP_ERR_BUSY" });
     await store.delete("locks/backup-1-live.json");
     const young = await backups.gc({ graceMs: 3_600_000 });
@@ -283,7 +293,10 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     expect(old).toMatchObject({ removedChunks: 1, keptChunks: 1 });
     expect(await keysUnder(store, "locks/")).toEqual([]);
     // and a backup refuses while a gc elsewhere is live, leaving nothing behind
-    await store.put("locks/gc-1-live.json", JSON.stringify({ hostname: "elsewhere", pid: 1, startedAt: new Date().toISOString(), chainId: "*" }));
+    await store.put(
+      "locks/gc-1-live.json",
+      JSON.stringify({ hostname: "elsewhere", pid: 1, startedAt: new Date().toISOString(), chainId: "*" }),
+    );
     await expect(backups.backup({ dataDir, chainId: CHAIN, head: head(2), serverVersion: "v5", tag: "t" })).rejects.toMatchObject({
       code: "BKP_ERR_BUSY",
     });
@@ -304,8 +317,12 @@ describe.each(["file", "gs"] as const)("backup engine on %s://", (kind) => {
     const got = await backups.getSnapshot({ chainId: CHAIN, name: "latest", destination });
     expect(got.headNum).toBe(300);
     expect(await readFile(destination, "utf8")).toBe("snapshot at 300");
-    expect(await backups.applySnapshotRetention({ chainId: CHAIN, keepLast: 2 })).toEqual([`${String(100).padStart(10, "0")}-${head(100).id}`]);
-    await expect(backups.getSnapshot({ chainId: CHAIN, name: "nope", destination })).rejects.toMatchObject({ code: "BKP_ERR_SNAPSHOT_NOT_FOUND" });
+    expect(await backups.applySnapshotRetention({ chainId: CHAIN, keepLast: 2 })).toEqual([
+      `${String(100).padStart(10, "0")}-${head(100).id}`,
+    ]);
+    await expect(backups.getSnapshot({ chainId: CHAIN, name: "nope", destination })).rejects.toMatchObject({
+      code: "BKP_ERR_SNAPSHOT_NOT_FOUND",
+    });
     expect(await keysUnder(store, "snapshots/")).toHaveLength(2);
   });
 });

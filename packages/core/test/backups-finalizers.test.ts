@@ -308,12 +308,19 @@ describe("the finalizer safety data in the engine", () => {
     // The backup has a file where the node keeps its finalizers dir's parent (finalizers-dir = state/finalizers).
     const other = join(work, "other");
     await writeTree(other, { "blocks/blocks.log": randomBytes(3000), state: "a file, not a dir" });
-    const made = await backups.backup({ dataDir: other, chainId: CHAIN_ID, head: { num: 5, id: "05".repeat(32) }, serverVersion: "v1.2.2" });
+    const made = await backups.backup({
+      dataDir: other,
+      chainId: CHAIN_ID,
+      head: { num: 5, id: "05".repeat(32) },
+      serverVersion: "v1.2.2",
+    });
     const data = join(work, "data");
     await writeTree(data, { "blocks/blocks.log": "previous" });
     const { raw: _raw, ...before } = await writeSafety(join(data, "state", "finalizers"));
     const keep = locateFinalizers(data, "state/finalizers").keep;
-    await expect(backups.restore({ dataDir: data, chainId: CHAIN_ID, name: made.name, keep })).rejects.toMatchObject({ code: "BKP_ERR_RESTORE_SWAP" });
+    await expect(backups.restore({ dataDir: data, chainId: CHAIN_ID, name: made.name, keep })).rejects.toMatchObject({
+      code: "BKP_ERR_RESTORE_SWAP",
+    });
     expect(await look(join(data, "state", "finalizers"))).toEqual(before);
     expect(await readFile(join(data, "blocks", "blocks.log"), "utf8")).toBe("previous");
     // Neither a staging dir nor a swapped-out one is left beside the data dir.

@@ -47,7 +47,13 @@ describe("backups of manifest format 1", () => {
     const backups = new Backups({ chunkSize: V1_CHUNK }, { store });
     await backups.restore({ dataDir: join(work, "data"), chainId: V1_CHAIN, name: V1_NAME });
     const before = await storedChunks(store);
-    const made = await backups.backup({ dataDir: join(work, "data"), chainId: V1_CHAIN, head: { num: 43, id: "x" }, serverVersion: "v5", tag: "v2" });
+    const made = await backups.backup({
+      dataDir: join(work, "data"),
+      chainId: V1_CHAIN,
+      head: { num: 43, id: "x" },
+      serverVersion: "v5",
+      tag: "v2",
+    });
     expect(made.manifest.format).toBe(MANIFEST_FORMAT);
     // every file kept its size, mtime and mode: nothing read, nothing uploaded, the old chunks referenced
     expect(made.manifest.totals.newChunks).toBe(0);

@@ -141,7 +141,10 @@ async function daemon(): Promise<string> {
   const gate = new ProxyGate();
   const backups = new Backups({ chunkSize: CHUNK }, { store, logger });
   const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
-  const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
+  const watch = new NodeWatch(
+    { stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
+    { chain: node, gate, logger },
+  );
   const service = new NodeBackupService(
     { tag: "manual", snapshotsKeepLast: 2, bpMode: false },
     { backups, store, chain: node, gate, node: watch, logger },
@@ -197,23 +200,36 @@ describe("gc", () => {
     for (const key of g.live) expect(after.has(key)).toBe(true);
     expect(after.has(g.young)).toBe(true);
     // the backup still restores
-    const restored = await new Backups({ chunkSize: CHUNK }, { store }).restore({ dataDir: join(work, "restored"), chainId: CHAIN_ID, name: "latest" });
+    const restored = await new Backups({ chunkSize: CHUNK }, { store }).restore({
+      dataDir: join(work, "restored"),
+      chainId: CHAIN_ID,
+      name: "latest",
+    });
     expect(restored.files).toBe(1);
 
     // the route: a dry run unless apply=true
     const res = await fetch(`${api}/v1/gc?sync=true`, { method: "POST" });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { result: { dryRun: boolean; removedChunks: number } }).result).toMatchObject({ dryRun: true, removedChunks: 0 });
+    expect(((await res.json()) as { result: { dryRun: boolean; removedChunks: number } }).result).toMatchObject({
+      dryRun: true,
+      removedChunks: 0,
+    });
   });
 
   it("runs on the schedule of backup.gcEvery, applied", async () => {
     const g = await garbage();
     const node = new FakeNode(join(work, "node"));
     const gate = new ProxyGate();
-    const config = configSchema.parse({ storage: { url: `file://${storeDir}`, chunkSize: CHUNK }, backup: { gcEvery: "100ms", chainId: CHAIN_ID } });
+    const config = configSchema.parse({
+      storage: { url: `file://${storeDir}`, chunkSize: CHUNK },
+      backup: { gcEvery: "100ms", chainId: CHAIN_ID },
+    });
     expect(configSchema.parse({}).backup.gcEvery).toBe(24 * HOUR);
     const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
-    const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
+    const watch = new NodeWatch(
+      { stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
+      { chain: node, gate, logger },
+    );
     const service = createBackupService(config, { logger, registry: new Registry(), chain: node, gate, jobs: queue, node: watch });
     operator = new Operator(
       { app: "test", stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },

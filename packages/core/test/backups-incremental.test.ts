@@ -68,7 +68,14 @@ describe("holes and unchanged files", () => {
     const log = join(data, "blocks", "blocks.log");
     await writeTree(data, { "blocks/blocks.log": randomBytes(4 * 64 * KIB + 10 * KIB) });
     const backups = new Backups({ chunkSize: 64 * KIB }, { store });
-    const request = (num: number) => ({ dataDir: data, chainId: CHAIN, head: head(num), serverVersion: "v", tag: "t", appendOnly: ["blocks/blocks.log"] });
+    const request = (num: number) => ({
+      dataDir: data,
+      chainId: CHAIN,
+      head: head(num),
+      serverVersion: "v",
+      tag: "t",
+      appendOnly: ["blocks/blocks.log"],
+    });
     const first = await backups.backup(request(1));
     await appendFile(log, randomBytes(64 * KIB));
     const grown = await backups.backup(request(2));

@@ -67,7 +67,20 @@ describe("manifest validation", () => {
       // sparse stretches of a chunk not stored, past the chunk's end, or out of order
       { ...valid, files: [{ ...valid.files[0], sparse: { "1": [[0, 4096]] } }] },
       { ...valid, files: [{ ...valid.files[0], sparse: { "0": [[0, 8192]] } }] },
-      { ...valid, files: [{ ...valid.files[0], sparse: { "0": [[2048, 4096], [0, 1024]] } }] },
+      {
+        ...valid,
+        files: [
+          {
+            ...valid.files[0],
+            sparse: {
+              "0": [
+                [2048, 4096],
+                [0, 1024],
+              ],
+            },
+          },
+        ],
+      },
       // a packed file has one stored chunk
       { ...valid, files: [{ ...valid.files[0], packOffset: 0 }] },
       // format 1 knows neither
@@ -75,14 +88,34 @@ describe("manifest validation", () => {
       { ...valid, format: MANIFEST_FORMAT_V1, files: [{ ...valid.files[0], size: 10, chunks: ["ab".repeat(32)], packOffset: 4 }] },
     ];
     for (const bad of cases) {
-      expect(() => parseManifest("k", Buffer.from(JSON.stringify(bad)))).toThrow(expect.objectContaining({ code: "BKP_ERR_MANIFEST_INVALID" }));
+      expect(() => parseManifest("k", Buffer.from(JSON.stringify(bad)))).toThrow(
+        expect.objectContaining({ code: "BKP_ERR_MANIFEST_INVALID" }),
+      );
     }
     expect(() => parseManifest("k", Buffer.from("{not json"))).toThrow(expect.objectContaining({ code: "BKP_ERR_MANIFEST_INVALID" }));
   });
 
   it("reads format 1 and 2 with their own fields, and refuses a format it does not know with a code of its own", () => {
-    const v2 = { ...valid, files: [{ ...valid.files[0], sparse: { "0": [[0, 1024], [2048, 4096]] } }] };
-    expect(parseManifest("k", Buffer.from(JSON.stringify(v2))).files[0]?.sparse).toEqual({ "0": [[0, 1024], [2048, 4096]] });
+    const v2 = {
+      ...valid,
+      files: [
+        {
+          ...valid.files[0],
+          sparse: {
+            "0": [
+              [0, 1024],
+              [2048, 4096],
+            ],
+          },
+        },
+      ],
+    };
+    expect(parseManifest("k", Buffer.from(JSON.stringify(v2))).files[0]?.sparse).toEqual({
+      "0": [
+        [0, 1024],
+        [2048, 4096],
+      ],
+    });
     const packed = { ...valid, files: [{ ...valid.files[0], size: 10, chunks: ["ab".repeat(32)], packOffset: 4 }] };
     expect(parseManifest("k", Buffer.from(JSON.stringify(packed))).files[0]?.packOffset).toBe(4);
     expect(parseManifest("k", Buffer.from(JSON.stringify({ ...valid, format: MANIFEST_FORMAT_V1 }))).format).toBe(MANIFEST_FORMAT_V1);
@@ -99,7 +132,11 @@ describe("backup failures", () => {
     const registry = new Registry();
     const metrics = createBackupMetrics(registry);
     expect(createBackupMetrics(registry)).toBe(metrics);
-    const store = openStore("gs://manageos-test/x", { apiEndpoint: "http://127.0.0.1:1", retries: 1, retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+    const store = openStore("gs://manageos-test/x", {
+      apiEndpoint: "http://127.0.0.1:1",
+      retries: 1,
+      retry: { baseDelayMs: 1, maxDelayMs: 1 },
+    });
     const backups = new Backups({}, { store, metrics });
     const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
     const { join } = await import("node:path");
@@ -110,7 +147,9 @@ describe("backup failures", () => {
       await expect(backups.backup({ dataDir: dir, chainId: "c", head: { num: 1, id: "x" }, serverVersion: "v" })).rejects.toMatchObject({
         code: "STO_ERR_UNREACHABLE",
       });
-      await expect(backups.backup({ dataDir: join(dir, "missing"), chainId: "c", head: { num: 1, id: "x" }, serverVersion: "v" })).rejects.toMatchObject({
+      await expect(
+        backups.backup({ dataDir: join(dir, "missing"), chainId: "c", head: { num: 1, id: "x" }, serverVersion: "v" }),
+      ).rejects.toMatchObject({
         code: "BKP_ERR_SOURCE",
       });
       expect(await registry.metrics()).toContain('manageos_backup_runs_total{result="failure"} 2');

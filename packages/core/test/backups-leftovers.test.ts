@@ -54,7 +54,10 @@ async function startDaemonBackups(node: FakeNode): Promise<void> {
   const config = configSchema.parse({ storage: { url: `file://${join(work, "store")}`, chunkSize: CHUNK }, backup: { chainId: CHAIN_ID } });
   const gate = new ProxyGate();
   const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
-  const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
+  const watch = new NodeWatch(
+    { stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
+    { chain: node, gate, logger },
+  );
   const service = createBackupService(config, { logger, registry: new Registry(), chain: node, gate, jobs: queue, node: watch });
   operator = new Operator(
     { app: "test", stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },

@@ -52,7 +52,10 @@ async function setup(): Promise<Harness> {
   const gateLog: GateStatus[] = [];
   gate.on("change", (s) => gateLog.push(s));
   const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
-  const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
+  const watch = new NodeWatch(
+    { stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
+    { chain: node, gate, logger },
+  );
   const service = new NodeBackupService(
     { tag: "manual", snapshotsKeepLast: 2, bpMode: false },
     { backups, store, chain: node, gate, node: watch, logger },
@@ -89,7 +92,9 @@ function expectUntouched(h: Harness): void {
 describe("a restore of a name that is not there", () => {
   it("snapshot-restore of a missing snapshot fails without stopping the node or closing the proxy", async () => {
     const h = await setup();
-    const done = await runJob(h, "snapshot_restore", (ctx) => h.service.snapshotRestore(ctx, { snapshot: `0000000009-${"ab".repeat(32)}` }));
+    const done = await runJob(h, "snapshot_restore", (ctx) =>
+      h.service.snapshotRestore(ctx, { snapshot: `0000000009-${"ab".repeat(32)}` }),
+    );
     expect(done.state).toBe("failed");
     expect(done.error?.code).toBe("BKP_ERR_SNAPSHOT_NOT_FOUND");
     expectUntouched(h);

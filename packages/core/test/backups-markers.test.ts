@@ -44,7 +44,14 @@ afterEach(async () => {
 
 // Starts a backup in a child process and resolves once it is paused mid-run (its marker written, some chunks in).
 async function pausedBackup(): Promise<ChildProcess> {
-  const args = { storeUrl: `file://${join(work, "store")}`, dataDir: join(work, "data"), chainId: CHAIN, headNum: 5, chunkSize: CHUNK, pauseAfterChunks: 2 };
+  const args = {
+    storeUrl: `file://${join(work, "store")}`,
+    dataDir: join(work, "data"),
+    chainId: CHAIN,
+    headNum: 5,
+    chunkSize: CHUNK,
+    pauseAfterChunks: 2,
+  };
   const started = spawn(process.execPath, [BACKUP_CHILD, JSON.stringify(args)], { stdio: ["ignore", "pipe", "inherit"] });
   child = started;
   await new Promise<void>((resolve, reject) => {
@@ -79,16 +86,26 @@ describe("backup markers", () => {
     expect(gc.removedChunks).toBeGreaterThanOrEqual(2);
     expect(await keysUnder(store, "locks/")).toEqual([]);
     // and the next backup runs
-    const next = await backups.backup({ dataDir: join(work, "data"), chainId: CHAIN, head: { num: 9, id: "nine" }, serverVersion: "v5", tag: "after" });
+    const next = await backups.backup({
+      dataDir: join(work, "data"),
+      chainId: CHAIN,
+      head: { num: 9, id: "nine" },
+      serverVersion: "v5",
+      tag: "after",
+    });
     expect(next.files).toBe(1);
   });
 
   it.skipIf(!canUnshare)("a backup that failed and could not delete its marker blocks no gc of the same process", async () => {
     await mkdir(join(work, "mnt"));
-    const script = ['set -e', 'mount -t tmpfs tmpfs "$1"', 'exec "$2" "$3" "$1" "$4"'].join("; ");
-    const { stdout } = await run("unshare", ["-rm", "sh", "-c", script, "sh", join(work, "mnt"), process.execPath, MARKER_CHILD, join(work, "data")], {
-      timeout: 60_000,
-    });
+    const script = ["set -e", 'mount -t tmpfs tmpfs "$1"', 'exec "$2" "$3" "$1" "$4"'].join("; ");
+    const { stdout } = await run(
+      "unshare",
+      ["-rm", "sh", "-c", script, "sh", join(work, "mnt"), process.execPath, MARKER_CHILD, join(work, "data")],
+      {
+        timeout: 60_000,
+      },
+    );
     const report = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
     expect(report.backup).toBe("STO_ERR_READ_ONLY");
     // The marker could not be deleted while the store was read-only ...

@@ -72,7 +72,10 @@ describe("a sparse state file, with the default chunk size", () => {
     const size = 512 * MIB;
     const handle = await open(path, "w");
     // 8 MiB of data not aligned to a chunk, 24 scattered pages (one across a chunk boundary), the rest a hole.
-    const pages = [16 * MIB - PAGE / 2, ...Array.from({ length: 23 }, (_, i) => Math.floor(((i + 1) * size) / 25 / PAGE) * PAGE + 7 * PAGE)];
+    const pages = [
+      16 * MIB - PAGE / 2,
+      ...Array.from({ length: 23 }, (_, i) => Math.floor(((i + 1) * size) / 25 / PAGE) * PAGE + 7 * PAGE),
+    ];
     try {
       await handle.truncate(size);
       await handle.write(randomBytes(8 * MIB), 0, 8 * MIB, 3 * MIB);
@@ -214,10 +217,22 @@ describe("stored bytes", () => {
     const log = Buffer.concat([randomBytes(chunk + 256 * KIB), Buffer.alloc(512 * KIB), randomBytes(256 * KIB + 100)]);
     await writeFile(join(dataDir, "blocks", "blocks.log"), log);
     const backups = new Backups({ chunkSize: chunk }, { store });
-    const request = (num: number) => ({ dataDir, chainId: CHAIN, head: head(num), serverVersion: "v5", tag: "log", appendOnly: ["blocks/blocks.log"] });
+    const request = (num: number) => ({
+      dataDir,
+      chainId: CHAIN,
+      head: head(num),
+      serverVersion: "v5",
+      tag: "log",
+      appendOnly: ["blocks/blocks.log"],
+    });
     const first = await backups.backup(request(1));
     expect(first.newBytes).toBe(log.length - 512 * KIB);
-    expect(first.manifest.files[0]?.sparse).toEqual({ "1": [[0, 256 * KIB], [768 * KIB, chunk]] });
+    expect(first.manifest.files[0]?.sparse).toEqual({
+      "1": [
+        [0, 256 * KIB],
+        [768 * KIB, chunk],
+      ],
+    });
 
     // it grows by a chunk: chunk 1 is re-read and matches, chunks 0 and 1 are taken over with their stretches
     const grown = randomBytes(chunk);

@@ -70,7 +70,10 @@ async function setup(
   gate.on("change", (s) => gateLog.push(s));
   let operator: Operator | undefined;
   const queue = new JobQueue({ stateDir: join(work, "state") }, { logger });
-  const watch = new NodeWatch({ stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 }, { chain: node, gate, logger });
+  const watch = new NodeWatch(
+    { stateDir: join(work, "state"), syncedMaxLag: 2_000, blockInterval: 20, syncTimeout: 10_000 },
+    { chain: node, gate, logger },
+  );
   const service = new NodeBackupService(
     { tag: "manual", snapshotsKeepLast: 2, bpMode: false, ...options.service },
     {
@@ -107,7 +110,11 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-async function runJob(h: Harness, kind: string, run: Parameters<Operator["submit"]>[2]): Promise<JobRecord & { updates: JobRecord["progress"][] }> {
+async function runJob(
+  h: Harness,
+  kind: string,
+  run: Parameters<Operator["submit"]>[2],
+): Promise<JobRecord & { updates: JobRecord["progress"][] }> {
   const updates: JobRecord["progress"][] = [];
   const job = h.operator.submit(kind, {}, run, { queue: true });
   const unsubscribe = h.operator.queue.subscribe(job.id, (record) => updates.push({ ...record.progress }));
@@ -141,7 +148,14 @@ describe("backup job", () => {
     const done = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
     expect(done.error).toBeUndefined();
     expect(done.state).toBe("succeeded");
-    const result = done.result as { name: string; chainId: string; files: number; sizeBytes: number; syncedHead: number; head: { num: number } };
+    const result = done.result as {
+      name: string;
+      chainId: string;
+      files: number;
+      sizeBytes: number;
+      syncedHead: number;
+      head: { num: number };
+    };
     expect(result.chainId).toBe(CHAIN_ID);
     expect(result.files).toBe(2);
     expect(result.syncedHead).toBeGreaterThan(result.head.num);
@@ -430,7 +444,10 @@ describe("schedule", () => {
     const production = fakeProduction({ status: () => ({ state: "producing-next", paused: true }) });
     const h = await setup({ production });
     h.node.paused = true;
-    const schedule = new BackupSchedule({ tag: "scheduled" }, { service: h.service, store: h.store, chain: h.node, jobs: h.operator.queue, node: h.operator, production, logger });
+    const schedule = new BackupSchedule(
+      { tag: "scheduled" },
+      { service: h.service, store: h.store, chain: h.node, jobs: h.operator.queue, node: h.operator, production, logger },
+    );
     try {
       const queued = schedule.trigger("backup", "test");
       expect(queued).toHaveProperty("job");
@@ -458,7 +475,10 @@ describe("schedule", () => {
       state = "not-producing";
       expect(schedule.trigger("backup", "test")).toEqual({ skipped: "production resumes after the start first (watching)" });
       start = { state: "resumed" };
-      await until(() => h.operator.queue.list().filter((j) => j.kind === "backup" && j.state === "succeeded").length >= 2, "two scheduled backups");
+      await until(
+        () => h.operator.queue.list().filter((j) => j.kind === "backup" && j.state === "succeeded").length >= 2,
+        "two scheduled backups",
+      );
       await until(() => h.operator.queue.list().some((j) => j.kind === "snapshot" && j.state === "succeeded"), "a scheduled snapshot");
       const done = h.operator.queue.list().filter((j) => j.kind === "backup" && j.state === "succeeded");
       const heads = done.map((j) => (j.result as { head: { num: number } }).head.num).sort((a, b) => a - b);

@@ -25,8 +25,32 @@ const VARIANT: AppVariant = { name: "eos", bin: "manageos-eos", description: "te
 const CHAIN_ID = "aca376f206b8fc25a6ed44dbdc66547c36c6c33e3a119ffbeaef943642f0e906";
 
 const BACKUPS = [
-  { name: "0000000120-20261201T100000Z-nightly", chainId: CHAIN_ID, head: { num: 120, id: "x" }, createdAt: "2026-12-01T10:00:00.000Z", tag: "nightly", serverVersion: "v5", files: 3, sizeBytes: 3 * 1024 * 1024, dataBytes: 1, newBytes: 1, finalizers: null },
-  { name: "0000000100-20261130T100000Z-manual", chainId: CHAIN_ID, head: { num: 100, id: "y" }, createdAt: "2026-11-30T10:00:00.000Z", tag: "manual", serverVersion: "v5", files: 3, sizeBytes: 1536, dataBytes: 1, newBytes: 1, finalizers: null },
+  {
+    name: "0000000120-20261201T100000Z-nightly",
+    chainId: CHAIN_ID,
+    head: { num: 120, id: "x" },
+    createdAt: "2026-12-01T10:00:00.000Z",
+    tag: "nightly",
+    serverVersion: "v5",
+    files: 3,
+    sizeBytes: 3 * 1024 * 1024,
+    dataBytes: 1,
+    newBytes: 1,
+    finalizers: null,
+  },
+  {
+    name: "0000000100-20261130T100000Z-manual",
+    chainId: CHAIN_ID,
+    head: { num: 100, id: "y" },
+    createdAt: "2026-11-30T10:00:00.000Z",
+    tag: "manual",
+    serverVersion: "v5",
+    files: 3,
+    sizeBytes: 1536,
+    dataBytes: 1,
+    newBytes: 1,
+    finalizers: null,
+  },
 ];
 
 const backups: BackupService = {
@@ -59,7 +83,12 @@ const production: ProductionService = {
     coordinator: "etcd",
     holdsLease: false,
     leaseLost: null,
-    guard: { at: Date.parse("2026-12-01T09:00:00Z"), reason: "block 99 of ours came from another node", trip: "produced-elsewhere", action: "paused" },
+    guard: {
+      at: Date.parse("2026-12-01T09:00:00Z"),
+      reason: "block 99 of ours came from another node",
+      trip: "produced-elsewhere",
+      action: "paused",
+    },
     finalizer: { key: "PUB_BLS_abc", activeOnChain: false },
     finalizerKeyConflicts: [{ key: "PUB_BLS_abc", node: "bp-2", api: null }],
     start: { state: "refused", reason: "another node of ours produces" },
@@ -139,7 +168,9 @@ describe("the CLI as a client of the operator API", () => {
     chain.dirty = false;
     expect(res.code, res.err).toBe(EXIT.ok);
     expect(res.out).toMatch(/^production: eosproducer1 standby, paused: true, signing: false, holdsLease: false \(etcd\)$/m);
-    expect(res.out).toMatch(/^guard: .*paused \(produced-elsewhere\) at 2026-12-01T09:00:00.000Z: block 99 of ours came from another node$/m);
+    expect(res.out).toMatch(
+      /^guard: .*paused \(produced-elsewhere\) at 2026-12-01T09:00:00.000Z: block 99 of ours came from another node$/m,
+    );
     expect(res.out).toMatch(/^start: +refused \(another node of ours produces\)$/m);
     expect(res.out).toMatch(/^finalizer: +PUB_BLS_abc, activeOnChain: false, also held by bp-2 \(PUB_BLS_abc\)$/m);
     expect(res.out).toMatch(/^dirty: +true \(node.dirty/m);
@@ -150,8 +181,12 @@ describe("the CLI as a client of the operator API", () => {
     expect(res.code, res.err).toBe(EXIT.ok);
     const lines = res.out.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^NAME\s+TIME\s+HEAD\s+SIZE\s+TAG\s+CHAIN$/);
-    expect(lines[1]).toMatch(/^0000000120-20261201T100000Z-nightly\s+2026-12-01T10:00:00.000Z\s+#120\s+3.0 MiB\s+nightly\s+aca376f206b8fc25$/);
-    expect(lines[2]).toMatch(/^0000000100-20261130T100000Z-manual\s+2026-11-30T10:00:00.000Z\s+#100\s+1.5 KiB\s+manual\s+aca376f206b8fc25$/);
+    expect(lines[1]).toMatch(
+      /^0000000120-20261201T100000Z-nightly\s+2026-12-01T10:00:00.000Z\s+#120\s+3.0 MiB\s+nightly\s+aca376f206b8fc25$/,
+    );
+    expect(lines[2]).toMatch(
+      /^0000000100-20261130T100000Z-manual\s+2026-11-30T10:00:00.000Z\s+#100\s+1.5 KiB\s+manual\s+aca376f206b8fc25$/,
+    );
     expect(JSON.parse((await cli(["backups", "--json"])).out)).toEqual(BACKUPS);
   });
 

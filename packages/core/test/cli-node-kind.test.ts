@@ -19,7 +19,11 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 
 describe("node kinds an app does not run", () => {
   it("refuses node.kind geth in a nodeos app as invalid configuration, exit 78, without starting anything", async () => {
-    for (const refused of [await run(["--set", "node.kind=geth"]), await run([], { MANAGEOS_NODE__KIND: "geth" }), await run(["--print-config", "--set", "node.kind=geth"])]) {
+    for (const refused of [
+      await run(["--set", "node.kind=geth"]),
+      await run([], { MANAGEOS_NODE__KIND: "geth" }),
+      await run(["--print-config", "--set", "node.kind=geth"]),
+    ]) {
       expect(refused.code).toBe(78);
       expect(refused.started).toBe(0);
       expect(refused.err).toContain("invalid configuration");

@@ -78,7 +78,11 @@ async function setup(onWatch: (res: ServerResponse, query: URLSearchParams) => v
   kc.loadFromFile(kubeconfig);
   const out = join(dir, "configmap");
   const watcher = new ConfigMapWatcher({ name: "manageos-conf", dir: out, retryMs: 100 }, { logger, kubeConfig: kc });
-  cleanup.push(() => rm(dir, { recursive: true, force: true }), () => server.close(), () => watcher.close());
+  cleanup.push(
+    () => rm(dir, { recursive: true, force: true }),
+    () => server.close(),
+    () => watcher.close(),
+  );
   return { server, watcher, out };
 }
 
@@ -96,7 +100,9 @@ const read = (file: string) => readFile(file, "utf8").catch(() => undefined);
 
 describe("ConfigMapWatcher against a watch-protocol server", () => {
   it("watches the named ConfigMap in the context's namespace with the token, and mirrors its data as files", async () => {
-    const { server, watcher, out } = await setup((res) => res.write(`${JSON.stringify({ type: "ADDED", object: configMap("10", { "manager.yaml": "a: 1\n", "config.ini": "x = 1\n" }) })}\n`));
+    const { server, watcher, out } = await setup((res) =>
+      res.write(`${JSON.stringify({ type: "ADDED", object: configMap("10", { "manager.yaml": "a: 1\n", "config.ini": "x = 1\n" }) })}\n`),
+    );
     await watcher.start();
     await until(() => (watcher.applied === 1 ? true : undefined));
     expect(await read(join(out, "manager.yaml"))).toBe("a: 1\n");

@@ -4,7 +4,17 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Chain, type Config, ConfigDirWatcher, type ConfigInput, ConfigReloader, type DirChange, type JobRecord, planReload, validateConfig } from "../src/index.js";
+import {
+  type Chain,
+  type Config,
+  ConfigDirWatcher,
+  type ConfigInput,
+  ConfigReloader,
+  type DirChange,
+  type JobRecord,
+  planReload,
+  validateConfig,
+} from "../src/index.js";
 
 const silent = pino({ level: "silent" });
 const dirs: string[] = [];
@@ -97,10 +107,22 @@ describe("ConfigDirWatcher on a Kubernetes-style mounted dir", () => {
 
 describe("planReload", () => {
   const base = validateConfig({ bp: { enabled: true, producerName: "bp.b" } });
-  const next = (over: ConfigInput) => validateConfig({ bp: { enabled: true, producerName: "bp.b", ...over.bp }, ...(over.node ? { node: over.node } : {}), ...(over.api ? { api: over.api } : {}) });
+  const next = (over: ConfigInput) =>
+    validateConfig({
+      bp: { enabled: true, producerName: "bp.b", ...over.bp },
+      ...(over.node ? { node: over.node } : {}),
+      ...(over.api ? { api: over.api } : {}),
+    });
 
   it("sorts changes into live, node restart and manageos restart", () => {
-    const plan = planReload(base, next({ bp: { pauseTimeout: "9s", producerHostname: "bp-2" }, node: { configKeys: { "p2p-peer-address": ["a:1", "b:2"] } }, api: { listen: "127.0.0.1:9000" } }));
+    const plan = planReload(
+      base,
+      next({
+        bp: { pauseTimeout: "9s", producerHostname: "bp-2" },
+        node: { configKeys: { "p2p-peer-address": ["a:1", "b:2"] } },
+        api: { listen: "127.0.0.1:9000" },
+      }),
+    );
     expect(plan.live).toEqual(["bp.pauseTimeout"]);
     expect(plan.restart).toEqual(["node.configKeys.p2p-peer-address"]);
     // The producer host is meant to produce from manageos' start; it never shaped how nodeos starts.
@@ -122,7 +144,15 @@ describe("ConfigReloader", () => {
     const yaml = (extra: string) => `bp:\n  enabled: true\n  producerName: bp.b\n${extra}node:\n  configTemplate: ${template}\n`;
     await writeFile(file, yaml(""));
     const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: "info" }, new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); cb(); } }));
+    const logger = pino(
+      { level: "info" },
+      new Writable({
+        write(chunk, _e, cb) {
+          lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+          cb();
+        },
+      }),
+    );
     const reconfigured: Config[] = [];
     const reloads: string[] = [];
     const live: Config[] = [];
@@ -130,7 +160,15 @@ describe("ConfigReloader", () => {
     const config = validateConfig({ bp: { enabled: true, producerName: "bp.b" }, node: { configTemplate: template } });
     const reloader = new ConfigReloader(
       { sources: { file }, config },
-      { chain, logger, safelyReload: () => { reloads.push("job"); return { id: `job-${reloads.length}` } as JobRecord; }, applyLive: (c) => live.push(c) },
+      {
+        chain,
+        logger,
+        safelyReload: () => {
+          reloads.push("job");
+          return { id: `job-${reloads.length}` } as JobRecord;
+        },
+        applyLive: (c) => live.push(c),
+      },
     );
     await reloader.start();
     return { file, template, yaml, lines, reconfigured, reloads, live, reloader };

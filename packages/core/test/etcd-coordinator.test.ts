@@ -101,10 +101,14 @@ async function statusLease(client: Etcd3, nodeId: string): Promise<string | unde
 
 // Waits until a renewal after `since` re-published our status (every renewal does), within `withinMs` of `since`.
 async function renewedSince(client: Etcd3, nodeId: string, since: number, withinMs: number): Promise<void> {
-  await until(`a renewal within ${withinMs} ms`, async () => {
-    const status = (await client.get(`${PREFIX}/nodes/${nodeId}`).json()) as { at?: number } | null;
-    return status?.at !== undefined && status.at >= since ? true : undefined;
-  }, TTL * 4);
+  await until(
+    `a renewal within ${withinMs} ms`,
+    async () => {
+      const status = (await client.get(`${PREFIX}/nodes/${nodeId}`).json()) as { at?: number } | null;
+      return status?.at !== undefined && status.at >= since ? true : undefined;
+    },
+    TTL * 4,
+  );
   expect(Date.now() - since).toBeLessThan(withinMs + SLACK);
 }
 
@@ -121,10 +125,14 @@ const NEW_LEASE = "etcd lease expired; a new lease was granted";
 // lease is ours again only once acquired.
 async function expectRecovered(n: Node, client: Etcd3, oldLease: string): Promise<void> {
   const nodeId = n.coordinator.nodeId;
-  const newLease = await until("our status on a new lease", async () => {
-    const lease = n.coordinator.leaseId;
-    return lease !== undefined && lease !== oldLease && (await statusLease(client, nodeId)) === lease ? lease : undefined;
-  }, TTL * 4);
+  const newLease = await until(
+    "our status on a new lease",
+    async () => {
+      const lease = n.coordinator.leaseId;
+      return lease !== undefined && lease !== oldLease && (await statusLease(client, nodeId)) === lease ? lease : undefined;
+    },
+    TTL * 4,
+  );
   expect(await remainingTtl(client, newLease)).toBeGreaterThan(0);
   expect(warned(n, NEW_LEASE)).toEqual([expect.objectContaining({ lease: newLease, previous: oldLease })]);
   await until("the lease-regained listener", () => (n.regained.length > 0 ? true : undefined), TTL);
@@ -263,7 +271,11 @@ describe("etcd coordinator lease recovery", () => {
     const oldLease = leaseOf(a);
 
     await fwd.cut("drop");
-    const taken = await until("node-b to acquire", async () => ((await b.coordinator.acquire(PRODUCER)).acquired ? Date.now() : undefined), TTL * 4);
+    const taken = await until(
+      "node-b to acquire",
+      async () => ((await b.coordinator.acquire(PRODUCER)).acquired ? Date.now() : undefined),
+      TTL * 4,
+    );
     // Production on node-a was told to stop before node-b could take over.
     expect(a.lost).toHaveLength(1);
     expect(a.lost[0]?.at).toBeLessThan(taken);
@@ -271,7 +283,11 @@ describe("etcd coordinator lease recovery", () => {
     expect(await remainingTtl(client, oldLease)).toBeLessThan(0);
 
     await fwd.restore();
-    await until("node-a's new lease", () => (a.coordinator.leaseId !== undefined && a.coordinator.leaseId !== oldLease ? true : undefined), TTL * 4);
+    await until(
+      "node-a's new lease",
+      () => (a.coordinator.leaseId !== undefined && a.coordinator.leaseId !== oldLease ? true : undefined),
+      TTL * 4,
+    );
     await until("node-a's lease-regained listener", () => (a.regained.length > 0 ? true : undefined), TTL);
     expect(await a.coordinator.acquire(PRODUCER)).toEqual({ acquired: false, holder: "node-b" });
     expect(a.coordinator.holds(PRODUCER)).toBe(false);

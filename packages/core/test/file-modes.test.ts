@@ -50,7 +50,10 @@ describe("files manageos writes are the owner's alone", () => {
   });
 
   it("mirrors a ConfigMap (which may hold the API token) into 0600 files", async () => {
-    const configMap = { metadata: { name: "manageos-conf", resourceVersion: "1" }, data: { "manager.yaml": "api:\n  token: aaaaaaaaaaaaaaaaaaaa\n" } };
+    const configMap = {
+      metadata: { name: "manageos-conf", resourceVersion: "1" },
+      data: { "manager.yaml": "api:\n  token: aaaaaaaaaaaaaaaaaaaa\n" },
+    };
     const server = createServer((req, res) => {
       if (!req.url?.includes("watch=true")) return void res.writeHead(404).end();
       res.writeHead(200, { "content-type": "application/json" });
@@ -65,7 +68,10 @@ describe("files manageos writes are the owner's alone", () => {
       currentContext: "t",
     });
     const out = join(dir, "configmap");
-    const watcher = new ConfigMapWatcher({ name: "manageos-conf", dir: out, retryMs: 100 }, { logger: pino({ level: "silent" }), kubeConfig: kc });
+    const watcher = new ConfigMapWatcher(
+      { name: "manageos-conf", dir: out, retryMs: 100 },
+      { logger: pino({ level: "silent" }), kubeConfig: kc },
+    );
     try {
       await watcher.start();
       for (let i = 0; i < 250 && watcher.applied === 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -105,7 +111,11 @@ describe("--print-config", () => {
     for (const secret of ["s3cret-token", "5Kprivate", "5Kpeer", "hush", "etcdpass", "blskey"]) expect(out).not.toContain(secret);
     const printed = JSON.parse(out);
     expect(printed.api.token).toBe("<redacted>");
-    expect(printed.node.configKeys).toEqual({ "signature-provider": ["<redacted>"], "peer-private-key": "<redacted>", "agent-name": "bp-1" });
+    expect(printed.node.configKeys).toEqual({
+      "signature-provider": ["<redacted>"],
+      "peer-private-key": "<redacted>",
+      "agent-name": "bp-1",
+    });
     expect(printed.node.env).toEqual({ GCS_SECRET: "<redacted>", TZ: "UTC" });
     expect(printed.coordinator.endpoints).toEqual(["http://root:<redacted>@127.0.0.1:2379"]);
     expect(printed.node.extraArgs).toEqual(["--signature-provider", "<redacted>", "--p2p-peer-address", "a:9876"]);

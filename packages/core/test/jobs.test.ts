@@ -75,7 +75,11 @@ describe("job queue", () => {
     expect(failed.state).toBe("failed");
     expect(failed.error).toEqual({ code: "BKP_ERR_CHUNK_CORRUPT", message: "chunk ab12 is corrupt" });
 
-    const long = queue.submit("backup", {}, (ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason))));
+    const long = queue.submit(
+      "backup",
+      {},
+      (ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason))),
+    );
     const queued = queue.submit("resume", {}, async () => undefined, { queue: true });
     queue.cancel(queued.id);
     expect(queue.get(queued.id).state).toBe("cancelled");

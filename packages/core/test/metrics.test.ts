@@ -48,10 +48,12 @@ describe("metrics registry", () => {
     createBackupMetrics(registry);
     createRecoveryMetrics(registry);
     const text = await registry.metrics();
-    const zero = (name: string, labels: string) => expect(text, `${name}{${labels}}`).toMatch(new RegExp(`^${name}\\{${labels},app="eos"\\} 0$`, "m"));
+    const zero = (name: string, labels: string) =>
+      expect(text, `${name}{${labels}}`).toMatch(new RegExp(`^${name}\\{${labels},app="eos"\\} 0$`, "m"));
     for (const result of BACKUP_RESULTS) zero("manageos_backup_runs_total", `result="${result}"`);
     for (const result of RESTORE_RESULTS) zero("manageos_backup_restores_total", `result="${result}"`);
-    for (const operation of BACKUP_OPERATIONS) expect(text).toMatch(new RegExp(`^manageos_backup_duration_seconds_count\\{.*operation="${operation}".*\\} 0$`, "m"));
+    for (const operation of BACKUP_OPERATIONS)
+      expect(text).toMatch(new RegExp(`^manageos_backup_duration_seconds_count\\{.*operation="${operation}".*\\} 0$`, "m"));
     for (const step of DIRTY_STEPS) zero("manageos_recoveries_total", `step="${step}",result="failure"`);
     zero("manageos_recoveries_total", `step="replay",result="success"`);
   });

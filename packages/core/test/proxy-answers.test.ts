@@ -46,7 +46,11 @@ async function startNode(): Promise<{ url: string; seen: IncomingMessage[] }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-async function startProxy(upstream: string, opts: Partial<ProxyServerOptions> = {}, gate = new ProxyGate([])): Promise<{ url: string; port: number; proxy: PublicProxy }> {
+async function startProxy(
+  upstream: string,
+  opts: Partial<ProxyServerOptions> = {},
+  gate = new ProxyGate([]),
+): Promise<{ url: string; port: number; proxy: PublicProxy }> {
   const proxy = await createProxyServer({ upstream, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 3, ...opts }, { gate, logger });
   proxies.push(proxy);
   const url = await proxy.listen({ host: "127.0.0.1", port: 0 });
@@ -78,7 +82,10 @@ function answer(text: string): { status: number; body: Record<string, unknown> }
 // A POST that sends `Expect: 100-continue` and its body only once told to, as curl does for bodies over 1 MiB.
 function postWithExpect(url: string, body: Buffer): Promise<{ status: number; continued: boolean; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", headers: { expect: "100-continue", "content-length": body.length, "content-type": "application/json" } });
+    const req = request(url, {
+      method: "POST",
+      headers: { expect: "100-continue", "content-length": body.length, "content-type": "application/json" },
+    });
     let continued = false;
     req.on("continue", () => {
       continued = true;
@@ -111,7 +118,10 @@ describe.each(LANES)("public proxy answers, $lane", ({ fastLane }) => {
       expect(res, path).toMatchObject({ status: 200, continued: true });
       expect(JSON.parse(res.body), path).toMatchObject({ size: BIG.length, expect: null });
     }
-    const old = await raw(port, "POST /v1/chain/push_transaction HTTP/1.0\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nab");
+    const old = await raw(
+      port,
+      "POST /v1/chain/push_transaction HTTP/1.0\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nab",
+    );
     expect(old).toMatch(/^HTTP\/1\.1 200 /);
     expect(old, "no 1xx to an HTTP/1.0 client").not.toContain("100 Continue");
   });
@@ -144,9 +154,15 @@ describe.each(LANES)("public proxy answers, $lane", ({ fastLane }) => {
     const node = await startNode();
     const { port } = await startProxy(node.url, { fastLane, maxBodySize: 1024 });
     const chunk = "x".repeat(3000);
-    const text = await raw(port, `POST /v1/chain/push_transaction HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${(3000).toString(16)}\r\n${chunk}\r\n0\r\n\r\n`);
+    const text = await raw(
+      port,
+      `POST /v1/chain/push_transaction HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${(3000).toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+    );
     expect(answer(text)).toMatchObject({ status: 413, body: { code: "PRX_ERR_BODY_TOO_LARGE" } });
-    const small = await raw(port, "POST /v1/chain/push_transaction HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    const small = await raw(
+      port,
+      "POST /v1/chain/push_transaction HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    );
     expect(answer(small)).toMatchObject({ status: 200, body: { size: 3 } });
   });
 
@@ -170,8 +186,14 @@ describe.each(LANES)("public proxy answers, $lane", ({ fastLane }) => {
     const node = await startNode();
     const { port } = await startProxy(node.url, { fastLane });
     for (const value of ["\xa02", "2\xa0", "+2", "2,2", "0x2", "2 2", "\x0b2"]) {
-      const text = await raw(port, Buffer.from(`POST /v1/chain/get_info HTTP/1.1\r\nHost: a\r\nContent-Length: ${value}\r\n\r\nab`, "latin1"));
-      expect(answer(text), JSON.stringify(value)).toMatchObject({ status: 400, body: { code: "PRX_ERR_BAD_REQUEST", message: expect.any(String) } });
+      const text = await raw(
+        port,
+        Buffer.from(`POST /v1/chain/get_info HTTP/1.1\r\nHost: a\r\nContent-Length: ${value}\r\n\r\nab`, "latin1"),
+      );
+      expect(answer(text), JSON.stringify(value)).toMatchObject({
+        status: 400,
+        body: { code: "PRX_ERR_BAD_REQUEST", message: expect.any(String) },
+      });
     }
     expect(node.seen).toHaveLength(0);
     const spaced = await raw(port, "POST /v1/chain/get_info HTTP/1.1\r\nHost: a\r\nContent-Length: \t2 \r\nConnection: close\r\n\r\nab");
@@ -271,7 +293,17 @@ describe.skipIf(CURL === undefined).each(LANES)("curl through the public proxy, 
       const out = await new Promise<string>((resolve, reject) =>
         execFile(
           CURL as string,
-          ["-sS", "-v", "-X", "POST", "--data-binary", `@${join(dir, "body.json")}`, "-H", "content-type: application/json", `${url}/v1/chain/push_transaction`],
+          [
+            "-sS",
+            "-v",
+            "-X",
+            "POST",
+            "--data-binary",
+            `@${join(dir, "body.json")}`,
+            "-H",
+            "content-type: application/json",
+            `${url}/v1/chain/push_transaction`,
+          ],
           (error, stdout, stderr) => (error ? reject(error) : resolve(`${stdout}\n${stderr}`)),
         ),
       );

@@ -38,8 +38,15 @@ async function upstreamOf(handler: (req: IncomingMessage, res: import("node:http
   return { url: `http://127.0.0.1:${port}`, seen };
 }
 
-async function startProxy(upstream: string, gate = new ProxyGate([]), clientIdleTimeout?: number): Promise<{ port: number; proxy: PublicProxy }> {
-  const started = await createProxyServer({ upstream, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 3, clientIdleTimeout }, { gate, logger });
+async function startProxy(
+  upstream: string,
+  gate = new ProxyGate([]),
+  clientIdleTimeout?: number,
+): Promise<{ port: number; proxy: PublicProxy }> {
+  const started = await createProxyServer(
+    { upstream, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 3, clientIdleTimeout },
+    { gate, logger },
+  );
   proxy = started;
   const url = await started.listen({ host: "127.0.0.1", port: 0 });
   return { port: Number(new URL(url).port), proxy: started };
@@ -75,9 +82,15 @@ function rawClient(port: number) {
     while (!ended) await new Promise<void>((resolve) => waiters.push(resolve));
     return text;
   };
-  return { socket, send: (bytes: string) => socket.write(bytes, "latin1"), until, closed, get text() {
-    return text;
-  } };
+  return {
+    socket,
+    send: (bytes: string) => socket.write(bytes, "latin1"),
+    until,
+    closed,
+    get text() {
+      return text;
+    },
+  };
 }
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: public.example\r\n\r\n`;
@@ -129,7 +142,9 @@ describe("public proxy, fast lane", () => {
   it("passes an answer that ends with the node's connection, then ends the client's", async () => {
     const port = await listen(
       createNetServer((socket) => {
-        socket.once("data", () => socket.end("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nall of it, until the end"));
+        socket.once("data", () =>
+          socket.end("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nall of it, until the end"),
+        );
       }),
     );
     const lane = await startProxy(`http://127.0.0.1:${port}`);

@@ -7,14 +7,24 @@ const head = (lines: string[]) => `${lines.join("\r\n")}\r\n\r\n`;
 
 describe("request heads the fast lane forwards", () => {
   it("forwards GET and POST of plain paths, with Host replaced and the rest as sent", () => {
-    const request = readPlainRequest(head(["POST /v1/chain/get_block?a=1 HTTP/1.1", "Host: api.example", "Content-Length: 12", "X-Trace: a b"]));
+    const request = readPlainRequest(
+      head(["POST /v1/chain/get_block?a=1 HTTP/1.1", "Host: api.example", "Content-Length: 12", "X-Trace: a b"]),
+    );
     expect(request).toMatchObject({ method: "POST", path: "/v1/chain/get_block", contentLength: 12, close: false });
-    expect(request?.forward("127.0.0.1:8888")).toBe(head(["POST /v1/chain/get_block?a=1 HTTP/1.1", "host: 127.0.0.1:8888", "Content-Length: 12", "X-Trace: a b"]));
-    expect(readPlainRequest(head(["GET / HTTP/1.1", "Connection: close", "host: x"]))).toMatchObject({ path: "/", contentLength: 0, close: true });
+    expect(request?.forward("127.0.0.1:8888")).toBe(
+      head(["POST /v1/chain/get_block?a=1 HTTP/1.1", "host: 127.0.0.1:8888", "Content-Length: 12", "X-Trace: a b"]),
+    );
+    expect(readPlainRequest(head(["GET / HTTP/1.1", "Connection: close", "host: x"]))).toMatchObject({
+      path: "/",
+      contentLength: 0,
+      close: true,
+    });
   });
 
   it("keeps the client's Connection and Keep-Alive to the client's connection: the node gets neither", () => {
-    const request = readPlainRequest(head(["GET /v1/chain/get_info HTTP/1.1", "Connection: close", "Host: api.example", "Keep-Alive: timeout=5", "X-A: 1"]));
+    const request = readPlainRequest(
+      head(["GET /v1/chain/get_info HTTP/1.1", "Connection: close", "Host: api.example", "Keep-Alive: timeout=5", "X-A: 1"]),
+    );
     expect(request).toMatchObject({ close: true });
     expect(request?.forward("n:1")).toBe(head(["GET /v1/chain/get_info HTTP/1.1", "host: n:1", "X-A: 1"]));
     const kept = readPlainRequest(head(["GET /v1/chain/get_info HTTP/1.1", "Host: api.example", "X-A: 1", "Connection: keep-alive"]));
@@ -76,7 +86,10 @@ describe("response heads from the node", () => {
       forward: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n",
     });
     expect(readResponseHead(head(["HTTP/1.1 200 OK", "Transfer-Encoding: chunked"])).framing).toEqual({ kind: "chunked" });
-    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Transfer-Encoding: gzip"]))).toMatchObject({ framing: { kind: "close" }, close: true });
+    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Transfer-Encoding: gzip"]))).toMatchObject({
+      framing: { kind: "close" },
+      close: true,
+    });
     expect(readResponseHead(head(["HTTP/1.1 200 OK"]))).toMatchObject({ framing: { kind: "close" }, close: true });
     expect(readResponseHead(head(["HTTP/1.1 204 No Content", "Content-Length: 5"])).framing).toEqual({ kind: "none" });
     expect(readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 5", "Connection: close"])).close).toBe(true);
@@ -86,11 +99,23 @@ describe("response heads from the node", () => {
 
   it("leaves the node's hop-by-hop fields out of what the client gets: Connection, the fields it names, Keep-Alive, Upgrade", () => {
     const answer = readResponseHead(
-      head(["HTTP/1.1 200 OK", "Connection: keep-alive, X-Hop", "Keep-Alive: timeout=5", "x-hop: 1", "Content-Length: 2", "Upgrade: h2c", "Transfer-Encoding: chunked", "X-End: 1"]),
+      head([
+        "HTTP/1.1 200 OK",
+        "Connection: keep-alive, X-Hop",
+        "Keep-Alive: timeout=5",
+        "x-hop: 1",
+        "Content-Length: 2",
+        "Upgrade: h2c",
+        "Transfer-Encoding: chunked",
+        "X-End: 1",
+      ]),
     );
     expect(answer.forward).toBe("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\nX-End: 1\r\n");
     expect(answer.close).toBe(false);
-    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 2", "Connection: close"]))).toMatchObject({ close: true, forward: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" });
+    expect(readResponseHead(head(["HTTP/1.1 200 OK", "Content-Length: 2", "Connection: close"]))).toMatchObject({
+      close: true,
+      forward: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
+    });
     expect(readResponseHead(head(["HTTP/1.1 100 Continue"])).forward).toBe("HTTP/1.1 100 Continue\r\n");
   });
 
@@ -171,6 +196,8 @@ describe("connections to the node", () => {
     pool.release(fresh, true, 3);
     pool.release(next, true, 3);
     pool.close();
-    await Promise.all([fresh, next].map((c) => new Promise((resolve) => (c.socket.destroyed ? resolve(undefined) : c.socket.once("close", resolve)))));
+    await Promise.all(
+      [fresh, next].map((c) => new Promise((resolve) => (c.socket.destroyed ? resolve(undefined) : c.socket.once("close", resolve)))),
+    );
   });
 });

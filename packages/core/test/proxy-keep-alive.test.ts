@@ -41,7 +41,10 @@ async function countingUpstream(handler: (req: IncomingMessage, res: ServerRespo
 }
 
 async function startProxy(upstream: string, maxBodySize?: number): Promise<number> {
-  const started = await createProxyServer({ upstream, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 3, maxBodySize }, { gate: new ProxyGate([]), logger });
+  const started = await createProxyServer(
+    { upstream, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 3, maxBodySize },
+    { gate: new ProxyGate([]), logger },
+  );
   proxy = started;
   return Number(new URL(await started.listen({ host: "127.0.0.1", port: 0 })).port);
 }

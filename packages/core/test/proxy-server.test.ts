@@ -22,7 +22,10 @@ async function startUpstream(handler: Parameters<typeof createServer>[1]): Promi
 }
 
 async function startProxy(target: string, gate: ProxyGate, timeout?: number, maxBodySize?: number): Promise<string> {
-  const started = await createProxyServer({ upstream: target, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 7, timeout, maxBodySize }, { gate, logger });
+  const started = await createProxyServer(
+    { upstream: target, deny: DEFAULT_PROXY_DENY, retryAfterSeconds: 7, timeout, maxBodySize },
+    { gate, logger },
+  );
   proxy = started;
   return started.listen({ host: "127.0.0.1", port: 0 });
 }
@@ -54,7 +57,13 @@ describe("public proxy on a real listener", () => {
       res.end("{}");
     });
     const url = await startProxy(target, new ProxyGate([]));
-    for (const path of ["/v1/producer/pause", "/v1//producer/resume", "/v1/net/connect", "/v1/db_size/get", "/v1/chain/../producer/pause"]) {
+    for (const path of [
+      "/v1/producer/pause",
+      "/v1//producer/resume",
+      "/v1/net/connect",
+      "/v1/db_size/get",
+      "/v1/chain/../producer/pause",
+    ]) {
       const res = await fetch(`${url}${path}`, { method: "POST" });
       expect(res.status, path).toBe(403);
     }
@@ -105,7 +114,11 @@ describe("public proxy on a real listener", () => {
     });
     const url = await startProxy(target, new ProxyGate([]), undefined, 8 * 1024 * 1024);
     const body = Buffer.alloc(3 * 1024 * 1024, 120);
-    const res = await fetch(`${url}/v1/chain/push_transaction`, { method: "POST", body, headers: { "content-type": "application/octet-stream" } });
+    const res = await fetch(`${url}/v1/chain/push_transaction`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/octet-stream" },
+    });
     expect(res.status).toBe(200);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const first = new TextDecoder().decode((await reader.read()).value);

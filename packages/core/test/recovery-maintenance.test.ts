@@ -59,7 +59,10 @@ describe("dirty recovery after a manageos start in maintenance", () => {
     expect(gate.isOpen).toBe(true);
 
     node.kill();
-    await until(() => operator?.queue.list().some((j) => j.kind === "recover" && j.state === "succeeded") === true, "the recovery job succeeds");
+    await until(
+      () => operator?.queue.list().some((j) => j.kind === "recover" && j.state === "succeeded") === true,
+      "the recovery job succeeds",
+    );
     expect(operator.queue.list().find((j) => j.kind === "recover")?.result).toMatchObject({ recovered: true, step: "replay" });
     expect(node.starts.at(-1)).toEqual({ replay: "hard" });
     expect(node.state).toBe("running");

@@ -20,10 +20,13 @@ describe("gs:// store against the GCS emulator", () => {
 
   // Passes a request on to the emulator and its answer back: the part of a test front that does not misbehave.
   function forwardToEmulator(req: IncomingMessage, res: ServerResponse): void {
-    const upstream = request({ host: emulator.host, port: emulator.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: emulator.host, port: emulator.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     req.pipe(upstream);
   }
 
@@ -86,11 +89,20 @@ describe("gs:// store against the GCS emulator", () => {
     const uploads: string[] = [];
     const front = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://front");
-      if (url.pathname.startsWith("/upload/")) uploads.push(`${url.searchParams.get("name")} ifGenerationMatch=${url.searchParams.get("ifGenerationMatch")}`);
+      if (url.pathname.startsWith("/upload/"))
+        uploads.push(`${url.searchParams.get("name")} ifGenerationMatch=${url.searchParams.get("ifGenerationMatch")}`);
       if (url.pathname.startsWith("/upload/") && url.searchParams.get("ifGenerationMatch") === "0" && uploads.length > 1) {
         req.resume();
         res.writeHead(412, { "content-type": "application/json" });
-        res.end(JSON.stringify({ error: { code: 412, message: "At least one of the pre-conditions you specified did not hold.", errors: [{ reason: "conditionNotMet" }] } }));
+        res.end(
+          JSON.stringify({
+            error: {
+              code: 412,
+              message: "At least one of the pre-conditions you specified did not hold.",
+              errors: [{ reason: "conditionNotMet" }],
+            },
+          }),
+        );
         return;
       }
       forwardToEmulator(req, res);
@@ -98,7 +110,11 @@ describe("gs:// store against the GCS emulator", () => {
     await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = front.address() as AddressInfo;
-      const guarded = openStore("gs://manageos-test/guarded", { apiEndpoint: `http://127.0.0.1:${port}`, retries: 2, retry: { baseDelayMs: 1 } });
+      const guarded = openStore("gs://manageos-test/guarded", {
+        apiEndpoint: `http://127.0.0.1:${port}`,
+        retries: 2,
+        retry: { baseDelayMs: 1 },
+      });
       await guarded.put("manifest.json", "first", { ifAbsent: true });
       await expect(guarded.put("manifest.json", "second", { ifAbsent: true })).rejects.toMatchObject({ code: "STO_ERR_EXISTS" });
       // Not retried: a precondition failure is an answer.

@@ -8,7 +8,9 @@ export function fixturePath(name: string): string {
 
 /** The lines of a fixture, without the trailing empty one. */
 export function fixtureLines(name: string): string[] {
-  return readFileSync(fixturePath(name), "utf8").split("\n").filter((line) => line.length > 0);
+  return readFileSync(fixturePath(name), "utf8")
+    .split("\n")
+    .filter((line) => line.length > 0);
 }
 
 /** The space-separated fields of every line whose second field is `kind`. */

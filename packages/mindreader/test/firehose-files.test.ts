@@ -111,7 +111,8 @@ describe("Firehose block files", () => {
       await files.drained();
       files.close();
       const blocks = [];
-      for (const key of keys(store, "one-blocks/")) blocks.push(...(await readBlockFile(store.objects.get(key)!, key)).map((b) => b.json()));
+      for (const key of keys(store, "one-blocks/"))
+        blocks.push(...(await readBlockFile(store.objects.get(key)!, key)).map((b) => b.json()));
       await work.remove();
       work = await tempDir();
       return blocks;

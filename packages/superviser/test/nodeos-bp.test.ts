@@ -82,7 +82,10 @@ describe("nodeos Chain in bp mode", () => {
     expect(await c.chain.isProductionPaused()).toBe(true);
     expect(c.chain.wantsProduction()).toBe(true);
 
-    const other = await simChain({ hostname: "bp-2", bp: { enabled: true, producerName: "eosio", blocksigner: signer.url, producerHostname: "bp-1" } });
+    const other = await simChain({
+      hostname: "bp-2",
+      bp: { enabled: true, producerName: "eosio", blocksigner: signer.url, producerHostname: "bp-1" },
+    });
     chains.push(other);
     expect(other.chain.wantsProduction()).toBe(false);
   });

@@ -62,7 +62,9 @@ describe("nodeos Chain on nodeos-sim", () => {
       "p2p-peer-address = peer-d.example:9876",
     ]);
     expect(pairs).toContain("http-server-address = 127.0.0.1:0");
-    expect(text.startsWith("# test template\nplugin = eosio::chain_plugin\nplugin = eosio::chain_api_plugin\np2p-peer-address = peer-c")).toBe(true);
+    expect(
+      text.startsWith("# test template\nplugin = eosio::chain_plugin\nplugin = eosio::chain_api_plugin\np2p-peer-address = peer-c"),
+    ).toBe(true);
     // nodeos-sim read the same file: its peers are ours, in order.
     const peers = (await (await fetch(`${c.chain.baseUrl}/v1/net/connections`, { method: "POST" })).json()) as { peer: string }[];
     expect(peers.map((p) => p.peer)).toEqual(["peer-c.example:9876", "peer-d.example:9876"]);

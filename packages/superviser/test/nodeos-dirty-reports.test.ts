@@ -33,7 +33,8 @@ async function runToExit(c: SimChain): Promise<string[]> {
 describe("nodeos dirty database reports", () => {
   it("learns dirtiness from EOSIO 2.1's `Database dirty flag set` line", async () => {
     const c = await standIn({
-      stderr: "error 2021-06-01T12:00:00.500 thread-0  controller.cpp:330 startup ] Database dirty flag set (likely due to unclean shutdown): replay required",
+      stderr:
+        "error 2021-06-01T12:00:00.500 thread-0  controller.cpp:330 startup ] Database dirty flag set (likely due to unclean shutdown): replay required",
       exit: 2,
     });
     expect(await runToExit(c)).toEqual(["log", "exit-code"]);
@@ -44,7 +45,8 @@ describe("nodeos dirty database reports", () => {
     const log = memoryLogger();
     const c = await standIn(
       {
-        stderr: "error 2022-06-01T12:00:00.500 nodeos    main.cpp:151 main ] 3110006 plugin_config_exception: Incorrect plugin configuration",
+        stderr:
+          "error 2022-06-01T12:00:00.500 nodeos    main.cpp:151 main ] 3110006 plugin_config_exception: Incorrect plugin configuration",
         exit: 254,
         dirty: true,
       },
@@ -60,7 +62,11 @@ describe("nodeos dirty database reports", () => {
   it("reads the same exit 254 as a configuration error when the flag on disk is clear", async () => {
     const log = memoryLogger();
     const c = await standIn(
-      { stderr: "error 2022-06-01T12:00:00.500 nodeos    main.cpp:151 main ] 3110006 plugin_config_exception: Incorrect plugin configuration", exit: 254 },
+      {
+        stderr:
+          "error 2022-06-01T12:00:00.500 nodeos    main.cpp:151 main ] 3110006 plugin_config_exception: Incorrect plugin configuration",
+        exit: 254,
+      },
       log,
     );
     expect(await runToExit(c)).toEqual([]);
@@ -71,13 +77,19 @@ describe("nodeos dirty database reports", () => {
 
   it("re-emits the lines after an error line at their own level, and a paused standby's 'not producing' at debug", async () => {
     const log = memoryLogger();
-    const paused = "error 2024-09-01T12:00:00.500 nodeos    producer_plugin.cpp:2747 start_block ] Not producing block because production is explicitly paused";
-    const failed = "error 2024-09-01T12:00:00.500 nodeos    main.cpp:151 main ] 3110006 plugin_config_exception: Incorrect plugin configuration";
-    const appbase = "APPBASE: Warning: The following configuration items in the config.ini file are redundantly set to their default value:";
+    const paused =
+      "error 2024-09-01T12:00:00.500 nodeos    producer_plugin.cpp:2747 start_block ] Not producing block because production is explicitly paused";
+    const failed =
+      "error 2024-09-01T12:00:00.500 nodeos    main.cpp:151 main ] 3110006 plugin_config_exception: Incorrect plugin configuration";
+    const appbase =
+      "APPBASE: Warning: The following configuration items in the config.ini file are redundantly set to their default value:";
     const item = "    chain-state-db-size-mb = 1024";
     const c = await standIn({ stderr: [paused, failed, appbase, item].join("\n"), exit: 254 }, log);
     await runToExit(c);
-    const lines = log.records().filter((r) => r.module === "nodeos").map((r) => [r.msg, r.level]);
+    const lines = log
+      .records()
+      .filter((r) => r.module === "nodeos")
+      .map((r) => [r.msg, r.level]);
     expect(lines).toEqual([
       [paused, "debug"],
       [failed, "error"],

@@ -33,7 +33,11 @@ export interface SimChain {
 }
 
 /** Builds a nodeos Chain (through the config schema) that runs nodeos-sim, or the `node.binary` given. */
-export async function simChain(overrides: ConfigInput = {}, env: Record<string, string> = {}, logger: Logger = quietLogger()): Promise<SimChain> {
+export async function simChain(
+  overrides: ConfigInput = {},
+  env: Record<string, string> = {},
+  logger: Logger = quietLogger(),
+): Promise<SimChain> {
   const { dir, remove } = await tempDir("nodeos-chain-");
   const template = join(dir, "template.ini");
   await writeFile(template, TEMPLATE);

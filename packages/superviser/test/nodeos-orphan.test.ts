@@ -32,7 +32,10 @@ describe("a nodeos left running by a killed manageos", () => {
     const ours = next.chain.status().pid as number;
     expect(ours).not.toBe(orphan);
     expect(isAlive(ours)).toBe(true);
-    const warned = log.records().filter((r) => r.level === "warn" && r.pid === orphan).map((r) => r.msg);
+    const warned = log
+      .records()
+      .filter((r) => r.level === "warn" && r.pid === orphan)
+      .map((r) => r.msg);
     expect(warned).toEqual([
       "a nodeos an earlier manageos started on this data dir still runs: stopping it before starting ours",
       "the earlier nodeos stopped",

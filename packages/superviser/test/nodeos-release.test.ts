@@ -11,9 +11,11 @@ import { tempDir } from "./helpers.js";
 import { type SimChain, simChain } from "./nodeos-helpers.js";
 
 const DEV_KEY = "5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3";
-const BLS_PUB = "PUB_BLS_Uf3df_EqPpR31ZkenPtwgGUtd69cahyuY2lc9jPwEta7Q6t7REV-Hd35hUIDel4N7pQdCGZdnVZzs_UmJghEjGhVHN1QVVAQjOca8W8tjFrTzbSBKbwT8gIozy24g9wD0ur5Ww";
+const BLS_PUB =
+  "PUB_BLS_Uf3df_EqPpR31ZkenPtwgGUtd69cahyuY2lc9jPwEta7Q6t7REV-Hd35hUIDel4N7pQdCGZdnVZzs_UmJghEjGhVHN1QVVAQjOca8W8tjFrTzbSBKbwT8gIozy24g9wD0ur5Ww";
 const BLS_PVT = "PVT_BLS_qbenUm8bLcSrvJsOkvr6X2ctyxRn2t3ZS4rTu56ulGp0Dc2y";
-const OTHER_PUB = "PUB_BLS_9ehuvKxTAmsn8Q3C7pNVzsgZ2S5Avr1W3N3jzVQwTXvbk6RnKV2mF4qjjM2V1DfAFbW6CPBTrmuX2hNv5Qo7MZdf3zF0_JcBmyeXXIpoB4WeYqp2FvGhyW0Yk4h1WwkE";
+const OTHER_PUB =
+  "PUB_BLS_9ehuvKxTAmsn8Q3C7pNVzsgZ2S5Avr1W3N3jzVQwTXvbk6RnKV2mF4qjjM2V1DfAFbW6CPBTrmuX2hNv5Qo7MZdf3zF0_JcBmyeXXIpoB4WeYqp2FvGhyW0Yk4h1WwkE";
 const OTHER_PVT = "PVT_BLS_bjr1ZrXxHwM1RkFhv93sdnsOmF5K7aT5W8t6Ufd0LqPQeH9P";
 
 const chains: SimChain[] = [];
@@ -32,7 +34,10 @@ async function scratch(): Promise<string> {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!isManageosError(error)) throw new Error(`expected a coded error, got ${String(error)}`);
   return { code: error.code, message: error.message };
 }
@@ -57,7 +62,10 @@ describe("which nodeos: Spring 1.x or leap", () => {
     const dir = await scratch();
     const silent = join(dir, "silent.sh");
     await writeFile(silent, "#!/bin/sh\necho hello\n", { mode: 0o755 });
-    expect(await refusal(detectRelease(silent, {}))).toMatchObject({ code: "SUP_ERR_NODE_VERSION", message: expect.stringContaining("node.release") });
+    expect(await refusal(detectRelease(silent, {}))).toMatchObject({
+      code: "SUP_ERR_NODE_VERSION",
+      message: expect.stringContaining("node.release"),
+    });
   });
 });
 
@@ -128,7 +136,10 @@ describe("a nodeos Chain in bp mode on Spring and on leap", () => {
 
   it("refuses producer-threads on Spring and finalizer keys on leap before nodeos starts", async () => {
     const spring = await bpChain({ NODEOS_SIM_VERSION: "v1.2.2" }, {}, { configKeys: { "producer-threads": "2" } });
-    expect(await refusal(spring.chain.start())).toMatchObject({ code: expect.stringMatching(/SUP_ERR_(OPTION_REFUSED|PREPARE)/), message: expect.stringContaining("producer-threads") });
+    expect(await refusal(spring.chain.start())).toMatchObject({
+      code: expect.stringMatching(/SUP_ERR_(OPTION_REFUSED|PREPARE)/),
+      message: expect.stringContaining("producer-threads"),
+    });
     expect(spring.chain.status().pid).toBeUndefined();
     const dir = await scratch();
     await writeFile(join(dir, "k"), `${BLS_PUB}=${BLS_PVT}\n`);
@@ -154,8 +165,12 @@ describe("Spring's vote lines", () => {
     const text =
       "warn  2026-12-01T12:00:00.000 nodeos    tracked_votes.cpp:160         log_missing_votes    ] Local finalizer bp.b did not vote in block 120 : 0000007812ab34cd for block 119";
     c.chain.hooks.handle({ text, stream: "stderr", truncated: false, receivedAt: Date.now() });
-    c.chain.hooks.handle({ text: "info  2026-12-01T12:00:00.000 nodeos    producer_plugin.cpp:1 x ] Received block ...", stream: "stderr", truncated: false, receivedAt: Date.now() });
+    c.chain.hooks.handle({
+      text: "info  2026-12-01T12:00:00.000 nodeos    producer_plugin.cpp:1 x ] Received block ...",
+      stream: "stderr",
+      truncated: false,
+      receivedAt: Date.now(),
+    });
     expect(missed).toEqual([{ finalizer: "bp.b", block: 120 }]);
   });
 });
-

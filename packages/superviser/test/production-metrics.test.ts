@@ -7,7 +7,8 @@ describe("production metrics", () => {
     const registry = createMetricsRegistry({ app: "eos" });
     createProductionMetrics(registry);
     const text = await registry.metrics();
-    const zero = (name: string, labels: string) => expect(text, `${name}{${labels}}`).toMatch(new RegExp(`^${name}\\{${labels},app="eos"\\} 0$`, "m"));
+    const zero = (name: string, labels: string) =>
+      expect(text, `${name}{${labels}}`).toMatch(new RegExp(`^${name}\\{${labels},app="eos"\\} 0$`, "m"));
     for (const reason of GUARD_REASONS) zero("manageos_bp_guard_trips_total", `reason="${reason}"`);
   });
 

@@ -30,7 +30,10 @@ async function harness(): Promise<Harness> {
   );
   const ticker = setInterval(() => chain.tick(), BLOCK_INTERVAL);
   await operator.start();
-  const app = await createApiServer({}, { operator, registry, logger, routes: [productionRoutes({ chain, operator, production: undefined })] });
+  const app = await createApiServer(
+    {},
+    { operator, registry, logger, routes: [productionRoutes({ chain, operator, production: undefined })] },
+  );
   return {
     app,
     chain,

@@ -3,8 +3,24 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { type BlockEvent, type Chain, type ChainEventMap, type ChainStatus, type Coordinator, createMetricsRegistry, LocalCoordinator, type Producer } from "@manageos/core";
-import { createProductionMetrics, Production, type ProductionClock, type ProductionState, ProductionTracker, type StartResumeStatus } from "../src/index.js";
+import {
+  type BlockEvent,
+  type Chain,
+  type ChainEventMap,
+  type ChainStatus,
+  type Coordinator,
+  createMetricsRegistry,
+  LocalCoordinator,
+  type Producer,
+} from "@manageos/core";
+import {
+  createProductionMetrics,
+  Production,
+  type ProductionClock,
+  type ProductionState,
+  ProductionTracker,
+  type StartResumeStatus,
+} from "../src/index.js";
 
 const logger = pino({ level: "silent" });
 const INTERVAL = 500;
@@ -83,7 +99,18 @@ class FakeChain extends EventEmitter<ChainEventMap> implements Producer {
     return this.paused;
   }
   status(): ChainStatus {
-    return { kind: "nodeos", state: "running", pid: 1, restarts: 0, crashLoop: false, dirty: false, head: undefined, lastBlock: undefined, lastExit: undefined, uptimeMs: 1 };
+    return {
+      kind: "nodeos",
+      state: "running",
+      pid: 1,
+      restarts: 0,
+      crashLoop: false,
+      dirty: false,
+      head: undefined,
+      lastBlock: undefined,
+      lastExit: undefined,
+      uptimeMs: 1,
+    };
   }
   async start(): Promise<void> {}
   async stop() {
@@ -125,7 +152,8 @@ function setup(opts: { claimWindow?: number; pauseTimeout?: number; wanted?: boo
           start: () => local.start(),
           publish: (status) => local.publish(status),
           peers: () => local.peers(),
-          acquire: async (producer) => (opts.leaseHolder === "" ? local.acquire(producer) : { acquired: false, holder: opts.leaseHolder as string }),
+          acquire: async (producer) =>
+            opts.leaseHolder === "" ? local.acquire(producer) : { acquired: false, holder: opts.leaseHolder as string },
           holds: (producer) => local.holds(producer),
           holder: (producer) => local.holder(producer),
           claim: (producer) => local.claim(producer),
@@ -144,7 +172,14 @@ function setup(opts: { claimWindow?: number; pauseTimeout?: number; wanted?: boo
       pauseTimeout: opts.pauseTimeout ?? 30_000,
       ...(opts.peers === undefined ? {} : { peers: opts.peers }),
     },
-    { chain: chain as unknown as Chain & Producer, coordinator, logger, clock, readSchedule: async () => SCHEDULE, metrics: createProductionMetrics(registry) },
+    {
+      chain: chain as unknown as Chain & Producer,
+      coordinator,
+      logger,
+      clock,
+      readSchedule: async () => SCHEDULE,
+      metrics: createProductionMetrics(registry),
+    },
   );
   // Feeds blocks up to `to` at their due time; a slot whose kind is undefined stays empty.
   let next = 1;
@@ -294,7 +329,11 @@ describe("safely resume production", () => {
     await expect(production.safelyResume(ctx)).rejects.toMatchObject({
       code: "PRD_ERR_UNSAFE_RESUME",
       message: expect.stringContaining("released_through=23"),
-      details: { reason: "produced-within-rotation", block: 23, retryAfter: new Date(T0 + 23 * INTERVAL + 4 * ROUND * INTERVAL).toISOString() },
+      details: {
+        reason: "produced-within-rotation",
+        block: 23,
+        retryAfter: new Date(T0 + 23 * INTERVAL + 4 * ROUND * INTERVAL).toISOString(),
+      },
     });
     expect(chain.calls).toEqual([]);
     // Said paused through that block by a person (or a handoff), or once a rotation shows nothing more, it resumes.
@@ -398,7 +437,9 @@ async function peerServer(node: string, paused: boolean): Promise<{ url: string;
     const path = (req.url ?? "").split("?")[0];
     if (path === "/v1/manageos/production/intent" && req.method === "POST") {
       if (paused) return void res.end(JSON.stringify({ granted: true }));
-      return void res.writeHead(409).end(JSON.stringify({ code: "PRD_ERR_INTENT_REFUSED", message: `resume intent refused: ${node} produces` }));
+      return void res
+        .writeHead(409)
+        .end(JSON.stringify({ code: "PRD_ERR_INTENT_REFUSED", message: `resume intent refused: ${node} produces` }));
     }
     if (path === "/v1/manageos/production/intent/release" && req.method === "POST") return void res.end(JSON.stringify({ released: true }));
     if (req.url !== "/v1/manageos/status") return void res.writeHead(404).end("{}");
@@ -439,7 +480,10 @@ describe("safely resume production, asking the peers", () => {
       await production.start();
       await feed(40, emptyOurSlots);
       const refusal = await production.safelyResume(ctx).catch((e: unknown) => e);
-      expect(refusal).toMatchObject({ code: "PRD_ERR_UNSAFE_RESUME", details: { reason: "peer-producing", peer: producing.url, node: "node-3" } });
+      expect(refusal).toMatchObject({
+        code: "PRD_ERR_UNSAFE_RESUME",
+        details: { reason: "peer-producing", peer: producing.url, node: "node-3" },
+      });
       expect(producing.requests).toEqual(["GET /v1/manageos/status"]);
       expect(chain.calls).toEqual([]);
       expect(production.coordinator.holds("bp.b")).toBe(false);
@@ -591,7 +635,13 @@ describe("finalizer keys: one per nodeos", () => {
     const server = createServer((req, res) => {
       requests.push(`${req.method} ${req.url}`);
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ state: "running", synced: true, production: { node: "node-2", paused: true, signing: false, finalizerKeys: peerKeys } }));
+      res.end(
+        JSON.stringify({
+          state: "running",
+          synced: true,
+          production: { node: "node-2", paused: true, signing: false, finalizerKeys: peerKeys },
+        }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -708,7 +758,10 @@ describe("production after a start of nodeos", () => {
       // Not at manageos' start: this node is meant to produce, so the takeover waits for a producing peer.
       expect(production.status().takeover).toBeNull();
       await feed(6, emptyOurSlots);
-      expect(await startOutcome(production)).toMatchObject({ state: "skipped", reason: "node-2 produces: the takeover asks it for production" });
+      expect(await startOutcome(production)).toMatchObject({
+        state: "skipped",
+        reason: "node-2 produces: the takeover asks it for production",
+      });
       await eventually("the handoff request", () => peer.requests.find((r) => r.startsWith("POST /v1/nodeos/handoff")));
       expect(peer.requests).toContain(`POST /v1/nodeos/handoff?sync=true&to=${encodeURIComponent("http://127.0.0.1:18080")}`);
       expect(chain.calls).toEqual([]);
@@ -764,7 +817,9 @@ describe("production after a start of nodeos", () => {
       const { chain, production, feed } = setup({ claimWindow: 2_000, wanted: true, peers: [answering.url, gone.url] });
       await production.start();
       await feed(6, emptyOurSlots);
-      const waiting = await eventually("the wait for the peers", () => (startOf(production)?.state === "waiting-peers" ? startOf(production) : undefined));
+      const waiting = await eventually("the wait for the peers", () =>
+        startOf(production)?.state === "waiting-peers" ? startOf(production) : undefined,
+      );
       expect(waiting?.reason).toContain(gone.url);
       await feed(60, emptyOurSlots);
       expect(chain.calls).toEqual([]);

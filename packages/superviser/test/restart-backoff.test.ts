@@ -10,8 +10,16 @@ import { fixture, ManualClock, quietLogger, tempDir, waitFor } from "./helpers.j
 import { type SimChain, simChain } from "./nodeos-helpers.js";
 
 const STAND_IN = fixture("nodeos-stand-in.js");
-const DIRTY_LINE = "error 2023-06-01T12:00:00.500 nodeos    controller.cpp:330 startup ] database dirty flag set (likely due to unclean shutdown): replay required";
-const RESTART = { policy: "always" as const, backoffBase: 100, backoffCap: 400, resetAfter: 60_000, crashLoopThreshold: 3, noRestartExitCodes: [2] };
+const DIRTY_LINE =
+  "error 2023-06-01T12:00:00.500 nodeos    controller.cpp:330 startup ] database dirty flag set (likely due to unclean shutdown): replay required";
+const RESTART = {
+  policy: "always" as const,
+  backoffBase: 100,
+  backoffCap: 400,
+  resetAfter: 60_000,
+  crashLoopThreshold: 3,
+  noRestartExitCodes: [2],
+};
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -49,7 +57,12 @@ describe("restarts asked for from outside after a crash", () => {
     let failed = waitFor(s, "state", (next) => next === "failed");
     await s.start();
     await failed;
-    for (const [attempt, delayMs] of [[1, 100], [2, 200], [3, 400], [4, 400]] as const) {
+    for (const [attempt, delayMs] of [
+      [1, 100],
+      [2, 200],
+      [3, 400],
+      [4, 400],
+    ] as const) {
       // What dirty recovery does when the flag on disk is clean: start it again.
       const started = s.start();
       expect(s.state).toBe(attempt >= 3 ? "crash-loop" : "backoff");
@@ -90,7 +103,10 @@ describe("restarts asked for from outside after a crash", () => {
 describe("dirty recovery of a node whose log says dirty while its flag on disk is clean", () => {
   it("restarts it through the backoff and the crash-loop state instead of as fast as it exits", async () => {
     const c: SimChain = await simChain(
-      { node: { binary: STAND_IN }, superviser: { restart: { policy: "on-failure", backoffBase: "100ms", backoffCap: "400ms", crashLoopThreshold: 3 } } },
+      {
+        node: { binary: STAND_IN },
+        superviser: { restart: { policy: "on-failure", backoffBase: "100ms", backoffCap: "400ms", crashLoopThreshold: 3 } },
+      },
       { NODEOS_STAND_IN_STDERR: DIRTY_LINE, NODEOS_STAND_IN_EXIT: "2" },
     );
     const { dir, remove } = await tempDir("restart-backoff-");

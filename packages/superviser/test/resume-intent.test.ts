@@ -46,7 +46,9 @@ describe("the resume handshake without etcd", () => {
           const answer = c.book(to).consider((own.get(from) as OwnIntent).intent);
           if (answer.granted) granted.set(from, (granted.get(from) ?? 0) + 1);
         }
-        const winners = racers.filter((r) => granted.get(r) === names.length - 1 && c.book(r).stillValid(own.get(r) as OwnIntent, 1_000) === undefined);
+        const winners = racers.filter(
+          (r) => granted.get(r) === names.length - 1 && c.book(r).stillValid(own.get(r) as OwnIntent, 1_000) === undefined,
+        );
         expect(winners, `${racers.join("+")}: ${order.map(([f, t]) => `${f}->${t}`).join(" ")}`).toEqual([[...racers].sort()[0]]);
       }
     }

@@ -42,7 +42,10 @@ async function setup(verdict: () => SigningVerdict, delayMs = 0) {
   const signer = await blocksigner(delayMs);
   const registry = new Registry();
   const metrics = createProductionMetrics(registry);
-  const fence = new SigningFence({ listen: "127.0.0.1:0", upstream: signer.url, upstreamTimeoutMs: 2_000 }, { verdict, logger: pino({ level: "silent" }), metrics });
+  const fence = new SigningFence(
+    { listen: "127.0.0.1:0", upstream: signer.url, upstreamTimeoutMs: 2_000 },
+    { verdict, logger: pino({ level: "silent" }), metrics },
+  );
   await fence.listen();
   cleanups.push(async () => {
     await fence.close();
@@ -72,7 +75,10 @@ describe("the signing fence", () => {
     const { sign, signer, registry } = await setup(() => ({ allowed: false, reason: "production is not resumed on this node" }));
     const { status, body } = await sign();
     expect(status).toBe(403);
-    expect(body).toMatchObject({ code: 403, error: { name: "manageos_signing_fence", what: expect.stringContaining("production is not resumed on this node") } });
+    expect(body).toMatchObject({
+      code: 403,
+      error: { name: "manageos_signing_fence", what: expect.stringContaining("production is not resumed on this node") },
+    });
     expect(signer.signed).toBe(0);
     expect(await registry.metrics()).toMatch(/^manageos_bp_sign_requests_total\{result="refused"\} 1$/m);
   });

@@ -219,7 +219,10 @@ describe("Superviser lines", () => {
 
   it("cuts a 70 MiB log line at 64 KiB, never holding it, counts it, and keeps going", async () => {
     const seen: { length: number; truncated: boolean }[] = [];
-    const plugin: LogPlugin = { name: "lengths", handle: (line) => void seen.push({ length: line.text.length, truncated: line.truncated }) };
+    const plugin: LogPlugin = {
+      name: "lengths",
+      handle: (line) => void seen.push({ length: line.text.length, truncated: line.truncated }),
+    };
     const s = make("giant-line.js 70", {}, { plugins: [plugin] });
     const exited = waitFor<[{ exitCode: number }]>(s, "exit");
     await s.start();
@@ -257,19 +260,23 @@ describe("Superviser lines", () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const s = make("stdout-then-stderr.js 100 8", { queueLines: 10 }, {
-      plugins: [
-        { name: "stuck", accepts: (line) => line.stream === "stdout", handle: () => released },
-        {
-          name: "stderr-count",
-          accepts: (line) => line.stream === "stderr",
-          handle: (line) => {
-            stderrLines++;
-            if (line.text.startsWith("wrote ")) release();
+    const s = make(
+      "stdout-then-stderr.js 100 8",
+      { queueLines: 10 },
+      {
+        plugins: [
+          { name: "stuck", accepts: (line) => line.stream === "stdout", handle: () => released },
+          {
+            name: "stderr-count",
+            accepts: (line) => line.stream === "stderr",
+            handle: (line) => {
+              stderrLines++;
+              if (line.text.startsWith("wrote ")) release();
+            },
           },
-        },
-      ],
-    });
+        ],
+      },
+    );
     const exited = waitFor<[{ exitCode: number }]>(s, "exit");
     await s.start();
     // 8 MiB on stderr is far past a pipe's buffer: the child finishes only if stderr kept being read.
@@ -282,21 +289,25 @@ describe("Superviser lines", () => {
     let count = 0;
     let maxQueued = 0;
     let maxLag = 0;
-    const s = make("prints-mib.js 2", { queueLines: 50 }, {
-      plugins: [
-        {
-          name: "slow",
-          accepts: (line) => line.stream === "stdout",
-          async handle() {
-            count++;
-            if (count % 500 === 0) await new Promise((r) => setTimeout(r, 5));
-            else await Promise.resolve();
-            maxQueued = Math.max(maxQueued, s.pluginStats()[1]?.queued ?? 0);
-            maxLag = Math.max(maxLag, s.pluginStats()[1]?.lagSeconds ?? 0);
+    const s = make(
+      "prints-mib.js 2",
+      { queueLines: 50 },
+      {
+        plugins: [
+          {
+            name: "slow",
+            accepts: (line) => line.stream === "stdout",
+            async handle() {
+              count++;
+              if (count % 500 === 0) await new Promise((r) => setTimeout(r, 5));
+              else await Promise.resolve();
+              maxQueued = Math.max(maxQueued, s.pluginStats()[1]?.queued ?? 0);
+              maxLag = Math.max(maxLag, s.pluginStats()[1]?.lagSeconds ?? 0);
+            },
           },
-        },
-      ],
-    });
+        ],
+      },
+    );
     const exited = waitFor(s, "exit");
     await s.start();
     await exited;
@@ -311,19 +322,23 @@ describe("Superviser lines", () => {
 
   it("lets a slow lossy plugin lose lines, counted, without holding the child back", async () => {
     let handled = 0;
-    const s = make("prints-mib.js 2", { queueLines: 20 }, {
-      plugins: [
-        {
-          name: "lossy",
-          lossy: true,
-          accepts: (line) => line.stream === "stdout",
-          async handle() {
-            handled++;
-            await new Promise((r) => setTimeout(r, 1));
+    const s = make(
+      "prints-mib.js 2",
+      { queueLines: 20 },
+      {
+        plugins: [
+          {
+            name: "lossy",
+            lossy: true,
+            accepts: (line) => line.stream === "stdout",
+            async handle() {
+              handled++;
+              await new Promise((r) => setTimeout(r, 1));
+            },
           },
-        },
-      ],
-    });
+        ],
+      },
+    );
     const registry = new Registry();
     registerSuperviserMetrics(registry, s);
     const exited = waitFor(s, "exit");
@@ -333,7 +348,9 @@ describe("Superviser lines", () => {
     const dropped = s.pluginStats()[1]?.dropped ?? 0;
     expect(dropped).toBeGreaterThan(0);
     expect(handled + dropped).toBe(total);
-    expect(await registry.metrics()).toContain(`manageos_node_lines_dropped_total{plugin="lossy",stream="stdout",reason="queue-full"} ${dropped}`);
+    expect(await registry.metrics()).toContain(
+      `manageos_node_lines_dropped_total{plugin="lossy",stream="stdout",reason="queue-full"} ${dropped}`,
+    );
   });
 });
 

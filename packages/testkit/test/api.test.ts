@@ -25,10 +25,26 @@ describe("nodeos-sim HTTP API", () => {
     const { status, json } = await post(sim, "/v1/chain/get_info");
     expect(status).toBe(200);
     const info = json as Record<string, unknown>;
-    for (const key of ["server_version", "chain_id", "head_block_num", "last_irreversible_block_num", "last_irreversible_block_id",
-      "head_block_id", "head_block_time", "head_block_producer", "virtual_block_cpu_limit", "virtual_block_net_limit",
-      "block_cpu_limit", "block_net_limit", "server_version_string", "fork_db_head_block_num", "fork_db_head_block_id",
-      "server_full_version_string", "earliest_available_block_num", "last_irreversible_block_time"]) {
+    for (const key of [
+      "server_version",
+      "chain_id",
+      "head_block_num",
+      "last_irreversible_block_num",
+      "last_irreversible_block_id",
+      "head_block_id",
+      "head_block_time",
+      "head_block_producer",
+      "virtual_block_cpu_limit",
+      "virtual_block_net_limit",
+      "block_cpu_limit",
+      "block_net_limit",
+      "server_version_string",
+      "fork_db_head_block_num",
+      "fork_db_head_block_id",
+      "server_full_version_string",
+      "earliest_available_block_num",
+      "last_irreversible_block_time",
+    ]) {
       expect(info).toHaveProperty(key);
     }
     expect(info.head_block_time).toMatch(TIME);
@@ -50,8 +66,19 @@ describe("nodeos-sim HTTP API", () => {
     expect(b5.previous).toBe(b4.id);
     expect(b5.block_num).toBe(5);
     expect((b5.id as string).startsWith("00000005")).toBe(true);
-    for (const key of ["timestamp", "producer", "confirmed", "transaction_mroot", "action_mroot", "schedule_version",
-      "new_producers", "producer_signature", "transactions", "ref_block_prefix"]) expect(b5).toHaveProperty(key);
+    for (const key of [
+      "timestamp",
+      "producer",
+      "confirmed",
+      "transaction_mroot",
+      "action_mroot",
+      "schedule_version",
+      "new_producers",
+      "producer_signature",
+      "transactions",
+      "ref_block_prefix",
+    ])
+      expect(b5).toHaveProperty(key);
     expect(b5.timestamp).toMatch(TIME);
     expect(b5.producer_signature).toMatch(/^SIG_K1_/);
     const byId = (await post(sim, "/v1/chain/get_block", { block_num_or_id: b5.id })).json;

@@ -48,20 +48,32 @@ describe("blocksigner-sim", () => {
     const cluster = await tempDir();
     await createCluster(cluster, { producers: ["bp.a", "bp.b"], roundLength: 3, blockIntervalMs: 40 });
     const sim = await startNodeosSim({
-      clusterDir: cluster, instance: "bp", producerName: "bp.a", signatureProvider: `${PUB}=KEOSD:${signer.signDigestUrl}`,
+      clusterDir: cluster,
+      instance: "bp",
+      producerName: "bp.a",
+      signatureProvider: `${PUB}=KEOSD:${signer.signDigestUrl}`,
       config: { "keosd-provider-timeout": 2000 },
     });
     const line = await sim.process.waitForLine(/Produced block .* #(\d+) @/);
     await signer.process.waitForLine(/signed digest with EOS6MRy/);
     const num = Number(/#(\d+) @/.exec(line)![1]);
-    type BlockJson = Record<"producer_signature" | "producer" | "previous" | "timestamp" | "transaction_mroot" | "action_mroot", string> & { schedule_version: number; confirmed: number };
+    type BlockJson = Record<"producer_signature" | "producer" | "previous" | "timestamp" | "transaction_mroot" | "action_mroot", string> & {
+      schedule_version: number;
+      confirmed: number;
+    };
     const block = (await post(`${sim.httpUrl}/v1/chain/get_block`, { block_num_or_id: num })).json as BlockJson;
     const info = (await post(`${sim.httpUrl}/v1/chain/get_info`, {})).json as { chain_id: string };
     expect(block.producer).toBe("bp.a");
     // The signature is the signer's: over the block's signing digest it recovers to the BP key.
     const header = packHeader({
-      num, previous: block.previous, timeMs: Date.parse(`${block.timestamp}Z`), producer: block.producer, confirmed: block.confirmed,
-      transactionMroot: block.transaction_mroot, actionMroot: block.action_mroot, scheduleVersion: block.schedule_version,
+      num,
+      previous: block.previous,
+      timeMs: Date.parse(`${block.timestamp}Z`),
+      producer: block.producer,
+      confirmed: block.confirmed,
+      transactionMroot: block.transaction_mroot,
+      actionMroot: block.action_mroot,
+      scheduleVersion: block.schedule_version,
     });
     const digest = signingDigest(header, info.chain_id);
     expect(Signature.from(block.producer_signature).recoverDigest(digest).toLegacyString()).toBe(PUB);
@@ -70,7 +82,10 @@ describe("blocksigner-sim", () => {
     // With the signer gone, production fails and says why.
     await signer.stop();
     const orphan = await startNodeosSim({
-      clusterDir: cluster, instance: "bp", producerName: "bp.a", signatureProvider: `${PUB}=KEOSD:${signer.signDigestUrl}`,
+      clusterDir: cluster,
+      instance: "bp",
+      producerName: "bp.a",
+      signatureProvider: `${PUB}=KEOSD:${signer.signDigestUrl}`,
       config: { "keosd-provider-timeout": 2000 },
     });
     await orphan.process.waitForLine(/warn .*maybe_produce_block.*signature provider .* failed: 0 exception/);
@@ -84,7 +99,10 @@ describe("blocksigner-sim", () => {
     // A frozen signer takes the connection and never answers.
     signer.kill("SIGSTOP");
     const sim = await startNodeosSim({
-      clusterDir: cluster, instance: "bp", producerName: "bp.a", signatureProvider: `${PUB}=KEOSD:${signer.signDigestUrl}`,
+      clusterDir: cluster,
+      instance: "bp",
+      producerName: "bp.a",
+      signatureProvider: `${PUB}=KEOSD:${signer.signDigestUrl}`,
       config: { "keosd-provider-timeout": 30 },
     });
     try {

@@ -40,7 +40,10 @@ describe("simulated producer cluster", () => {
     const common = { clusterDir: dir, producerName: "bp.a", signatureProvider: KEY };
     const a = await startNodeosSim({ ...common, instance: "node-a" });
     const b = await startNodeosSim({ ...common, instance: "node-b" });
-    await Promise.all([waitForCount(a.process, /Produced block .* signed by bp\.a/, 6), waitForCount(b.process, /Produced block .* signed by bp\.a/, 6)]);
+    await Promise.all([
+      waitForCount(a.process, /Produced block .* signed by bp\.a/, 6),
+      waitForCount(b.process, /Produced block .* signed by bp\.a/, 6),
+    ]);
     await Promise.all([a.stop(), b.stop()]);
     const ledger = await readLedger(dir);
     expect(ledger.double).toBeGreaterThan(0);
@@ -68,9 +71,16 @@ describe("simulated producer cluster", () => {
     // Both instances follow the same chain. Two reads of get_info are not taken at the same instant (on a loaded
     // machine one answers hundreds of ms, a dozen 25 ms blocks, after the other), so heads are compared block by block:
     // each one, read first on its own node, is then reached by the other node with the same id and block time.
-    for (const [first, second] of [[active, standby], [standby, active]] as const) {
+    for (const [first, second] of [
+      [active, standby],
+      [standby, active],
+    ] as const) {
       const h = await head(first);
-      const other = await until(() => head(second), (o) => o.head_block_num >= h.head_block_num, 10_000);
+      const other = await until(
+        () => head(second),
+        (o) => o.head_block_num >= h.head_block_num,
+        10_000,
+      );
       expect(other.head_block_num).toBeGreaterThanOrEqual(h.head_block_num);
       const block = (await (
         await fetch(`${second.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: h.head_block_num }) })
@@ -90,8 +100,17 @@ describe("simulated producer cluster", () => {
   it("records missed slots when the only instance of a producer is paused, and production after resume", async () => {
     const dir = await tempDir();
     await createCluster(dir, { producers: ["bp.a", "bp.b"], roundLength: 3, blockIntervalMs: 25 });
-    const sim = await startNodeosSim({ clusterDir: dir, producerName: "bp.a", signatureProvider: KEY, pauseOnStartup: true, instance: "solo" });
-    const missed = await until(() => readLedger(dir), (l) => l.missed >= 3);
+    const sim = await startNodeosSim({
+      clusterDir: dir,
+      producerName: "bp.a",
+      signatureProvider: KEY,
+      pauseOnStartup: true,
+      instance: "solo",
+    });
+    const missed = await until(
+      () => readLedger(dir),
+      (l) => l.missed >= 3,
+    );
     expect(missed.missed).toBeGreaterThanOrEqual(3);
     expect(missed.produced).toBe(0);
     await fetch(`${sim.httpUrl}/v1/producer/resume`, { method: "POST" });

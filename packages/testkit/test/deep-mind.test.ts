@@ -31,7 +31,9 @@ describe("nodeos-sim deep-mind", () => {
     expect(starts).toEqual(accepted.map((l) => Number(l.split(" ")[2])));
     // The ids the decoder computes are the ids the API serves.
     const last = previous!;
-    const block = (await (await fetch(`${sim.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: last.num }) })).json()) as { id: string };
+    const block = (await (
+      await fetch(`${sim.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: last.num }) })
+    ).json()) as { id: string };
     expect(block.id).toBe(last.id);
     await sim.stop();
   });
@@ -45,9 +47,10 @@ describe("nodeos-sim deep-mind", () => {
     let previous: { num: number; id: string } | undefined;
     for (const line of lines.filter((l) => /^DMLOG ACCEPTED_BLOCK(_V2)? /.test(l))) {
       const f = line.split(" ");
-      const meta = f[1] === "ACCEPTED_BLOCK"
-        ? decodeBlockStateMeta(f[3]!, Number(f[2]), "spring")
-        : decodeSignedBlockMeta({ id: f[2]!, num: Number(f[3]), lib: Number(f[4]), block: f[5]!, rest: f.slice(6) });
+      const meta =
+        f[1] === "ACCEPTED_BLOCK"
+          ? decodeBlockStateMeta(f[3]!, Number(f[2]), "spring")
+          : decodeSignedBlockMeta({ id: f[2]!, num: Number(f[3]), lib: Number(f[4]), block: f[5]!, rest: f.slice(6) });
       expect(f[1]).toBe(meta.num >= from ? "ACCEPTED_BLOCK_V2" : "ACCEPTED_BLOCK");
       if (meta.num >= from) expect(meta.lib).toBe(meta.num - 2);
       if (previous !== undefined) {

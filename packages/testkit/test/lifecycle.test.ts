@@ -22,7 +22,9 @@ describe("nodeos-sim lifecycle", () => {
     const dirty = await startNodeosSim({ ...opts, waitFor: "spawn" });
     expect((await dirty.exited).code).toBe(2);
     expect(dirty.process.stderrLines).toContainEqual(
-      expect.stringMatching(/^error .* main\.cpp:\d+ +main +\] database dirty flag set \(likely due to unclean shutdown\): replay required$/),
+      expect.stringMatching(
+        /^error .* main\.cpp:\d+ +main +\] database dirty flag set \(likely due to unclean shutdown\): replay required$/,
+      ),
     );
 
     const replayed = await startNodeosSim({ ...opts, args: ["--replay-blockchain"] });
@@ -38,14 +40,20 @@ describe("nodeos-sim lifecycle", () => {
     const first = await startNodeosSim(opts);
     await first.process.waitForLine(/Received block .* #10 @/);
     const before = await headOf(first.httpUrl);
-    const id = ((await (await fetch(`${first.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: before }) })).json()) as { id: string }).id;
+    const id = (
+      (await (
+        await fetch(`${first.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: before }) })
+      ).json()) as { id: string }
+    ).id;
     expect(await first.stop()).toEqual({ code: 0, signal: null });
     expect(first.process.stderrLines.at(-1)).toMatch(/nodeos successfully exiting$/);
     expect(await readDirtyFlag(stateFilePath(first.dataDir))).toBe(false);
 
     const second = await startNodeosSim(opts);
     expect(await headOf(second.httpUrl)).toBeGreaterThanOrEqual(before);
-    const again = (await (await fetch(`${second.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: before }) })).json()) as { id: string };
+    const again = (await (
+      await fetch(`${second.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: before }) })
+    ).json()) as { id: string };
     expect(again.id).toBe(id);
     await second.process.waitForLine(/Received block/);
     await second.stop();

@@ -8,23 +8,29 @@ describe("nodeos-sim log layouts", () => {
   it("prints leap's layout: `nodeos` thread, full receive stats", async () => {
     const sim = await startNodeosSim({ blockIntervalMs: 20 });
     const line = await sim.process.waitForLine(/Received block/);
-    expect(line).toMatch(new RegExp(
-      `^info  ${STAMP} nodeos {4}producer_plugin\\.cpp:741 {7}on_incoming_block {4}\\] Received block [0-9a-f]{16}\\.\\.\\. #\\d+ @ ${STAMP} signed by eosio \\[trxs: 0, lib: \\d+, confirmed: 0, net: 0, cpu: 100, elapsed: \\d+, time: \\d+, latency: \\d+ ms\\]$`,
-    ));
+    expect(line).toMatch(
+      new RegExp(
+        `^info  ${STAMP} nodeos {4}producer_plugin\\.cpp:741 {7}on_incoming_block {4}\\] Received block [0-9a-f]{16}\\.\\.\\. #\\d+ @ ${STAMP} signed by eosio \\[trxs: 0, lib: \\d+, confirmed: 0, net: 0, cpu: 100, elapsed: \\d+, time: \\d+, latency: \\d+ ms\\]$`,
+      ),
+    );
     await sim.stop();
   });
 
   it("prints EOSIO 1.x's layout: `thread-0`, `conf:`; and produced blocks in both", async () => {
     const legacy = await startNodeosSim({ blockIntervalMs: 20, logLayout: "legacy", producerName: "eosio", signatureProvider: KEY });
     const produced = await legacy.process.waitForLine(/Produced block/);
-    expect(produced).toMatch(new RegExp(
-      `^info  ${STAMP} thread-0  producer_plugin\\.cpp:\\d+ +produce_block +\\] Produced block [0-9a-f]{16}\\.\\.\\. #\\d+ @ ${STAMP} signed by eosio \\[trxs: 0, lib: \\d+, confirmed: 0\\]$`,
-    ));
+    expect(produced).toMatch(
+      new RegExp(
+        `^info  ${STAMP} thread-0  producer_plugin\\.cpp:\\d+ +produce_block +\\] Produced block [0-9a-f]{16}\\.\\.\\. #\\d+ @ ${STAMP} signed by eosio \\[trxs: 0, lib: \\d+, confirmed: 0\\]$`,
+      ),
+    );
     await legacy.process.waitForLine(/Received block|Produced block/);
     await legacy.stop();
     const received = await startNodeosSim({ blockIntervalMs: 20, logLayout: "legacy" });
     const line = await received.process.waitForLine(/Received block/);
-    expect(line).toMatch(/ thread-0 .*\] Received block [0-9a-f]{16}\.\.\. #\d+ @ \S+ signed by eosio \[trxs: 0, lib: \d+, conf: 0, latency: \d+ ms\]$/);
+    expect(line).toMatch(
+      / thread-0 .*\] Received block [0-9a-f]{16}\.\.\. #\d+ @ \S+ signed by eosio \[trxs: 0, lib: \d+, conf: 0, latency: \d+ ms\]$/,
+    );
     await received.stop();
   });
 
@@ -46,7 +52,12 @@ describe("nodeos-sim burst", () => {
     const { readFile } = await import("node:fs/promises");
     const done = `${await tempDir("nodeos-sim-burst-")}/done.json`;
     const sim = await startNodeosSim({
-      env: { NODEOS_SIM_BURST_LINES: "2000", NODEOS_SIM_BURST_STREAM: "both", NODEOS_SIM_BURST_LINE_BYTES: "200", NODEOS_SIM_BURST_DONE_FILE: done },
+      env: {
+        NODEOS_SIM_BURST_LINES: "2000",
+        NODEOS_SIM_BURST_STREAM: "both",
+        NODEOS_SIM_BURST_LINE_BYTES: "200",
+        NODEOS_SIM_BURST_DONE_FILE: done,
+      },
     });
     await sim.process.waitForLine(/burst stderr line 2000 /);
     await sim.process.waitForLine(/burst stdout line 2000 /, { stream: "stdout" });
@@ -54,7 +65,9 @@ describe("nodeos-sim burst", () => {
     expect(burst("stderr", sim.process.stderrLines)).toHaveLength(2000);
     expect(burst("stdout", sim.process.stdoutLines)).toHaveLength(2000);
     const first = burst("stderr", sim.process.stderrLines)[0] ?? "";
-    expect(first).toMatch(new RegExp(`^info  ${STAMP} net-0 {5}net_plugin\\.cpp:3456 {11}operator\\(\\) {11}\\] burst stderr line 1 \\.+$`));
+    expect(first).toMatch(
+      new RegExp(`^info  ${STAMP} net-0 {5}net_plugin\\.cpp:3456 {11}operator\\(\\) {11}\\] burst stderr line 1 \\.+$`),
+    );
     expect(first.length).toBe(199);
     const report = await until(async () => JSON.parse(await readFile(done, "utf8")) as Record<string, { lines: number; bytes: number }>);
     expect(report.stderr).toEqual({ lines: 2000, bytes: 400_000 });

@@ -57,7 +57,8 @@ describe("nodeos-sim options", () => {
     const sim = await startNodeosSim({
       config: {
         "p2p-peer-address": ["a:9876", "b:9876", "c:9876"],
-        "signature-provider": "EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV=KEY:5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3",
+        "signature-provider":
+          "EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV=KEY:5KQwrPbwdL6PhXujxW37FSSQZ1JiwsST4cqQzDeyXtP79zkvFD3",
         "producer-name": "eosio",
       },
       blockIntervalMs: 20,
@@ -91,22 +92,36 @@ describe("nodeos-sim snapshots and --delete-all-blocks", () => {
     const source = await startNodeosSim({ blockIntervalMs: 20 });
     await source.process.waitForLine(/#8 @/);
     const snap = (await (await fetch(`${source.httpUrl}/v1/producer/create_snapshot`, { method: "POST" })).json()) as {
-      snapshot_name: string; head_block_num: number; head_block_id: string;
+      snapshot_name: string;
+      head_block_num: number;
+      head_block_id: string;
     };
     const sourceInfo = (await (await fetch(`${source.httpUrl}/v1/chain/get_info`)).json()) as { chain_id: string };
     await source.stop();
 
     const restored = await startNodeosSim({ blockIntervalMs: 20, args: ["--snapshot", snap.snapshot_name] });
-    const info = (await (await fetch(`${restored.httpUrl}/v1/chain/get_info`)).json()) as { chain_id: string; head_block_num: number; earliest_available_block_num: number };
+    const info = (await (await fetch(`${restored.httpUrl}/v1/chain/get_info`)).json()) as {
+      chain_id: string;
+      head_block_num: number;
+      earliest_available_block_num: number;
+    };
     expect(info.chain_id).toBe(sourceInfo.chain_id);
     expect(info.head_block_num).toBeGreaterThanOrEqual(snap.head_block_num);
     await restored.process.waitForLine(new RegExp(`#${snap.head_block_num + 2} @`));
-    const next = (await (await fetch(`${restored.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: snap.head_block_num + 1 }) })).json()) as { previous: string };
+    const next = (await (
+      await fetch(`${restored.httpUrl}/v1/chain/get_block`, {
+        method: "POST",
+        body: JSON.stringify({ block_num_or_id: snap.head_block_num + 1 }),
+      })
+    ).json()) as { previous: string };
     expect(next.previous).toBe(snap.head_block_id);
     await restored.stop();
 
     const again = await startNodeosSim({
-      dataDir: restored.dataDir, configDir: restored.configDir, waitFor: "spawn", args: ["--snapshot", snap.snapshot_name],
+      dataDir: restored.dataDir,
+      configDir: restored.configDir,
+      waitFor: "spawn",
+      args: ["--snapshot", snap.snapshot_name],
     });
     expect((await again.exited).code).toBe(254);
     expect(again.process.stderrLines.join("\n")).toContain("Snapshot can only be used to initialize an empty database.");
@@ -121,7 +136,9 @@ describe("nodeos-sim snapshots and --delete-all-blocks", () => {
     await first.exited;
     const fresh = await startNodeosSim({ ...opts, args: ["--delete-all-blocks"] });
     await fresh.process.waitForLine(/Received block/);
-    const b1 = (await (await fetch(`${fresh.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: 1 }) })).json()) as { previous: string };
+    const b1 = (await (
+      await fetch(`${fresh.httpUrl}/v1/chain/get_block`, { method: "POST", body: JSON.stringify({ block_num_or_id: 1 }) })
+    ).json()) as { previous: string };
     expect(b1.previous).toBe("0".repeat(64));
     expect(await fresh.stop()).toEqual({ code: 0, signal: null });
   });

@@ -78,7 +78,10 @@ describe("nodeos-sim as Spring 1.x", () => {
     expect(leap.code).toBe(254);
     expect(leap.stderr).toContain("unrecognised option 'vote-threads'");
 
-    const sim = await startNodeosSim({ version: SPRING, config: { "vote-threads": 4, "finality-data-history": "false", "producer-name": "eosio", "signature-provider": KEY } });
+    const sim = await startNodeosSim({
+      version: SPRING,
+      config: { "vote-threads": 4, "finality-data-history": "false", "producer-name": "eosio", "signature-provider": KEY },
+    });
     const info = (await (await fetch(`${sim.httpUrl}/v1/chain/get_info`)).json()) as { server_version_string: string };
     expect(info.server_version_string).toBe(SPRING);
     await sim.stop();
@@ -86,17 +89,31 @@ describe("nodeos-sim as Spring 1.x", () => {
 
   it("prints Spring 1.0.2+ block lines, confirmed only before Savanna, and LIB two blocks behind head once Savanna is active", async () => {
     // Before Savanna (far ahead here): confirmed after lib.
-    const legacyNode = await startNodeosSim({ version: SPRING, savannaFrom: 1_000_000, producerName: "eosio", signatureProvider: KEY, libLag: 4 });
+    const legacyNode = await startNodeosSim({
+      version: SPRING,
+      savannaFrom: 1_000_000,
+      producerName: "eosio",
+      signatureProvider: KEY,
+      libLag: 4,
+    });
     const legacy = await legacyNode.process.waitForLine(/Produced block/);
-    expect(legacy).toMatch(new RegExp(
-      `^info  ${STAMP} nodeos {4}controller\\.cpp:3900 +log_applied +\\] Produced block [0-9a-f]{16}\\.\\.\\. #\\d+ @ ${STAMP} signed by eosio \\[trxs: 0, lib: \\d+, confirmed: 0, net: 0, cpu: 100 us, elapsed: 40 us, producing time: 90 us\\]$`,
-    ));
+    expect(legacy).toMatch(
+      new RegExp(
+        `^info  ${STAMP} nodeos {4}controller\\.cpp:3900 +log_applied +\\] Produced block [0-9a-f]{16}\\.\\.\\. #\\d+ @ ${STAMP} signed by eosio \\[trxs: 0, lib: \\d+, confirmed: 0, net: 0, cpu: 100 us, elapsed: 40 us, producing time: 90 us\\]$`,
+      ),
+    );
     await legacyNode.stop();
     // A chain whose genesis is a moment ahead, with Savanna from block 10: the transition, then no confirmed, LIB = head - 2.
     const dir = await tempDir();
     await createCluster(dir, { producers: ["bp.a"], roundLength: 4, blockIntervalMs: 50, genesisTime: Date.now() + 2_000 });
     const from = 10;
-    const producer = await startNodeosSim({ version: SPRING, savannaFrom: from, clusterDir: dir, producerName: "bp.a", signatureProvider: KEY });
+    const producer = await startNodeosSim({
+      version: SPRING,
+      savannaFrom: from,
+      clusterDir: dir,
+      producerName: "bp.a",
+      signatureProvider: KEY,
+    });
     await producer.process.waitForLine(new RegExp(`Transitioning to savanna, IF Genesis Block ${from}, IF Critical Block ${from}`));
     const savanna = await producer.process.waitForLine(/Produced block .* signed by bp\.a \[trxs: 0, lib: \d+, net: /);
     const m = /#(\d+) @ .* \[trxs: 0, lib: (\d+), net: 0, cpu: 100 us, elapsed: 40 us, producing time: 90 us\]$/.exec(savanna);
@@ -106,9 +123,11 @@ describe("nodeos-sim as Spring 1.x", () => {
 
     const relay = await startNodeosSim({ version: SPRING, savannaFrom: 1 });
     const received = await relay.process.waitForLine(/Received block/);
-    expect(received).toMatch(new RegExp(
-      `^info  ${STAMP} nodeos {4}controller\\.cpp:3900 +log_applied +\\] Received block [0-9a-f]{16}\\.\\.\\. #\\d+ @ ${STAMP} signed by eosio \\[trxs: 0, lib: \\d+, net: 0, cpu: 100 us, elapsed: 50 us, applying time: 120 us, latency: \\d+ ms\\]$`,
-    ));
+    expect(received).toMatch(
+      new RegExp(
+        `^info  ${STAMP} nodeos {4}controller\\.cpp:3900 +log_applied +\\] Received block [0-9a-f]{16}\\.\\.\\. #\\d+ @ ${STAMP} signed by eosio \\[trxs: 0, lib: \\d+, net: 0, cpu: 100 us, elapsed: 50 us, applying time: 120 us, latency: \\d+ ms\\]$`,
+      ),
+    );
     await relay.stop();
   });
 
@@ -127,9 +146,14 @@ describe("nodeos-sim as Spring 1.x", () => {
     const common = { version: SPRING, clusterDir: dir, producerName: "bp.a" };
     const a = await startNodeosSim({ ...common, instance: "a", signatureProvider: [KEY, k1.signatureProvider] });
     const b = await startNodeosSim({ ...common, instance: "b", pauseOnStartup: true, signatureProvider: [KEY, k2.signatureProvider] });
-    expect(await finalizers(a.httpUrl)).toEqual([{ finalizer_name: "bp.a", active_key_id: 0, active_key_binary: expect.stringMatching(/^[0-9a-f]{192}$/), finalizer_key_count: 2 }]);
+    expect(await finalizers(a.httpUrl)).toEqual([
+      { finalizer_name: "bp.a", active_key_id: 0, active_key_binary: expect.stringMatching(/^[0-9a-f]{192}$/), finalizer_key_count: 2 },
+    ]);
 
-    const first = await until(() => readLedger(dir), (l) => (l.votesByInstance.a ?? 0) >= 5);
+    const first = await until(
+      () => readLedger(dir),
+      (l) => (l.votesByInstance.a ?? 0) >= 5,
+    );
     expect(first.votesByInstance.b).toBeUndefined();
     // A strong QC on every block: LIB two behind head.
     const info = await getInfo(a.httpUrl);
@@ -140,36 +164,89 @@ describe("nodeos-sim as Spring 1.x", () => {
     expect(bytes.subarray(0, 8).toString("ascii")).toBe("SIMSAFE1");
     const safety = decodeSafety(bytes).get(k1.publicKey);
     expect(safety?.lastVoteNum).toBeGreaterThanOrEqual(voted);
-    const later = await until(async () => decodeSafety(await readFile(safetyFilePath(join(a.dataDir, "finalizers")))).get(k1.publicKey)!, (s) => s.lastVoteNum > safety!.lastVoteNum);
+    const later = await until(
+      async () => decodeSafety(await readFile(safetyFilePath(join(a.dataDir, "finalizers")))).get(k1.publicKey)!,
+      (s) => s.lastVoteNum > safety!.lastVoteNum,
+    );
     expect(later.lockNum).toBe(later.lastVoteNum - 2);
     // b's key is registered but not active: it has not voted, so it has written no safety.dat.
     expect(existsSync(safetyFilePath(join(b.dataDir, "finalizers")))).toBe(false);
 
     // A key that is not bp.a's active permission is refused; the table does not change.
-    const wrong = await sendFinkeyAction(b.httpUrl, { action: "actfinkey", finalizerName: "bp.a", finalizerKey: k2.publicKey, privateKey: generateAccountKey().privateKey }, "push_transaction");
+    const wrong = await sendFinkeyAction(
+      b.httpUrl,
+      { action: "actfinkey", finalizerName: "bp.a", finalizerKey: k2.publicKey, privateKey: generateAccountKey().privateKey },
+      "push_transaction",
+    );
     expect(wrong.status).toBe(500);
     expect(wrong.body).toMatchObject({ code: 500, error: { code: 3090003, name: "unsatisfied_authorization" } });
     expect((await finalizers(b.httpUrl))[0]?.active_key_id).toBe(0);
-    const asOther = await sendFinkeyAction(b.httpUrl, { action: "actfinkey", finalizerName: "bp.a", finalizerKey: k2.publicKey, privateKey: account.privateKey, actor: "bp.b" });
+    const asOther = await sendFinkeyAction(b.httpUrl, {
+      action: "actfinkey",
+      finalizerName: "bp.a",
+      finalizerKey: k2.publicKey,
+      privateKey: account.privateKey,
+      actor: "bp.b",
+    });
     expect(asOther.body).toMatchObject({ error: { code: 3090004, name: "missing_auth_exception" } });
-    const unlinked = await sendFinkeyAction(b.httpUrl, { action: "actfinkey", finalizerName: "bp.a", finalizerKey: k2.publicKey, privateKey: account.privateKey, permission: "owner2" });
+    const unlinked = await sendFinkeyAction(b.httpUrl, {
+      action: "actfinkey",
+      finalizerName: "bp.a",
+      finalizerKey: k2.publicKey,
+      privateKey: account.privateKey,
+      permission: "owner2",
+    });
     expect(unlinked.body).toMatchObject({ error: { code: 3090005, name: "irrelevant_auth_exception" } });
-    const badPop = await sendFinkeyAction(a.httpUrl, { action: "regfinkey", finalizerName: "bp.a", finalizerKey: k3.publicKey, proofOfPossession: k1.proofOfPossession, privateKey: account.privateKey });
-    expect(badPop.body).toMatchObject({ error: { code: 3050003, details: [{ message: "assertion failure with message: proof of possession check failed" }] } });
+    const badPop = await sendFinkeyAction(a.httpUrl, {
+      action: "regfinkey",
+      finalizerName: "bp.a",
+      finalizerKey: k3.publicKey,
+      proofOfPossession: k1.proofOfPossession,
+      privateKey: account.privateKey,
+    });
+    expect(badPop.body).toMatchObject({
+      error: { code: 3050003, details: [{ message: "assertion failure with message: proof of possession check failed" }] },
+    });
 
     // A permission linked to the finalizer key actions (bp.a@finkey) may register.
-    const reg = await sendFinkeyAction(a.httpUrl, { action: "regfinkey", finalizerName: "bp.a", finalizerKey: k3.publicKey, proofOfPossession: k3.proofOfPossession, privateKey: linked.privateKey, permission: "finkey" }, "push_transaction");
+    const reg = await sendFinkeyAction(
+      a.httpUrl,
+      {
+        action: "regfinkey",
+        finalizerName: "bp.a",
+        finalizerKey: k3.publicKey,
+        proofOfPossession: k3.proofOfPossession,
+        privateKey: linked.privateKey,
+        permission: "finkey",
+      },
+      "push_transaction",
+    );
     expect(reg.status).toBe(200);
-    const act = await sendFinkeyAction(b.httpUrl, { action: "actfinkey", finalizerName: "bp.a", finalizerKey: k2.publicKey, privateKey: account.privateKey });
+    const act = await sendFinkeyAction(b.httpUrl, {
+      action: "actfinkey",
+      finalizerName: "bp.a",
+      finalizerKey: k2.publicKey,
+      privateKey: account.privateKey,
+    });
     expect(act).toMatchObject({ status: 200, body: { processed: { receipt: { status: "executed" } } } });
     // Every node reads the same chain state.
     expect(await finalizers(a.httpUrl)).toMatchObject([{ finalizer_name: "bp.a", active_key_id: 1, finalizer_key_count: 3 }]);
     const keys = await post(`${a.httpUrl}/v1/chain/get_table_rows`, { code: "eosio", scope: "eosio", table: "finkeys", json: true });
-    expect((keys.body as { rows: { finalizer_key: string }[] }).rows.map((r) => r.finalizer_key)).toEqual([k1.publicKey, k2.publicKey, k3.publicKey]);
+    expect((keys.body as { rows: { finalizer_key: string }[] }).rows.map((r) => r.finalizer_key)).toEqual([
+      k1.publicKey,
+      k2.publicKey,
+      k3.publicKey,
+    ]);
 
-    const switched = await until(() => readLedger(dir), (l) => (l.votesByInstance.b ?? 0) >= 3);
+    const switched = await until(
+      () => readLedger(dir),
+      (l) => (l.votesByInstance.b ?? 0) >= 3,
+    );
     const votesOfA = switched.votesByInstance.a ?? 0;
-    const after = await until(() => readLedger(dir), (l) => (l.votesByInstance.b ?? 0) >= (switched.votesByInstance.b ?? 0) + 3);
+    const after = await until(
+      () => readLedger(dir),
+      (l) => (l.votesByInstance.b ?? 0) >= (switched.votesByInstance.b ?? 0) + 3,
+    );
     expect(after.votesByInstance.a ?? 0).toBe(votesOfA);
     await Promise.all([a.stop(), b.stop()]);
     expect((await readLedger(dir)).doubleVotes).toEqual([]);
@@ -178,11 +255,19 @@ describe("nodeos-sim as Spring 1.x", () => {
   it("records double votes when two nodes vote with the same active key", async () => {
     const dir = await tempDir();
     const key = generateFinalizerKey();
-    await createCluster(dir, { producers: ["bp.a", "bp.b"], roundLength: 4, blockIntervalMs: 50, finalizerKeys: { "bp.a": [key.publicKey] } });
+    await createCluster(dir, {
+      producers: ["bp.a", "bp.b"],
+      roundLength: 4,
+      blockIntervalMs: 50,
+      finalizerKeys: { "bp.a": [key.publicKey] },
+    });
     const common = { version: SPRING, clusterDir: dir, producerName: "bp.a", signatureProvider: [KEY, key.signatureProvider] };
     const a = await startNodeosSim({ ...common, instance: "a" });
     const b = await startNodeosSim({ ...common, instance: "b", pauseOnStartup: true });
-    const ledger = await until(() => readLedger(dir), (l) => l.doubleVotes.length >= 3);
+    const ledger = await until(
+      () => readLedger(dir),
+      (l) => l.doubleVotes.length >= 3,
+    );
     await Promise.all([a.stop(), b.stop()]);
     expect(ledger.doubleVotes[0]).toMatchObject({ finalizerKey: key.publicKey, finalizer: "bp.a", instances: ["a", "b"] });
     const { stdout } = await promisify(execFile)(process.execPath, [NODEOS_SIM_BIN, "ledger", dir]);
@@ -192,21 +277,42 @@ describe("nodeos-sim as Spring 1.x", () => {
   it("refuses to vote with a corrupt safety.dat, says the local finalizer did not vote, and LIB stalls", async () => {
     const dir = await tempDir();
     const key = generateFinalizerKey();
-    await createCluster(dir, { producers: ["bp.a", "bp.b"], roundLength: 4, blockIntervalMs: 50, finalizerKeys: { "bp.a": [key.publicKey] } });
+    await createCluster(dir, {
+      producers: ["bp.a", "bp.b"],
+      roundLength: 4,
+      blockIntervalMs: 50,
+      finalizerKeys: { "bp.a": [key.publicKey] },
+    });
     const base = await tempDir();
     const safety = safetyFilePath(join(base, "data", "finalizers"));
     await mkdir(join(base, "data", "finalizers"), { recursive: true });
     await writeFile(safety, "not a safety file");
-    const sim = await startNodeosSim({ version: SPRING, clusterDir: dir, instance: "c", dataDir: join(base, "data"), producerName: "bp.a", signatureProvider: [KEY, key.signatureProvider] });
+    const sim = await startNodeosSim({
+      version: SPRING,
+      clusterDir: dir,
+      instance: "c",
+      dataDir: join(base, "data"),
+      producerName: "bp.a",
+      signatureProvider: [KEY, key.signatureProvider],
+    });
     await sim.process.waitForLine(new RegExp(`^error .*unable to read finalizer safety persistence file ${safety}: bad magic`));
     const warn = await sim.process.waitForLine(/Local finalizer/);
-    expect(warn).toMatch(/^warn {2}.* tracked_votes\.cpp:\d+ +log_missing_votes +\] Local finalizer bp\.a did not vote in block (\d+) : [0-9a-f]{16} for block \d+$/);
+    expect(warn).toMatch(
+      /^warn {2}.* tracked_votes\.cpp:\d+ +log_missing_votes +\] Local finalizer bp\.a did not vote in block (\d+) : [0-9a-f]{16} for block \d+$/,
+    );
     const [, n] = /in block (\d+) : .* for block (\d+)$/.exec(warn)!;
-    const info = await sim.process.waitForLine(new RegExp(`Block [0-9a-f]{16}\\.\\.\\. #${n} @ ${STAMP} produced by bp\\.[ab], latency: \\d+ms has no votes for block #${Number(n) - 1} from finalizers: bp\\.a$`));
+    const info = await sim.process.waitForLine(
+      new RegExp(
+        `Block [0-9a-f]{16}\\.\\.\\. #${n} @ ${STAMP} produced by bp\\.[ab], latency: \\d+ms has no votes for block #${Number(n) - 1} from finalizers: bp\\.a$`,
+      ),
+    );
     expect(info).toMatch(/^info /);
     // Without its votes there is no strong QC: LIB stalls while head goes on.
     const info1 = await getInfo(sim.httpUrl);
-    const info2 = await until(() => getInfo(sim.httpUrl), (i) => i.head_block_num >= info1.head_block_num + 5);
+    const info2 = await until(
+      () => getInfo(sim.httpUrl),
+      (i) => i.head_block_num >= info1.head_block_num + 5,
+    );
     expect(info2.last_irreversible_block_num).toBe(info1.last_irreversible_block_num);
     expect(info2.last_irreversible_block_num).toBeLessThan(info2.head_block_num - 5);
     await sim.stop();
@@ -217,13 +323,25 @@ describe("nodeos-sim as Spring 1.x", () => {
   it("does not vote below the last vote its safety.dat holds (a restored file ahead of the chain)", async () => {
     const dir = await tempDir();
     const key = generateFinalizerKey();
-    await createCluster(dir, { producers: ["bp.a", "bp.b"], roundLength: 4, blockIntervalMs: 50, finalizerKeys: { "bp.a": [key.publicKey] } });
+    await createCluster(dir, {
+      producers: ["bp.a", "bp.b"],
+      roundLength: 4,
+      blockIntervalMs: 50,
+      finalizerKeys: { "bp.a": [key.publicKey] },
+    });
     const base = await tempDir();
     const safety = safetyFilePath(join(base, "data", "finalizers"));
     await mkdir(join(base, "data", "finalizers"), { recursive: true });
     const ahead = { lastVoteNum: 1_000_000, lastVoteId: "ab".repeat(32), lockNum: 999_998, lockId: "cd".repeat(32), timeMs: 1 };
     await writeFile(safety, encodeSafety(new Map([[key.publicKey, ahead]])));
-    const sim = await startNodeosSim({ version: SPRING, clusterDir: dir, instance: "d", dataDir: join(base, "data"), producerName: "bp.a", signatureProvider: [KEY, key.signatureProvider] });
+    const sim = await startNodeosSim({
+      version: SPRING,
+      clusterDir: dir,
+      instance: "d",
+      dataDir: join(base, "data"),
+      producerName: "bp.a",
+      signatureProvider: [KEY, key.signatureProvider],
+    });
     await sim.process.waitForLine(/loaded finalizer safety information for 1 finalizer\(s\)/);
     await sim.process.waitForLine(/Local finalizer bp\.a did not vote in block \d+/);
     await sim.stop();
@@ -234,8 +352,20 @@ describe("nodeos-sim as Spring 1.x", () => {
   it("does not send votes with vote-threads = 0", async () => {
     const dir = await tempDir();
     const key = generateFinalizerKey();
-    await createCluster(dir, { producers: ["bp.a", "bp.b"], roundLength: 4, blockIntervalMs: 50, finalizerKeys: { "bp.a": [key.publicKey] } });
-    const sim = await startNodeosSim({ version: SPRING, clusterDir: dir, instance: "e", producerName: "bp.a", signatureProvider: [KEY, key.signatureProvider], config: { "vote-threads": 0 } });
+    await createCluster(dir, {
+      producers: ["bp.a", "bp.b"],
+      roundLength: 4,
+      blockIntervalMs: 50,
+      finalizerKeys: { "bp.a": [key.publicKey] },
+    });
+    const sim = await startNodeosSim({
+      version: SPRING,
+      clusterDir: dir,
+      instance: "e",
+      producerName: "bp.a",
+      signatureProvider: [KEY, key.signatureProvider],
+      config: { "vote-threads": 0 },
+    });
     await sim.process.waitForLine(/Local finalizer bp\.a did not vote in block \d+/);
     await sim.stop();
     expect((await readLedger(dir)).votes).toBe(0);

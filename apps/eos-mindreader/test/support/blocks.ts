@@ -3,7 +3,12 @@ import type { Store } from "@manageos/core";
 import { type OneBlockName, parseFirehoseOneBlockFileName, parseOneBlockFileName } from "@manageos/mindreader";
 
 /** Polls `probe` until it returns a value other than undefined; fails with `what` after `timeoutMs`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -103,7 +108,8 @@ export function readBlockEvents(url: string, count: number, timeoutMs = 20_000):
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const data = frame.split("\n").find((l) => l.startsWith("data: "));
-          if (frame.startsWith("event: block") && data !== undefined) events.push(streamedBlock(JSON.parse(data.slice(6)) as Record<string, unknown>));
+          if (frame.startsWith("event: block") && data !== undefined)
+            events.push(streamedBlock(JSON.parse(data.slice(6)) as Record<string, unknown>));
         }
         if (events.length >= count) {
           clearTimeout(timer);

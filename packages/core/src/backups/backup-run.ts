@@ -52,7 +52,8 @@ type Limit = <T>(fn: () => Promise<T>) => Promise<T>;
 export async function runBackup(ctx: EngineContext, request: BackupRequest, onProgress?: ProgressListener): Promise<Manifest> {
   const chainId = assertChainId(request.chainId);
   const tag = assertTag(request.tag ?? "manual");
-  if (!Number.isSafeInteger(request.head.num) || request.head.num < 0) throw BackupErrors.args(`head block ${request.head.num} is not a block number`);
+  if (!Number.isSafeInteger(request.head.num) || request.head.num < 0)
+    throw BackupErrors.args(`head block ${request.head.num} is not a block number`);
   const started = ctx.now();
   const name = backupName(request.head.num, started, tag);
   const scan = await scanDataDir(request.dataDir, request.paths, request.finalizers?.keep);
@@ -92,7 +93,8 @@ export async function runBackup(ctx: EngineContext, request: BackupRequest, onPr
           const before = previous.get(file.path);
           const reused = await reuseUnchanged(ctx, file, before, state, progress);
           if (reused !== undefined) return void done.set(file.path, reused);
-          const grown = request.appendOnly?.includes(file.path) === true ? await grownPrefix(ctx, request.dataDir, file, before, state) : undefined;
+          const grown =
+            request.appendOnly?.includes(file.path) === true ? await grownPrefix(ctx, request.dataDir, file, before, state) : undefined;
           done.set(file.path, await backupFile(ctx, request.dataDir, file, limit, state, progress, grown));
         }),
       ]);
@@ -156,7 +158,8 @@ async function recordFinalizers(
     throw BackupErrors.source(join(location.dir, SAFETY_FILE), error.message, { cause: error });
   });
   if (info === undefined || !info.isFile()) {
-    if (info !== undefined) ctx.logger.warn({ path: join(location.dir, SAFETY_FILE) }, "the safety file is not a regular file: not recorded");
+    if (info !== undefined)
+      ctx.logger.warn({ path: join(location.dir, SAFETY_FILE) }, "the safety file is not a regular file: not recorded");
     return { dir: location.dir, restore: false, safetyFile: null };
   }
   const file: ScannedFile = { path: SAFETY_FILE, size: info.size, mode: info.mode & 0o7777, mtimeMs: info.mtimeMs };

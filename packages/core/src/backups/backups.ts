@@ -60,7 +60,12 @@ export interface RestoreResult {
 // Manifests a listing leaves out: malformed, or of a format this version does not read.
 const UNREADABLE_CODES = new Set([BackupErrors.manifestInvalid.code, BackupErrors.manifestVersion.code]);
 // Failures that condemn one backup but not the next older one.
-const FALLBACK_CODES = new Set([BackupErrors.chunkCorrupt.code, BackupErrors.chunkMissing.code, BackupErrors.manifestInvalid.code, BackupErrors.manifestVersion.code]);
+const FALLBACK_CODES = new Set([
+  BackupErrors.chunkCorrupt.code,
+  BackupErrors.chunkMissing.code,
+  BackupErrors.manifestInvalid.code,
+  BackupErrors.manifestVersion.code,
+]);
 
 /** The backup engine: content-addressed, incremental, sparse-aware backups of a node's data dir. */
 export class Backups {

@@ -35,6 +35,7 @@ export async function resolveChainId(
   if (stored.length === 1) return { chainId: stored[0] as string, from: "storage" };
   return {
     chainId: undefined,
-    reason: stored.length === 0 ? `no backup or snapshot in ${store.url}` : `${stored.length} chains in ${store.url} (${stored.join(", ")})`,
+    reason:
+      stored.length === 0 ? `no backup or snapshot in ${store.url}` : `${stored.length} chains in ${store.url} (${stored.join(", ")})`,
   };
 }

@@ -24,7 +24,12 @@ export const PUBLISHED: Promise<void> = Promise.resolve();
  * Hashes the first `length` bytes of a filled chunk buffer and hands them to the store unless this run knows the
  * chunk already; resolves once the bytes are consumed (the buffer may be reused), `published` once the chunk is stored.
  */
-export async function storeBuffer(ctx: EngineContext, state: RunState, chunk: ChunkBuffer, length: number): Promise<{ hash: string; published: Promise<void> }> {
+export async function storeBuffer(
+  ctx: EngineContext,
+  state: RunState,
+  chunk: ChunkBuffer,
+  length: number,
+): Promise<{ hash: string; published: Promise<void> }> {
   const hash = await state.hashes.hash(chunk, length);
   const key = chunkKey(hash, ctx.compress);
   let published = state.known.get(key);

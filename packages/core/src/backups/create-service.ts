@@ -73,7 +73,16 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
       ...(backup.chainId === undefined ? {} : { chainId: backup.chainId }),
       aliveTimeout: Math.max(60_000, config.node.blockInterval * 600),
     },
-    { chain, service, store, gate: deps.gate, jobs: deps.jobs, node: deps.node, logger: deps.logger, metrics: createRecoveryMetrics(deps.registry) },
+    {
+      chain,
+      service,
+      store,
+      gate: deps.gate,
+      jobs: deps.jobs,
+      node: deps.node,
+      logger: deps.logger,
+      metrics: createRecoveryMetrics(deps.registry),
+    },
   );
   const schedule = new BackupSchedule(
     {
@@ -91,7 +100,9 @@ export function createBackupService(config: Readonly<Config>, deps: CreateBackup
     async boot() {
       // Before the node starts: a killed restore's staging dir can be as large as the data dir.
       await finalizersOf(chain)
-        .then((finalizers) => cleanRestoreLeftovers(chain.dataDir, deps.logger.child({ module: "backups" }), { keep: finalizers?.keep ?? [] }))
+        .then((finalizers) =>
+          cleanRestoreLeftovers(chain.dataDir, deps.logger.child({ module: "backups" }), { keep: finalizers?.keep ?? [] }),
+        )
         .catch((error: unknown) => deps.logger.warn({ err: error, module: "backups" }, "cannot clear what interrupted restores left"));
       schedule.start();
       await recovery.boot();

@@ -38,7 +38,8 @@ export class ChunkReader {
           if (bytesRead === 0) return false;
           filled += bytesRead;
           // A short read off the grain (rare): the rest through the cache.
-          if (filled < length && filled % GRAIN !== 0) return readInto(await this.cachedHandle(), buffer.subarray(filled, length), offset + filled);
+          if (filled < length && filled % GRAIN !== 0)
+            return readInto(await this.cachedHandle(), buffer.subarray(filled, length), offset + filled);
         }
         return true;
       } catch (error) {

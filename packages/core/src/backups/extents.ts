@@ -13,7 +13,11 @@ export type DataRange = readonly [start: number, end: number];
 export async function dataRanges(path: string): Promise<DataRange[] | undefined> {
   let stdout: string;
   try {
-    ({ stdout } = await run("filefrag", ["-v", path], { timeout: 60_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: "C" } }));
+    ({ stdout } = await run("filefrag", ["-v", path], {
+      timeout: 60_000,
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, LC_ALL: "C" },
+    }));
   } catch {
     return undefined;
   }

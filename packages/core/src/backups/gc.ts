@@ -62,13 +62,19 @@ async function collect(ctx: EngineContext, now: Date, graceMs: number, own: OwnM
   const dryRun = own === undefined;
   const markers = await readMarkers(ctx.store, "backup", now, ctx.staleBackupMs, ctx.hostname);
   if (markers.active.length > 0) {
-    throw BackupErrors.busy(`a backup is running (${describeMarkers(markers.active)})`, { details: { markers: markers.active.map((m) => m.key) } });
+    throw BackupErrors.busy(`a backup is running (${describeMarkers(markers.active)})`, {
+      details: { markers: markers.active.map((m) => m.key) },
+    });
   }
   const gcMarkers = await readMarkers(ctx.store, "gc", now, ctx.staleGcMs, ctx.hostname);
   const otherGc = gcMarkers.active.filter((m) => m.key !== own?.key);
   if (otherGc.length > 0) throw BackupErrors.busy(`another gc is running (${describeMarkers(otherGc)})`);
   const refs = await listBackupRefs(ctx.store);
-  const manifests = await readManifests(ctx.store, refs.map((r) => r.key), ctx.parallel);
+  const manifests = await readManifests(
+    ctx.store,
+    refs.map((r) => r.key),
+    ctx.parallel,
+  );
   const referenced = new Set<string>();
   for (const manifest of manifests) {
     // The recorded safety file is referenced too: an operator may want to look at it.

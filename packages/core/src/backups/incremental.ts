@@ -104,12 +104,12 @@ export async function grownPrefix(
     ),
   ]);
   const oldStretches = old.sparse?.[String(complete - 1)];
-  if (now === undefined || now.hash !== last || JSON.stringify(now.stretches) !== JSON.stringify(oldStretches) || stored.includes(false)) return undefined;
+  if (now === undefined || now.hash !== last || JSON.stringify(now.stretches) !== JSON.stringify(oldStretches) || stored.includes(false))
+    return undefined;
   for (const chunk of prefix) if (chunk !== null) state.known.set(chunkKey(chunk, ctx.compress), PUBLISHED);
   const sparse = Object.fromEntries(Object.entries(old.sparse ?? {}).filter(([index]) => Number(index) < complete));
   return { chunks: prefix, sparse };
 }
-
 
 // The chunk at `offset` as the backup would store it now: its hash (null: zeros) and its stretches when it has zero
 // stretches; undefined when the file ends before the chunk does.
@@ -137,4 +137,3 @@ async function rehash(
     state.buffers.give(chunk);
   }
 }
-

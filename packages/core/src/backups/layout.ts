@@ -45,7 +45,10 @@ export function parseChunkKey(key: string): string | undefined {
 
 /** `yyyymmddThhmmssZ` in UTC. */
 export function compactUtc(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 /** `<head:010>-<yyyymmddThhmmssZ>-<tag>`. */
@@ -84,7 +87,8 @@ export function assertRestoreName(name: string): string {
 
 /** Checks the name a snapshot restore was asked for: `latest` or a snapshot name (BKP_ERR_BAD_NAME otherwise). */
 export function assertSnapshotRestoreName(name: string): string {
-  if (name !== "latest" && parseSnapshotName(name) === undefined) throw BackupErrors.badName("snapshot", name, "<head:010>-<head_block_id>");
+  if (name !== "latest" && parseSnapshotName(name) === undefined)
+    throw BackupErrors.badName("snapshot", name, "<head:010>-<head_block_id>");
   return name;
 }
 

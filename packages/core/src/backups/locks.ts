@@ -44,11 +44,9 @@ export async function putMarker(store: Store, kind: MarkerKind, chainId: string,
   const self = selfIdentity();
   LIVE_RUNS.add(runId);
   try {
-    await store.put(
-      key,
-      JSON.stringify({ hostname, pid: process.pid, startedAt: now.toISOString(), chainId, runId, ...self }),
-      { contentType: "application/json" },
-    );
+    await store.put(key, JSON.stringify({ hostname, pid: process.pid, startedAt: now.toISOString(), chainId, runId, ...self }), {
+      contentType: "application/json",
+    });
   } catch (error) {
     LIVE_RUNS.delete(runId);
     throw error;
@@ -62,9 +60,9 @@ export async function putMarker(store: Store, kind: MarkerKind, chainId: string,
  */
 export async function releaseMarker(store: Store, marker: OwnMarker, logger: Logger): Promise<void> {
   LIVE_RUNS.delete(marker.runId);
-  await store.delete(marker.key).catch((error: unknown) =>
-    logger.warn({ err: error, marker: marker.key }, "cannot remove the run's marker; the next gc removes it"),
-  );
+  await store
+    .delete(marker.key)
+    .catch((error: unknown) => logger.warn({ err: error, marker: marker.key }, "cannot remove the run's marker; the next gc removes it"));
 }
 
 /**

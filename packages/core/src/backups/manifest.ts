@@ -12,7 +12,10 @@ export const MANIFEST_FORMATS = [MANIFEST_FORMAT_V1, MANIFEST_FORMAT] as const;
 const relativePath = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith("/") && !p.split("/").some((s) => s === "" || s === "." || s === ".."), "must be a relative path inside the data dir");
+  .refine(
+    (p) => !p.startsWith("/") && !p.split("/").some((s) => s === "" || s === "." || s === ".."),
+    "must be a relative path inside the data dir",
+  );
 const hash = z.string().regex(/^[0-9a-f]{64}$/);
 
 const fileEntry = z.object({
@@ -26,7 +29,9 @@ const fileEntry = z.object({
    * Format 2: chunks stored without their zero stretches, by chunk index: the [start, end) stretches of the chunk
    * (from its start) that hold data, in order; the stored object is those stretches back to back, the rest is zeros.
    */
-  sparse: z.record(z.string().regex(/^(0|[1-9]\d*)$/), z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])).min(1)).optional(),
+  sparse: z
+    .record(z.string().regex(/^(0|[1-9]\d*)$/), z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])).min(1))
+    .optional(),
   /** Format 2: the file's one chunk is a pack shared with other small files; the file's bytes start here in it. */
   packOffset: z.number().int().nonnegative().optional(),
 });
@@ -78,14 +83,22 @@ export const manifestSchema = z
     for (const [i, file] of m.files.entries()) {
       const expected = Math.ceil(file.size / m.chunkSize);
       if (file.chunks.length !== expected) {
-        ctx.addIssue({ code: "custom", path: ["files", i, "chunks"], message: `${file.path}: ${file.chunks.length} chunks, expected ${expected}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["files", i, "chunks"],
+          message: `${file.path}: ${file.chunks.length} chunks, expected ${expected}`,
+        });
       }
       const problem = layoutProblem(m.format, m.chunkSize, file);
       if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["files", i], message: `${file.path}: ${problem}` });
     }
     const safety = m.finalizers?.safetyFile;
     if (safety !== undefined && safety !== null && safety.chunks.length !== Math.ceil(safety.size / m.chunkSize)) {
-      ctx.addIssue({ code: "custom", path: ["finalizers", "safetyFile", "chunks"], message: `${safety.path}: chunk count does not match its size` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["finalizers", "safetyFile", "chunks"],
+        message: `${safety.path}: chunk count does not match its size`,
+      });
     }
   });
 
@@ -93,7 +106,8 @@ type FileEntry = z.infer<typeof fileEntry>;
 
 // What is wrong with a file's sparse stretches or pack offset, undefined when nothing (format 1 has neither).
 function layoutProblem(format: string, chunkSize: number, file: FileEntry): string | undefined {
-  if (format === MANIFEST_FORMAT_V1 && (file.sparse !== undefined || file.packOffset !== undefined)) return `sparse or packOffset in a ${format} manifest`;
+  if (format === MANIFEST_FORMAT_V1 && (file.sparse !== undefined || file.packOffset !== undefined))
+    return `sparse or packOffset in a ${format} manifest`;
   if (file.packOffset !== undefined && (file.chunks.length !== 1 || file.chunks[0] === null || file.sparse !== undefined)) {
     return "a packed file has exactly one stored chunk and no sparse stretches";
   }
@@ -103,7 +117,8 @@ function layoutProblem(format: string, chunkSize: number, file: FileEntry): stri
     const length = Math.min(chunkSize, file.size - index * chunkSize);
     let end = 0;
     for (const [start, stop] of runs) {
-      if (start < end || stop <= start || stop > length) return `chunk ${index}: stretch [${start}, ${stop}) is out of order or outside the chunk`;
+      if (start < end || stop <= start || stop > length)
+        return `chunk ${index}: stretch [${start}, ${stop}) is out of order or outside the chunk`;
       end = stop;
     }
   }

@@ -20,7 +20,11 @@ export async function startAfter(chain: Chain, logger: Logger, ctx: JobContext, 
 }
 
 /** Says what a restore left of the node's finalizer safety data: kept as it was, or absent (a new key is needed). */
-export async function reportFinalizer(logger: Logger, ctx: JobContext, location: FinalizersLocation | undefined): Promise<FinalizerReport | null> {
+export async function reportFinalizer(
+  logger: Logger,
+  ctx: JobContext,
+  location: FinalizersLocation | undefined,
+): Promise<FinalizerReport | null> {
   if (location === undefined) return null;
   const report = await finalizerReport(location);
   const path = join(report.dir, SAFETY_FILE);

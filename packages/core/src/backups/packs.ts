@@ -56,7 +56,11 @@ export async function backupPack(
       length += file.size;
     }
     const reads = pLimit(PACK_READS);
-    await Promise.all(files.map((file, i) => reads(() => readWhole(join(dataDir, ...file.path.split("/")), chunk.bytes.subarray(offsets[i], (offsets[i] ?? 0) + file.size)))));
+    await Promise.all(
+      files.map((file, i) =>
+        reads(() => readWhole(join(dataDir, ...file.path.split("/")), chunk.bytes.subarray(offsets[i], (offsets[i] ?? 0) + file.size))),
+      ),
+    );
     const { hash, published } = await storeBuffer(ctx, state, chunk, length);
     const entries = files.map((file, i) => ({
       path: file.path,

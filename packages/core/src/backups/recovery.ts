@@ -213,7 +213,11 @@ export class Recovery {
         ctx.log(`empty data dir: restored backup ${restored.name}`);
         return { from: "backup", name: restored.name, head: restored.head.num, finalizer: restored.finalizer };
       }
-      ctx.log(chainId === undefined ? "empty data dir and no chain to restore: starting from genesis" : `no backup for chain ${chainId}: starting from genesis`);
+      ctx.log(
+        chainId === undefined
+          ? "empty data dir and no chain to restore: starting from genesis"
+          : `no backup for chain ${chainId}: starting from genesis`,
+      );
       await chain.start();
       return { from: "genesis" };
     } finally {

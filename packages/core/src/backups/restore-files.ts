@@ -77,7 +77,6 @@ class StagedFile {
   }
 }
 
-
 // Writes every file into the staging dir: packed small files a pack at a time, the others chunk by chunk in place.
 export async function restoreFiles(
   ctx: EngineContext,
@@ -180,7 +179,12 @@ async function restorePack(
         writes(async () => {
           const offset = file.packOffset ?? 0;
           if (offset + file.size > size) {
-            throw corruptChunk(manifest, chunkKey(hash, manifest.compression), file.path, `${size} bytes, ${file.path} ends at ${offset + file.size}`);
+            throw corruptChunk(
+              manifest,
+              chunkKey(hash, manifest.compression),
+              file.path,
+              `${size} bytes, ${file.path} ends at ${offset + file.size}`,
+            );
           }
           const path = join(staging, file.path);
           const parent = file.path.includes("/") ? file.path.slice(0, file.path.lastIndexOf("/")) : "";
@@ -203,7 +207,6 @@ async function restorePack(
   }
 }
 
-
 // Fetches one chunk into a pooled buffer, verifies its sha256 and writes it in place, one positional write per stretch.
 async function restoreChunk(
   ctx: EngineContext,
@@ -220,7 +223,8 @@ async function restoreChunk(
   try {
     const size = await fetchVerified(ctx, manifest, tools, chunk, hash, file.path);
     const expected = stretches === undefined ? length : stretchBytes(stretches);
-    if (size !== expected) throw corruptChunk(manifest, chunkKey(hash, manifest.compression), file.path, `${size} bytes, expected ${expected}`);
+    if (size !== expected)
+      throw corruptChunk(manifest, chunkKey(hash, manifest.compression), file.path, `${size} bytes, expected ${expected}`);
     const position = index * manifest.chunkSize;
     if (stretches === undefined) await target.write(chunk.bytes.subarray(0, length), position);
     else await target.writeStretches(chunk.bytes.subarray(0, size), stretches, position);
@@ -264,7 +268,8 @@ async function fetchChunk(ctx: EngineContext, key: string, manifest: Manifest, i
   if (manifest.compression === "none" && ctx.store.getInto !== undefined) return ctx.store.getInto(key, into);
   const stored = await ctx.store.getBytes(key);
   const limit = { maxOutputLength: into.length + 1 };
-  const data = manifest.compression === "gzip" ? await gunzip(stored, limit) : manifest.compression === "zstd" ? await unzstd(stored, limit) : stored;
+  const data =
+    manifest.compression === "gzip" ? await gunzip(stored, limit) : manifest.compression === "zstd" ? await unzstd(stored, limit) : stored;
   data.copy(into, 0, 0, Math.min(data.length, into.length));
   return data.length;
 }
@@ -288,4 +293,3 @@ export function dataRuns(bytes: Uint8Array): [number, number][] {
   if (open !== -1) runs.push([open, bytes.length]);
   return runs;
 }
-

@@ -46,7 +46,10 @@ export async function cleanRestoreLeftovers(
   }
   const stagingDirs = entries.filter((e) => staging.test(e)).map((e) => join(parent, e));
   // Stamps start with the UTC time: sorted names are oldest first.
-  const oldDirs = entries.filter((e) => old.test(e)).sort().map((e) => join(parent, e));
+  const oldDirs = entries
+    .filter((e) => old.test(e))
+    .sort()
+    .map((e) => join(parent, e));
   let putBack: string | undefined;
   const newestOld = oldDirs.at(-1);
   if (newestOld !== undefined && !(await exists(target))) {
@@ -67,7 +70,10 @@ export async function cleanRestoreLeftovers(
         await rename(join(from, path), join(target, path));
         await syncPath(dirname(join(target, path)));
         carried.push({ path, from });
-        logger.warn({ path, from, dataDir: target }, "a restore was killed before it carried the node's finalizer data over: moved back in");
+        logger.warn(
+          { path, from, dataDir: target },
+          "a restore was killed before it carried the node's finalizer data over: moved back in",
+        );
         break;
       }
     }

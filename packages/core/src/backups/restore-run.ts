@@ -43,7 +43,13 @@ export async function runRestore(
   const dirs = manifest.dirs.filter((d) => !kept(d.path));
   const counts = files.map((f) => ({ path: f.path, chunks: f.chunks.length }));
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
-  const progress = new ProgressTracker("restored", bytes, counts.reduce((sum, f) => sum + f.chunks, 0), counts, onProgress);
+  const progress = new ProgressTracker(
+    "restored",
+    bytes,
+    counts.reduce((sum, f) => sum + f.chunks, 0),
+    counts,
+    onProgress,
+  );
   progress.report(`restoring ${manifest.name}: ${files.length} files, ${bytes} bytes`);
   await refuseMountedKeeps(target, keep);
   try {
@@ -84,7 +90,8 @@ async function syncStaging(staging: string, files: readonly ManifestFile[], dirs
     return;
   } catch (error) {
     // A flush that ran and failed (an I/O error) is final: a second try on new descriptors would not see it.
-    if (!cannotRun(error)) throw BackupErrors.restoreSwap(staging, `cannot flush the restored files: ${(error as Error).message}`, { cause: error });
+    if (!cannotRun(error))
+      throw BackupErrors.restoreSwap(staging, `cannot flush the restored files: ${(error as Error).message}`, { cause: error });
   }
   const syncs = pLimit(16);
   await Promise.all(files.map((file) => syncs(() => syncPath(join(staging, file.path)))));
@@ -165,9 +172,13 @@ async function carryKept(ctx: EngineContext, old: string, target: string, stagin
     } catch (back) {
       // Nothing is removed: the kept entries are split between the two dirs, which a person must join.
       ctx.logger.error({ err: back, old, target, keep }, "cannot carry the node's finalizer data into the restored data dir, nor back");
-      throw BackupErrors.restoreSwap(target, `${reason}; ${keep.join(", ")} not carried over: some are in ${old}, leave both dirs as they are`, {
-        cause: error,
-      });
+      throw BackupErrors.restoreSwap(
+        target,
+        `${reason}; ${keep.join(", ")} not carried over: some are in ${old}, leave both dirs as they are`,
+        {
+          cause: error,
+        },
+      );
     }
     await rename(target, staging);
     await rename(old, target);

@@ -67,7 +67,8 @@ export class BackupSchedule {
     }
     if (gcEvery !== undefined) this.#timers.push(setInterval(() => this.trigger("gc", `every ${gcEvery} ms`), gcEvery).unref());
     if (everyBlocks !== undefined) this.#deps.chain.on("head", this.#onHead);
-    if (this.#timers.length > 0 || everyBlocks !== undefined) this.#logger.info({ every, everyBlocks, snapshotEvery, gcEvery }, "backup schedule on");
+    if (this.#timers.length > 0 || everyBlocks !== undefined)
+      this.#logger.info({ every, everyBlocks, snapshotEvery, gcEvery }, "backup schedule on");
   }
 
   /** Stops the timers and the block watch. */
@@ -88,7 +89,9 @@ export class BackupSchedule {
       const { jobs } = this.#deps;
       const job =
         kind === "backup"
-          ? jobs.submit("backup", { tag: this.#opts.tag, scheduled: why }, (ctx) => service.backup(ctx, { tag: this.#opts.tag }), { queue: true })
+          ? jobs.submit("backup", { tag: this.#opts.tag, scheduled: why }, (ctx) => service.backup(ctx, { tag: this.#opts.tag }), {
+              queue: true,
+            })
           : kind === "gc"
             ? jobs.submit("gc", { apply: true, scheduled: why }, (ctx) => service.gc(ctx, { apply: true }), { queue: true })
             : jobs.submit("snapshot", { scheduled: why }, (ctx) => service.snapshot(ctx), { queue: true });

@@ -81,10 +81,21 @@ export class NodeBackupService implements BackupService {
     this.#deps = deps;
     this.#logger = deps.logger.child({ module: "backup-service" });
     const { chain, production } = deps;
-    this.#production = new JobProduction({ bpMode: opts.bpMode }, { chain, logger: this.#logger, ...(production === undefined ? {} : { production }) });
+    this.#production = new JobProduction(
+      { bpMode: opts.bpMode },
+      { chain, logger: this.#logger, ...(production === undefined ? {} : { production }) },
+    );
     this.#snapshots = new SnapshotJobs(
       { snapshotsKeepLast: opts.snapshotsKeepLast, ...(opts.chainId === undefined ? {} : { chainId: opts.chainId }) },
-      { backups: deps.backups, store: deps.store, chain, gate: deps.gate, node: deps.node, production: this.#production, logger: this.#logger },
+      {
+        backups: deps.backups,
+        store: deps.store,
+        chain,
+        gate: deps.gate,
+        node: deps.node,
+        production: this.#production,
+        logger: this.#logger,
+      },
     );
   }
 
@@ -126,9 +137,10 @@ export class NodeBackupService implements BackupService {
         throw error;
       } finally {
         // The node comes back whatever happened; a start failure only wins when the backup itself succeeded.
-        if (wasRunning) await startAfter(this.#deps.chain, this.#logger, ctx, "backup").catch((error: unknown) => {
-          if (failure === undefined) throw error;
-        });
+        if (wasRunning)
+          await startAfter(this.#deps.chain, this.#logger, ctx, "backup").catch((error: unknown) => {
+            if (failure === undefined) throw error;
+          });
       }
       this.lastBackupHead = result.head.num;
       ctx.log(`backup ${result.name}: ${result.files} files, ${result.sizeBytes} bytes, ${result.newBytes} new`);
@@ -136,7 +148,9 @@ export class NodeBackupService implements BackupService {
       const synced = wasRunning ? await waitSynced(this.#deps.node, ctx) : undefined;
       gate.release("backup");
       const production = wasProducing ? await this.#production.resume(ctx) : null;
-      ctx.progress({ message: `backup ${result.name} done: ${result.files} files, ${result.sizeBytes} bytes, ${result.newBytes} new bytes` });
+      ctx.progress({
+        message: `backup ${result.name} done: ${result.files} files, ${result.sizeBytes} bytes, ${result.newBytes} new bytes`,
+      });
       const { manifest: _manifest, ...info } = result;
       return { ...info, retention, syncedHead: synced?.headBlockNum ?? null, production };
     } catch (error) {

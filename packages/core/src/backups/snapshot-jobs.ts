@@ -66,7 +66,8 @@ export class SnapshotJobs {
     if (chainId === undefined) throw BackupErrors.noHead("take a snapshot");
     ctx.progress({ current: 0, total: 3, unit: "steps", message: "creating the snapshot" });
     const info = await chain.createSnapshot();
-    const path = isAbsolute(info.snapshotName) || !isBackupable(chain) ? info.snapshotName : join(chain.dataDir, "snapshots", info.snapshotName);
+    const path =
+      isAbsolute(info.snapshotName) || !isBackupable(chain) ? info.snapshotName : join(chain.dataDir, "snapshots", info.snapshotName);
     ctx.log(`snapshot at #${info.headBlockNum} written to ${path}`);
     ctx.progress({ current: 1, total: 3, message: "uploading the snapshot" });
     let stored: StoredSnapshot;

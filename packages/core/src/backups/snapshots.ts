@@ -29,7 +29,15 @@ export async function putSnapshot(
   await ctx.store.put(key, () => createReadStream(request.path), { contentType: "application/octet-stream" });
   const info = await ctx.store.stat(key);
   ctx.logger.info({ chainId: request.chainId, name, size: info?.size }, "snapshot stored");
-  return { name, key, chainId: request.chainId, headNum: request.head.num, headId: request.head.id, size: info?.size ?? 0, updatedAt: info?.updatedAt };
+  return {
+    name,
+    key,
+    chainId: request.chainId,
+    headNum: request.head.num,
+    headId: request.head.id,
+    size: info?.size ?? 0,
+    updatedAt: info?.updatedAt,
+  };
 }
 
 /** Snapshots of a chain, highest head first. */

@@ -74,12 +74,7 @@ export async function runCli(
 }
 
 // Loads and validates configuration, then hands over to the daemon.
-async function runDaemon(
-  variant: AppVariant,
-  flags: Record<string, unknown>,
-  io: CliIo,
-  daemon: Daemon | undefined,
-): Promise<number> {
+async function runDaemon(variant: AppVariant, flags: Record<string, unknown>, io: CliIo, daemon: Daemon | undefined): Promise<number> {
   const file = (flags.config as string | undefined) ?? io.env.MANAGEOS_CONFIG;
   // The schema (zod) and the YAML parser are loaded here, by `run` alone: the other commands start without them.
   const { loadConfig, redactConfig } = await import("../config/load.js");

@@ -2,7 +2,12 @@ import { type ConfigTree, setPath } from "../config/tree.js";
 
 /** Named flags of `run`, each the short form of one config path. */
 export const RUN_FLAGS: ReadonlyArray<{ flag: string; path: string; help: string; boolean?: boolean; number?: boolean }> = [
-  { flag: "bp-mode", path: "bp.enabled", help: "block-producer mode: start paused, signature providers from the blocksigner", boolean: true },
+  {
+    flag: "bp-mode",
+    path: "bp.enabled",
+    help: "block-producer mode: start paused, signature providers from the blocksigner",
+    boolean: true,
+  },
   { flag: "producer-name", path: "bp.producerName", help: "our producer account" },
   { flag: "log-level", path: "log.level", help: "trace, debug, info, warn, error" },
   { flag: "data-dir", path: "node.dataDir", help: "the node's data directory" },

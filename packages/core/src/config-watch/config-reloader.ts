@@ -123,7 +123,9 @@ export class ConfigReloader {
 async function hashOf(path: string | undefined): Promise<string | undefined> {
   if (path === undefined) return undefined;
   try {
-    return createHash("sha256").update(await readFile(path)).digest("hex");
+    return createHash("sha256")
+      .update(await readFile(path))
+      .digest("hex");
   } catch {
     return "unreadable";
   }

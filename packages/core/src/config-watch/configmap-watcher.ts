@@ -141,9 +141,11 @@ export class ConfigMapWatcher {
       this.#logger.warn("the ConfigMap was deleted; keeping the last configuration");
       return Promise.resolve();
     }
-    this.#writing = this.#writing.then(() => this.#mirror(object.data ?? {})).catch((error: unknown) => {
-      this.#logger.error({ err: error }, "could not write the ConfigMap's data");
-    });
+    this.#writing = this.#writing
+      .then(() => this.#mirror(object.data ?? {}))
+      .catch((error: unknown) => {
+        this.#logger.error({ err: error }, "could not write the ConfigMap's data");
+      });
     return this.#writing;
   }
 

@@ -21,7 +21,13 @@ export interface ConfigWatch {
  */
 export async function createConfigWatch(
   config: Readonly<Config>,
-  deps: { logger: Logger; chain: Chain; sources: ConfigSources; safelyReload: () => JobRecord; applyLive?: (config: Readonly<Config>) => void },
+  deps: {
+    logger: Logger;
+    chain: Chain;
+    sources: ConfigSources;
+    safelyReload: () => JobRecord;
+    applyLive?: (config: Readonly<Config>) => void;
+  },
 ): Promise<ConfigWatch | undefined> {
   const { configmap, namespace, debounce } = config.configWatch;
   if (config.configWatch.dir === undefined && configmap === undefined) return undefined;
@@ -30,7 +36,10 @@ export async function createConfigWatch(
   const reloader = new ConfigReloader({ sources, config }, deps);
   await reloader.start();
   const watcher = new ConfigDirWatcher({ dir, debounceMs: debounce }, deps);
-  const kube = configmap === undefined ? undefined : new ConfigMapWatcher({ name: configmap, dir, ...(namespace === undefined ? {} : { namespace }) }, deps);
+  const kube =
+    configmap === undefined
+      ? undefined
+      : new ConfigMapWatcher({ name: configmap, dir, ...(namespace === undefined ? {} : { namespace }) }, deps);
   if (kube !== undefined) {
     const { mkdir } = await import("node:fs/promises");
     await mkdir(dir, { recursive: true });

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { byteSize, duration } from "./duration.js";
 
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s/]+):\d{1,5}$/, "expected host:port, such as 127.0.0.1:8080");
-const loopbackHostPort = hostPort.regex(/^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d{1,5}$/, "must be a loopback address (127.0.0.1, localhost or [::1]): it signs blocks");
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s/]+):\d{1,5}$/, "expected host:port, such as 127.0.0.1:8080");
+const loopbackHostPort = hostPort.regex(
+  /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d{1,5}$/,
+  "must be a loopback address (127.0.0.1, localhost or [::1]): it signs blocks",
+);
 const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/, "expected an http:// or https:// URL");
 const storageUrl = z
   .string()
@@ -99,7 +100,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       url: storageUrl.default("file://./.manageos/storage"),
       chunkSize: byteSize()
-        .pipe(z.number().min(4096, "at least 4KiB").max(1024 * 1024 * 1024, "at most 1GiB"))
+        .pipe(
+          z
+            .number()
+            .min(4096, "at least 4KiB")
+            .max(1024 * 1024 * 1024, "at most 1GiB"),
+        )
         .default(16 * 1024 * 1024),
       parallel: z.number().int().min(1).max(64).default(4),
       retries: z.number().int().min(0).max(20).default(5),
@@ -110,9 +116,15 @@ export const configSchema = z.strictObject({
     .prefault({}),
   backup: z
     .strictObject({
-      tag: z.string().regex(/^[a-z0-9-]+$/, "lowercase letters, digits and dashes").default("manual"),
+      tag: z
+        .string()
+        .regex(/^[a-z0-9-]+$/, "lowercase letters, digits and dashes")
+        .default("manual"),
       /** The chain whose backups boot and recovery restore; else the node's own, or the only one in storage. */
-      chainId: z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex characters").optional(),
+      chainId: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, "64 lowercase hex characters")
+        .optional(),
       keepLast: z.number().int().min(1).optional(),
       maxAge: duration().optional(),
       everyBlocks: z.number().int().positive().optional(),
@@ -121,7 +133,9 @@ export const configSchema = z.strictObject({
       /** Scheduled nodeos snapshots to storage. */
       snapshotEvery: duration().optional(),
       /** Scheduled gc of the store: orphan chunks of interrupted backups, partial uploads and left-over markers, all older than 1 h. 0 turns it off, at most 24d. */
-      gcEvery: duration().refine((ms) => ms <= 2_147_483_647, "at most 24d").default(24 * 60 * 60 * 1000),
+      gcEvery: duration()
+        .refine((ms) => ms <= 2_147_483_647, "at most 24d")
+        .default(24 * 60 * 60 * 1000),
       bootstrap: z.enum(["backup", "snapshot", "genesis"]).default("backup"),
       dirtyPolicy: z.array(dirtyStep).min(1).default(["restore-latest", "replay", "fail"]),
     })
@@ -129,7 +143,10 @@ export const configSchema = z.strictObject({
   bp: z
     .strictObject({
       enabled: z.boolean().default(false),
-      producerName: z.string().regex(/^[a-z1-5.]{1,13}$/, "an Antelope account name").optional(),
+      producerName: z
+        .string()
+        .regex(/^[a-z1-5.]{1,13}$/, "an Antelope account name")
+        .optional(),
       blocksigner: httpUrl.default("http://127.0.0.1:6666"),
       /** The node meant to produce when manageos starts; it enters production through the safe resume after each start of nodeos. */
       producerHostname: z.string().min(1).optional(),
@@ -142,13 +159,18 @@ export const configSchema = z.strictObject({
       /** Spring: a file, or a directory of files (a Kubernetes Secret), of this node's BLS finalizer keys, `PUB_BLS_...=PVT_BLS_...` a line; they become signature-provider lines of config.ini and are never logged. A key another node of ours also holds is refused. */
       finalizerKeys: z.string().min(1).optional(),
       /** The permission of bp.producerName that runs eosio::actfinkey when production moves here (`active`, or one linked to actfinkey). */
-      finalityPermission: z.string().regex(/^[a-z1-5.]{1,13}$/, "an Antelope permission name").default("active"),
+      finalityPermission: z
+        .string()
+        .regex(/^[a-z1-5.]{1,13}$/, "an Antelope permission name")
+        .default("active"),
       /** A file holding that permission's private key (WIF or PVT_K1_): with it, a node that takes production activates its own finalizer key on chain. Never logged. */
       finalityKeyFile: z.string().min(1).optional(),
       /** Loopback address of the signing fence, the keosd endpoint nodeos signs blocks through: it forwards to the blocksigner only while production is resumed here (and, with etcd, the producer lease is live). Port 0 picks a free one. */
       signingListen: loopbackHostPort.default("127.0.0.1:0"),
       /** How long nodeos waits for a signature from the fence (config.ini `keosd-provider-timeout`); the slot gets no block after that. */
-      signingTimeout: duration().refine((ms) => ms >= 1 && ms <= 10_000, "between 1ms and 10s").default(100),
+      signingTimeout: duration()
+        .refine((ms) => ms >= 1 && ms <= 10_000, "between 1ms and 10s")
+        .default(100),
     })
     .prefault({}),
   coordinator: z

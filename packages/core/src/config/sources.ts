@@ -21,7 +21,7 @@ export async function readYamlConfig(path: string): Promise<ConfigTree> {
   try {
     value = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
-    const reason = error instanceof YAMLParseError ? error.message.split("\n")[0] ?? error.message : String(error);
+    const reason = error instanceof YAMLParseError ? (error.message.split("\n")[0] ?? error.message) : String(error);
     throw CoreErrors.configYaml(path, reason, { cause: error });
   }
   if (value === null || value === undefined) return {};

@@ -36,7 +36,15 @@ export interface DaemonParts {
    */
   createBackups?(
     config: Readonly<Config>,
-    deps: { logger: Logger; registry: Registry; chain: Chain; gate: ProxyGate; jobs: JobSubmitter; node: NodeStatus; production?: ProductionService },
+    deps: {
+      logger: Logger;
+      registry: Registry;
+      chain: Chain;
+      gate: ProxyGate;
+      jobs: JobSubmitter;
+      node: NodeStatus;
+      production?: ProductionService;
+    },
   ): (BackupService & { readonly recovery?: { boot(): Promise<void>; close?(): void } | undefined }) | undefined;
   /** Block-producer mode (the nodeos part's); none when absent or off. */
   createProduction?(
@@ -61,8 +69,10 @@ export interface Endpoints {
 
 /** Errors of the daemon's start. */
 export const DaemonErrors = {
-  listen: defineError("CORE_ERR_LISTEN", 400, (setting: string, address: string, reason: string) =>
-    `cannot listen on ${address} (${setting}): ${reason}`,
+  listen: defineError(
+    "CORE_ERR_LISTEN",
+    400,
+    (setting: string, address: string, reason: string) => `cannot listen on ${address} (${setting}): ${reason}`,
   ),
 };
 
@@ -92,19 +102,40 @@ export async function serveDaemon(
   const metrics = createOperatorMetrics(registry, gate);
   const watchOptions = { stateDir: config.stateDir, syncedMaxLag: config.proxy.syncedMaxLag, blockInterval: config.node.blockInterval };
   const node = new NodeWatch(watchOptions, { chain, gate, logger, metrics, health: () => parts.health?.() ?? [] });
-  const backups = createBackups(config, { logger, registry, chain, gate, jobs: queue, node, ...(production === undefined ? {} : { production }) });
+  const backups = createBackups(config, {
+    logger,
+    registry,
+    chain,
+    gate,
+    jobs: queue,
+    node,
+    ...(production === undefined ? {} : { production }),
+  });
   const operator = new Operator(
     { app: deps.variant.name, ...watchOptions },
     { chain, queue, gate, logger, metrics, node, backups, production, recovery: backups?.recovery },
   );
   const api = await createApiServer(
     { token: config.api.token },
-    { operator, registry, logger, ...(production === undefined ? {} : { production }), routes: parts.routes?.(config, { logger, registry, chain, operator, production }) ?? [] },
+    {
+      operator,
+      registry,
+      logger,
+      ...(production === undefined ? {} : { production }),
+      routes: parts.routes?.(config, { logger, registry, chain, operator, production }) ?? [],
+    },
   );
   let proxy: PublicProxy | undefined;
   if (config.proxy.enabled) {
     proxy = await createProxyServer(
-      { upstream: `http://${config.node.httpAddress}`, currentUpstream: () => chain.apiUrl?.(), deny: config.proxy.deny, retryAfterSeconds: Math.ceil(config.proxy.retryAfter / 1000), maxBodySize: config.proxy.maxBodySize, fastLane: config.proxy.fastLane },
+      {
+        upstream: `http://${config.node.httpAddress}`,
+        currentUpstream: () => chain.apiUrl?.(),
+        deny: config.proxy.deny,
+        retryAfterSeconds: Math.ceil(config.proxy.retryAfter / 1000),
+        maxBodySize: config.proxy.maxBodySize,
+        fastLane: config.proxy.fastLane,
+      },
       { gate, logger },
     );
   }
@@ -143,7 +174,9 @@ export async function serveDaemon(
   const finished = waitForSignals(logger, chain, async () => {
     await configWatch?.close();
     // bp mode: a round of ours is never cut short by the stop (a second signal still stops at once).
-    await production?.beforeShutdown?.().catch((error: unknown) => logger.error({ err: error }, "production could not be moved before the stop"));
+    await production
+      ?.beforeShutdown?.()
+      .catch((error: unknown) => logger.error({ err: error }, "production could not be moved before the stop"));
     await proxy?.close();
     const { killed } = await operator.shutdown();
     await production?.close?.();
@@ -162,7 +195,8 @@ export async function serveDaemon(
 
 // What a person does about an address the daemon cannot listen on, by errno.
 const LISTEN_PROBLEMS: Readonly<Record<string, (setting: string) => string>> = {
-  EADDRINUSE: (setting) => `the address is in use (another manageos, or another program, listens there); stop it or set ${setting} to a free address`,
+  EADDRINUSE: (setting) =>
+    `the address is in use (another manageos, or another program, listens there); stop it or set ${setting} to a free address`,
   EACCES: (setting) => `permission denied (ports below 1024 need privileges); set ${setting} to a port above 1023`,
   EADDRNOTAVAIL: (setting) => `no interface of this machine has that address; set ${setting} to one of its addresses, or 0.0.0.0`,
 };

@@ -10,11 +10,7 @@ export interface ErrorDefinition<A extends unknown[]> {
 const registered = new Map<string, number>();
 
 /** Declares an error code once; a code declared twice is a bug caught at import time. */
-export function defineError<A extends unknown[]>(
-  code: string,
-  status: number,
-  message: (...args: A) => string,
-): ErrorDefinition<A> {
+export function defineError<A extends unknown[]>(code: string, status: number, message: (...args: A) => string): ErrorDefinition<A> {
   if (registered.has(code)) throw new Error(`error code ${code} is declared twice`);
   registered.set(code, status);
   const make = (...args: [...A, ManageosErrorOptions?]): ManageosError => {

@@ -28,9 +28,7 @@ export class ManageosError extends Error {
 export function isManageosError(value: unknown): value is ManageosError {
   return (
     value instanceof ManageosError ||
-    (value instanceof Error &&
-      value.name === "ManageosError" &&
-      typeof (value as { code?: unknown }).code === "string")
+    (value instanceof Error && value.name === "ManageosError" && typeof (value as { code?: unknown }).code === "string")
   );
 }
 

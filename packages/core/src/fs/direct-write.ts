@@ -63,7 +63,8 @@ export class DirectWriter {
 
   private cachedHandle(): Promise<FileHandle> {
     // Creates the file unless the direct handle did.
-    this.cached ??= (async () => (this.create && (await this.direct) === undefined ? open(this.path, "wx", 0o644) : open(this.path, "r+")))();
+    this.cached ??= (async () =>
+      this.create && (await this.direct) === undefined ? open(this.path, "wx", 0o644) : open(this.path, "r+"))();
     return this.cached;
   }
 }

@@ -265,6 +265,8 @@ function isJobList(value: unknown): value is { jobs: JobRecord[] } {
   const jobs = (value as { jobs?: unknown }).jobs;
   return (
     Array.isArray(jobs) &&
-    jobs.every((j) => typeof j === "object" && j !== null && typeof (j as JobRecord).id === "string" && typeof (j as JobRecord).state === "string")
+    jobs.every(
+      (j) => typeof j === "object" && j !== null && typeof (j as JobRecord).id === "string" && typeof (j as JobRecord).state === "string",
+    )
   );
 }

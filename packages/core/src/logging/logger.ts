@@ -29,8 +29,7 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   };
   const destination = settings.destination ?? new LogOutput();
   const usePretty =
-    settings.format === "pretty" ||
-    (settings.format !== "json" && settings.destination === undefined && process.stdout.isTTY === true);
+    settings.format === "pretty" || (settings.format !== "json" && settings.destination === undefined && process.stdout.isTTY === true);
   if (usePretty) {
     return pino(options, pretty({ destination: settings.destination ?? 1, translateTime: "SYS:standard", sync: true }));
   }

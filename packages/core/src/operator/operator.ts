@@ -112,58 +112,78 @@ export class Operator {
    * paused safely first; when it was on, `resume` brings it back (also after a manageos restart).
    */
   maintenance(options: CommandOptions = {}): JobRecord {
-    return this.submit("maintenance", {}, async (ctx) => {
-      const production = this.#deps.production;
-      let wasProducing = false;
-      if (production !== undefined) {
-        wasProducing = await isProducing(this.#deps.chain);
-        ctx.progress({ message: "pausing production safely" });
-        await production.safelyPause(ctx);
-        ctx.log(wasProducing ? "production paused; resume brings it back through the safe resume" : "production was paused and stays paused");
-      }
-      await this.#node.setMaintenance(true, wasProducing || this.#node.resumesProduction);
-      ctx.progress({ current: 1, total: 2, message: "stopping the node" });
-      const exit = await this.#deps.chain.stop();
-      ctx.progress({ current: 2, total: 2, message: "stopped" });
-      return { exit: exit ?? null, resumesProduction: this.#node.resumesProduction };
-    }, options);
+    return this.submit(
+      "maintenance",
+      {},
+      async (ctx) => {
+        const production = this.#deps.production;
+        let wasProducing = false;
+        if (production !== undefined) {
+          wasProducing = await isProducing(this.#deps.chain);
+          ctx.progress({ message: "pausing production safely" });
+          await production.safelyPause(ctx);
+          ctx.log(
+            wasProducing ? "production paused; resume brings it back through the safe resume" : "production was paused and stays paused",
+          );
+        }
+        await this.#node.setMaintenance(true, wasProducing || this.#node.resumesProduction);
+        ctx.progress({ current: 1, total: 2, message: "stopping the node" });
+        const exit = await this.#deps.chain.stop();
+        ctx.progress({ current: 2, total: 2, message: "stopped" });
+        return { exit: exit ?? null, resumesProduction: this.#node.resumesProduction };
+      },
+      options,
+    );
   }
 
   /** Starts the node again and waits until it is synced, which reopens the proxy; brings back production maintenance paused. */
   resume(options: CommandOptions = {}): JobRecord {
-    return this.submit("resume", {}, async (ctx) => {
-      const resumeProduction = this.#node.resumesProduction;
-      await this.#node.setMaintenance(false);
-      ctx.progress({ current: 0, total: 2, message: "starting the node" });
-      if (this.#deps.chain.status().state !== "running") await this.#deps.chain.start();
-      ctx.progress({ current: 1, total: 2, message: "waiting until synced" });
-      const head = await this.waitSynced(ctx);
-      ctx.progress({ current: 2, total: 2, message: "synced" });
-      const production = resumeProduction ? await resumeProductionAfterJob({ chain: this.#deps.chain, production: this.#deps.production, logger: this.#logger }, ctx) : null;
-      return { head, production };
-    }, options);
+    return this.submit(
+      "resume",
+      {},
+      async (ctx) => {
+        const resumeProduction = this.#node.resumesProduction;
+        await this.#node.setMaintenance(false);
+        ctx.progress({ current: 0, total: 2, message: "starting the node" });
+        if (this.#deps.chain.status().state !== "running") await this.#deps.chain.start();
+        ctx.progress({ current: 1, total: 2, message: "waiting until synced" });
+        const head = await this.waitSynced(ctx);
+        ctx.progress({ current: 2, total: 2, message: "synced" });
+        const production = resumeProduction
+          ? await resumeProductionAfterJob({ chain: this.#deps.chain, production: this.#deps.production, logger: this.#logger }, ctx)
+          : null;
+        return { head, production };
+      },
+      options,
+    );
   }
 
   /** Regenerates the node's configuration and restarts it; `safely` waits out our production round first. */
   reload(safely: boolean, options: CommandOptions = {}): JobRecord {
-    return this.submit(safely ? "safely_reload" : "reload", {}, async (ctx) => {
-      if (this.#node.inMaintenance) throw OperatorErrors.inMaintenance("reload");
-      const production = safely ? this.#deps.production : undefined;
-      let plan: { readonly resumeAfter: boolean } | undefined;
-      if (production !== undefined) {
-        ctx.progress({ message: "waiting until a restart cannot interrupt our round" });
-        if (production.prepareRestart !== undefined) plan = await production.prepareRestart(ctx);
-        else await production.waitSafeToRestart(ctx);
-      }
-      ctx.progress({ current: 0, total: 2, message: "restarting the node" });
-      await this.#deps.chain.restart();
-      ctx.progress({ current: 1, total: 2, message: "waiting until synced" });
-      const head = await this.waitSynced(ctx);
-      ctx.progress({ current: 2, total: 2, message: "synced" });
-      // A producer that paused for the restart (policy wait-round) produces again, through the safe resume.
-      const resumed = plan?.resumeAfter === true ? await production?.resumeAfterRestart?.(ctx, this.#opts.syncTimeout ?? 300_000) : undefined;
-      return { head, ...(plan === undefined ? {} : { restart: plan }), ...(resumed === undefined ? {} : { resumed }) };
-    }, options);
+    return this.submit(
+      safely ? "safely_reload" : "reload",
+      {},
+      async (ctx) => {
+        if (this.#node.inMaintenance) throw OperatorErrors.inMaintenance("reload");
+        const production = safely ? this.#deps.production : undefined;
+        let plan: { readonly resumeAfter: boolean } | undefined;
+        if (production !== undefined) {
+          ctx.progress({ message: "waiting until a restart cannot interrupt our round" });
+          if (production.prepareRestart !== undefined) plan = await production.prepareRestart(ctx);
+          else await production.waitSafeToRestart(ctx);
+        }
+        ctx.progress({ current: 0, total: 2, message: "restarting the node" });
+        await this.#deps.chain.restart();
+        ctx.progress({ current: 1, total: 2, message: "waiting until synced" });
+        const head = await this.waitSynced(ctx);
+        ctx.progress({ current: 2, total: 2, message: "synced" });
+        // A producer that paused for the restart (policy wait-round) produces again, through the safe resume.
+        const resumed =
+          plan?.resumeAfter === true ? await production?.resumeAfterRestart?.(ctx, this.#opts.syncTimeout ?? 300_000) : undefined;
+        return { head, ...(plan === undefined ? {} : { restart: plan }), ...(resumed === undefined ? {} : { resumed }) };
+      },
+      options,
+    );
   }
 
   /** The backups service, or OPS_ERR_UNAVAILABLE. */

@@ -8,7 +8,15 @@ import { ProxyErrors } from "./errors.js";
 import type { FastLaneCounts, FastLaneOptions } from "./fast-lane-types.js";
 import type { ProxyGate } from "./gate.js";
 import { handOver, linger } from "./hand-over.js";
-import { HEAD_END, MAX_REQUEST_HEAD, MAX_RESPONSE_HEAD, readPlainRequest, readResponseHead, type PlainRequest, type ResponseHead } from "./http1.js";
+import {
+  HEAD_END,
+  MAX_REQUEST_HEAD,
+  MAX_RESPONSE_HEAD,
+  readPlainRequest,
+  readResponseHead,
+  type PlainRequest,
+  type ResponseHead,
+} from "./http1.js";
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from "./upstream-pool.js";
 
 /** Timeouts in ticks of the lane's clock. */

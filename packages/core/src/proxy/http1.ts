@@ -115,7 +115,11 @@ function fieldValue(text: string, from: number, to: number): string {
 }
 
 /** How the body of a response ends. */
-export type ResponseFraming = { readonly kind: "none" } | { readonly kind: "length"; readonly length: number } | { readonly kind: "chunked" } | { readonly kind: "close" };
+export type ResponseFraming =
+  | { readonly kind: "none" }
+  | { readonly kind: "length"; readonly length: number }
+  | { readonly kind: "chunked" }
+  | { readonly kind: "close" };
 
 /** The head of one of the node's responses. */
 export interface ResponseHead {
@@ -157,7 +161,8 @@ export function readResponseHead(head: string): ResponseHead {
     const name = head.slice(start, colon).trim().toLowerCase();
     const value = fieldValue(head, colon + 1, end);
     if (name === "content-length") {
-      if (!DIGITS.test(value) || (length !== undefined && length !== Number(value))) throw new Error("the node answered with an invalid Content-Length");
+      if (!DIGITS.test(value) || (length !== undefined && length !== Number(value)))
+        throw new Error("the node answered with an invalid Content-Length");
       length = Number(value);
     } else if (name === "transfer-encoding") {
       encoded = true;

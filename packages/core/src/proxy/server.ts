@@ -76,7 +76,11 @@ export async function createProxyServer(opts: ProxyServerOptions, deps: { gate: 
   return {
     counts: lane.counts,
     async listen({ host, port }) {
-      await full.listen({ host: fullAddress.host, port: 0, listenTextResolver: (address) => `full proxy listening at ${address}, behind the public port` });
+      await full.listen({
+        host: fullAddress.host,
+        port: 0,
+        listenTextResolver: (address) => `full proxy listening at ${address}, behind the public port`,
+      });
       fullAddress.port = (full.server.address() as AddressInfo).port;
       const address = await lane.listen(host, port);
       listening = true;
@@ -137,7 +141,9 @@ async function createFullProxy(
   app.server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
     const error = ProxyErrors.expectation(String(req.headers.expect));
     const body = JSON.stringify(proxyErrorBody(error, 417));
-    res.writeHead(417, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+    res
+      .writeHead(417, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" })
+      .end(body);
   });
 
   // A callback hook, not an async one: no promise per request on the hot path.
@@ -212,7 +218,8 @@ async function createFullProxy(
       onError: (reply, failure) => {
         const error = (failure as { error?: Error }).error ?? (failure as unknown as Error);
         if (isBodyTooLarge(error)) return refuse(reply as FastifyReply, ProxyErrors.bodyTooLarge(maxBodySize), 413);
-        const timedOut = /timeout/i.test(String(error?.message ?? "")) || (error as { code?: string })?.code === "FST_REPLY_FROM_GATEWAY_TIMEOUT";
+        const timedOut =
+          /timeout/i.test(String(error?.message ?? "")) || (error as { code?: string })?.code === "FST_REPLY_FROM_GATEWAY_TIMEOUT";
         logger.warn({ err: error }, "upstream request failed");
         if (timedOut) return send(reply as FastifyReply, ProxyErrors.upstreamTimeout(), 504);
         return send(reply as FastifyReply, ProxyErrors.upstream(String(error?.message ?? "connection failed")), 502);

@@ -71,7 +71,12 @@ export class UpstreamConnection {
       if (!this.#kept) buffers.give(chunk);
       return true;
     };
-    this.socket = connect({ host: address.host, port: address.port, noDelay: true, onread: { buffer: () => buffers.take(), callback: onRead } });
+    this.socket = connect({
+      host: address.host,
+      port: address.port,
+      noDelay: true,
+      onread: { buffer: () => buffers.take(), callback: onRead },
+    });
     this.socket.on("drain", () => this.user?.onUpstreamDrain());
     let failure: Error | undefined;
     this.socket.on("error", (error) => {

@@ -8,17 +8,25 @@ export const StorageErrors = {
   exists: defineError("STO_ERR_EXISTS", 409, (url: string) => `${url} exists already`),
   auth: defineError("STO_ERR_AUTH", 403, (url: string, reason: string) => `access to ${url} denied: ${reason}`),
   corrupt: defineError("STO_ERR_CORRUPT", 502, (url: string, reason: string) => `${url} is corrupt: ${reason}`),
-  unreachable: defineError("STO_ERR_UNREACHABLE", 503, (url: string, attempts: number, reason: string) =>
-    `${url} unreachable after ${attempts} attempt(s): ${reason}`,
+  unreachable: defineError(
+    "STO_ERR_UNREACHABLE",
+    503,
+    (url: string, attempts: number, reason: string) => `${url} unreachable after ${attempts} attempt(s): ${reason}`,
   ),
   io: defineError("STO_ERR_IO", 500, (url: string, reason: string) => `storage I/O error on ${url}: ${reason}`),
-  readOnly: defineError("STO_ERR_READ_ONLY", 500, (url: string, reason: string) =>
-    `${url} is on a read-only filesystem: ${reason}; remount it read-write or point storage.url elsewhere`,
+  readOnly: defineError(
+    "STO_ERR_READ_ONLY",
+    500,
+    (url: string, reason: string) => `${url} is on a read-only filesystem: ${reason}; remount it read-write or point storage.url elsewhere`,
   ),
-  permission: defineError("STO_ERR_PERMISSION", 500, (url: string, reason: string) =>
-    `no permission on ${url}: ${reason}; check the owner and mode of the store's directories`,
+  permission: defineError(
+    "STO_ERR_PERMISSION",
+    500,
+    (url: string, reason: string) => `no permission on ${url}: ${reason}; check the owner and mode of the store's directories`,
   ),
-  noSpace: defineError("STO_ERR_NO_SPACE", 507, (url: string, reason: string) =>
-    `no space left for ${url}: ${reason}; free space (gc, retention) or grow the filesystem`,
+  noSpace: defineError(
+    "STO_ERR_NO_SPACE",
+    507,
+    (url: string, reason: string) => `no space left for ${url}: ${reason}; free space (gc, retention) or grow the filesystem`,
   ),
 };

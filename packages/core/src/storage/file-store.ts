@@ -24,7 +24,16 @@ const BATCH_SYNCS = 2;
  * ESTALE, ETIMEDOUT), a busy or interrupted call, descriptors exhausted for a moment. A full disk
  * (ENOSPC, EDQUOT) is not among them: it does not free itself while a retry waits.
  */
-export const FILE_TRANSIENT_CODES: ReadonlySet<string> = new Set(["EIO", "EAGAIN", "EBUSY", "EINTR", "ETIMEDOUT", "ESTALE", "EMFILE", "ENFILE"]);
+export const FILE_TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  "EIO",
+  "EAGAIN",
+  "EBUSY",
+  "EINTR",
+  "ETIMEDOUT",
+  "ESTALE",
+  "EMFILE",
+  "ENFILE",
+]);
 
 /** How a file:// store retries (config `storage.retries`); DEFAULT_RETRY when absent. */
 export interface FileStoreOptions {

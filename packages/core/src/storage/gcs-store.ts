@@ -20,7 +20,16 @@ export interface GcsStoreOptions {
 }
 
 // Network failures worth another attempt.
-const TRANSIENT_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "ECONNABORTED", "UND_ERR_SOCKET"]);
+const TRANSIENT_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ECONNABORTED",
+  "UND_ERR_SOCKET",
+]);
 
 /** A store in a GCS bucket under a prefix; uploads are single requests (resumable=false), atomic for readers. */
 export class GcsStore implements Store {
@@ -69,7 +78,9 @@ export class GcsStore implements Store {
     const source = this.bucket.file(this.name(key)).createReadStream({ validation: false });
     pipeline(source, out).catch((error: unknown) => {
       const mapped = this.mapError(key, error);
-      out.destroy(mapped instanceof TransientError ? StorageErrors.unreachable(this.keyUrl(key), 1, mapped.reason, { cause: error }) : mapped);
+      out.destroy(
+        mapped instanceof TransientError ? StorageErrors.unreachable(this.keyUrl(key), 1, mapped.reason, { cause: error }) : mapped,
+      );
     });
     return out;
   }
@@ -106,7 +117,12 @@ export class GcsStore implements Store {
       const token = pageToken;
       const [files, next] = await withRetry(this.keyUrl(prefix), this.options.retry, async () => {
         try {
-          return await this.bucket.getFiles({ prefix: full, autoPaginate: false, maxResults: 1000, ...(token === undefined ? {} : { pageToken: token }) });
+          return await this.bucket.getFiles({
+            prefix: full,
+            autoPaginate: false,
+            maxResults: 1000,
+            ...(token === undefined ? {} : { pageToken: token }),
+          });
         } catch (error) {
           throw this.mapError(prefix, error);
         }
@@ -169,7 +185,8 @@ export class GcsStore implements Store {
     }
     if (typeof code === "string" && TRANSIENT_CODES.has(code)) return new TransientError(`${code}: ${reason}`, { cause: error });
     if (/socket hang up|timeout|network|fetch failed/i.test(reason)) return new TransientError(reason, { cause: error });
-    if (/could not load the default credentials|invalid_grant|unauthori[sz]ed/i.test(reason)) return StorageErrors.auth(url, reason, { cause: error });
+    if (/could not load the default credentials|invalid_grant|unauthori[sz]ed/i.test(reason))
+      return StorageErrors.auth(url, reason, { cause: error });
     return StorageErrors.io(url, reason, { cause: error });
   }
 }

@@ -18,7 +18,10 @@ export const DEFAULT_RETRY: RetryPolicy = { retries: 5, baseDelayMs: 200, maxDel
 
 /** An error a retry may cure (network trouble, 5xx, 429), as classified by a backend. */
 export class TransientError extends Error {
-  constructor(readonly reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(reason, options);
     this.name = "TransientError";
   }

@@ -27,7 +27,9 @@ export async function fingerprint(dir: string): Promise<Record<string, string>> 
         await walk(path);
       } else {
         const info = await stat(join(dir, path));
-        const hash = createHash("sha256").update(await readFile(join(dir, path))).digest("hex");
+        const hash = createHash("sha256")
+          .update(await readFile(join(dir, path)))
+          .digest("hex");
         out[path] = `${info.size}:${(info.mode & 0o777).toString(8)}:${hash}`;
       }
     }

@@ -72,7 +72,8 @@ async function waitHealthy(url: string, child: SimChild, timeoutMs = 30_000): Pr
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {
-    if (child.exitResult !== undefined) throw new Error(`etcd exited (${child.exitResult.code ?? child.exitResult.signal}):\n${child.tail()}`);
+    if (child.exitResult !== undefined)
+      throw new Error(`etcd exited (${child.exitResult.code ?? child.exitResult.signal}):\n${child.tail()}`);
     try {
       const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
       const body = (await response.json()) as { health?: unknown };

@@ -13,8 +13,17 @@ const { Backups, openStore } = await import(dist);
 const work = await mkdtemp(join(tmpdir(), "manageos-v1-fixture-"));
 try {
   await writeV1Data(join(work, "data"));
-  const backups = new Backups({ chunkSize: V1_CHUNK, now: () => new Date("2025-05-06T08:00:00Z") }, { store: openStore(`file://${join(work, "store")}`) });
-  const made = await backups.backup({ dataDir: join(work, "data"), chainId: V1_CHAIN, head: { num: 42, id: `0000002a${"cd".repeat(28)}` }, serverVersion: "v5.0.3", tag: "v1" });
+  const backups = new Backups(
+    { chunkSize: V1_CHUNK, now: () => new Date("2025-05-06T08:00:00Z") },
+    { store: openStore(`file://${join(work, "store")}`) },
+  );
+  const made = await backups.backup({
+    dataDir: join(work, "data"),
+    chainId: V1_CHAIN,
+    head: { num: 42, id: `0000002a${"cd".repeat(28)}` },
+    serverVersion: "v5.0.3",
+    tag: "v1",
+  });
   if (made.manifest.format !== "manageos-backup/1") throw new Error(`that build writes ${made.manifest.format}, not manageos-backup/1`);
   for (const dir of ["chunks", "backups"]) await cp(join(work, "store", dir), join(out, dir), { recursive: true });
   console.log(`${made.name}: ${made.manifest.totals.newChunks} chunks, ${made.manifest.totals.newBytes} bytes`);

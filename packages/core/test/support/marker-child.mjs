@@ -18,11 +18,14 @@ const markers = async () => {
 const out = {};
 let remounted = false;
 try {
-  await backups.backup({ dataDir, chainId: "marker-chain", head: { num: 7, id: "seven" }, serverVersion: "v-test", tag: "fails" }, (progress) => {
-    if (remounted || progress.chunksDone < 1) return;
-    remounted = true;
-    execFileSync("mount", ["-o", "remount,ro", root]);
-  });
+  await backups.backup(
+    { dataDir, chainId: "marker-chain", head: { num: 7, id: "seven" }, serverVersion: "v-test", tag: "fails" },
+    (progress) => {
+      if (remounted || progress.chunksDone < 1) return;
+      remounted = true;
+      execFileSync("mount", ["-o", "remount,ro", root]);
+    },
+  );
   out.backup = "ok";
 } catch (error) {
   out.backup = error.code ?? String(error);

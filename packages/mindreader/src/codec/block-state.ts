@@ -99,9 +99,7 @@ defineStruct(LeapBlockState, "block_state_legacy", [
 export class SpringBlockStateLegacy extends LeapBlockState {
   declare action_mroot_savanna?: Checksum256;
 }
-defineStruct(SpringBlockStateLegacy, "spring_block_state_legacy", [
-  { name: "action_mroot_savanna", type: Checksum256, optional: true },
-]);
+defineStruct(SpringBlockStateLegacy, "spring_block_state_legacy", [{ name: "action_mroot_savanna", type: Checksum256, optional: true }]);
 
 /** What follows the `block_header` in a leap block state: for the full decoder reading past the header to the end. */
 export class LeapBlockStateTail extends Struct {

@@ -95,7 +95,11 @@ describe("spring 1 fixture", () => {
 
   it("links legacy ACCEPTED_BLOCK and ACCEPTED_BLOCK_V2 blocks into one chain", () => {
     expect(lines.filter((f) => f[1] === "ACCEPTED_BLOCK")).toHaveLength(2);
-    expectChain(lines.map((fields) => metaOf(fields, "spring")), 2, 35);
+    expectChain(
+      lines.map((fields) => metaOf(fields, "spring")),
+      2,
+      35,
+    );
   });
 
   it("computes each V2 id as printed, and takes LIB from the line", () => {
@@ -155,7 +159,10 @@ describe("legacy JSON fixtures", () => {
   it("refuses JSON whose id does not match its header", () => {
     const fields = linesOf("legacy-json-soft-fail.dmlog", "ACCEPTED_BLOCK")[0]!;
     const state = JSON.parse(fields.slice(3).join(" ")) as { id: string };
-    const json = JSON.stringify({ ...state, id: `${state.id.slice(0, 62)}00` === state.id ? `${state.id.slice(0, 62)}11` : `${state.id.slice(0, 62)}00` });
+    const json = JSON.stringify({
+      ...state,
+      id: `${state.id.slice(0, 62)}00` === state.id ? `${state.id.slice(0, 62)}11` : `${state.id.slice(0, 62)}00`,
+    });
     expect(() => decodeLegacyJsonMeta(json, 30)).toThrowError(expect.objectContaining({ code: "MDR_ERR_BLOCK_ID_MISMATCH" }));
   });
 });

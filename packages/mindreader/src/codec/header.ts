@@ -1,15 +1,4 @@
-import {
-  BlockTimestamp,
-  Bytes,
-  Checksum256,
-  Name,
-  PublicKey,
-  Signature,
-  Struct,
-  UInt16,
-  UInt32,
-  Variant,
-} from "@wharfkit/antelope";
+import { BlockTimestamp, Bytes, Checksum256, Name, PublicKey, Signature, Struct, UInt16, UInt32, Variant } from "@wharfkit/antelope";
 import { defineStruct } from "./define.js";
 
 /** `extensions_type` entry: `pair<uint16, vector<char>>`. */

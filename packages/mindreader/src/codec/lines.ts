@@ -15,12 +15,8 @@ export function formatStartBlockLine(num: number): string {
 }
 
 /** leap 13's `DMLOG ACCEPTED_BLOCK <num> <hex block_state_legacy>`; spring's legacy line when `layout` is `spring`. */
-export function formatAcceptedBlockLine(
-  state: LeapBlockState | SpringBlockStateLegacy,
-  layout: "leap" | "spring" = "leap",
-): string {
-  const hex =
-    layout === "leap" ? encodeLeapBlockState(state) : encodeSpringBlockStateLegacy(state as SpringBlockStateLegacy);
+export function formatAcceptedBlockLine(state: LeapBlockState | SpringBlockStateLegacy, layout: "leap" | "spring" = "leap"): string {
+  const hex = layout === "leap" ? encodeLeapBlockState(state) : encodeSpringBlockStateLegacy(state as SpringBlockStateLegacy);
   return `DMLOG ACCEPTED_BLOCK ${state.block_num.toNumber()} ${hex}`;
 }
 

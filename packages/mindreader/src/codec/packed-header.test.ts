@@ -52,13 +52,25 @@ function busyState(): LeapBlockState {
   }));
   const header = {
     ...Serializer.objectify(base.header),
-    new_producers: { version: 3, producers: [{ producer_name: "bp.c", block_signing_key: webauthnKey() }, { producer_name: "bp.d", block_signing_key: KEY }] },
-    header_extensions: [{ type: 1, data: "0102030405" }, { type: 2, data: "" }],
+    new_producers: {
+      version: 3,
+      producers: [
+        { producer_name: "bp.c", block_signing_key: webauthnKey() },
+        { producer_name: "bp.d", block_signing_key: KEY },
+      ],
+    },
+    header_extensions: [
+      { type: 1, data: "0102030405" },
+      { type: 2, data: "" },
+    ],
   };
   const state = LeapBlockState.from({
     ...Serializer.objectify(base),
     active_schedule: { version: 7, producers },
-    blockroot_merkle: { _active_nodes: Array.from({ length: 17 }, (_, i) => `${String(i).padStart(2, "0")}${"cd".repeat(31)}`), _node_count: 74_564 },
+    blockroot_merkle: {
+      _active_nodes: Array.from({ length: 17 }, (_, i) => `${String(i).padStart(2, "0")}${"cd".repeat(31)}`),
+      _node_count: 74_564,
+    },
     producer_to_last_produced: producers.map((p, i) => ({ key: p.producer_name, value: 74_000 + i })),
     producer_to_last_implied_irb: producers.map((p, i) => ({ key: p.producer_name, value: 73_000 + i })),
     confirm_count: [1, 2, 3, 4, 5],
@@ -76,7 +88,12 @@ function busyState(): LeapBlockState {
           net_usage_words: 200_000,
           trx: [
             "packed_transaction",
-            { signatures: [K1_SIGNATURE, webauthnSignature()], compression: 0, packed_context_free_data: "00", packed_trx: "ab".repeat(700) },
+            {
+              signatures: [K1_SIGNATURE, webauthnSignature()],
+              compression: 0,
+              packed_context_free_data: "00",
+              packed_trx: "ab".repeat(700),
+            },
           ],
         },
       ],
@@ -91,7 +108,11 @@ describe("fast header reading", () => {
   it("agrees with the full decoder on every leap 13 and spring legacy block state of the fixtures", () => {
     const lines = [
       ...linesOf("leap-13.dmlog", "ACCEPTED_BLOCK").map((fields) => ({ fields, decode: decodeLeapBlockState, layout: "leap" as const })),
-      ...linesOf("spring-1.dmlog", "ACCEPTED_BLOCK").map((fields) => ({ fields, decode: decodeSpringBlockStateLegacy, layout: "spring" as const })),
+      ...linesOf("spring-1.dmlog", "ACCEPTED_BLOCK").map((fields) => ({
+        fields,
+        decode: decodeSpringBlockStateLegacy,
+        layout: "spring" as const,
+      })),
     ];
     expect(lines.length).toBeGreaterThan(4);
     for (const { fields, decode, layout } of lines) {

@@ -210,10 +210,7 @@ function skipLegacyStateTail(reader: PackedReader, layout: LegacyStateLayout): v
  * from the header's bytes, having walked it to its last byte in `layout`. Throws `Unreadable` when it cannot tell
  * (the bytes end early or go on past the end included); the caller then uses the full decoder.
  */
-export function readLegacyBlockStateMeta(
-  bytes: Buffer,
-  layout: LegacyStateLayout,
-): BlockMeta & { readonly printedId: string } {
+export function readLegacyBlockStateMeta(bytes: Buffer, layout: LegacyStateLayout): BlockMeta & { readonly printedId: string } {
   const reader = new PackedReader(bytes);
   const num = reader.u32();
   reader.skip(4); // dpos_proposed_irreversible_blocknum

@@ -110,10 +110,7 @@ export function validateBlockFilesOptions(opts: BlockFilesOptions): void {
   if (opts.decoderThreads !== undefined && !(Number.isInteger(opts.decoderThreads) && opts.decoderThreads >= 1)) {
     throw MindreaderErrors.options("decoderThreads must be a positive integer");
   }
-  if (
-    opts.maxPendingWriteBytes !== undefined &&
-    !(Number.isSafeInteger(opts.maxPendingWriteBytes) && opts.maxPendingWriteBytes >= 0)
-  ) {
+  if (opts.maxPendingWriteBytes !== undefined && !(Number.isSafeInteger(opts.maxPendingWriteBytes) && opts.maxPendingWriteBytes >= 0)) {
     throw MindreaderErrors.options("maxPendingWriteBytes must be a non-negative integer");
   }
   if (opts.catchUpBlockAgeMs !== undefined && !(Number.isSafeInteger(opts.catchUpBlockAgeMs) && opts.catchUpBlockAgeMs >= 0)) {

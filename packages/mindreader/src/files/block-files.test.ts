@@ -166,7 +166,9 @@ describe("bundles", () => {
     await files.flush();
     expect(bundles).toEqual([0]);
 
-    feed(syntheticChain(151, 205, { lag: 3, genesisPrevious: main.ids.get(150)!, startMs: Date.UTC(2024, 0, 1) + 149 * 500 }).lines.slice(1));
+    feed(
+      syntheticChain(151, 205, { lag: 3, genesisPrevious: main.ids.get(150)!, startMs: Date.UTC(2024, 0, 1) + 149 * 500 }).lines.slice(1),
+    );
     await files.drained();
     expect(bundles).toEqual([0, 100]);
 
@@ -376,7 +378,10 @@ describe("catching up", () => {
   const timeOf = (num: number) => START + (num - 2) * 500;
   const bundleKeys = (store: TestStore) => [...store.objects.keys()].filter((k) => k.startsWith("bundles/")).sort();
   const oneBlockNums = (store: TestStore) =>
-    [...store.objects.keys()].filter((k) => k.startsWith("one-blocks/")).map((k) => Number(k.slice(11, 21))).sort((a, b) => a - b);
+    [...store.objects.keys()]
+      .filter((k) => k.startsWith("one-blocks/"))
+      .map((k) => Number(k.slice(11, 21)))
+      .sort((a, b) => a - b);
   const range = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, i) => first + i);
 
   it("writes blocks older than catchUpBlockAgeMs straight into their bundles, then one-block files from the first recent block", async () => {
@@ -460,7 +465,9 @@ describe("catching up", () => {
     files.close();
     expect(bundleKeys(store)).toEqual(["bundles/0000000200.dmbundle.gz"]);
     expect(oneBlockNums(store)).toEqual(range(150, 199));
-    const [one] = await decodeBlockFiles(store.objects.get([...store.objects.keys()].find((k) => k.startsWith("one-blocks/0000000150-"))!)!);
+    const [one] = await decodeBlockFiles(
+      store.objects.get([...store.objects.keys()].find((k) => k.startsWith("one-blocks/0000000150-"))!)!,
+    );
     expect(one!.header.num).toBe(150);
     expect((await readdir(join(work.dir, "bundles"))).sort()).toEqual(["0000000300.dmbundle.gz.part", "0000000300.dmbundle.gz.part.idx"]);
     expect((await readdir(join(work.dir, "blocks"))).length).toBe(0);
@@ -480,7 +487,11 @@ describe("catching up", () => {
     await files.drained();
     files.close();
     expect(oneBlockNums(store)).toEqual(range(150, 199));
-    expect(bundleKeys(store)).toEqual(["bundles/0000000000.dmbundle.gz", "bundles/0000000100.dmbundle.gz", "bundles/0000000200.dmbundle.gz"]);
+    expect(bundleKeys(store)).toEqual([
+      "bundles/0000000000.dmbundle.gz",
+      "bundles/0000000100.dmbundle.gz",
+      "bundles/0000000200.dmbundle.gz",
+    ]);
     const bundle200 = await decodeBlockFiles(store.objects.get("bundles/0000000200.dmbundle.gz")!);
     expect(bundle200.map((b) => b.header.id)).toEqual(range(200, 299).map((num) => chain.ids.get(num)));
     expect((await readdir(join(work.dir, "blocks"))).length).toBe(0);

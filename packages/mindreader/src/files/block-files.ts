@@ -125,7 +125,10 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     this.threads = opts.writerThreads ?? defaultWriterThreads(availableParallelism());
     this.pool = new WriterPool(this.threads);
     this.format = opts.format ?? DMLOG_FORMAT;
-    this.encoder = this.format.encoding === "zstd" ? new FirehoseEncoder(this.pool, { chain: opts.chain, threads: opts.decoderThreads ?? defaultDecoderThreads(this.threads) }) : new DmlogEncoder(this.pool);
+    this.encoder =
+      this.format.encoding === "zstd"
+        ? new FirehoseEncoder(this.pool, { chain: opts.chain, threads: opts.decoderThreads ?? defaultDecoderThreads(this.threads) })
+        : new DmlogEncoder(this.pool);
     this.bundleSize = opts.bundleSize ?? BUNDLE_SIZE;
     this.bundler = new Bundler(this.bundleSize);
     this.blocksDir = join(opts.workDir, "blocks");
@@ -281,7 +284,13 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
         this.blocksDir,
         files.map(({ name, direct, block }) => ({ name: direct ? undefined : name, block })),
       );
-      const batch: SentWrite[] = files.map(({ meta, name, direct, block, resolve }) => ({ meta, name, direct, size: block.bytes.length, resolve }));
+      const batch: SentWrite[] = files.map(({ meta, name, direct, block, resolve }) => ({
+        meta,
+        name,
+        direct,
+        size: block.bytes.length,
+        resolve,
+      }));
       this.batchesSent++;
       // A thread is free again: give it what queued meanwhile, whatever the order batches are handled in.
       void results.then(() => {
@@ -371,7 +380,10 @@ export class BlockFiles extends EventEmitter<BlockFilesEvents> {
     const bundle = this.format.bundleFileName(base);
     let members: PartMember[];
     try {
-      members = await this.parts.append(bundle, run.map(({ item, bytes }) => ({ name: item.name, bytes })));
+      members = await this.parts.append(
+        bundle,
+        run.map(({ item, bytes }) => ({ name: item.name, bytes })),
+      );
     } catch (error) {
       for (const { index } of run) {
         this.failed(this.parts.path(bundle), error);

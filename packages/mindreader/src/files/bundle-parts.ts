@@ -62,7 +62,10 @@ export class BundleParts {
         await rm(join(this.dir, name), { force: true });
       }
     }
-    return names.filter((name) => name.endsWith(PART_EXT)).map((name) => name.slice(0, -PART_EXT.length)).sort();
+    return names
+      .filter((name) => name.endsWith(PART_EXT))
+      .map((name) => name.slice(0, -PART_EXT.length))
+      .sort();
   }
 
   /** Members of the part of `bundle`, in the order they were appended; empty without a part. */

@@ -53,7 +53,11 @@ describe("writer threads", () => {
   it("concatenates files and slices of files into one (temp file + rename) and removes files", async () => {
     await writeFile(join(work.dir, "1"), "one ");
     await writeFile(join(work.dir, "2"), "[two three]");
-    const sources = [{ path: join(work.dir, "1") }, { path: join(work.dir, "2"), offset: 1, length: 4 }, { path: join(work.dir, "2"), offset: 5, length: 5 }];
+    const sources = [
+      { path: join(work.dir, "1") },
+      { path: join(work.dir, "2"), offset: 1, length: 4 },
+      { path: join(work.dir, "2"), offset: 5, length: 5 },
+    ];
     const result = await pool.concat(sources, join(work.dir, "both"));
     expect(result.ok && result.bytes.toString()).toBe("one two three");
     expect(await readFile(join(work.dir, "both"), "utf8")).toBe("one two three");

@@ -16,7 +16,9 @@ describe("dbin v1", () => {
 
   it("refuses another magic or version and a frame cut short, naming the file", () => {
     const file = Buffer.concat([dbinHeader(), dbinFrame(Buffer.from("abcdef"))]);
-    expect(() => readDbin(file.subarray(0, file.length - 1), "x.dbin")).toThrow(/cannot decode x\.dbin: frame of 6 bytes at byte 52 cut short/);
+    expect(() => readDbin(file.subarray(0, file.length - 1), "x.dbin")).toThrow(
+      /cannot decode x\.dbin: frame of 6 bytes at byte 52 cut short/,
+    );
     expect(() => readDbin(Buffer.from("nope...."), "y")).toThrow(/no dbin magic/);
     const v0 = Buffer.from(file);
     v0[4] = 0;
@@ -29,7 +31,13 @@ describe("Firehose file names", () => {
     const meta = { num: 150, id: `00000096${"ab".repeat(28)}`, previous: `00000095${"cd".repeat(28)}`, lib: 126 };
     const name = firehoseOneBlockFileName(meta, "eos_mr_0");
     expect(name).toBe(`0000000150-${"ab".repeat(8)}-${"cd".repeat(8)}-126-eos_mr_0.dbin.zst`);
-    expect(parseFirehoseOneBlockFileName(name)).toEqual({ num: 150, idTail: "ab".repeat(8), previousTail: "cd".repeat(8), lib: 126, suffix: "eos_mr_0" });
+    expect(parseFirehoseOneBlockFileName(name)).toEqual({
+      num: 150,
+      idTail: "ab".repeat(8),
+      previousTail: "cd".repeat(8),
+      lib: 126,
+      suffix: "eos_mr_0",
+    });
     expect(parseFirehoseOneBlockFileName("0000000150-20261122T082145.5-790a971a-ddd64d55-126-x.dmblock.gz")).toBeUndefined();
     expect(firehoseBundleFileName(100)).toBe("0000000100.dbin.zst");
     expect(isFirehoseBundleFileName("0000000100.dbin.zst")).toBe(true);

@@ -64,15 +64,14 @@ export class FirehoseEncoder implements BlockEncoder {
 }
 
 // A decoded block whose header is the one the reader read, else the block's error.
-function checked(
-  result: DecodeResult | undefined,
-  meta: BlockMeta,
-): { ok: true; frame: Uint8Array } | { ok: false; error: EncodeResult } {
+function checked(result: DecodeResult | undefined, meta: BlockMeta): { ok: true; frame: Uint8Array } | { ok: false; error: EncodeResult } {
   if (result === undefined) return failed(codedError("MDR_ERR_DECODE", "no answer from the decoding thread"));
   if (!result.ok) return failed(codedError(result.code, `block ${meta.num}: ${result.message}`));
   if (result.number !== meta.num || result.id !== meta.id || result.parentId !== meta.previous || result.libNum !== meta.lib) {
     const got = `#${result.number} ${result.id} (previous ${result.parentId}, lib ${result.libNum})`;
-    return failed(MindreaderErrors.decode(`block ${meta.num}`, `decoded as ${got}, read as ${meta.id} (previous ${meta.previous}, lib ${meta.lib})`));
+    return failed(
+      MindreaderErrors.decode(`block ${meta.num}`, `decoded as ${got}, read as ${meta.id} (previous ${meta.previous}, lib ${meta.lib})`),
+    );
   }
   return { ok: true, frame: result.frame };
 }

@@ -10,12 +10,15 @@ describe("mindreader metrics", () => {
     const metrics = createMindreaderMetrics(registry);
     const chain = syntheticChain(2, 6, { startMs: Date.UTC(2024, 0, 1) });
     const now = Date.UTC(2024, 0, 1, 0, 1, 0);
-    const plugin = new MindreaderPlugin({}, {
-      sink: { write: async () => true },
-      logger: capturingLogger().logger,
-      metrics,
-      now: () => now,
-    });
+    const plugin = new MindreaderPlugin(
+      {},
+      {
+        sink: { write: async () => true },
+        logger: capturingLogger().logger,
+        metrics,
+        now: () => now,
+      },
+    );
     // Block 4 missing: one gap.
     for (const text of chain.lines.filter((l) => !/ 4( |$)|"block":4/.test(l))) plugin.handle(stdout(text));
     const text = await registry.metrics();
@@ -33,7 +36,10 @@ describe("mindreader metrics", () => {
     const sources: MindreaderMetricSources = {};
     const metrics = createMindreaderMetrics(registry, sources);
     let now = Date.UTC(2024, 0, 1, 0, 0, 10);
-    const plugin = new MindreaderPlugin({}, { sink: { write: async () => true }, logger: capturingLogger().logger, metrics, now: () => now });
+    const plugin = new MindreaderPlugin(
+      {},
+      { sink: { write: async () => true }, logger: capturingLogger().logger, metrics, now: () => now },
+    );
     sources.driftSeconds = () => plugin.driftSeconds();
     for (const text of syntheticChain(2, 2, { startMs: Date.UTC(2024, 0, 1) }).lines) plugin.handle(stdout(text));
     expect(await registry.metrics()).toContain("manageos_mindreader_head_block_time_drift_seconds 10");

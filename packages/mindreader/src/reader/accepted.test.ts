@@ -27,21 +27,66 @@ function codeOf(decode: () => unknown): string | undefined {
 
 describe("accepted lines that must never become blocks", () => {
   it("reads the fixtures' lines whole, as printed", () => {
-    for (const num of [2, 3, 4, 5]) expect(decodeAcceptedLine("ACCEPTED_BLOCK", leapLine(num, (hex) => hex), "leap-13").meta.num).toBe(num);
-    expect(decodeAcceptedLine("ACCEPTED_BLOCK_V2", v2Line(4, (f) => f), "spring-1").meta.num).toBe(4);
+    for (const num of [2, 3, 4, 5])
+      expect(
+        decodeAcceptedLine(
+          "ACCEPTED_BLOCK",
+          leapLine(num, (hex) => hex),
+          "leap-13",
+        ).meta.num,
+      ).toBe(num);
+    expect(
+      decodeAcceptedLine(
+        "ACCEPTED_BLOCK_V2",
+        v2Line(4, (f) => f),
+        "spring-1",
+      ).meta.num,
+    ).toBe(4);
   });
 
   it("refuses a leap block state cut anywhere past its header, at an even or an odd digit count", () => {
     // Block 3 is 11 KiB, far past the first 4 KiB; block 5 is short, cut past its header.
-    expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK", leapLine(3, (hex) => hex.slice(0, -2)), "leap-13"))).toBe("MDR_ERR_BLOCK_INCOMPLETE");
-    expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK", leapLine(3, (hex) => hex.slice(0, -1)), "leap-13"))).toBe("MDR_ERR_BLOCK_INCOMPLETE");
-    expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK", leapLine(5, (hex) => hex.slice(0, 2000)), "leap-13"))).toBe("MDR_ERR_BLOCK_INCOMPLETE");
+    expect(
+      codeOf(() =>
+        decodeAcceptedLine(
+          "ACCEPTED_BLOCK",
+          leapLine(3, (hex) => hex.slice(0, -2)),
+          "leap-13",
+        ),
+      ),
+    ).toBe("MDR_ERR_BLOCK_INCOMPLETE");
+    expect(
+      codeOf(() =>
+        decodeAcceptedLine(
+          "ACCEPTED_BLOCK",
+          leapLine(3, (hex) => hex.slice(0, -1)),
+          "leap-13",
+        ),
+      ),
+    ).toBe("MDR_ERR_BLOCK_INCOMPLETE");
+    expect(
+      codeOf(() =>
+        decodeAcceptedLine(
+          "ACCEPTED_BLOCK",
+          leapLine(5, (hex) => hex.slice(0, 2000)),
+          "leap-13",
+        ),
+      ),
+    ).toBe("MDR_ERR_BLOCK_INCOMPLETE");
   });
 
   it("refuses non-hex past the first 4 KiB, and bytes after the end of the block state", () => {
     const garbled = (hex: string) => `${hex.slice(0, -10)}zz${hex.slice(-8)}`;
     expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK", leapLine(3, garbled), "leap-13"))).toBe("MDR_ERR_DECODE");
-    expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK", leapLine(3, (hex) => `${hex}00`), "leap-13"))).toBe("MDR_ERR_BLOCK_TRAILING_BYTES");
+    expect(
+      codeOf(() =>
+        decodeAcceptedLine(
+          "ACCEPTED_BLOCK",
+          leapLine(3, (hex) => `${hex}00`),
+          "leap-13",
+        ),
+      ),
+    ).toBe("MDR_ERR_BLOCK_TRAILING_BYTES");
   });
 
   it("refuses a spring V2 line cut in its signed block, or missing the fields after it", () => {
@@ -49,12 +94,24 @@ describe("accepted lines that must never become blocks", () => {
     const cut = (f: string[]) => [f[0]!, f[1]!, f[2]!, f[3]!.slice(0, -200), ...f.slice(4)];
     expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK_V2", v2Line(4, cut), "spring-1"))).toBe("MDR_ERR_BLOCK_INCOMPLETE");
     // The line ends inside the signed block: the three hex fields after it never came.
-    expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK_V2", v2Line(4, (f) => cut(f).slice(0, 4)), "spring-1"))).toBe(
-      "MDR_ERR_BLOCK_INCOMPLETE",
-    );
-    expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK_V2", v2Line(4, (f) => [...f.slice(0, 6), `${f[6]!}0`]), "spring-1"))).toBe(
-      "MDR_ERR_BLOCK_INCOMPLETE",
-    );
+    expect(
+      codeOf(() =>
+        decodeAcceptedLine(
+          "ACCEPTED_BLOCK_V2",
+          v2Line(4, (f) => cut(f).slice(0, 4)),
+          "spring-1",
+        ),
+      ),
+    ).toBe("MDR_ERR_BLOCK_INCOMPLETE");
+    expect(
+      codeOf(() =>
+        decodeAcceptedLine(
+          "ACCEPTED_BLOCK_V2",
+          v2Line(4, (f) => [...f.slice(0, 6), `${f[6]!}0`]),
+          "spring-1",
+        ),
+      ),
+    ).toBe("MDR_ERR_BLOCK_INCOMPLETE");
   });
 
   it("refuses a legacy JSON block state cut short", () => {
@@ -70,14 +127,26 @@ describe("accepted lines that must never become blocks", () => {
     const libNine = (hex: string) => `${hex.slice(0, 16)}09000000${hex.slice(24)}`;
     const leapError = codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK", leapLine(4, libNine), "leap-13"));
     expect(leapError).toBe("MDR_ERR_LIB_AHEAD");
-    expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK_V2", v2Line(4, (f) => [f[0]!, f[1]!, "5", ...f.slice(3)]), "spring-1"))).toBe(
-      "MDR_ERR_LIB_AHEAD",
-    );
+    expect(
+      codeOf(() =>
+        decodeAcceptedLine(
+          "ACCEPTED_BLOCK_V2",
+          v2Line(4, (f) => [f[0]!, f[1]!, "5", ...f.slice(3)]),
+          "spring-1",
+        ),
+      ),
+    ).toBe("MDR_ERR_LIB_AHEAD");
     const [printed, ...json] = legacyJson;
     const ahead = json.join(" ").replace('"dpos_irreversible_blocknum":29', '"dpos_irreversible_blocknum":31');
     expect(ahead).not.toBe(json.join(" "));
     expect(codeOf(() => decodeAcceptedLine("ACCEPTED_BLOCK", `${printed} ${ahead}`, undefined))).toBe("MDR_ERR_LIB_AHEAD");
     // LIB equal to the block is not ahead of it.
-    expect(decodeAcceptedLine("ACCEPTED_BLOCK_V2", v2Line(4, (f) => [f[0]!, f[1]!, "4", ...f.slice(3)]), "spring-1").meta.lib).toBe(4);
+    expect(
+      decodeAcceptedLine(
+        "ACCEPTED_BLOCK_V2",
+        v2Line(4, (f) => [f[0]!, f[1]!, "4", ...f.slice(3)]),
+        "spring-1",
+      ).meta.lib,
+    ).toBe(4);
   });
 });

@@ -91,7 +91,10 @@ describe("versions and damage", () => {
     const { sink, plugin, logs } = read(lines);
     expect(plugin.failure).toBeUndefined();
     expect(sink.blocks.map((b) => [b.meta.num, b.version])).toEqual([2, 3, 4, 5].map((num) => [num, "leap-13"]));
-    expect(logs.find((l) => l["msg"] === "deep-mind version")).toMatchObject({ version: "leap-13", line: "DMLOG DEEP_MIND_VERSION mandel 13 0" });
+    expect(logs.find((l) => l["msg"] === "deep-mind version")).toMatchObject({
+      version: "leap-13",
+      line: "DMLOG DEEP_MIND_VERSION mandel 13 0",
+    });
   });
 
   it("refuses hex blocks before any version line with MDR_ERR_DEEP_MIND_VERSION_MISSING, and writes none", () => {
@@ -186,9 +189,7 @@ describe("versions and damage", () => {
     plugin.handle(stdout(chain.lines[0]!));
     plugin.handle(stdout(chain.lines[1]!));
     plugin.handle({ ...stdout(chain.lines[2]!), truncated: true });
-    expect(() => plugin.handle(stdout(chain.lines[3]!))).toThrowError(
-      expect.objectContaining({ code: "MDR_ERR_LINE_TRUNCATED" }),
-    );
+    expect(() => plugin.handle(stdout(chain.lines[3]!))).toThrowError(expect.objectContaining({ code: "MDR_ERR_LINE_TRUNCATED" }));
     expect(sink.blocks).toHaveLength(0);
   });
 });

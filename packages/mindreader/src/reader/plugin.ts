@@ -93,22 +93,25 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
   ) {
     super();
     this.now = deps.now ?? Date.now;
-    this.assembler = new BlockAssembler({
-      onVersion: (version, line) => {
-        deps.logger.info({ version, line }, "deep-mind version");
-        this.pastStopReported = false;
-        this.emit("version", version);
+    this.assembler = new BlockAssembler(
+      {
+        onVersion: (version, line) => {
+          deps.logger.info({ version, line }, "deep-mind version");
+          this.pastStopReported = false;
+          this.emit("version", version);
+        },
+        onDrop: (num, reason) => {
+          deps.metrics?.droppedBlocksTotal.inc({ reason });
+          deps.logger.warn({ num, reason }, "block being assembled dropped");
+          this.emit("drop", num, reason);
+        },
+        onSwitchFork: (from, to) => {
+          this.continuity.noteFork();
+          deps.logger.info({ from, to }, "nodeos switched forks");
+        },
       },
-      onDrop: (num, reason) => {
-        deps.metrics?.droppedBlocksTotal.inc({ reason });
-        deps.logger.warn({ num, reason }, "block being assembled dropped");
-        this.emit("drop", num, reason);
-      },
-      onSwitchFork: (from, to) => {
-        this.continuity.noteFork();
-        deps.logger.info({ from, to }, "nodeos switched forks");
-      },
-    }, { keepContext: opts.keepContext });
+      { keepContext: opts.keepContext },
+    );
   }
 
   /** Only deep-mind lines from stdout. */
@@ -239,9 +242,7 @@ export class MindreaderPlugin extends EventEmitter<MindreaderEvents> implements 
   }
 
   private fail(error: unknown): never {
-    const err = isManageosError(error)
-      ? error
-      : MindreaderErrors.decode("deep-mind line", (error as Error).message, { cause: error });
+    const err = isManageosError(error) ? error : MindreaderErrors.decode("deep-mind line", (error as Error).message, { cause: error });
     this.failed = err;
     this.deps.logger.error({ err }, "mindreader stopped reading");
     this.emit("fatal", err);

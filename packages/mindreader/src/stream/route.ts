@@ -15,11 +15,7 @@ export interface BlockStreamRouteOptions {
  * Registers `GET /v1/mindreader/blocks?from=N`: server-sent `block` events (dmlog format: num, id, previous, time,
  * producer, lib; Firehose format: the decoded block's protobuf JSON mapping), replaying from block N while it is still in memory (also after `Last-Event-ID`), then live.
  */
-export function registerBlockStreamRoute(
-  app: FastifyInstance,
-  stream: BlockStream,
-  options: BlockStreamRouteOptions = {},
-): void {
+export function registerBlockStreamRoute(app: FastifyInstance, stream: BlockStream, options: BlockStreamRouteOptions = {}): void {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const open = new Set<() => void>();
   // A hijacked stream never goes idle: end them all when the server closes, or close() would wait on them forever.

@@ -58,7 +58,10 @@ export async function findProblems(store: Store, size: number, io: ToolIo): Prom
       if (last !== undefined && block.num > last.num + 1) {
         problems.push({ kind: "hole", message: `blocks ${last.num + 1}-${block.num - 1} are missing` });
       } else if (last !== undefined && block.previous !== last.id) {
-        problems.push({ kind: "unlinkable", message: `block ${block.num} (${block.id}) has previous ${block.previous}, the block before it is ${last.num} (${last.id})` });
+        problems.push({
+          kind: "unlinkable",
+          message: `block ${block.num} (${block.id}) has previous ${block.previous}, the block before it is ${last.num} (${last.id})`,
+        });
       }
       last = block;
     }

@@ -58,7 +58,13 @@ export async function runLinePipeline(opts: PipelineRunOptions): Promise<Pipelin
     if (dropsLines(runner.plugin)) for (const d of runner.plugin.droppedLines()) dropped += d.count;
   }
   return {
-    ...result(s.lines.stdout + s.lines.stderr, s.bytes.stdout + s.bytes.stderr, s.truncated.stdout + s.truncated.stderr, started, exit.exitCode),
+    ...result(
+      s.lines.stdout + s.lines.stderr,
+      s.bytes.stdout + s.bytes.stderr,
+      s.truncated.stdout + s.truncated.stderr,
+      started,
+      exit.exitCode,
+    ),
     dropped,
   };
 }
@@ -93,7 +99,13 @@ export async function runBareSplitter(opts: PipelineRunOptions): Promise<Pipelin
   return { ...result(lines, bytes, truncated, started, exit.exitCode), dropped: 0 };
 }
 
-function result(lines: number, bytes: number, truncated: number, started: bigint, exitCode: number | undefined): Omit<PipelineRunResult, "dropped"> {
+function result(
+  lines: number,
+  bytes: number,
+  truncated: number,
+  started: bigint,
+  exitCode: number | undefined,
+): Omit<PipelineRunResult, "dropped"> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { lines, bytes, truncated, seconds, linesPerSecond: lines / seconds, bytesPerSecond: bytes / seconds, exitCode };
 }

@@ -72,7 +72,11 @@ export class GethChain extends EventEmitter<ChainEventMap> implements Chain, Bac
         name: "geth",
         launch: () => ({
           command: opts.binary,
-          args: expandArgs(opts.args, { "data-dir": opts.dataDir, "http-port": this.configuredPort(), "http-host": new URL(opts.rpcUrl).hostname }),
+          args: expandArgs(opts.args, {
+            "data-dir": opts.dataDir,
+            "http-port": this.configuredPort(),
+            "http-host": new URL(opts.rpcUrl).hostname,
+          }),
           env: opts.env,
         }),
       },

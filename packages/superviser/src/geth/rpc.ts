@@ -22,6 +22,7 @@ export async function rpcCall(url: string, method: string, params: readonly unkn
 
 /** `0x1a` -> 26. */
 export function hexToNumber(value: unknown): number {
-  if (typeof value !== "string" || !/^0x[0-9a-fA-F]+$/.test(value)) throw SuperviserErrors.rpc("decode", `not a hex quantity: ${String(value)}`);
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]+$/.test(value))
+    throw SuperviserErrors.rpc("decode", `not a hex quantity: ${String(value)}`);
   return Number.parseInt(value.slice(2), 16);
 }

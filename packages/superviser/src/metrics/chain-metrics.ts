@@ -30,7 +30,11 @@ export function createChainMetrics(registry: Registry, opts: ChainMetricsOptions
   const r = [registry];
   let headTimeMs: number | undefined;
   const headNum = new Gauge({ name: freeName(registry, "manageos_chain_head_block_number"), help: "Head block number", registers: r });
-  const libNum = new Gauge({ name: freeName(registry, "manageos_chain_lib_block_number"), help: "Last irreversible block number", registers: r });
+  const libNum = new Gauge({
+    name: freeName(registry, "manageos_chain_lib_block_number"),
+    help: "Last irreversible block number",
+    registers: r,
+  });
   new Gauge({
     name: freeName(registry, "manageos_chain_head_block_time_drift_seconds"),
     help: "Now minus the head block time (grows while the head is stuck)",
@@ -53,8 +57,16 @@ export function createChainMetrics(registry: Registry, opts: ChainMetricsOptions
     labelNames: ["producer"],
     registers: r,
   });
-  const dbUsed = new Gauge({ name: freeName(registry, "manageos_chain_db_size_used_bytes"), help: "State database bytes used", registers: r });
-  const dbFree = new Gauge({ name: freeName(registry, "manageos_chain_db_size_free_bytes"), help: "State database bytes free", registers: r });
+  const dbUsed = new Gauge({
+    name: freeName(registry, "manageos_chain_db_size_used_bytes"),
+    help: "State database bytes used",
+    registers: r,
+  });
+  const dbFree = new Gauge({
+    name: freeName(registry, "manageos_chain_db_size_free_bytes"),
+    help: "State database bytes free",
+    registers: r,
+  });
   const dbSize = new Gauge({ name: freeName(registry, "manageos_chain_db_size_bytes"), help: "State database size", registers: r });
   const peers = new Gauge({ name: freeName(registry, "manageos_chain_peers"), help: "Connected peers", registers: r });
   let lastHead = 0;

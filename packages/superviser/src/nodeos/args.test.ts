@@ -18,12 +18,23 @@ describe("nodeosArgs", () => {
     const base = { configDir: "/c", dataDir: dir, genesisJson: "/g.json", extraArgs: ["--x"] };
     expect(await nodeosArgs(base)).toEqual(["--config-dir", "/c", "--data-dir", dir, "--genesis-json", "/g.json", "--x"]);
     expect(await nodeosArgs({ ...base, start: { snapshot: "/s.bin" } })).toEqual([
-      "--config-dir", "/c", "--data-dir", dir, "--snapshot", "/s.bin", "--x",
+      "--config-dir",
+      "/c",
+      "--data-dir",
+      dir,
+      "--snapshot",
+      "/s.bin",
+      "--x",
     ]);
     await mkdir(join(dir, "blocks"));
     await writeFile(join(dir, "blocks", "blocks.log"), "x");
     expect(await nodeosArgs({ ...base, start: { replay: "hard" } })).toEqual([
-      "--config-dir", "/c", "--data-dir", dir, "--hard-replay-blockchain", "--x",
+      "--config-dir",
+      "/c",
+      "--data-dir",
+      dir,
+      "--hard-replay-blockchain",
+      "--x",
     ]);
     expect(await nodeosArgs({ ...base, start: { replay: "soft" } })).toContain("--replay-blockchain");
   });

@@ -24,8 +24,6 @@ describe("blocksigner", () => {
   });
 
   it("builds the KEOSD signature-provider value nodeos expects", () => {
-    expect(keosdSignatureProvider("EOS5abc", "http://10.0.0.1:6666/")).toBe(
-      "EOS5abc=KEOSD:http://10.0.0.1:6666/v1/wallet/sign_digest",
-    );
+    expect(keosdSignatureProvider("EOS5abc", "http://10.0.0.1:6666/")).toBe("EOS5abc=KEOSD:http://10.0.0.1:6666/v1/wallet/sign_digest");
   });
 });

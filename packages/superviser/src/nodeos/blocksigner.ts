@@ -13,10 +13,7 @@ export interface BlocksignerOptions {
 }
 
 /** Asks the blocksigner (keosd wallet API) for its public keys, with bounded retries and backoff. */
-export async function fetchBlocksignerKeys(
-  opts: BlocksignerOptions,
-  deps: { logger: Logger; clock?: Clock },
-): Promise<string[]> {
+export async function fetchBlocksignerKeys(opts: BlocksignerOptions, deps: { logger: Logger; clock?: Clock }): Promise<string[]> {
   const attempts = opts.attempts ?? 5;
   const clock = deps.clock ?? systemClock;
   const url = `${opts.url.replace(/\/+$/, "")}/v1/wallet/get_public_keys`;

@@ -5,11 +5,7 @@ import { SuperviserErrors } from "../errors/index.js";
 import { formatIni, getValues, type IniDocument, parseIni, setValues } from "./config-ini.js";
 
 /** The nodeos plugins manageos relies on: get_info for monitoring, the producer API for pause, resume and snapshots. */
-export const REQUIRED_PLUGINS: readonly string[] = [
-  "eosio::chain_api_plugin",
-  "eosio::producer_plugin",
-  "eosio::producer_api_plugin",
-];
+export const REQUIRED_PLUGINS: readonly string[] = ["eosio::chain_api_plugin", "eosio::producer_plugin", "eosio::producer_api_plugin"];
 
 /** The keys manageos manages in config.ini, on top of the template. */
 export interface ManagedKeys {

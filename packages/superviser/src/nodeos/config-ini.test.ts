@@ -25,7 +25,10 @@ describe("config.ini", () => {
       httpServerAddress: "127.0.0.1:18888",
       pauseOnStartup: true,
       producerName: "bp.a",
-      signatureProviders: ["EOS1=KEOSD:http://127.0.0.1:6666/v1/wallet/sign_digest", "EOS2=KEOSD:http://127.0.0.1:6666/v1/wallet/sign_digest"],
+      signatureProviders: [
+        "EOS1=KEOSD:http://127.0.0.1:6666/v1/wallet/sign_digest",
+        "EOS2=KEOSD:http://127.0.0.1:6666/v1/wallet/sign_digest",
+      ],
       deepMind: true,
       extra: { "p2p-peer-address": ["c.example:9876", "d.example:9876"], "enable-stale-production": "true" },
     });
@@ -48,7 +51,9 @@ deep-mind = true
   });
 
   it("adds the plugins manageos needs after the template's own", () => {
-    const text = formatIni(buildConfigIni("plugin = eosio::net_plugin\n# peers\np2p-peer-address = a:9876\n", { httpServerAddress: "127.0.0.1:8888" }));
+    const text = formatIni(
+      buildConfigIni("plugin = eosio::net_plugin\n# peers\np2p-peer-address = a:9876\n", { httpServerAddress: "127.0.0.1:8888" }),
+    );
     expect(text).toBe(`plugin = eosio::net_plugin
 plugin = eosio::chain_api_plugin
 plugin = eosio::producer_plugin

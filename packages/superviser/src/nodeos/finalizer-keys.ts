@@ -20,7 +20,10 @@ export async function readFinalizerKeys(path: string): Promise<FinalizerKey[]> {
   let files: string[];
   try {
     files = (await stat(path)).isDirectory()
-      ? (await readdir(path, { withFileTypes: true })).filter((e) => !e.name.startsWith(".") && !e.isDirectory()).map((e) => join(path, e.name)).sort()
+      ? (await readdir(path, { withFileTypes: true }))
+          .filter((e) => !e.name.startsWith(".") && !e.isDirectory())
+          .map((e) => join(path, e.name))
+          .sort()
       : [path];
   } catch (error) {
     throw SuperviserErrors.finalizerKeys(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message, { cause: error });

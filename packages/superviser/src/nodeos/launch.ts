@@ -27,17 +27,16 @@ export async function nodeosLaunch(
   context: LaunchContext = { release: undefined },
 ): Promise<LaunchSpec> {
   const blockSigners = o.bp.enabled
-    ? (
-        await fetchBlocksignerKeys(
-          { url: o.bp.blocksigner, attempts: o.blocksignerAttempts, retryBase: o.blocksignerRetryBase },
-          deps,
-        )
-      ).map((key) => (o.signingFence === undefined ? keosdSignatureProvider(key, o.bp.blocksigner) : `${key}=KEOSD:${o.signingFence.signUrl}`))
+    ? (await fetchBlocksignerKeys({ url: o.bp.blocksigner, attempts: o.blocksignerAttempts, retryBase: o.blocksignerRetryBase }, deps)).map(
+        (key) => (o.signingFence === undefined ? keosdSignatureProvider(key, o.bp.blocksigner) : `${key}=KEOSD:${o.signingFence.signUrl}`),
+      )
     : undefined;
-  const finalizerSigners = o.bp.enabled && o.bp.finalizerKeys !== undefined ? await finalizerProviders(o.bp.finalizerKeys, context, deps) : [];
+  const finalizerSigners =
+    o.bp.enabled && o.bp.finalizerKeys !== undefined ? await finalizerProviders(o.bp.finalizerKeys, context, deps) : [];
   const signatureProviders = blockSigners === undefined ? undefined : [...blockSigners, ...finalizerSigners];
   // nodeos waits this long for a signature from the fence, then skips the slot.
-  const fenceKeys: Record<string, string> = o.bp.enabled && o.signingFence !== undefined ? { "keosd-provider-timeout": String(Math.ceil(o.signingFence.timeoutMs)) } : {};
+  const fenceKeys: Record<string, string> =
+    o.bp.enabled && o.signingFence !== undefined ? { "keosd-provider-timeout": String(Math.ceil(o.signingFence.timeoutMs)) } : {};
   // bp mode: nodeos always starts paused; a node meant to produce enters production through the safe resume.
   await writeConfigIni(o.configDir, o.configTemplate, {
     httpServerAddress: o.httpAddress,
@@ -61,11 +60,15 @@ export async function nodeosLaunch(
 
 // This node's BLS finalizer keys as signature-provider lines (Spring only), less those another node of ours holds.
 async function finalizerProviders(path: string, context: LaunchContext, deps: { logger: Logger }): Promise<string[]> {
-  if (context.release !== "spring") throw SuperviserErrors.optionRefused("signature-provider (BLS)", "bp.finalizerKeys needs Spring 1.x; this nodeos is leap");
+  if (context.release !== "spring")
+    throw SuperviserErrors.optionRefused("signature-provider (BLS)", "bp.finalizerKeys needs Spring 1.x; this nodeos is leap");
   const keys = await readFinalizerKeys(path);
   const refused = keys.filter((k) => context.refusedFinalizerKeys?.has(k.publicKey) === true);
   if (refused.length > 0) {
-    deps.logger.error({ refused: refused.map((k) => k.publicKey) }, "finalizer keys left out of config.ini: another node of ours holds them too");
+    deps.logger.error(
+      { refused: refused.map((k) => k.publicKey) },
+      "finalizer keys left out of config.ini: another node of ours holds them too",
+    );
   }
   return keys.filter((k) => !refused.includes(k)).map((k) => `${k.publicKey}=KEY:${k.privateKey}`);
 }

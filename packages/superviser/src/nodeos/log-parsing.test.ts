@@ -74,30 +74,64 @@ describe("nodeos level mapping", () => {
 
   it("gives a line without a level word its own level, never the one of the line before it", () => {
     const map = createNodeosLevelMapper();
-    expect(map(line("error 2023-06-01T12:00:00.500 nodeos chain_plugin.cpp:1 plugin_initialize ] 3110006 plugin_config_exception"))).toBe("error");
+    expect(map(line("error 2023-06-01T12:00:00.500 nodeos chain_plugin.cpp:1 plugin_initialize ] 3110006 plugin_config_exception"))).toBe(
+      "error",
+    );
     expect(map(line("    stack frame 1"))).toBe("info");
     expect(map(line("error 2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x"))).toBe("error");
-    expect(map(line("APPBASE: Warning: The following configuration items in the config.ini file are redundantly set to their default value:"))).toBe("warn");
+    expect(
+      map(line("APPBASE: Warning: The following configuration items in the config.ini file are redundantly set to their default value:")),
+    ).toBe("warn");
     expect(map(line("    chain-state-db-size-mb = 1024"))).toBe("info");
     // EOSIO 1.3 and older printed no level word; a receive line is still one per block.
     expect(map(line("2018-06-01T12:00:00.500 thread-0   controller.cpp:1 startup ] replaying blocks"))).toBe("info");
     expect(
-      map(line("2018-06-01T12:00:00.500 thread-0   producer_plugin.cpp:345 on_incoming_block ] Received block 0b2d6e7a1b2c3d4e... #123 @ 2018-06-01T12:00:00.500 signed by eosio [trxs: 0, lib: 122, conf: 0, latency: 37 ms]")),
+      map(
+        line(
+          "2018-06-01T12:00:00.500 thread-0   producer_plugin.cpp:345 on_incoming_block ] Received block 0b2d6e7a1b2c3d4e... #123 @ 2018-06-01T12:00:00.500 signed by eosio [trxs: 0, lib: 122, conf: 0, latency: 37 ms]",
+        ),
+      ),
     ).toBe("debug");
   });
 
   it("logs the paused standby's routine 'not producing' error at debug, and other reasons at error", () => {
     const map = createNodeosLevelMapper();
-    expect(map(line("error 2024-09-01T12:00:00.500 nodeos producer_plugin.cpp:2747 start_block ] Not producing block because production is explicitly paused"))).toBe("debug");
-    expect(map(line("<3>error 2024-09-01T12:00:00.500 nodeos producer_plugin.cpp:2747 start_block ] Not producing block because production is explicitly paused"))).toBe("debug");
-    expect(map(line("error 2024-09-01T12:00:00.500 nodeos producer_plugin.cpp:2760 start_block ] Not producing block because no recent votes received from configured producer, block 5000"))).toBe("error");
+    expect(
+      map(
+        line(
+          "error 2024-09-01T12:00:00.500 nodeos producer_plugin.cpp:2747 start_block ] Not producing block because production is explicitly paused",
+        ),
+      ),
+    ).toBe("debug");
+    expect(
+      map(
+        line(
+          "<3>error 2024-09-01T12:00:00.500 nodeos producer_plugin.cpp:2747 start_block ] Not producing block because production is explicitly paused",
+        ),
+      ),
+    ).toBe("debug");
+    expect(
+      map(
+        line(
+          "error 2024-09-01T12:00:00.500 nodeos producer_plugin.cpp:2760 start_block ] Not producing block because no recent votes received from configured producer, block 5000",
+        ),
+      ),
+    ).toBe("error");
   });
 });
 
 describe("nodeos dirty line", () => {
   it("is read in every version's wording, EOSIO 2.1's capital D included", () => {
-    expect(isDirtyLine("error 2023-06-01T12:00:00.500 nodeos controller.cpp:1 f ] database dirty flag set (likely due to unclean shutdown): replay required")).toBe(true);
-    expect(isDirtyLine("error 2021-06-01T12:00:00.500 nodeos controller.cpp:1 f ] Database dirty flag set (likely due to unclean shutdown): replay required")).toBe(true);
+    expect(
+      isDirtyLine(
+        "error 2023-06-01T12:00:00.500 nodeos controller.cpp:1 f ] database dirty flag set (likely due to unclean shutdown): replay required",
+      ),
+    ).toBe(true);
+    expect(
+      isDirtyLine(
+        "error 2021-06-01T12:00:00.500 nodeos controller.cpp:1 f ] Database dirty flag set (likely due to unclean shutdown): replay required",
+      ),
+    ).toBe(true);
     expect(isDirtyLine("info  2023-06-01T12:00:00.500 nodeos controller.cpp:1 f ] database opened")).toBe(false);
   });
 });

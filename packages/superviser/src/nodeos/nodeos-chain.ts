@@ -115,9 +115,13 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
       ...(deps.plugins ?? []),
     ];
     // Spring's tracked_votes: a vote of a local finalizer that did not make it into a block's QC.
-    this.hooks.onMatch(/Local finalizer (\S+) did not vote in block (\d+)/, (m) => this.emit("vote-missed", { finalizer: m[1] ?? "", block: Number(m[2]) }), {
-      contains: "did not vote",
-    });
+    this.hooks.onMatch(
+      /Local finalizer (\S+) did not vote in block (\d+)/,
+      (m) => this.emit("vote-missed", { finalizer: m[1] ?? "", block: Number(m[2]) }),
+      {
+        contains: "did not vote",
+      },
+    );
     this.superviser = new Superviser(
       {
         ...policyOf(opts),
@@ -141,17 +145,23 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     // In order: a restart's record must not be removed by the previous run's exit.
     const pidFile = () => pidFileOf(this.opts.configDir);
     this.superviser.on("spawn", (pid) => {
-      this.pidWrites = this.pidWrites.then(() => recordNodeosPid(pidFile(), pid, this.dataDir)).catch((error: unknown) => this.logger.warn({ err: error }, "cannot record the nodeos pid"));
+      this.pidWrites = this.pidWrites
+        .then(() => recordNodeosPid(pidFile(), pid, this.dataDir))
+        .catch((error: unknown) => this.logger.warn({ err: error }, "cannot record the nodeos pid"));
     });
     this.superviser.on("exit", () => {
       this.pidWrites = this.pidWrites.then(() => clearNodeosPid(pidFile())).catch(() => undefined);
     });
     this.clock = deps.clock ?? systemClock;
     // With port 0 (tests) only nodeos knows its port; it says it once listening.
-    this.hooks.onMatch(LISTENING, (m) => {
-      this.listeningUrl = localUrl(`${m[1]}:${m[2]}`);
-      this.producerApi.baseUrl = this.listeningUrl;
-    }, { contains: "start listening on", stream: "stderr" });
+    this.hooks.onMatch(
+      LISTENING,
+      (m) => {
+        this.listeningUrl = localUrl(`${m[1]}:${m[2]}`);
+        this.producerApi.baseUrl = this.listeningUrl;
+      },
+      { contains: "start listening on", stream: "stderr" },
+    );
   }
 
   /** Where nodeos' HTTP API answers: the address it said it listens on, else the configured one. */
@@ -348,7 +358,10 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
 
   // Whether nodeos' last lines carry a plugin_config_exception.
   private reportedConfigException(): boolean {
-    return this.superviser.lastLines().slice(-50).some((line) => line.includes("plugin_config_exception"));
+    return this.superviser
+      .lastLines()
+      .slice(-50)
+      .some((line) => line.includes("plugin_config_exception"));
   }
 
   private markDirty(source: DirtyEvent["source"], detail: string): void {

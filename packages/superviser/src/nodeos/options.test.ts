@@ -10,7 +10,9 @@ describe("nodeos chain options", () => {
   });
 
   it("carries the TERM policy and bp settings from the configuration", async () => {
-    const config = await loadConfig({ set: ["superviser.killAfter=90s", "bp.enabled=true", "bp.producerName=bp.a", "mindreader.enabled=true"] });
+    const config = await loadConfig({
+      set: ["superviser.killAfter=90s", "bp.enabled=true", "bp.producerName=bp.a", "mindreader.enabled=true"],
+    });
     const options = nodeosChainOptions(config);
     expect(options.terminate).toEqual({ termRetryInterval: 10_000, killAfter: 90_000 });
     expect(options.bp).toMatchObject({ enabled: true, producerName: "bp.a" });

@@ -60,7 +60,10 @@ export async function stopOrphanNodeos(
     await clearNodeosPid(file);
     return { stopped: false };
   }
-  deps.logger.warn({ pid: record.pid, dataDir }, "a nodeos an earlier manageos started on this data dir still runs: stopping it before starting ours");
+  deps.logger.warn(
+    { pid: record.pid, dataDir },
+    "a nodeos an earlier manageos started on this data dir still runs: stopping it before starting ours",
+  );
   // Gone when /proc no longer has it, or has another process under that pid.
   const gone = (async () => {
     while ((await startTicksOf(record.pid)) === ticks) await new Promise((resolve) => setTimeout(resolve, 100));

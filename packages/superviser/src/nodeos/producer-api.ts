@@ -33,7 +33,8 @@ export class ProducerApi {
   /** True while production is paused. */
   async paused(): Promise<boolean> {
     const answer = await this.call("paused");
-    if (typeof answer !== "boolean") throw SuperviserErrors.nodeApi("/v1/producer/paused", `expected true or false, got ${JSON.stringify(answer)}`);
+    if (typeof answer !== "boolean")
+      throw SuperviserErrors.nodeApi("/v1/producer/paused", `expected true or false, got ${JSON.stringify(answer)}`);
     return answer;
   }
 

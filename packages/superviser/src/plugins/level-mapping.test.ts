@@ -10,8 +10,7 @@ describe("LevelMappingPlugin", () => {
   it("re-emits nodeos lines with module nodeos at the mapped level and never prints DMLOG by default", () => {
     const { logger, records } = memoryLogger("info");
     const plugin = new LevelMappingPlugin({ module: "nodeos", map: createNodeosLevelMapper() }, { logger });
-    const at = (text: string, stream: "stdout" | "stderr" = "stderr") =>
-      plugin.handle({ stream, text, truncated: false, receivedAt: 0 });
+    const at = (text: string, stream: "stdout" | "stderr" = "stderr") => plugin.handle({ stream, text, truncated: false, receivedAt: 0 });
     at("warn  2023-06-01T12:00:00.500 nodeos net_plugin.cpp:1 f ] peer closed");
     at(RECEIVED);
     at("DMLOG START_BLOCK 5", "stdout");

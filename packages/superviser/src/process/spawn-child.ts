@@ -43,9 +43,13 @@ export async function spawnChild(spec: LaunchSpec): Promise<{ child: Child; exit
   });
   if (child.pid === undefined) {
     const result = await subprocess;
-    throw SuperviserErrors.spawn(spec.command, result.cause instanceof Error ? result.cause.message : (result.shortMessage ?? "unknown error"), {
-      cause: result.cause,
-    });
+    throw SuperviserErrors.spawn(
+      spec.command,
+      result.cause instanceof Error ? result.cause.message : (result.shortMessage ?? "unknown error"),
+      {
+        cause: result.cause,
+      },
+    );
   }
   // Exit is read from the 'exit' event; the promise only has to be consumed.
   void subprocess.then(

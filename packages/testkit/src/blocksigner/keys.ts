@@ -22,7 +22,12 @@ export async function readKeysFile(path: string): Promise<PrivateKey[]> {
     if (!Array.isArray(list)) throw TestkitErrors.badKey(`${path} is not a list`);
     return parseKeys(list.map(String));
   }
-  return parseKeys(trimmed.split(/\r?\n/).map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== ""));
+  return parseKeys(
+    trimmed
+      .split(/\r?\n/)
+      .map((l) => l.replace(/#.*/, "").trim())
+      .filter((l) => l !== ""),
+  );
 }
 
 /** A fresh K1 key, for a signer started without keys. */

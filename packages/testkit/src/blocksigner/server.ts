@@ -23,7 +23,8 @@ export function createSignerServer(keys: readonly PrivateKey[], format: KeyForma
       let pub: string;
       try {
         const parsed = JSON.parse(raw) as unknown;
-        if (!Array.isArray(parsed) || typeof parsed[0] !== "string" || typeof parsed[1] !== "string") throw new Error("expected [digest, public_key]");
+        if (!Array.isArray(parsed) || typeof parsed[0] !== "string" || typeof parsed[1] !== "string")
+          throw new Error("expected [digest, public_key]");
         digest = Checksum256.from(parsed[0]);
         pub = PublicKey.from(parsed[1]).toString();
       } catch (error) {
@@ -31,7 +32,16 @@ export function createSignerServer(keys: readonly PrivateKey[], format: KeyForma
       }
       const key = byPub.get(pub);
       if (key === undefined)
-        return reply(500, walletError(500, "Internal Service Error", 3120003, "wallet_missing_pub_key_exception", `Public key not found in unlocked wallets ${parsed1(raw)}`));
+        return reply(
+          500,
+          walletError(
+            500,
+            "Internal Service Error",
+            3120003,
+            "wallet_missing_pub_key_exception",
+            `Public key not found in unlocked wallets ${parsed1(raw)}`,
+          ),
+        );
       onSign(show(key));
       return reply(200, key.signDigest(digest).toString());
     });
@@ -47,7 +57,16 @@ function parsed1(raw: string): string {
 }
 
 function walletError(code: number, message: string, errCode: number, name: string, detail: string): unknown {
-  return { code, message, error: { code: errCode, name, what: detail, details: [{ message: detail, file: "wallet_manager.cpp", line_number: 1, method: "sign_digest" }] } };
+  return {
+    code,
+    message,
+    error: {
+      code: errCode,
+      name,
+      what: detail,
+      details: [{ message: detail, file: "wallet_manager.cpp", line_number: 1, method: "sign_digest" }],
+    },
+  };
 }
 
 function body(req: IncomingMessage): Promise<string> {

@@ -47,7 +47,9 @@ export async function createCluster(dir: string, opts: ClusterOptions = {}): Pro
     blockIntervalMs,
     roundLength: opts.roundLength ?? 12,
     producers,
-    chainId: createHash("sha256").update(`cluster:${genesisTimeMs}:${producers.join(",")}`).digest("hex"),
+    chainId: createHash("sha256")
+      .update(`cluster:${genesisTimeMs}:${producers.join(",")}`)
+      .digest("hex"),
     ...(opts.accounts === undefined ? {} : { accounts: opts.accounts }),
   };
   validate(dir, config);

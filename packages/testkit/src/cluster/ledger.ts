@@ -78,7 +78,10 @@ export async function readLedger(clusterDir: string): Promise<LedgerSummary> {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     names = [];
   }
-  const nums = names.map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+  const nums = names
+    .map(Number)
+    .filter(Number.isInteger)
+    .sort((a, b) => a - b);
   const slots: LedgerSlot[] = [];
   const byInstance: Record<string, number> = {};
   const doubleSlots: number[] = [];

@@ -72,7 +72,10 @@ export async function readVotes(clusterDir: string): Promise<VoteSummary> {
   let votes = 0;
   const votesByInstance: Record<string, number> = {};
   const doubleVotes: DoubleVote[] = [];
-  for (const num of blocks.map(Number).filter(Number.isInteger).sort((a, b) => a - b)) {
+  for (const num of blocks
+    .map(Number)
+    .filter(Number.isInteger)
+    .sort((a, b) => a - b)) {
     const byTag = new Map<string, string[]>();
     for (const name of (await readdir(votesDir(clusterDir, num))).sort()) {
       const tag = name.slice(0, 16);
@@ -86,7 +89,12 @@ export async function readVotes(clusterDir: string): Promise<VoteSummary> {
       }
       if (names.length < 2) continue;
       const v = await entryOf(join(votesDir(clusterDir, num), names[0]!));
-      doubleVotes.push({ blockNum: num, finalizerKey: String(v.key), finalizer: String(v.finalizer), instances: names.map((n) => n.slice(17)) });
+      doubleVotes.push({
+        blockNum: num,
+        finalizerKey: String(v.key),
+        finalizer: String(v.finalizer),
+        instances: names.map((n) => n.slice(17)),
+      });
     }
   }
   return { votes, votesByInstance, doubleVotes };

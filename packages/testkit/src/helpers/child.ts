@@ -38,7 +38,10 @@ export class SimChild {
   private readonly waiters = new Set<() => void>();
   private readonly cleanup: () => Promise<unknown>;
 
-  constructor(private readonly child: ChildProcess, readonly name: string) {
+  constructor(
+    private readonly child: ChildProcess,
+    readonly name: string,
+  ) {
     if (child.pid === undefined) throw new Error(`${name} did not spawn`);
     this.pid = child.pid;
     this.exited = new Promise((resolve) => {
@@ -48,7 +51,10 @@ export class SimChild {
       });
     });
     // Lines arrive only after "exit" may have fired; waiters are woken by both.
-    for (const [stream, lines] of [[child.stdout, this.stdoutLines], [child.stderr, this.stderrLines]] as const) {
+    for (const [stream, lines] of [
+      [child.stdout, this.stdoutLines],
+      [child.stderr, this.stderrLines],
+    ] as const) {
       if (stream === null) continue;
       const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
       rl.on("line", (line) => {
@@ -110,7 +116,9 @@ export class SimChild {
           // Give readline a turn to deliver the last lines before giving up.
           setImmediate(() => {
             for (; checked < lines.length; checked++) if (re.test(lines[checked]!)) return done(() => resolve(lines[checked]!));
-            done(() => reject(new Error(`${this.name} exited (${this.exit?.code ?? this.exit?.signal}) before printing ${re}:\n${this.tail()}`)));
+            done(() =>
+              reject(new Error(`${this.name} exited (${this.exit?.code ?? this.exit?.signal}) before printing ${re}:\n${this.tail()}`)),
+            );
           });
         }
       };
@@ -119,7 +127,10 @@ export class SimChild {
         clearTimeout(timer);
         fn();
       };
-      timer = setTimeout(() => done(() => reject(new Error(`${this.name}: no line matching ${re} within ${opts.timeoutMs ?? 20_000} ms:\n${this.tail()}`))), opts.timeoutMs ?? 20_000);
+      timer = setTimeout(
+        () => done(() => reject(new Error(`${this.name}: no line matching ${re} within ${opts.timeoutMs ?? 20_000} ms:\n${this.tail()}`))),
+        opts.timeoutMs ?? 20_000,
+      );
       this.waiters.add(check);
       check();
     });

@@ -36,7 +36,15 @@ export interface FinkeyActionOptions {
 export function finkeyTransaction(o: FinkeyActionOptions, chainId: string, refBlockId: string, headTimeMs: number): PackedTransactionJson {
   const data: Record<string, string> = { finalizer_name: o.finalizerName, finalizer_key: o.finalizerKey };
   if (o.action === "regfinkey") data.proof_of_possession = o.proofOfPossession ?? "";
-  const action = Action.from({ account: "eosio", name: o.action, authorization: [{ actor: o.actor ?? o.finalizerName, permission: o.permission ?? "active" }], data }, FINKEY_ABI);
+  const action = Action.from(
+    {
+      account: "eosio",
+      name: o.action,
+      authorization: [{ actor: o.actor ?? o.finalizerName, permission: o.permission ?? "active" }],
+      data,
+    },
+    FINKEY_ABI,
+  );
   return signedTransaction(action, { chainId, headBlockId: refBlockId, headTimeMs }, o.privateKey);
 }
 
@@ -46,7 +54,11 @@ export async function sendFinkeyAction(
   o: FinkeyActionOptions,
   via: "send_transaction2" | "push_transaction" = "send_transaction2",
 ): Promise<{ status: number; body: unknown }> {
-  const info = (await (await fetch(`${nodeUrl}/v1/chain/get_info`)).json()) as { chain_id: string; head_block_id: string; head_block_time: string };
+  const info = (await (await fetch(`${nodeUrl}/v1/chain/get_info`)).json()) as {
+    chain_id: string;
+    head_block_id: string;
+    head_block_time: string;
+  };
   const packed = finkeyTransaction(o, info.chain_id, info.head_block_id, Date.parse(`${info.head_block_time}Z`));
   const body = via === "send_transaction2" ? { return_failure_trace: true, retry_trx: false, transaction: packed } : packed;
   const res = await fetch(`${nodeUrl}/v1/chain/${via}`, { method: "POST", body: JSON.stringify(body) });

@@ -82,9 +82,14 @@ export async function startManageos(opts: ManageosOptions = {}): Promise<Manageo
   while (endpoints?.pid !== child.pid) {
     if (child.exitResult !== undefined || Date.now() > deadline) {
       await child.stop();
-      throw new Error(`manageos did not start (${child.exitResult ? `exit ${child.exitResult.code}` : "timeout"}):\n${child.stdoutLines.slice(-40).join("\n")}\n${child.tail(20)}`);
+      throw new Error(
+        `manageos did not start (${child.exitResult ? `exit ${child.exitResult.code}` : "timeout"}):\n${child.stdoutLines.slice(-40).join("\n")}\n${child.tail(20)}`,
+      );
     }
-    endpoints = await readFile(endpointsFile, "utf8").then((t) => JSON.parse(t) as typeof endpoints, () => undefined);
+    endpoints = await readFile(endpointsFile, "utf8").then(
+      (t) => JSON.parse(t) as typeof endpoints,
+      () => undefined,
+    );
     if (endpoints?.pid !== child.pid) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const nodeUrl = await nodeApi(endpoints.api, child, deadline);

@@ -66,7 +66,12 @@ export async function startNodeosSim(opts: NodeosSimOptions = {}): Promise<Nodeo
     await mkdir(configDir, { recursive: true });
     await writeFile(join(configDir, "config.ini"), renderConfigIni(configEntries(opts)));
   }
-  const child = SimChild.spawn("nodeos-sim", NODEOS_SIM_BIN, ["--config-dir", configDir, "--data-dir", dataDir, ...(opts.args ?? [])], simEnv(opts));
+  const child = SimChild.spawn(
+    "nodeos-sim",
+    NODEOS_SIM_BIN,
+    ["--config-dir", configDir, "--data-dir", dataDir, ...(opts.args ?? [])],
+    simEnv(opts),
+  );
   let httpUrl = "";
   if ((opts.waitFor ?? "http") === "http") {
     try {

@@ -46,7 +46,9 @@ export function readBurstSpec(env: NodeJS.ProcessEnv): BurstSpec | undefined {
  */
 export async function runBurst(spec: BurstSpec, stopping: () => boolean): Promise<BurstReport> {
   const started = Date.now();
-  const results = await Promise.all(spec.streams.map((name) => burstOn(name === "stdout" ? process.stdout : process.stderr, name, spec, stopping)));
+  const results = await Promise.all(
+    spec.streams.map((name) => burstOn(name === "stdout" ? process.stdout : process.stderr, name, spec, stopping)),
+  );
   const report: BurstReport = { ms: Date.now() - started, stopped: stopping() };
   spec.streams.forEach((name, i) => {
     report[name] = results[i];
@@ -56,7 +58,12 @@ export async function runBurst(spec: BurstSpec, stopping: () => boolean): Promis
 }
 
 // One stream's share of the burst.
-async function burstOn(stream: Writable, name: BurstStream, spec: BurstSpec, stopping: () => boolean): Promise<{ lines: number; bytes: number }> {
+async function burstOn(
+  stream: Writable,
+  name: BurstStream,
+  spec: BurstSpec,
+  stopping: () => boolean,
+): Promise<{ lines: number; bytes: number }> {
   let lines = 0;
   let bytes = 0;
   while (lines < spec.lines && bytes < spec.bytes && !stopping()) {

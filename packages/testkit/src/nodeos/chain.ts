@@ -182,12 +182,15 @@ export class SimChain {
     if (this.stopped) return;
     // A slot of ours left unproduced is not retried: the next tick is the next block's.
     const due = this.timeOf(Math.max(this.headBlock.num, this.lastTarget) + 1);
-    this.timer = setTimeout(() => {
-      this.running = this.tick().catch((error: unknown) => {
-        this.deps.log.log("error", { file: "controller.cpp", line: 1, method: "apply_block" }, String(error));
-      });
-      void this.running.then(() => this.schedule());
-    }, Math.max(0, due - this.deps.now()));
+    this.timer = setTimeout(
+      () => {
+        this.running = this.tick().catch((error: unknown) => {
+          this.deps.log.log("error", { file: "controller.cpp", line: 1, method: "apply_block" }, String(error));
+        });
+        void this.running.then(() => this.schedule());
+      },
+      Math.max(0, due - this.deps.now()),
+    );
   }
 
   // Applies every block due by now, in order; a due block of ours is produced or left for the next tick.

@@ -26,8 +26,12 @@ export async function startDeepMind(spring?: SpringDeepMind): Promise<DeepMind> 
     start: () => write(mr.formatVersionLine(spring === undefined ? "leap" : "spring")),
     onBlock: (block, lib) => {
       write(mr.formatStartBlockLine(block.num));
-      write(`DMLOG RLIMIT_OP STATE UPD {"average_block_net_usage":{"last_ordinal":${block.num},"value_ex":0,"consumed":0},"average_block_cpu_usage":{"last_ordinal":${block.num},"value_ex":0,"consumed":0},"pending_net_usage":0,"pending_cpu_usage":0,"total_net_weight":0,"total_cpu_weight":0,"total_ram_bytes":0,"virtual_net_limit":1048576,"virtual_cpu_limit":200000}`);
-      write(`DMLOG FEATURE_OP ACTIVATE 0000000000000000000000000000000000000000000000000000000000000000 {"feature_digest":"0000000000000000000000000000000000000000000000000000000000000000","subjective_restrictions":{"enabled":true,"preactivation_required":false,"earliest_allowed_activation_time":"1970-01-01T00:00:00.000"},"description_digest":"","dependencies":[],"protocol_feature_type":"builtin","specification":[]}`);
+      write(
+        `DMLOG RLIMIT_OP STATE UPD {"average_block_net_usage":{"last_ordinal":${block.num},"value_ex":0,"consumed":0},"average_block_cpu_usage":{"last_ordinal":${block.num},"value_ex":0,"consumed":0},"pending_net_usage":0,"pending_cpu_usage":0,"total_net_weight":0,"total_cpu_weight":0,"total_ram_bytes":0,"virtual_net_limit":1048576,"virtual_cpu_limit":200000}`,
+      );
+      write(
+        `DMLOG FEATURE_OP ACTIVATE 0000000000000000000000000000000000000000000000000000000000000000 {"feature_digest":"0000000000000000000000000000000000000000000000000000000000000000","subjective_restrictions":{"enabled":true,"preactivation_required":false,"earliest_allowed_activation_time":"1970-01-01T00:00:00.000"},"description_digest":"","dependencies":[],"protocol_feature_type":"builtin","specification":[]}`,
+      );
       const signed = mr.SignedBlock.from({
         timestamp: BlockTimestamp.fromMilliseconds(slotTimeMs(blockTimestampSlot(block.timeMs))),
         producer: block.producer,

@@ -22,7 +22,14 @@ import { Finality } from "../savanna/finality.js";
 import { TestkitErrors } from "../errors.js";
 
 /** nodeos' return codes (programs/nodeos/main.cpp). */
-export const EXIT = { SUCCESS: 0, BAD_ALLOC: 1, DATABASE_DIRTY: 2, NODE_MANAGEMENT_SUCCESS: 5, INITIALIZE_FAIL: 255, OTHER_FAIL: 254 } as const;
+export const EXIT = {
+  SUCCESS: 0,
+  BAD_ALLOC: 1,
+  DATABASE_DIRTY: 2,
+  NODE_MANAGEMENT_SUCCESS: 5,
+  INITIALIZE_FAIL: 255,
+  OTHER_FAIL: 254,
+} as const;
 
 // The account key of a chain outside a cluster: `eosio` with the development key, as a fresh nodeos chain has.
 const DEV_KEY = "EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV";
@@ -38,7 +45,10 @@ export async function runNodeos(argv: readonly string[], env: NodeJS.ProcessEnv)
   let dirs: ReturnType<typeof resolveDirs>;
   try {
     const cli = parseArgv(argv, simEnv.spring);
-    if (flag(cli, "help")) return print(`Usage: nodeos [options]\n\nApplication Options:\n  --config-dir, --data-dir, --genesis-json, --snapshot, --replay-blockchain, --hard-replay-blockchain, --delete-all-blocks, --version, --print-default-config\n`);
+    if (flag(cli, "help"))
+      return print(
+        `Usage: nodeos [options]\n\nApplication Options:\n  --config-dir, --data-dir, --genesis-json, --snapshot, --replay-blockchain, --hard-replay-blockchain, --delete-all-blocks, --version, --print-default-config\n`,
+      );
     if (flag(cli, "version")) return print(`${simEnv.serverVersion}\n`);
     if (flag(cli, "full-version")) return print(`${simEnv.serverVersion}-sim\n`);
     if (flag(cli, "print-default-config")) return print(simEnv.spring ? SPRING_DEFAULT_CONFIG_INI : DEFAULT_CONFIG_INI);
@@ -95,7 +105,13 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
   }
   let state = replay ? undefined : await readSimState(stateFile);
   if (replay) {
-    log.log("info", CHAIN, flag(options, "hard-replay-blockchain") ? "Hard replay requested: deleting state database" : "Replay requested: deleting state database");
+    log.log(
+      "info",
+      CHAIN,
+      flag(options, "hard-replay-blockchain")
+        ? "Hard replay requested: deleting state database"
+        : "Replay requested: deleting state database",
+    );
     await rm(join(dataDir, "state"), { recursive: true, force: true });
   }
   const identity = await resolveIdentity(simEnv, dataDir, first(options, "genesis-json"), state, snapshot);
@@ -105,28 +121,37 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
     genesisTimeMs: identity.genesisTimeMs,
   });
   if (replay && blockLog.headNum >= blockLog.preamble.firstBlockNum)
-    log.log("info", CHAIN, `existing block log, attempting to replay from ${blockLog.preamble.firstBlockNum} to ${blockLog.headNum} blocks`);
+    log.log(
+      "info",
+      CHAIN,
+      `existing block log, attempting to replay from ${blockLog.preamble.firstBlockNum} to ${blockLog.headNum} blocks`,
+    );
   const providers = options.get("signature-provider") ?? [];
   // Spring: BLS finalizer keys are signature providers too, beside the K1 block-signing key.
   const blsKeys = simEnv.spring ? providers.filter((s) => s.startsWith("PUB_BLS_")).map(parseBlsProvider) : [];
-  const signers = providers.filter((s) => !simEnv.spring || !s.startsWith("PUB_BLS_")).map((s) =>
-    // As nodeos: a KEOSD signature that takes longer than keosd-provider-timeout (5 ms by default) means no block.
-    parseSignatureProvider(s, integer(options, "keosd-provider-timeout", 5)),
-  );
+  const signers = providers
+    .filter((s) => !simEnv.spring || !s.startsWith("PUB_BLS_"))
+    .map((s) =>
+      // As nodeos: a KEOSD signature that takes longer than keosd-provider-timeout (5 ms by default) means no block.
+      parseSignatureProvider(s, integer(options, "keosd-provider-timeout", 5)),
+    );
   const deepMind = flag(options, "deep-mind")
     ? await startDeepMind(simEnv.spring ? { isSavanna: (n) => n >= simEnv.savannaFrom } : undefined)
     : undefined;
   const tablesDir = simEnv.clusterDir ?? join(dataDir, "state");
   const finality = simEnv.spring
-    ? await Finality.open({
-        savannaFrom: simEnv.savannaFrom,
-        tablesDir,
-        clusterDir: simEnv.clusterDir,
-        instance: simEnv.instance,
-        finalizersDir: resolve(dataDir, first(options, "finalizers-dir") ?? "finalizers"),
-        keys: blsKeys,
-        voting: integer(options, "vote-threads", 4) > 0,
-      }, log)
+    ? await Finality.open(
+        {
+          savannaFrom: simEnv.savannaFrom,
+          tablesDir,
+          clusterDir: simEnv.clusterDir,
+          instance: simEnv.instance,
+          finalizersDir: resolve(dataDir, first(options, "finalizers-dir") ?? "finalizers"),
+          keys: blsKeys,
+          voting: integer(options, "vote-threads", 4) > 0,
+        },
+        log,
+      )
     : undefined;
   const chain = new SimChain(
     {
@@ -144,7 +169,9 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
     },
     { log, blockLog, now: Date.now, onBlock: deepMind?.onBlock, finality },
     snapshot === undefined
-      ? state === undefined ? undefined : { num: state.headNum, id: state.headId, timeMs: state.headTimeMs, producer: state.headProducer }
+      ? state === undefined
+        ? undefined
+        : { num: state.headNum, id: state.headId, timeMs: state.headTimeMs, producer: state.headProducer }
       : { num: snapshot.headNum, id: snapshot.headId, timeMs: snapshot.headTimeMs, producer: snapshot.headProducer },
   );
   const snapshotState = () => ({
@@ -162,16 +189,31 @@ async function boot(options: RawOptions, dirs: ReturnType<typeof resolveDirs>, s
   await setDirtyFlag(stateFile, true);
   if (chain.paused) log.log("info", { file: "producer_plugin.cpp", line: 1110, method: "plugin_startup" }, "Production paused on startup");
   if (signers.length === 0 && chain.options.producerNames.length > 0)
-    log.log("warn", { file: "producer_plugin.cpp", line: 1075, method: "plugin_initialize" }, "No signature providers configured: this node cannot produce blocks");
+    log.log(
+      "warn",
+      { file: "producer_plugin.cpp", line: 1075, method: "plugin_initialize" },
+      "No signature providers configured: this node cannot produce blocks",
+    );
   let server: Server | undefined;
   const address = first(options, "http-server-address") ?? "127.0.0.1:8888";
   if (address !== "") {
-    const started = await startHttp({
-      chain, dataDir, stateFile, snapshotsDir: first(options, "snapshots-dir") ?? join(dataDir, "snapshots"),
-      serverVersion: simEnv.serverVersion, peers: [...(options.get("p2p-peer-address") ?? [])], plugins,
-      spring: simEnv.spring, tablesDir, accounts: identity.cluster?.accounts ?? { eosio: [DEV_KEY] },
-      largeBodyBytes: simEnv.largeBodyBytes,
-    }, address, log);
+    const started = await startHttp(
+      {
+        chain,
+        dataDir,
+        stateFile,
+        snapshotsDir: first(options, "snapshots-dir") ?? join(dataDir, "snapshots"),
+        serverVersion: simEnv.serverVersion,
+        peers: [...(options.get("p2p-peer-address") ?? [])],
+        plugins,
+        spring: simEnv.spring,
+        tablesDir,
+        accounts: identity.cluster?.accounts ?? { eosio: [DEV_KEY] },
+        largeBodyBytes: simEnv.largeBodyBytes,
+      },
+      address,
+      log,
+    );
     server = started.server;
     if (simEnv.portFile !== undefined) await writeFile(simEnv.portFile, `${started.port}\n`);
   }
@@ -205,15 +247,25 @@ function print(text: string): number {
 // How an exception out of boost::program_options reaches the console from main.cpp.
 function boostFailure(log: FcLogger, error: unknown): number {
   if (!isManageosError(error)) throw error;
-  const kind = error.code === "TK_ERR_UNKNOWN_OPTION" ? "unknown_option" : error.code === "TK_ERR_CONFIG_SYNTAX" ? "invalid_config_file_syntax" : error.code === "TK_ERR_MULTIPLE_OCCURRENCES" ? "multiple_occurrences" : "invalid_option_value";
+  const kind =
+    error.code === "TK_ERR_UNKNOWN_OPTION"
+      ? "unknown_option"
+      : error.code === "TK_ERR_CONFIG_SYNTAX"
+        ? "invalid_config_file_syntax"
+        : error.code === "TK_ERR_MULTIPLE_OCCURRENCES"
+          ? "multiple_occurrences"
+          : "invalid_option_value";
   log.log("error", MAIN, "Throw location unknown (consider using BOOST_THROW_EXCEPTION)");
-  process.stderr.write(`Dynamic exception type: boost::wrapexcept<boost::program_options::${kind}>\nstd::exception::what: ${error.message}\n\n`);
+  process.stderr.write(
+    `Dynamic exception type: boost::wrapexcept<boost::program_options::${kind}>\nstd::exception::what: ${error.message}\n\n`,
+  );
   return EXIT.OTHER_FAIL;
 }
 
 // `PUB_BLS_...=KEY:PVT_BLS_...`: the public key must be the one the simulator derives from the private key.
 function parseBlsProvider(spec: string): string {
   const m = /^(PUB_BLS_[A-Za-z0-9_-]+)=KEY:(.+)$/.exec(spec);
-  if (m === null || !isBlsPrivateKey(m[2]!) || blsPublicKeyOf(m[2]!) !== m[1]) throw TestkitErrors.badOptionValue("signature-provider", spec);
+  if (m === null || !isBlsPrivateKey(m[2]!) || blsPublicKeyOf(m[2]!) !== m[1])
+    throw TestkitErrors.badOptionValue("signature-provider", spec);
   return m[1]!;
 }

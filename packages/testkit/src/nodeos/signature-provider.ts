@@ -50,7 +50,9 @@ async function keosdSign(url: string, digest: string, publicKey: string, timeout
     status = res.status;
     text = await res.text();
   } catch (error) {
-    const reason = deadline.aborted ? `2 timeout_exception: Timeout Exception: no answer within ${timeoutMs} ms` : `0 exception: unspecified: ${(error as Error).message}`;
+    const reason = deadline.aborted
+      ? `2 timeout_exception: Timeout Exception: no answer within ${timeoutMs} ms`
+      : `0 exception: unspecified: ${(error as Error).message}`;
     throw TestkitErrors.signerFailed(url, reason, { cause: error });
   }
   let body: unknown;
@@ -59,6 +61,7 @@ async function keosdSign(url: string, digest: string, publicKey: string, timeout
   } catch {
     body = undefined;
   }
-  if (status !== 200 || typeof body !== "string") throw TestkitErrors.signerFailed(url, `0 exception: unspecified: Error code ${status}: ${text.slice(0, 300)}`);
+  if (status !== 200 || typeof body !== "string")
+    throw TestkitErrors.signerFailed(url, `0 exception: unspecified: Error code ${status}: ${text.slice(0, 300)}`);
   return body;
 }

@@ -104,10 +104,8 @@ export async function readSimState(path: string): Promise<SimState | undefined> 
 function parseSimState(value: unknown): SimState | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (typeof v.chainId !== "string" || typeof v.genesisTimeMs !== "number" || typeof v.headNum !== "number")
-    return undefined;
-  if (typeof v.headId !== "string" || typeof v.headTimeMs !== "number" || typeof v.headProducer !== "string")
-    return undefined;
+  if (typeof v.chainId !== "string" || typeof v.genesisTimeMs !== "number" || typeof v.headNum !== "number") return undefined;
+  if (typeof v.headId !== "string" || typeof v.headTimeMs !== "number" || typeof v.headProducer !== "string") return undefined;
   return {
     chainId: v.chainId,
     genesisTimeMs: v.genesisTimeMs,

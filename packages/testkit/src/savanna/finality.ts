@@ -53,12 +53,18 @@ export class Finality {
     try {
       const safety = (await readSafetyFile(path)) ?? new Map<string, SafetyEntry>();
       if (opts.keys.length > 0)
-        log.log("info", { file: "finalizer.cpp", line: 150, method: "load_finalizer_safety_info" },
-          `loaded finalizer safety information for ${safety.size} finalizer(s) from ${path}`);
+        log.log(
+          "info",
+          { file: "finalizer.cpp", line: 150, method: "load_finalizer_safety_info" },
+          `loaded finalizer safety information for ${safety.size} finalizer(s) from ${path}`,
+        );
       return new Finality(opts, log, safety, false);
     } catch (error) {
-      log.log("error", { file: "finalizer.cpp", line: 160, method: "load_finalizer_safety_info" },
-        `unable to read finalizer safety persistence file ${path}: ${(error as Error).message}; local finalizers will not vote`);
+      log.log(
+        "error",
+        { file: "finalizer.cpp", line: 160, method: "load_finalizer_safety_info" },
+        `unable to read finalizer safety persistence file ${path}: ${(error as Error).message}; local finalizers will not vote`,
+      );
       return new Finality(opts, log, new Map(), true);
     }
   }
@@ -83,8 +89,11 @@ export class Finality {
   async assess(block: SimBlock): Promise<Assessment | undefined> {
     if (!this.isSavanna(block.num)) return undefined;
     if (block.num === this.opts.savannaFrom && block.num > 1)
-      this.log.log("info", { file: "controller.cpp", line: 1200, method: "transition_to_savanna" },
-        `Transitioning to savanna, IF Genesis Block ${block.num}, IF Critical Block ${block.num}`);
+      this.log.log(
+        "info",
+        { file: "controller.cpp", line: 1200, method: "transition_to_savanna" },
+        `Transitioning to savanna, IF Genesis Block ${block.num}, IF Critical Block ${block.num}`,
+      );
     if (Date.now() - block.timeMs > RECENT_MS) {
       this.finalNum = block.num - SAVANNA_LIB_LAG;
       return undefined;
@@ -109,7 +118,8 @@ export class Finality {
       this.safety.set(key, { lastVoteNum: block.num, lastVoteId: block.id, lockNum: lib, lockId: libId, timeMs: Date.now() });
     await writeSafetyFile(safetyFilePath(this.opts.finalizersDir), this.safety);
     for (const key of mine) {
-      if (this.opts.clusterDir !== undefined) await recordVote(this.opts.clusterDir, block.num, this.opts.instance, a.active.get(key)!, key);
+      if (this.opts.clusterDir !== undefined)
+        await recordVote(this.opts.clusterDir, block.num, this.opts.instance, a.active.get(key)!, key);
       else this.ownVotes.set(block.num, new Set([...(this.ownVotes.get(block.num) ?? []), key]));
     }
     this.ownVotes.delete(block.num - OWN_VOTES_KEPT);
@@ -133,9 +143,13 @@ export class Finality {
     const qcNum = block.num - 1;
     const id16 = block.id.slice(8, 24);
     for (const [key, name] of missing)
-      if (this.opts.keys.includes(key)) this.log.log("warn", VOTES, `Local finalizer ${name} did not vote in block ${block.num} : ${id16} for block ${qcNum}`);
+      if (this.opts.keys.includes(key))
+        this.log.log("warn", VOTES, `Local finalizer ${name} did not vote in block ${block.num} : ${id16} for block ${qcNum}`);
     const latency = Math.max(0, Math.round(Date.now() - block.timeMs));
-    this.log.log("info", VOTES,
-      `Block ${id16}... #${block.num} @ ${formatTime(block.timeMs)} produced by ${block.producer}, latency: ${latency}ms has no votes for block #${qcNum} from finalizers: ${missing.map(([, n]) => n).join(",")}`);
+    this.log.log(
+      "info",
+      VOTES,
+      `Block ${id16}... #${block.num} @ ${formatTime(block.timeMs)} produced by ${block.producer}, latency: ${latency}ms has no votes for block #${qcNum} from finalizers: ${missing.map(([, n]) => n).join(",")}`,
+    );
   }
 }

@@ -72,15 +72,17 @@ export function applyFinKeyAction(t: FinalizerTables, a: FinKeyAction, producers
   const fin = t.finalizers.find((f) => f.finalizer_name === a.finalizer_name);
   const others = t.finalizers.filter((f) => f.finalizer_name !== a.finalizer_name);
   if (a.name === "regfinkey") {
-    if (!a.proof_of_possession.startsWith("SIG_BLS_")) throw new ContractAssert("proof of possession signature does not start with SIG_BLS");
+    if (!a.proof_of_possession.startsWith("SIG_BLS_"))
+      throw new ContractAssert("proof of possession signature does not start with SIG_BLS");
     if (row !== undefined) throw new ContractAssert(`duplicate finalizer key: ${a.finalizer_key}`);
     if (a.proof_of_possession !== blsProofOfPossession(a.finalizer_key)) throw new ContractAssert("proof of possession check failed");
     const id = t.nextKeyId;
     const finkeys = [...t.finkeys, { id, finalizer_name: a.finalizer_name, finalizer_key: a.finalizer_key }];
     // The first key a finalizer registers is also its active key.
-    const updated = fin === undefined
-      ? { finalizer_name: a.finalizer_name, active_key_id: id, finalizer_key_count: 1 }
-      : { ...fin, finalizer_key_count: fin.finalizer_key_count + 1 };
+    const updated =
+      fin === undefined
+        ? { finalizer_name: a.finalizer_name, active_key_id: id, finalizer_key_count: 1 }
+        : { ...fin, finalizer_key_count: fin.finalizer_key_count + 1 };
     return { nextKeyId: id + 1, finkeys, finalizers: sorted([...others, updated]) };
   }
   if (row === undefined) throw new ContractAssert(`finalizer key was not registered: ${a.finalizer_key}`);
@@ -127,7 +129,12 @@ export async function updateFinalizerTables(dir: string, change: (t: FinalizerTa
 export function seedFinalizerTables(keys: Readonly<Record<string, readonly string[]>>, producers: readonly string[]): FinalizerTables {
   let t = EMPTY;
   for (const [name, list] of Object.entries(keys))
-    for (const key of list) t = applyFinKeyAction(t, { name: "regfinkey", finalizer_name: name, finalizer_key: key, proof_of_possession: blsProofOfPossession(key) }, producers);
+    for (const key of list)
+      t = applyFinKeyAction(
+        t,
+        { name: "regfinkey", finalizer_name: name, finalizer_key: key, proof_of_possession: blsProofOfPossession(key) },
+        producers,
+      );
   return t;
 }
 

@@ -45,7 +45,13 @@ export function encodeSafety(entries: ReadonlyMap<string, SafetyEntry>): Buffer 
 export function decodeSafety(buf: Buffer): Map<string, SafetyEntry> {
   if (buf.length < MAGIC.length + 4 + 32 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error("bad magic");
   const body = buf.subarray(0, buf.length - 32);
-  if (!createHash("sha256").update(body).digest().equals(buf.subarray(buf.length - 32))) throw new Error("checksum mismatch");
+  if (
+    !createHash("sha256")
+      .update(body)
+      .digest()
+      .equals(buf.subarray(buf.length - 32))
+  )
+    throw new Error("checksum mismatch");
   const out = new Map<string, SafetyEntry>();
   let at = MAGIC.length;
   const count = body.readUInt32LE(at);

@@ -5,12 +5,17 @@ import type { JobRecord } from "../../jobs/job.js";
 
 /** Errors of the CLI client itself (the API's own errors come back with their codes). */
 export const ClientErrors = {
-  unreachable: defineError("CLI_ERR_UNREACHABLE", 503, (api: string, reason: string) =>
-    `cannot reach the manageos API at ${api}: ${reason} (set --api or MANAGEOS_API)`,
+  unreachable: defineError(
+    "CLI_ERR_UNREACHABLE",
+    503,
+    (api: string, reason: string) => `cannot reach the manageos API at ${api}: ${reason} (set --api or MANAGEOS_API)`,
   ),
   badAnswer: defineError("CLI_ERR_BAD_ANSWER", 502, (status: number, body: string) => `unexpected answer ${status}: ${body.slice(0, 200)}`),
-  badApi: defineError("CLI_ERR_BAD_API", 400, (api: string) =>
-    `${api} is not an address of the operator API (--api or MANAGEOS_API): expected http://host:port, https://host:port or host:port, such as http://127.0.0.1:8080`,
+  badApi: defineError(
+    "CLI_ERR_BAD_API",
+    400,
+    (api: string) =>
+      `${api} is not an address of the operator API (--api or MANAGEOS_API): expected http://host:port, https://host:port or host:port, such as http://127.0.0.1:8080`,
   ),
 };
 
@@ -59,7 +64,12 @@ export class ApiClient {
       if (typeof coded?.code === "string") {
         const message = String(coded.message ?? coded.code);
         // The API says what it needs; the CLI says how to give it.
-        const hint = response.status !== 401 ? "" : this.token === undefined ? "; pass --token <token> or set MANAGEOS_TOKEN" : "; the token given was refused: check --token or MANAGEOS_TOKEN";
+        const hint =
+          response.status !== 401
+            ? ""
+            : this.token === undefined
+              ? "; pass --token <token> or set MANAGEOS_TOKEN"
+              : "; the token given was refused: check --token or MANAGEOS_TOKEN";
         throw new ManageosError(coded.code, `${message}${hint}`, { details: coded.details });
       }
       throw ClientErrors.badAnswer(response.status, text);

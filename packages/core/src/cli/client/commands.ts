@@ -81,104 +81,108 @@ interface ClientFlags {
 
 /** Adds the API client commands to the binary. */
 export const clientCommands: CommandInstaller = (program, _variant, exit, io) => {
-    const client = (flags: ClientFlags) =>
-      new ApiClient(flags.api ?? io.env.MANAGEOS_API ?? "http://127.0.0.1:8080", flags.token ?? io.env.MANAGEOS_TOKEN);
-    const withCommon = (command: Command) =>
-      command
-        .option("--api <url>", "operator API (default MANAGEOS_API or http://127.0.0.1:8080)")
-        .option("--token <token>", "bearer token (default MANAGEOS_TOKEN)")
-        .option("--json", "print JSON");
-    const guard = (body: (flags: ClientFlags, ...args: string[]) => Promise<number>) =>
-      async (...args: unknown[]) => {
-        const command = args.at(-1) as Command;
-        const flags = command.opts<ClientFlags>();
-        try {
-          exit(await body(flags, ...(args.slice(0, -2) as string[])));
-        } catch (error) {
-          if (!isManageosError(error)) throw error;
-          if (flags.json === true) io.out(`${JSON.stringify(errorJson(error))}\n`);
-          io.err(`error ${error.code}: ${error.message}\n`);
-          exit(error.code === ClientErrors.badApi.code ? EXIT.usage : EXIT.failure);
-        }
-      };
-
-    withCommon(program.command("status").description("show the node, its head, the proxy gate and the running job")).action(
-      guard(async (flags) => {
-        const { body } = await client(flags).call("GET", "/v1/manageos/status");
-        io.out(flags.json === true ? `${JSON.stringify(body, null, 2)}\n` : formatStatus(body as Record<string, unknown>));
-        return EXIT.ok;
-      }),
-    );
-    withCommon(program.command("jobs").argument("[id]", "one job").description("list recent jobs, or show one")).action(
-      guard(async (flags, id) => {
-        const { body } = await client(flags).call("GET", id === undefined ? "/v1/jobs" : `/v1/jobs/${encodeURIComponent(id)}`);
-        if (flags.json === true) io.out(`${JSON.stringify(body, null, 2)}\n`);
-        else if (id !== undefined) io.out(formatJobWithLog((body as { job: JobRecord }).job));
-        else for (const job of (body as { jobs: JobRecord[] }).jobs) io.out(formatJob(job));
-        return EXIT.ok;
-      }),
-    );
-    withCommon(program.command("cancel").argument("<id>", "job id").description("cancel a queued or running job")).action(
-      guard(async (flags, id) => {
-        const { body } = await client(flags).call("DELETE", `/v1/jobs/${encodeURIComponent(id as string)}`);
-        io.out(flags.json === true ? `${JSON.stringify(body)}\n` : `cancel requested for ${id}\n`);
-        return EXIT.ok;
-      }),
-    );
-    withCommon(program.command("backups").description("list backups, newest first"))
-      .option("--limit <n>", "how many", "20")
-      .option("--offset <n>", "skip this many", "0")
-      .action(
-        guard(async (flags) => {
-          const query = `?limit=${encodeURIComponent(flags.limit ?? "20")}&offset=${encodeURIComponent(flags.offset ?? "0")}`;
-          const { body } = await client(flags).call("GET", `/v1/manageos/backups${query}`);
-          io.out(flags.json === true ? `${JSON.stringify(body, null, 2)}\n` : formatBackups(body));
-          return EXIT.ok;
-        }),
-      );
-    for (const spec of JOB_COMMANDS) {
-      const command = withCommon(program.command(spec.name).description(spec.description))
-        .option("--no-wait", "return once the job is accepted")
-        .option("--queue", "queue behind a running job instead of failing");
-      if (spec.argument) command.argument(spec.argument.name, spec.argument.description);
-      if (spec.tag) command.option("--tag <tag>", "backup tag");
-      if (spec.apply) command.option("--apply", "remove what a dry run lists");
-      if (spec.peer) command.requiredOption("--to <url>", "the peer manageos API, such as http://bp-2:8080");
-      if (spec.released) {
-        command.option("--released-through <block>", "blocks of ours up to this number came from a node of ours that is paused now");
-        command.option("--skip-unreachable-peers", "resume although some peers do not answer (you know they are paused or down); the job log records it");
+  const client = (flags: ClientFlags) =>
+    new ApiClient(flags.api ?? io.env.MANAGEOS_API ?? "http://127.0.0.1:8080", flags.token ?? io.env.MANAGEOS_TOKEN);
+  const withCommon = (command: Command) =>
+    command
+      .option("--api <url>", "operator API (default MANAGEOS_API or http://127.0.0.1:8080)")
+      .option("--token <token>", "bearer token (default MANAGEOS_TOKEN)")
+      .option("--json", "print JSON");
+  const guard =
+    (body: (flags: ClientFlags, ...args: string[]) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      const flags = command.opts<ClientFlags>();
+      try {
+        exit(await body(flags, ...(args.slice(0, -2) as string[])));
+      } catch (error) {
+        if (!isManageosError(error)) throw error;
+        if (flags.json === true) io.out(`${JSON.stringify(errorJson(error))}\n`);
+        io.err(`error ${error.code}: ${error.message}\n`);
+        exit(error.code === ClientErrors.badApi.code ? EXIT.usage : EXIT.failure);
       }
-      command.action(
-        guard(async (flags, argument) => {
-          const query = new URLSearchParams();
-          if (spec.argument && argument !== undefined) query.set(spec.argument.query, argument);
-          if (flags.tag !== undefined) query.set("tag", flags.tag);
-          if (flags.apply === true) query.set("apply", "true");
-          if (flags.to !== undefined) query.set("to", flags.to);
-          if (flags.releasedThrough !== undefined) query.set("released_through", flags.releasedThrough);
-          if (flags.skipUnreachablePeers === true) query.set("skip_unreachable_peers", "true");
-          if (flags.queue === true) query.set("queue", "true");
-          const api = client(flags);
-          const { body } = await api.call("POST", `${spec.path}${query.size > 0 ? `?${query}` : ""}`);
-          const accepted = (body as { job: JobRecord }).job;
-          if (flags.wait === false) {
-            io.out(flags.json === true ? `${JSON.stringify(accepted)}\n` : `job ${accepted.id} (${accepted.kind}) ${accepted.state}\n`);
-            return EXIT.ok;
-          }
-          const reporter = progressReporter(io.err, flags.json !== true && process.stderr.isTTY === true);
-          const done = await api.follow(accepted.id, (job) => reporter.update(job));
-          reporter.stop();
-          if (flags.json === true) io.out(`${JSON.stringify(done)}\n`);
-          else io.out(formatJob(done));
-          if (spec.peer && flags.json !== true && done.result !== undefined) io.out(`${JSON.stringify(done.result, null, 2)}\n`);
-          if (spec.result && flags.json !== true && done.result !== undefined) io.out(spec.result(done.result));
-          if (done.state !== "succeeded" && done.error !== undefined && flags.json !== true) {
-            io.err(`error ${done.error.code}: ${done.error.message}\n`);
-          }
-          return done.state === "succeeded" ? EXIT.ok : EXIT.failure;
-        }),
+    };
+
+  withCommon(program.command("status").description("show the node, its head, the proxy gate and the running job")).action(
+    guard(async (flags) => {
+      const { body } = await client(flags).call("GET", "/v1/manageos/status");
+      io.out(flags.json === true ? `${JSON.stringify(body, null, 2)}\n` : formatStatus(body as Record<string, unknown>));
+      return EXIT.ok;
+    }),
+  );
+  withCommon(program.command("jobs").argument("[id]", "one job").description("list recent jobs, or show one")).action(
+    guard(async (flags, id) => {
+      const { body } = await client(flags).call("GET", id === undefined ? "/v1/jobs" : `/v1/jobs/${encodeURIComponent(id)}`);
+      if (flags.json === true) io.out(`${JSON.stringify(body, null, 2)}\n`);
+      else if (id !== undefined) io.out(formatJobWithLog((body as { job: JobRecord }).job));
+      else for (const job of (body as { jobs: JobRecord[] }).jobs) io.out(formatJob(job));
+      return EXIT.ok;
+    }),
+  );
+  withCommon(program.command("cancel").argument("<id>", "job id").description("cancel a queued or running job")).action(
+    guard(async (flags, id) => {
+      const { body } = await client(flags).call("DELETE", `/v1/jobs/${encodeURIComponent(id as string)}`);
+      io.out(flags.json === true ? `${JSON.stringify(body)}\n` : `cancel requested for ${id}\n`);
+      return EXIT.ok;
+    }),
+  );
+  withCommon(program.command("backups").description("list backups, newest first"))
+    .option("--limit <n>", "how many", "20")
+    .option("--offset <n>", "skip this many", "0")
+    .action(
+      guard(async (flags) => {
+        const query = `?limit=${encodeURIComponent(flags.limit ?? "20")}&offset=${encodeURIComponent(flags.offset ?? "0")}`;
+        const { body } = await client(flags).call("GET", `/v1/manageos/backups${query}`);
+        io.out(flags.json === true ? `${JSON.stringify(body, null, 2)}\n` : formatBackups(body));
+        return EXIT.ok;
+      }),
+    );
+  for (const spec of JOB_COMMANDS) {
+    const command = withCommon(program.command(spec.name).description(spec.description))
+      .option("--no-wait", "return once the job is accepted")
+      .option("--queue", "queue behind a running job instead of failing");
+    if (spec.argument) command.argument(spec.argument.name, spec.argument.description);
+    if (spec.tag) command.option("--tag <tag>", "backup tag");
+    if (spec.apply) command.option("--apply", "remove what a dry run lists");
+    if (spec.peer) command.requiredOption("--to <url>", "the peer manageos API, such as http://bp-2:8080");
+    if (spec.released) {
+      command.option("--released-through <block>", "blocks of ours up to this number came from a node of ours that is paused now");
+      command.option(
+        "--skip-unreachable-peers",
+        "resume although some peers do not answer (you know they are paused or down); the job log records it",
       );
     }
+    command.action(
+      guard(async (flags, argument) => {
+        const query = new URLSearchParams();
+        if (spec.argument && argument !== undefined) query.set(spec.argument.query, argument);
+        if (flags.tag !== undefined) query.set("tag", flags.tag);
+        if (flags.apply === true) query.set("apply", "true");
+        if (flags.to !== undefined) query.set("to", flags.to);
+        if (flags.releasedThrough !== undefined) query.set("released_through", flags.releasedThrough);
+        if (flags.skipUnreachablePeers === true) query.set("skip_unreachable_peers", "true");
+        if (flags.queue === true) query.set("queue", "true");
+        const api = client(flags);
+        const { body } = await api.call("POST", `${spec.path}${query.size > 0 ? `?${query}` : ""}`);
+        const accepted = (body as { job: JobRecord }).job;
+        if (flags.wait === false) {
+          io.out(flags.json === true ? `${JSON.stringify(accepted)}\n` : `job ${accepted.id} (${accepted.kind}) ${accepted.state}\n`);
+          return EXIT.ok;
+        }
+        const reporter = progressReporter(io.err, flags.json !== true && process.stderr.isTTY === true);
+        const done = await api.follow(accepted.id, (job) => reporter.update(job));
+        reporter.stop();
+        if (flags.json === true) io.out(`${JSON.stringify(done)}\n`);
+        else io.out(formatJob(done));
+        if (spec.peer && flags.json !== true && done.result !== undefined) io.out(`${JSON.stringify(done.result, null, 2)}\n`);
+        if (spec.result && flags.json !== true && done.result !== undefined) io.out(spec.result(done.result));
+        if (done.state !== "succeeded" && done.error !== undefined && flags.json !== true) {
+          io.err(`error ${done.error.code}: ${done.error.message}\n`);
+        }
+        return done.state === "succeeded" ? EXIT.ok : EXIT.failure;
+      }),
+    );
+  }
 };
 
 /** One line per job. */
@@ -209,7 +213,14 @@ export function formatBackups(body: unknown): string {
   ]);
   const header = ["NAME", "TIME", "HEAD", "SIZE", "TAG", "CHAIN"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  return `${[header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join("  ").trimEnd()).join("\n")}\n`;
+  return `${[header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] as number))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }
 
 // 1536 -> "1.5 KiB".

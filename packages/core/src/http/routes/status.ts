@@ -5,7 +5,10 @@ import type { Operator } from "../../operator/operator.js";
 import type { ProductionService } from "../../operator/services.js";
 
 /** Read-only routes: health, status, server id, metrics, cluster. */
-export function statusRoutes(app: FastifyInstance, deps: { operator: Operator; registry: Registry; production?: ProductionService; serverId?: () => Promise<string> }): void {
+export function statusRoutes(
+  app: FastifyInstance,
+  deps: { operator: Operator; registry: Registry; production?: ProductionService; serverId?: () => Promise<string> },
+): void {
   const { operator, registry } = deps;
   for (const path of ["/healthz", "/v1/healthz"]) {
     app.get(path, async (_request, reply) => {

@@ -19,7 +19,14 @@ const EVERY_TYPE = ABI.from({
   version: "eosio::abi/1.1",
   types: [{ new_type_name: "acct", type: "name" }],
   structs: [
-    { name: "base", base: "", fields: [{ name: "b", type: "uint8" }, { name: "flag", type: "bool" }] },
+    {
+      name: "base",
+      base: "",
+      fields: [
+        { name: "b", type: "uint8" },
+        { name: "flag", type: "bool" },
+      ],
+    },
     {
       name: "all",
       base: "base",

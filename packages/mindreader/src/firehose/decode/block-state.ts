@@ -150,7 +150,10 @@ function readFinalityData(reader: PackedReader): Json {
     latestQcClaimFinalityDigest: reader.checksum256Bytes(),
     latestQcClaimTimestamp: timestampFromSlot(reader.u32()),
     baseDigest: reader.checksum256Bytes(),
-    ...optionalField("pendingFinalizerPolicy", reader.optional(() => readFinalizerPolicy(reader))),
+    ...optionalField(
+      "pendingFinalizerPolicy",
+      reader.optional(() => readFinalizerPolicy(reader)),
+    ),
     lastPendingFinalizerPolicyGeneration: reader.u32(),
   };
 }

@@ -20,8 +20,7 @@ export function creationTree(lines: readonly CreationLine[], traces: readonly Ac
   return lines.map((line, index) => {
     const own = line.kind === "ROOT" ? byExecution.get(line.actionIndex) : childOf(line, byExecution, childrenSeen, traces);
     if (own !== undefined) nodeOfOrdinal.set(own.actionOrdinal, index);
-    const creator =
-      line.kind === "ROOT" ? -1 : (nodeOfOrdinal.get(byExecution.get(line.actionIndex)?.actionOrdinal ?? -1) ?? -1);
+    const creator = line.kind === "ROOT" ? -1 : (nodeOfOrdinal.get(byExecution.get(line.actionIndex)?.actionOrdinal ?? -1) ?? -1);
     return { creatorActionIndex: creator, executionActionIndex: own?.executionIndex ?? line.actionIndex };
   });
 }

@@ -73,8 +73,9 @@ describe("FirehoseDecoder refuses a block it cannot decode whole, with a stable 
 
 describe("FirehoseDecoder on the simulator's blocks", () => {
   it("decodes the ACCEPTED_BLOCK_V2 and legacy lines the codec writes for nodeos-sim", async () => {
-    const { buildSignedBlock, buildSpringBlockStateLegacy, formatAcceptedBlockLine, formatAcceptedBlockV2Line } =
-      await import("../../codec/index.js");
+    const { buildSignedBlock, buildSpringBlockStateLegacy, formatAcceptedBlockLine, formatAcceptedBlockV2Line } = await import(
+      "../../codec/index.js"
+    );
     const first = buildSignedBlock({ previous: `00000009${"cd".repeat(28)}`, timeMs: Date.UTC(2024, 5, 1) });
     const legacy = formatAcceptedBlockLine(buildSpringBlockStateLegacy(first, 8), "spring");
     const decoder = new FirehoseDecoder();

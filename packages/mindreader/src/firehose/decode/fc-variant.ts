@@ -91,9 +91,7 @@ function logContext(value: Variant, depth: number): LogContext | undefined {
 }
 
 function asObject(value: Variant): { [key: string]: Variant } {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Uint8Array)
-    ? value
-    : {};
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Uint8Array) ? value : {};
 }
 
 // Blobs as hex, so that the arguments can be written as JSON.

@@ -95,7 +95,12 @@ describe("deep-mind operation lines", () => {
       owner: "alice",
       name,
       last_updated: "2024-01-01T00:00:00.500",
-      auth: { threshold, keys: [{ key: "EOS5P52UyPoYL7vMiSREPvqxh6WebuMAunCMK4w53J7Gu6zmk4qyN", weight: 1 }], accounts: [], waits: [{ wait_sec: 3600, weight: 1 }] },
+      auth: {
+        threshold,
+        keys: [{ key: "EOS5P52UyPoYL7vMiSREPvqxh6WebuMAunCMK4w53J7Gu6zmk4qyN", weight: 1 }],
+        accounts: [],
+        waits: [{ wait_sec: 3600, weight: 1 }],
+      },
     });
     const upd = parsePermOp(`UPD 1 9 ${JSON.stringify({ old: perm("active", 1), new: perm("active", 2) })}`);
     expect(upd.operation).toBe(2);
@@ -121,7 +126,8 @@ describe("deep-mind operation lines", () => {
   });
 
   it("FEATURE_OP ACTIVATE carries no action index; PRE_ACTIVATE does", () => {
-    const feature = '{"feature_digest":"aa","subjective_restrictions":{"enabled":true,"preactivation_required":true,"earliest_allowed_activation_time":"1970-01-01T00:00:00.000"},"description_digest":"bb","dependencies":["cc"],"protocol_feature_type":"builtin","specification":[{"name":"builtin_feature_codename","value":"X"}]}';
+    const feature =
+      '{"feature_digest":"aa","subjective_restrictions":{"enabled":true,"preactivation_required":true,"earliest_allowed_activation_time":"1970-01-01T00:00:00.000"},"description_digest":"bb","dependencies":["cc"],"protocol_feature_type":"builtin","specification":[{"name":"builtin_feature_codename","value":"X"}]}';
     expect(parseFeatureOp(`ACTIVATE aa ${feature}`)).toMatchObject({ kind: "ACTIVATE", actionIndex: 0, featureDigest: "aa" });
     expect(parseFeatureOp(`PRE_ACTIVATE 3 aa ${feature}`)).toMatchObject({
       kind: "PRE_ACTIVATE",

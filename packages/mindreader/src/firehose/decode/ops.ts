@@ -15,7 +15,14 @@ export function parseDbOp(body: string, abis: AbiCache | undefined): DbOp {
   const what = "DB_OP";
   const { fields } = splitFields(body, 8, what);
   const [kind, action, payer, code, scope, tableName, primaryKey, data] = fields as [
-    string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   const operation = DB_OPERATIONS[kind];
   if (operation === undefined) throw MindreaderErrors.decode(what, `unknown operation ${kind}`);
@@ -59,16 +66,34 @@ function pair(text: string, what: string): [string, string] {
 
 // The legacy tags, families and operations of RAM_OP, as the protobuf enums number them.
 const RAM_LEGACY = [
-  "unknown", "create_table", "deferred_trx_add", "deferred_trx_cancel", "deferred_trx_pushed",
-  "deferred_trx_ram_correction", "deferred_trx_removed", "deleteauth", "linkauth", "newaccount",
-  "primary_index_add", "primary_index_remove", "primary_index_update", "primary_index_update_add_new_payer",
-  "primary_index_update_remove_old_payer", "remove_table", "secondary_index_add", "secondary_index_remove",
-  "secondary_index_update_add_new_payer", "secondary_index_update_remove_old_payer", "setabi", "setcode",
-  "unlinkauth", "updateauth_create", "updateauth_update", "deprecated",
+  "unknown",
+  "create_table",
+  "deferred_trx_add",
+  "deferred_trx_cancel",
+  "deferred_trx_pushed",
+  "deferred_trx_ram_correction",
+  "deferred_trx_removed",
+  "deleteauth",
+  "linkauth",
+  "newaccount",
+  "primary_index_add",
+  "primary_index_remove",
+  "primary_index_update",
+  "primary_index_update_add_new_payer",
+  "primary_index_update_remove_old_payer",
+  "remove_table",
+  "secondary_index_add",
+  "secondary_index_remove",
+  "secondary_index_update_add_new_payer",
+  "secondary_index_update_remove_old_payer",
+  "setabi",
+  "setcode",
+  "unlinkauth",
+  "updateauth_create",
+  "updateauth_update",
+  "deprecated",
 ];
-const RAM_FAMILIES = [
-  "unknown", "abi", "account", "auth", "auth_link", "code", "deferred_trx", "secondary_index", "table", "table_row",
-];
+const RAM_FAMILIES = ["unknown", "abi", "account", "auth", "auth_link", "code", "deferred_trx", "secondary_index", "table", "table_row"];
 const RAM_ACTIONS = ["unknown", "add", "cancel", "correction", "push", "remove", "update"];
 
 /** `RAM_OP <action> <event id> <family> <operation> <legacy tag> <payer> <new usage> <delta>`. */
@@ -76,7 +101,14 @@ export function parseRamOp(body: string): RamOp {
   const what = "RAM_OP";
   const { fields } = splitFields(body, 8, what);
   const [action, uniqueKey, family, op, legacy, payer, usage, delta] = fields as [
-    string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   return {
     operation: enumIndex(RAM_LEGACY, legacy),

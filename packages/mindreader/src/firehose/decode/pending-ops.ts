@@ -1,14 +1,5 @@
 import type { CreationLine } from "./creation-tree.js";
-import type {
-  DbOp,
-  DtrxOp,
-  FeatureOp,
-  PermOp,
-  RamCorrectionOp,
-  RamOp,
-  RlimitOp,
-  TableOp,
-} from "./proto-types.js";
+import type { DbOp, DtrxOp, FeatureOp, PermOp, RamCorrectionOp, RamOp, RlimitOp, TableOp } from "./proto-types.js";
 
 /** The operations deep-mind printed since the last APPLIED_TRANSACTION: they belong to the next trace. */
 export class PendingOps {
@@ -25,8 +16,15 @@ export class PendingOps {
   /** Whether any operation waits for its transaction. */
   get empty(): boolean {
     return (
-      this.dbOps.length + this.dtrxOps.length + this.featureOps.length + this.permOps.length + this.ramOps.length +
-        this.ramCorrectionOps.length + this.rlimitOps.length + this.tableOps.length + this.creation.length ===
+      this.dbOps.length +
+        this.dtrxOps.length +
+        this.featureOps.length +
+        this.permOps.length +
+        this.ramOps.length +
+        this.ramCorrectionOps.length +
+        this.rlimitOps.length +
+        this.tableOps.length +
+        this.creation.length ===
       0
     );
   }

@@ -42,7 +42,16 @@ export function parseDtrxOp(body: string, json: ActionJson): DtrxOp {
   }
   const { fields } = splitFields(body, 10, what);
   const [, action, sender, senderId, payer, publishedAt, delayUntil, expirationAt, transactionId, hex] = fields as [
-    string, string, string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   return {
     operation,

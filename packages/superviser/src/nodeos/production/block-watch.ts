@@ -108,7 +108,10 @@ export class BlockWatch {
       const wake = new AbortController();
       const onBlock = () => wake.abort();
       this.#waiters.add(onBlock);
-      await this.#clock.sleep(Math.min(remaining, this.#opts.blockInterval), AbortSignal.any([wake.signal, this.#closing, ...(signal ? [signal] : [])]));
+      await this.#clock.sleep(
+        Math.min(remaining, this.#opts.blockInterval),
+        AbortSignal.any([wake.signal, this.#closing, ...(signal ? [signal] : [])]),
+      );
       this.#waiters.delete(onBlock);
       if (this.#closing.aborted) return predicate();
     }

@@ -34,8 +34,12 @@ export function productionCommandRoutes(deps: ProductionCommandDeps): readonly C
         const service = bpMode("safely_resume_production");
         const releasedThrough = q.released_through as number | undefined;
         const skipUnreachablePeers = q.skip_unreachable_peers === true;
-        if (releasedThrough === undefined && !skipUnreachablePeers) return op.submit("safely_resume_production", {}, (ctx) => service.safelyResume(ctx), o);
-        const params = { ...(releasedThrough === undefined ? {} : { releasedThrough }), ...(skipUnreachablePeers ? { skipUnreachablePeers } : {}) };
+        if (releasedThrough === undefined && !skipUnreachablePeers)
+          return op.submit("safely_resume_production", {}, (ctx) => service.safelyResume(ctx), o);
+        const params = {
+          ...(releasedThrough === undefined ? {} : { releasedThrough }),
+          ...(skipUnreachablePeers ? { skipUnreachablePeers } : {}),
+        };
         return op.submit("safely_resume_production", params, (ctx) => service.safelyResume(ctx, { ...params, log: ctx.log }), o);
       },
     },
@@ -59,9 +63,14 @@ function setProduction(operator: Operator, deps: ProductionCommandDeps, paused: 
   if (!isProducer(chain)) throw OperatorErrors.notProducer();
   // In bp mode only the safe resume opens the signing fence: an immediate resume could not sign anyway.
   if (!paused && production !== undefined) throw OperatorErrors.unsafeInBpMode("resume_production", "safely_resume_production");
-  return operator.submit(paused ? "pause_production" : "resume_production", {}, async () => {
-    if (paused) await (production?.pauseNow?.() ?? chain.pauseProduction());
-    else await chain.resumeProduction();
-    return { paused: await chain.isProductionPaused() };
-  }, options);
+  return operator.submit(
+    paused ? "pause_production" : "resume_production",
+    {},
+    async () => {
+      if (paused) await (production?.pauseNow?.() ?? chain.pauseProduction());
+      else await chain.resumeProduction();
+      return { paused: await chain.isProductionPaused() };
+    },
+    options,
+  );
 }

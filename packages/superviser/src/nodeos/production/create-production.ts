@@ -28,7 +28,10 @@ export async function createProduction(
       reloadPolicy: config.bp.reloadPolicy,
       peers: config.bp.peers,
       signing: { listen: config.bp.signingListen, blocksigner: config.bp.blocksigner, timeoutMs: config.bp.signingTimeout },
-      finality: { permission: config.bp.finalityPermission, ...(config.bp.finalityKeyFile === undefined ? {} : { keyFile: config.bp.finalityKeyFile }) },
+      finality: {
+        permission: config.bp.finalityPermission,
+        ...(config.bp.finalityKeyFile === undefined ? {} : { keyFile: config.bp.finalityKeyFile }),
+      },
     },
     {
       chain: deps.chain,

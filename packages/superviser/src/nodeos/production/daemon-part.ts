@@ -1,4 +1,13 @@
-import { type Chain, type Config, installCommandRoutes, type Logger, type Operator, type ProductionService, type Registry, type RouteInstaller } from "@manageos/core";
+import {
+  type Chain,
+  type Config,
+  installCommandRoutes,
+  type Logger,
+  type Operator,
+  type ProductionService,
+  type Registry,
+  type RouteInstaller,
+} from "@manageos/core";
 import { productionCommandRoutes } from "./command-routes.js";
 import { createProduction } from "./create-production.js";
 import { intentRoutes } from "./intent-routes.js";

@@ -6,7 +6,16 @@ import { signedTransaction } from "./transaction.js";
 const ACTFINKEY_ABI = ABI.from({
   version: "eosio::abi/1.2",
   types: [],
-  structs: [{ name: "actfinkey", base: "", fields: [{ name: "finalizer_name", type: "name" }, { name: "finalizer_key", type: "string" }] }],
+  structs: [
+    {
+      name: "actfinkey",
+      base: "",
+      fields: [
+        { name: "finalizer_name", type: "name" },
+        { name: "finalizer_key", type: "string" },
+      ],
+    },
+  ],
   actions: [{ name: "actfinkey", type: "actfinkey", ricardian_contract: "" }],
   tables: [],
   ricardian_clauses: [],
@@ -82,7 +91,8 @@ export class FinalityClient {
     const deadline = Date.now() + this.#opts.timeoutMs;
     while ((await this.activeKey()) !== key) {
       signal.throwIfAborted();
-      if (Date.now() > deadline) throw ProductionErrors.finality(`the finalizers table does not show ${key} active after ${this.#opts.timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw ProductionErrors.finality(`the finalizers table does not show ${key} active after ${this.#opts.timeoutMs} ms`);
       await sleep(250);
     }
   }
@@ -96,7 +106,11 @@ export class FinalityClient {
   async #post(method: string, body: unknown): Promise<unknown> {
     let response: Response;
     try {
-      response = await fetch(`${this.#nodeUrl()}/v1/chain/${method}`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      response = await fetch(`${this.#nodeUrl()}/v1/chain/${method}`, {
+        method: "POST",
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch (error) {
       throw ProductionErrors.finality(`${method}: ${(error as Error).message}`, { cause: error });
     }
@@ -109,7 +123,9 @@ export class FinalityClient {
     }
     if (!response.ok) {
       const e = (parsed as { error?: { what?: unknown; details?: { message?: unknown }[] } }).error;
-      throw ProductionErrors.finality(`${method} answered ${response.status}: ${String(e?.what ?? "")} ${String(e?.details?.[0]?.message ?? "")}`.trim());
+      throw ProductionErrors.finality(
+        `${method} answered ${response.status}: ${String(e?.what ?? "")} ${String(e?.details?.[0]?.message ?? "")}`.trim(),
+      );
     }
     return parsed;
   }

@@ -67,7 +67,10 @@ export class FinalizerKeys {
         privateKey = finality.keyFile === undefined ? undefined : (await readFile(finality.keyFile, "utf8")).trim();
       } catch (error) {
         // Never the file's content: only why it could not be read.
-        logger.error({ file: finality.keyFile, code: (error as NodeJS.ErrnoException).code }, "cannot read bp.finalityKeyFile: finalizer keys will not be activated on chain");
+        logger.error(
+          { file: finality.keyFile, code: (error as NodeJS.ErrnoException).code },
+          "cannot read bp.finalityKeyFile: finalizer keys will not be activated on chain",
+        );
       }
       this.#finality = new FinalityClient({ producerName, permission: finality.permission, privateKey, timeoutMs: 30_000 }, { nodeUrl });
     }
@@ -76,7 +79,10 @@ export class FinalizerKeys {
     const refused = [...new Set(conflicts.map((c) => c.key))];
     chain.refuseFinalizerKeys?.(refused);
     this.#keys = this.#keys.filter((k) => !refused.includes(k));
-    logger.error({ refused }, "finalizer keys refused: another node of ours holds them (each finalizer key belongs to one nodeos); activate a key of this node's own");
+    logger.error(
+      { refused },
+      "finalizer keys refused: another node of ours holds them (each finalizer key belongs to one nodeos); activate a key of this node's own",
+    );
   }
 
   /** Our finalizer keys that another node of ours publishes (etcd) or answers (bp.peers) too; said at error when new. */
@@ -93,11 +99,13 @@ export class FinalizerKeys {
     }
     const ownApi = this.#deps.api();
     const configured = (options.peers ?? []).filter((a) => a !== ownApi);
-    for (const view of await viewPeers(configured, options.peerToken, coordinator.nodeId)) held.push({ keys: view.finalizerKeys, node: view.node, api: view.api });
+    for (const view of await viewPeers(configured, options.peerToken, coordinator.nodeId))
+      held.push({ keys: view.finalizerKeys, node: view.node, api: view.api });
     const conflicts = held.flatMap((h) => h.keys.filter((k) => mine.has(k)).map((key) => ({ key, node: h.node, api: h.api })));
     const known = new Set(this.#conflicts.map((c) => `${c.key}@${c.node ?? c.api}`));
     const fresh = conflicts.filter((c) => !known.has(`${c.key}@${c.node ?? c.api}`));
-    if (fresh.length > 0) logger.error({ conflicts: fresh }, "another node of ours holds a finalizer key of this node: both would vote with it");
+    if (fresh.length > 0)
+      logger.error({ conflicts: fresh }, "another node of ours holds a finalizer key of this node: both would vote with it");
     this.#conflicts = conflicts;
     this.#deps.metrics?.finalizerKeyConflicts.set(new Set(conflicts.map((c) => c.key)).size);
     return conflicts;
@@ -130,7 +138,13 @@ export class FinalizerKeys {
     } catch (error) {
       const code = isManageosError(error) ? error.code : ProductionErrors.finality.code;
       logger.error({ err: error, key: mine }, "production resumed here, but this node's finalizer key is not the active one");
-      return { key: mine, before: before ?? null, after: before ?? null, activated: false, error: { code, message: (error as Error).message } };
+      return {
+        key: mine,
+        before: before ?? null,
+        after: before ?? null,
+        activated: false,
+        error: { code, message: (error as Error).message },
+      };
     }
   }
 

@@ -11,7 +11,12 @@ import type { OurBlock } from "./production-state.js";
 /** What a handoff reports: who produced which of our slots around it, and how many slots nobody produced. */
 export interface HandoffReport {
   readonly from: { readonly node: string; readonly produced: [number, number][]; readonly lastProduced: number | null };
-  readonly to: { readonly api: string; readonly node: string | null; readonly produced: [number, number][]; readonly firstProduced: number | null };
+  readonly to: {
+    readonly api: string;
+    readonly node: string | null;
+    readonly produced: [number, number][];
+    readonly firstProduced: number | null;
+  };
   /** Slots of ours between our last block and the peer's first that nobody produced. */
   readonly missedSlots: number | null;
   /** Slots of ours that both nodes produced, as seen here (a block we produced that also came in from elsewhere). */
@@ -46,7 +51,8 @@ export async function handoff(
   ctx.progress({ current: 0, total: 4, message: `checking ${params.to}` });
   const status = await peer.status();
   const peerProduction = status.production as { paused?: unknown; node?: unknown; signing?: unknown } | null | undefined;
-  if (peerProduction === null || peerProduction === undefined) throw ProductionErrors.handoffRefused(params.to, "the peer is not in bp mode");
+  if (peerProduction === null || peerProduction === undefined)
+    throw ProductionErrors.handoffRefused(params.to, "the peer is not in bp mode");
   if (status.state !== "running") throw ProductionErrors.handoffRefused(params.to, `the peer's node is ${String(status.state)}`);
   const peerSigning = typeof peerProduction.signing === "boolean" ? peerProduction.signing : null;
   if (signs({ signing: peerSigning, paused: typeof peerProduction.paused === "boolean" ? peerProduction.paused : null })) {
@@ -64,7 +70,11 @@ export async function handoff(
   let resumedThere: unknown;
   try {
     // A peer that started less than a claim window ago, or sits in a silent round, waits that out before it decides.
-    resumedThere = await peer.call("POST", `/v1/nodeos/safely_resume_production?sync=true&released_through=${through}`, options.claimWindow + 30_000);
+    resumedThere = await peer.call(
+      "POST",
+      `/v1/nodeos/safely_resume_production?sync=true&released_through=${through}`,
+      options.claimWindow + 30_000,
+    );
   } catch (error) {
     // A coded refusal means the peer did not resume: production comes back here. Anything else is unknown: stay paused.
     const refused = isManageosError(error) && error.code !== "PRD_ERR_PEER";
@@ -112,10 +122,13 @@ export async function handoff(
     missedSlots: lastHere !== undefined && firstThere !== undefined ? watch.missedBetween(lastHere, firstThere) : null,
     doubleProduced: there.filter((b) => hereNums.has(b.num)).length,
     pause: { ...pause },
-    finalizer: ((resumedThere as { result?: { finalizer?: Record<string, unknown> } } | undefined)?.result?.finalizer ?? null),
+    finalizer: (resumedThere as { result?: { finalizer?: Record<string, unknown> } } | undefined)?.result?.finalizer ?? null,
   };
   ctx.progress({ current: 4, total: 4, message: "handed off" });
-  logger.info({ to: params.to, lastHere: report.from.lastProduced, firstThere: report.to.firstProduced, missed: report.missedSlots }, "production handed off");
+  logger.info(
+    { to: params.to, lastHere: report.from.lastProduced, firstThere: report.to.firstProduced, missed: report.missedSlots },
+    "production handed off",
+  );
   return report;
 }
 

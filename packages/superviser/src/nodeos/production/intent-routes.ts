@@ -24,7 +24,8 @@ const releaseQuery = {
 export function intentRoutes(app: FastifyInstance, deps: { production: ProductionService | undefined }): void {
   const service = () => {
     const production = deps.production;
-    if (production?.considerIntent === undefined || production.releaseIntent === undefined) throw OperatorErrors.notBpMode("production/intent");
+    if (production?.considerIntent === undefined || production.releaseIntent === undefined)
+      throw OperatorErrors.notBpMode("production/intent");
     return production as Required<Pick<typeof production, "considerIntent" | "releaseIntent">>;
   };
   app.post<{ Querystring: { node: string; id: string; ttl_ms: number } }>(
@@ -37,8 +38,12 @@ export function intentRoutes(app: FastifyInstance, deps: { production: Productio
       return { granted: true };
     },
   );
-  app.post<{ Querystring: { id: string } }>("/v1/manageos/production/intent/release", { schema: { querystring: releaseQuery } }, async (request) => {
-    service().releaseIntent(request.query.id);
-    return { released: true };
-  });
+  app.post<{ Querystring: { id: string } }>(
+    "/v1/manageos/production/intent/release",
+    { schema: { querystring: releaseQuery } },
+    async (request) => {
+      service().releaseIntent(request.query.id);
+      return { released: true };
+    },
+  );
 }

@@ -2,7 +2,14 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { metricName } from "@manageos/core";
 
 /** The `reason` label of `manageos_bp_guard_trips_total`. */
-export const GUARD_REASONS = ["lease-lost", "produced-without-lease", "produced-elsewhere", "peer-producing", "resume-refused", "start-refused"] as const;
+export const GUARD_REASONS = [
+  "lease-lost",
+  "produced-without-lease",
+  "produced-elsewhere",
+  "peer-producing",
+  "resume-refused",
+  "start-refused",
+] as const;
 
 /** Why the double-production guard acted. */
 export type GuardReason = (typeof GUARD_REASONS)[number];

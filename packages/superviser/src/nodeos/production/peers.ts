@@ -46,7 +46,10 @@ export async function viewPeers(apis: readonly string[], token: string | undefin
     apis.map(async (api): Promise<PeerView | undefined> => {
       try {
         const status = await new PeerClient(api, token, 3_000).status();
-        const production = status.production as { paused?: unknown; node?: unknown; signing?: unknown; finalizerKeys?: unknown } | null | undefined;
+        const production = status.production as
+          | { paused?: unknown; node?: unknown; signing?: unknown; finalizerKeys?: unknown }
+          | null
+          | undefined;
         if (production === null || production === undefined) return undefined;
         const node = typeof production.node === "string" ? production.node : null;
         if (node === ownNode) return undefined;

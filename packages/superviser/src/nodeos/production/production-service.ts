@@ -1,6 +1,16 @@
 import type { GuardReason, ProductionMetrics } from "./metrics.js";
 import type { Logger } from "pino";
-import { type BlockEvent, type Chain, type ChainState, type Coordinator, isManageosError, type JobContext, type Producer, type ProducerClaim, type ProductionService } from "@manageos/core";
+import {
+  type BlockEvent,
+  type Chain,
+  type ChainState,
+  type Coordinator,
+  isManageosError,
+  type JobContext,
+  type Producer,
+  type ProducerClaim,
+  type ProductionService,
+} from "@manageos/core";
 import { type ProductionClock, systemProductionClock } from "./clock.js";
 import { ProductionErrors } from "./errors.js";
 import { BlockWatch } from "./block-watch.js";
@@ -9,7 +19,14 @@ import { FinalizerKeys } from "./finalizer-keys.js";
 import { type AnnouncedIntent, ResumeHandshake } from "./resume-handshake.js";
 import type { IntentAnswer, ResumeIntent } from "./resume-intent.js";
 import { SigningFence, type SigningVerdict } from "./signing-fence.js";
-import type { GuardReport, LiveProductionOptions, PauseResult, ProductionOptions, ResumeOptions, StepContext } from "./production-options.js";
+import type {
+  GuardReport,
+  LiveProductionOptions,
+  PauseResult,
+  ProductionOptions,
+  ResumeOptions,
+  StepContext,
+} from "./production-options.js";
 import { type RestartPlan, RestartPolicy } from "./restart-policy.js";
 import { idle, peerApis, producingPeer, viewPeers } from "./peers.js";
 import { type RotationDeps, StartResume, watchingRotationMessage, watchRotation } from "./start-resume.js";
@@ -66,7 +83,11 @@ export class Production implements ProductionService {
     this.#clock = deps.clock ?? systemProductionClock;
     this.#watch = new BlockWatch(opts, { clock: this.#clock, closing: this.#closing.signal });
     const here = this.#rotationDeps();
-    this.#handshake = new ResumeHandshake({ ...here, producing: () => this.#signing !== undefined, countResumeRefusal: () => this.#countResumeRefusal() });
+    this.#handshake = new ResumeHandshake({
+      ...here,
+      producing: () => this.#signing !== undefined,
+      countResumeRefusal: () => this.#countResumeRefusal(),
+    });
     this.#finalizers = new FinalizerKeys({
       ...here,
       chain: deps.chain,
@@ -132,7 +153,11 @@ export class Production implements ProductionService {
       const { listen, blocksigner, timeoutMs } = this.#opts.signing;
       const fence = new SigningFence(
         { listen, upstream: blocksigner, upstreamTimeoutMs: Math.max(timeoutMs, 1_000) },
-        { verdict: () => this.signingVerdict(), logger: this.#logger, ...(this.#deps.metrics === undefined ? {} : { metrics: this.#deps.metrics }) },
+        {
+          verdict: () => this.signingVerdict(),
+          logger: this.#logger,
+          ...(this.#deps.metrics === undefined ? {} : { metrics: this.#deps.metrics }),
+        },
       );
       await fence.listen();
       this.#fence = fence;
@@ -216,7 +241,11 @@ export class Production implements ProductionService {
     const { coordinator } = this.#deps;
     const producer = this.#opts.producerName;
     try {
-      const [holder, claim, peers] = await Promise.all([coordinator.holder(producer), coordinator.lastClaim(producer), coordinator.peers()]);
+      const [holder, claim, peers] = await Promise.all([
+        coordinator.holder(producer),
+        coordinator.lastClaim(producer),
+        coordinator.peers(),
+      ]);
       return {
         coordinator: coordinator.kind,
         node: coordinator.nodeId,
@@ -275,9 +304,14 @@ export class Production implements ProductionService {
     if (this.#watch.snapshot().state === "producing") {
       waitedForRound = true;
       ctx.progress({ message: "waiting for the end of our round" });
-      const done = await this.#watch.waitUntil(() => this.#watch.snapshot().state !== "producing", started + this.#opts.pauseTimeout, ctx.signal);
+      const done = await this.#watch.waitUntil(
+        () => this.#watch.snapshot().state !== "producing",
+        started + this.#opts.pauseTimeout,
+        ctx.signal,
+      );
       timedOut = !done;
-      if (timedOut) this.#logger.warn({ timeoutMs: this.#opts.pauseTimeout }, "our round did not end within the pause timeout: pausing now");
+      if (timedOut)
+        this.#logger.warn({ timeoutMs: this.#opts.pauseTimeout }, "our round did not end within the pause timeout: pausing now");
     }
     ctx.signal.throwIfAborted();
     ctx.progress({ message: "pausing production" });
@@ -307,7 +341,11 @@ export class Production implements ProductionService {
     if (options.othersChecked !== true) {
       // Between its rounds a producing peer shows nothing for a whole rotation; its own answer shows it at once.
       ctx.progress({ message: "asking the peers whether one produces" });
-      const { producing, allPaused, unreachable } = await producingPeer(coordinator, { configured: this.#opts.peers ?? [], ownApi: this.#api, token: this.#opts.peerToken });
+      const { producing, allPaused, unreachable } = await producingPeer(coordinator, {
+        configured: this.#opts.peers ?? [],
+        ownApi: this.#api,
+        token: this.#opts.peerToken,
+      });
       watchRotationToo = coordinator.kind === "local" && !allPaused;
       ctx.signal.throwIfAborted();
       if (producing !== undefined) {
@@ -334,13 +372,15 @@ export class Production implements ProductionService {
     let intent: AnnouncedIntent | undefined;
     try {
       const claim = await coordinator.lastClaim(producer);
-      const reason = this.#unsafeReason(claim, options) ?? (watchRotationToo ? await this.#producedWithinRotation(ctx, options) : undefined);
+      const reason =
+        this.#unsafeReason(claim, options) ?? (watchRotationToo ? await this.#producedWithinRotation(ctx, options) : undefined);
       if (reason !== undefined) {
         this.#countResumeRefusal();
         throw ProductionErrors.unsafeResume(reason.message, { details: reason.details });
       }
       ctx.signal.throwIfAborted();
-      if (options.onlyIf?.() === false) throw ProductionErrors.unsafeResume("production was paused meanwhile", { details: { reason: "paused-meanwhile" } });
+      if (options.onlyIf?.() === false)
+        throw ProductionErrors.unsafeResume("production was paused meanwhile", { details: { reason: "paused-meanwhile" } });
       if (coordinator.kind === "local") intent = await this.#handshake.announce(ctx, options);
       await coordinator.claim(producer);
       ctx.progress({ message: "resuming production" });
@@ -427,7 +467,10 @@ export class Production implements ProductionService {
     this.#guard = { ...report, at: this.#clock.now(), action: "paused" };
     void this.#pauseConfirmed().catch((error: unknown) => {
       this.#guard = { ...report, at: this.#clock.now(), action: "pause-failed" };
-      this.#logger.error({ err: error, code: isManageosError(error) ? error.code : undefined }, "could not pause nodeos after the guard tripped; the signing fence refuses");
+      this.#logger.error(
+        { err: error, code: isManageosError(error) ? error.code : undefined },
+        "could not pause nodeos after the guard tripped; the signing fence refuses",
+      );
     });
   }
 
@@ -439,9 +482,18 @@ export class Production implements ProductionService {
     if (apis.length === 0) return;
     this.#guardPolling = true;
     try {
-      const views = await viewPeers(apis.filter((a) => a !== this.#api), this.#opts.peerToken, this.#deps.coordinator.nodeId);
+      const views = await viewPeers(
+        apis.filter((a) => a !== this.#api),
+        this.#opts.peerToken,
+        this.#deps.coordinator.nodeId,
+      );
       const other = views.find((v) => v.signing === true);
-      if (other !== undefined) this.#trip({ trip: "peer-producing", reason: `${other.node ?? other.api} (${other.api}) answers that it signs blocks of ours too`, peer: other.api });
+      if (other !== undefined)
+        this.#trip({
+          trip: "peer-producing",
+          reason: `${other.node ?? other.api} (${other.api}) answers that it signs blocks of ours too`,
+          peer: other.api,
+        });
     } finally {
       this.#guardPolling = false;
     }
@@ -451,7 +503,10 @@ export class Production implements ProductionService {
   // window cannot see it, a block of ours from elsewhere within the last rotation does. Blocks up to `releasedThrough`
   // are accounted for. Right after a start, without `releasedThrough`, it watches until a rotation has been seen; with
   // it (a handoff: the node that produced them just paused), it decides on what it has seen.
-  async #producedWithinRotation(ctx: Pick<JobContext, "signal" | "progress">, options: ResumeOptions): Promise<{ message: string; details: Record<string, unknown> } | undefined> {
+  async #producedWithinRotation(
+    ctx: Pick<JobContext, "signal" | "progress">,
+    options: ResumeOptions,
+  ): Promise<{ message: string; details: Record<string, unknown> } | undefined> {
     const rotation = await watchRotation(this.#rotationDeps(), ctx.signal, {
       ...(options.releasedThrough === undefined ? {} : { after: options.releasedThrough }),
       wait: options.releasedThrough === undefined,
@@ -470,12 +525,15 @@ export class Production implements ProductionService {
   }
 
   // Why resuming now could double-produce, or undefined when it cannot.
-  #unsafeReason(claim: ProducerClaim | undefined, options: ResumeOptions = {}): { message: string; details: Record<string, unknown> } | undefined {
+  #unsafeReason(
+    claim: ProducerClaim | undefined,
+    options: ResumeOptions = {},
+  ): { message: string; details: Record<string, unknown> } | undefined {
     const now = this.#clock.now();
     const window = this.#opts.claimWindow;
     const me = this.#deps.coordinator.nodeId;
     const snap = this.#watch.snapshot();
-    const releasedByPeer = claim !== undefined && claim.node !== me ? claim.released?.lastProduced ?? undefined : undefined;
+    const releasedByPeer = claim !== undefined && claim.node !== me ? (claim.released?.lastProduced ?? undefined) : undefined;
     const accounted = Math.max(options.releasedThrough ?? -1, releasedByPeer ?? -1);
     const elsewhere = snap.lastProducedElsewhere;
     if (elsewhere !== undefined && now - elsewhere.timeMs < window && elsewhere.num > accounted) {
@@ -484,7 +542,12 @@ export class Production implements ProductionService {
         message: underway
           ? `our round is underway on another node (block #${elsewhere.num} ${now - elsewhere.timeMs} ms ago)`
           : `another node of ours produced block #${elsewhere.num} ${now - elsewhere.timeMs} ms ago, within the claim window of ${window} ms`,
-        details: { reason: underway ? "round-underway-elsewhere" : "produced-within-claim-window", block: elsewhere.num, agoMs: now - elsewhere.timeMs, claimWindowMs: window },
+        details: {
+          reason: underway ? "round-underway-elsewhere" : "produced-within-claim-window",
+          block: elsewhere.num,
+          agoMs: now - elsewhere.timeMs,
+          claimWindowMs: window,
+        },
       };
     }
     if (claim !== undefined && claim.node !== me && claim.released === undefined && now - claim.at < window) {
@@ -569,7 +632,9 @@ export class Production implements ProductionService {
     }
     // Blocks of another node of ours in the claim window can only be ruled out after watching for that long.
     if (now - watching.since < this.#opts.claimWindow) {
-      throw ProductionErrors.notReady(`watching the chain for ${now - watching.since} ms, less than the claim window of ${this.#opts.claimWindow} ms`);
+      throw ProductionErrors.notReady(
+        `watching the chain for ${now - watching.since} ms, less than the claim window of ${this.#opts.claimWindow} ms`,
+      );
     }
   }
 
@@ -633,7 +698,11 @@ export class Production implements ProductionService {
       block.num > signing.fromNum &&
       !this.#watch.producedHere(block.num, block.idPrefix)
     ) {
-      this.#trip({ trip: "produced-elsewhere", reason: `block #${block.num} of ours came from another node while this node signs`, block: block.num });
+      this.#trip({
+        trip: "produced-elsewhere",
+        reason: `block #${block.num} of ours came from another node while this node signs`,
+        block: block.num,
+      });
     }
     if (block.kind === "produced") {
       this.#paused = false;

@@ -93,11 +93,15 @@ export class RestartPolicy {
       ctx.signal.throwIfAborted();
       const notReady = deps.readyToResume();
       if (notReady === undefined) {
-        const other = await findOtherProducer(deps, ctx.signal, (until) => ctx.progress({ message: watchingRotationMessage(until, clock.now()) }));
+        const other = await findOtherProducer(deps, ctx.signal, (until) =>
+          ctx.progress({ message: watchingRotationMessage(until, clock.now()) }),
+        );
         if (other.found === false) return deps.safelyResume(ctx, { othersChecked: true });
         if (other.found === true) {
           deps.countResumeRefusal();
-          throw ProductionErrors.unsafeResume(other.reason, { details: { reason: "other-producer", ...(other.peer === undefined ? {} : { peer: other.peer.api }) } });
+          throw ProductionErrors.unsafeResume(other.reason, {
+            details: { reason: "other-producer", ...(other.peer === undefined ? {} : { peer: other.peer.api }) },
+          });
         }
         if (clock.now() > deadline) throw ProductionErrors.notReady(other.reason);
         await clock.sleep(Math.min(1_000, Math.max(0, deadline - clock.now())), ctx.signal);

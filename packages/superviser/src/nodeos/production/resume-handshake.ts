@@ -90,9 +90,14 @@ export class ResumeHandshake {
     try {
       if (refusal !== undefined && !refusal.granted) {
         this.#deps.countResumeRefusal();
-        throw ProductionErrors.unsafeResume(`${refusal.api} refuses: ${refusal.reason}`, { details: { reason: "peer-refused", peer: refusal.api } });
+        throw ProductionErrors.unsafeResume(`${refusal.api} refuses: ${refusal.reason}`, {
+          details: { reason: "peer-refused", peer: refusal.api },
+        });
       }
-      this.requireAnswers(answers.filter((a) => !a.granted).map((a) => a.api), options);
+      this.requireAnswers(
+        answers.filter((a) => !a.granted).map((a) => a.api),
+        options,
+      );
     } catch (error) {
       this.end(result);
       throw error;
@@ -110,7 +115,9 @@ export class ResumeHandshake {
     this.#intents.end(intent.own);
     const { peerToken } = this.#deps.options();
     for (const api of intent.granted) {
-      void new PeerClient(api, peerToken, INTENT_ASK_MS).call("POST", `/v1/manageos/production/intent/release?id=${intent.own.intent.id}`).catch(() => undefined);
+      void new PeerClient(api, peerToken, INTENT_ASK_MS)
+        .call("POST", `/v1/manageos/production/intent/release?id=${intent.own.intent.id}`)
+        .catch(() => undefined);
     }
   }
 

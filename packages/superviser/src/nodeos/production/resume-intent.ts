@@ -66,7 +66,8 @@ export class IntentBook {
     const now = this.#now();
     this.#expire(now);
     const held = [...this.#granted.values()][0];
-    if (held !== undefined) return `${held.node} is resuming (this node granted its intent, ${held.until - now} ms before the grant expires)`;
+    if (held !== undefined)
+      return `${held.node} is resuming (this node granted its intent, ${held.until - now} ms before the grant expires)`;
     if (this.#own !== undefined && this.#own.lostTo === undefined) return "another resume of this node is deciding";
     const own: OwnIntent = { intent: { node: this.#node, id: randomUUID(), ttlMs }, sentAt: now, lostTo: undefined };
     this.#own = own;

@@ -210,5 +210,9 @@ function reply(res: ServerResponse, status: number, body: unknown, raw = false):
 
 // keosd's error shape, which nodeos' http client reads.
 function walletError(code: number, message: string, errCode: number, name: string, what: string): unknown {
-  return { code, message, error: { code: errCode, name, what, details: [{ message: what, file: "", line_number: 0, method: "sign_digest" }] } };
+  return {
+    code,
+    message,
+    error: { code: errCode, name, what, details: [{ message: what, file: "", line_number: 0, method: "sign_digest" }] },
+  };
 }

@@ -57,16 +57,23 @@ export async function findOtherProducer(deps: RotationDeps, signal: AbortSignal,
   const { coordinator } = deps;
   const options = deps.options();
   if (deps.watch.watching() === undefined) return { found: undefined, reason: "no block seen since the start" };
-  const { producing, allPaused, unreachable } = await producingPeer(coordinator, { configured: options.peers ?? [], ownApi: deps.api(), token: options.peerToken });
+  const { producing, allPaused, unreachable } = await producingPeer(coordinator, {
+    configured: options.peers ?? [],
+    ownApi: deps.api(),
+    token: options.peerToken,
+  });
   signal.throwIfAborted();
-  if (producing !== undefined) return { found: true, reason: `${producing.node ?? producing.api} (${producing.api}) produces`, peer: producing };
+  if (producing !== undefined)
+    return { found: true, reason: `${producing.node ?? producing.api} (${producing.api}) produces`, peer: producing };
   // Without etcd a peer that does not answer may be producing: wait until it answers (or a person resumes with the override).
-  if (coordinator.kind === "local" && unreachable.length > 0) return { found: undefined, reason: `these peers did not answer: ${unreachable.join(", ")}`, unreachable };
+  if (coordinator.kind === "local" && unreachable.length > 0)
+    return { found: undefined, reason: `these peers did not answer: ${unreachable.join(", ")}`, unreachable };
   if (coordinator.kind !== "local" || allPaused) return { found: false };
 
   const rotation = await watchRotation(deps, signal, { wait: true, onWatch });
   if (!rotation.decided) return { found: undefined, reason: rotation.reason };
-  if (rotation.seen !== undefined) return { found: true, reason: `another node of ours produced block #${rotation.seen.num} since this node started` };
+  if (rotation.seen !== undefined)
+    return { found: true, reason: `another node of ours produced block #${rotation.seen.num} since this node started` };
   return { found: false };
 }
 
@@ -104,7 +111,11 @@ export async function watchRotation(
   const round = options.roundLength * options.blockInterval;
   const horizon = snap.schedule.length * round + round;
   const from = Math.max(watch.fromNum, (opts.after ?? -1) + 1);
-  const elsewhere = () => deps.watch.oursSince(from).filter((b) => b.where === "elsewhere" && clock.now() - b.timeMs <= horizon).at(-1);
+  const elsewhere = () =>
+    deps.watch
+      .oursSince(from)
+      .filter((b) => b.where === "elsewhere" && clock.now() - b.timeMs <= horizon)
+      .at(-1);
   const until = watch.since + horizon;
   if (opts.wait && clock.now() < until && elsewhere() === undefined) {
     opts.onWatch?.(until);
@@ -181,7 +192,10 @@ export class StartResume {
     };
     const refuse = (reason: string, code?: string) => {
       deps.countStartRefusal();
-      logger.error({ reason, code }, "production stays paused on this node after its start: resume it by hand once no other node of ours produces");
+      logger.error(
+        { reason, code },
+        "production stays paused on this node after its start: resume it by hand once no other node of ours produces",
+      );
       this.#report({ state: "refused", reason, ...(code === undefined ? {} : { code }), at: clock.now() });
     };
     for (;;) {
@@ -198,7 +212,8 @@ export class StartResume {
         continue;
       }
       if (other.found) {
-        if (other.peer !== undefined && deps.takeOverOnce()) return skip(`${other.peer.node ?? other.peer.api} produces: the takeover asks it for production`);
+        if (other.peer !== undefined && deps.takeOverOnce())
+          return skip(`${other.peer.node ?? other.peer.api} produces: the takeover asks it for production`);
         return refuse(other.reason);
       }
       if (!deps.wantsProduction()) return skip("production was paused meanwhile");

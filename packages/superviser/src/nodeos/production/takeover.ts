@@ -85,9 +85,14 @@ export class Takeover {
       logger.info({ reason, from }, "takeover not attempted");
       this.#report({ state: "skipped", reason, ...(from === undefined ? {} : { from }), at: clock.now() });
     };
-    if (await deps.isPaused().catch(() => true) === false) return skip("this node already produces");
+    if ((await deps.isPaused().catch(() => true)) === false) return skip("this node already produces");
     const claim = await coordinator.lastClaim(options.producerName).catch(() => undefined);
-    if (claim !== undefined && claim.node !== coordinator.nodeId && claim.released === undefined && clock.now() - claim.at < options.claimWindow) {
+    if (
+      claim !== undefined &&
+      claim.node !== coordinator.nodeId &&
+      claim.released === undefined &&
+      clock.now() - claim.at < options.claimWindow
+    ) {
       return skip(`${claim.node} claimed production ${clock.now() - claim.at} ms ago, within the claim window`);
     }
     const apis = await peerApis(coordinator, options.peers ?? [], api);

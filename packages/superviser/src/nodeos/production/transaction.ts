@@ -1,4 +1,13 @@
-import { type Action, CompressionType, PackedTransaction, PrivateKey, Serializer, SignedTransaction, TimePointSec, Transaction } from "@wharfkit/antelope";
+import {
+  type Action,
+  CompressionType,
+  PackedTransaction,
+  PrivateKey,
+  Serializer,
+  SignedTransaction,
+  TimePointSec,
+  Transaction,
+} from "@wharfkit/antelope";
 
 /** A packed, signed transaction as nodeos' push_transaction takes it (send_transaction2 wraps it in `transaction`). */
 export interface PackedTransactionJson {
@@ -30,5 +39,7 @@ export function signedTransaction(action: Action, anchor: TransactionAnchor, pri
     transaction_extensions: [],
   });
   const signature = PrivateKey.from(privateKey).signDigest(trx.signingDigest(anchor.chainId));
-  return Serializer.objectify(PackedTransaction.fromSigned(SignedTransaction.from({ ...trx, signatures: [signature] }), CompressionType.none)) as PackedTransactionJson;
+  return Serializer.objectify(
+    PackedTransaction.fromSigned(SignedTransaction.from({ ...trx, signatures: [signature] }), CompressionType.none),
+  ) as PackedTransactionJson;
 }

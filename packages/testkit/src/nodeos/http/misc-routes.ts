@@ -9,37 +9,46 @@ import type { Route } from "./server.js";
 export function netRoutes(ctx: NodeContext): [string, Route][] {
   return [
     ["/v1/net/connections", () => ok(ctx.peers.map((peer) => connection(ctx, peer)))],
-    ["/v1/net/connect", (body) => {
-      if (typeof body !== "string") return ok("invalid peer address");
-      if (ctx.peers.includes(body)) return ok("already connected");
-      ctx.peers.push(body);
-      return ok("added connection");
-    }],
-    ["/v1/net/disconnect", (body) => {
-      const i = typeof body === "string" ? ctx.peers.indexOf(body) : -1;
-      if (i === -1) return ok("no known connection for host");
-      ctx.peers.splice(i, 1);
-      return ok("connection removed");
-    }],
+    [
+      "/v1/net/connect",
+      (body) => {
+        if (typeof body !== "string") return ok("invalid peer address");
+        if (ctx.peers.includes(body)) return ok("already connected");
+        ctx.peers.push(body);
+        return ok("added connection");
+      },
+    ],
+    [
+      "/v1/net/disconnect",
+      (body) => {
+        const i = typeof body === "string" ? ctx.peers.indexOf(body) : -1;
+        if (i === -1) return ok("no known connection for host");
+        ctx.peers.splice(i, 1);
+        return ok("connection removed");
+      },
+    ],
   ];
 }
 
 /** db_size_api_plugin: sizes of the state file. */
 export function dbSizeRoutes(ctx: NodeContext): [string, Route][] {
   return [
-    ["/v1/db_size/get", async () => {
-      const { size, used } = await stateFileSize(ctx.stateFile);
-      return ok({
-        free_bytes: Math.max(0, size - used),
-        used_bytes: used,
-        reserved_bytes: 0,
-        size,
-        indices: [
-          { index: "eosio::chain::account_index", row_count: 10 },
-          { index: "eosio::chain::block_summary_multi_index", row_count: 65536 },
-        ],
-      });
-    }],
+    [
+      "/v1/db_size/get",
+      async () => {
+        const { size, used } = await stateFileSize(ctx.stateFile);
+        return ok({
+          free_bytes: Math.max(0, size - used),
+          used_bytes: used,
+          reserved_bytes: 0,
+          size,
+          indices: [
+            { index: "eosio::chain::account_index", row_count: 10 },
+            { index: "eosio::chain::block_summary_multi_index", row_count: 65536 },
+          ],
+        });
+      },
+    ],
   ];
 }
 

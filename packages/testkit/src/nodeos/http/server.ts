@@ -43,7 +43,14 @@ async function handle(routes: ReadonlyMap<string, Route>, req: IncomingMessage):
   try {
     return await route(body);
   } catch (error) {
-    return { status: 500, body: { code: 500, message: "Internal Service Error", error: { code: 0, name: "exception", what: (error as Error).message, details: [] } } };
+    return {
+      status: 500,
+      body: {
+        code: 500,
+        message: "Internal Service Error",
+        error: { code: 0, name: "exception", what: (error as Error).message, details: [] },
+      },
+    };
   }
 }
 

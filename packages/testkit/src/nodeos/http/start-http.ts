@@ -17,8 +17,11 @@ export async function startHttp(ctx: NodeContext, address: string, log: FcLogger
     ...chainRoutes(ctx),
     ...(ctx.spring ? transactionRoutes(ctx) : []),
     ...producerRoutes(ctx, (paused) =>
-      log.log("info", { file: "producer_plugin.cpp", line: 1500, method: paused ? "pause" : "resume" },
-        paused ? "Producer paused." : "Producer resumed."),
+      log.log(
+        "info",
+        { file: "producer_plugin.cpp", line: 1500, method: paused ? "pause" : "resume" },
+        paused ? "Producer paused." : "Producer resumed.",
+      ),
     ),
     ...netRoutes(ctx),
     ...dbSizeRoutes(ctx),

@@ -70,8 +70,13 @@ async function pushTransaction(ctx: NodeContext, body: unknown): Promise<Reply> 
   const { trx, id } = received;
   const head = ctx.chain.head;
   if (trx.expiration.toMilliseconds() <= head.timeMs)
-    return chainError(3040005, "expired_tx_exception", "Expired Transaction",
-      `expired transaction ${id}, expiration ${trx.expiration.toString()}, block time ${formatTime(head.timeMs)}`, "check_transaction");
+    return chainError(
+      3040005,
+      "expired_tx_exception",
+      "Expired Transaction",
+      `expired transaction ${id}, expiration ${trx.expiration.toString()}, block time ${formatTime(head.timeMs)}`,
+      "check_transaction",
+    );
   // The keys that signed, recovered from the signatures over the chain's signing digest.
   const digest = trx.signingDigest(ctx.chain.options.chainId);
   const signedBy = new Set(received.signatures.map((s) => Signature.from(s).recoverDigest(digest).toString()));
@@ -79,32 +84,56 @@ async function pushTransaction(ctx: NodeContext, body: unknown): Promise<Reply> 
   for (const action of trx.actions) {
     const name = action.name.toString();
     if (action.account.toString() !== "eosio" || !FINKEY_ACTIONS.has(name))
-      return assertion(`nodeos-sim runs only eosio::regfinkey, eosio::actfinkey and eosio::delfinkey, not ${action.account.toString()}::${name}`);
+      return assertion(
+        `nodeos-sim runs only eosio::regfinkey, eosio::actfinkey and eosio::delfinkey, not ${action.account.toString()}::${name}`,
+      );
     const data = Serializer.objectify(action.decodeData(FINKEY_ABI)) as Record<string, string>;
     const finalizer = String(data.finalizer_name);
     // require_auth(finalizer_name): the producer's active (or owner) permission, or one linked to the action.
     const auth = action.authorization.find((a) => a.actor.toString() === finalizer);
     if (auth === undefined)
-      return chainError(3090004, "missing_auth_exception", "Missing required authority", `missing authority of ${finalizer}`, "require_authorization");
+      return chainError(
+        3090004,
+        "missing_auth_exception",
+        "Missing required authority",
+        `missing authority of ${finalizer}`,
+        "require_authorization",
+      );
     const permission = auth.permission.toString();
     const level = JSON.stringify({ actor: finalizer, permission });
     const listed = permission === "active" || permission === "owner" ? ctx.accounts[finalizer] : ctx.accounts[`${finalizer}@${permission}`];
     if (listed === undefined)
-      return chainError(3090005, "irrelevant_auth_exception", "Irrelevant authority included",
+      return chainError(
+        3090005,
+        "irrelevant_auth_exception",
+        "Irrelevant authority included",
         `action declares irrelevant authority '${level}'; minimum authority is ${JSON.stringify({ actor: finalizer, permission: "active" })}`,
-        "check_authorization");
+        "check_authorization",
+      );
     const keys = listed.map((k) => PublicKey.from(k).toString());
     if (!keys.some((k) => signedBy.has(k)))
-      return chainError(3090003, "unsatisfied_authorization", "Provided keys, permissions, and delays do not satisfy declared authorizations",
-        `transaction declares authority '${level}', but does not have signatures for it.`, "check_authorization");
+      return chainError(
+        3090003,
+        "unsatisfied_authorization",
+        "Provided keys, permissions, and delays do not satisfy declared authorizations",
+        `transaction declares authority '${level}', but does not have signatures for it.`,
+        "check_authorization",
+      );
     actions.push(
       name === "regfinkey"
-        ? { name, finalizer_name: finalizer, finalizer_key: String(data.finalizer_key), proof_of_possession: String(data.proof_of_possession) }
+        ? {
+            name,
+            finalizer_name: finalizer,
+            finalizer_key: String(data.finalizer_key),
+            proof_of_possession: String(data.proof_of_possession),
+          }
         : { name: name as "actfinkey" | "delfinkey", finalizer_name: finalizer, finalizer_key: String(data.finalizer_key) },
     );
   }
   try {
-    await updateFinalizerTables(ctx.tablesDir, (t) => actions.reduce((acc, a) => applyFinKeyAction(acc, a, ctx.chain.options.producers), t));
+    await updateFinalizerTables(ctx.tablesDir, (t) =>
+      actions.reduce((acc, a) => applyFinKeyAction(acc, a, ctx.chain.options.producers), t),
+    );
   } catch (error) {
     if (error instanceof ContractAssert) return assertion(error.message);
     throw error;
@@ -113,8 +142,13 @@ async function pushTransaction(ctx: NodeContext, body: unknown): Promise<Reply> 
 }
 
 function assertion(message: string): Reply {
-  return chainError(3050003, "eosio_assert_message_exception", "eosio_assert_message assertion failure",
-    `assertion failure with message: ${message}`, "eosio_assert");
+  return chainError(
+    3050003,
+    "eosio_assert_message_exception",
+    "eosio_assert_message assertion failure",
+    `assertion failure with message: ${message}`,
+    "eosio_assert",
+  );
 }
 
 function processed(ctx: NodeContext, trx: Transaction, id: string): Record<string, unknown> {
@@ -135,7 +169,13 @@ function processed(ctx: NodeContext, trx: Transaction, id: string): Record<strin
         action_ordinal: i + 1,
         creator_action_ordinal: 0,
         receiver: "eosio",
-        act: { account: a.account.toString(), name: a.name.toString(), authorization: Serializer.objectify(a.authorization), data: Serializer.objectify(a.decodeData(FINKEY_ABI)), hex_data: a.data.hexString },
+        act: {
+          account: a.account.toString(),
+          name: a.name.toString(),
+          authorization: Serializer.objectify(a.authorization),
+          data: Serializer.objectify(a.decodeData(FINKEY_ABI)),
+          hex_data: a.data.hexString,
+        },
         context_free: false,
         elapsed: 50,
         console: "",
@@ -155,8 +195,13 @@ async function getTableRows(ctx: NodeContext, body: unknown): Promise<Reply> {
   if (!isObject(body)) return badRequest("missing table query");
   const table = String(body.table);
   if (String(body.code) !== "eosio" || (table !== "finkeys" && table !== "finalizers"))
-    return chainError(3060003, "contract_table_query_exception", "Contract Table Query Exception",
-      `Table ${table} is not specified in the ABI`, "get_table_rows");
+    return chainError(
+      3060003,
+      "contract_table_query_exception",
+      "Contract Table Query Exception",
+      `Table ${table} is not specified in the ABI`,
+      "get_table_rows",
+    );
   const rows = String(body.scope ?? "eosio") === "eosio" ? tableRows(await readFinalizerTables(ctx.tablesDir), table) : [];
   const limit = Number(body.limit ?? 10) > 0 ? Number(body.limit ?? 10) : 10;
   return ok({ rows: rows.slice(0, limit), more: rows.length > limit, next_key: "" });

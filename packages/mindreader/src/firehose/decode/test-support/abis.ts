@@ -4,14 +4,38 @@ import { ABI } from "@wharfkit/antelope";
 // whose ABI changes while the chain runs.
 
 const AUTHORITY_STRUCTS = [
-  { name: "permission_level", base: "", fields: [{ name: "actor", type: "name" }, { name: "permission", type: "name" }] },
-  { name: "key_weight", base: "", fields: [{ name: "key", type: "public_key" }, { name: "weight", type: "uint16" }] },
+  {
+    name: "permission_level",
+    base: "",
+    fields: [
+      { name: "actor", type: "name" },
+      { name: "permission", type: "name" },
+    ],
+  },
+  {
+    name: "key_weight",
+    base: "",
+    fields: [
+      { name: "key", type: "public_key" },
+      { name: "weight", type: "uint16" },
+    ],
+  },
   {
     name: "permission_level_weight",
     base: "",
-    fields: [{ name: "permission", type: "permission_level" }, { name: "weight", type: "uint16" }],
+    fields: [
+      { name: "permission", type: "permission_level" },
+      { name: "weight", type: "uint16" },
+    ],
   },
-  { name: "wait_weight", base: "", fields: [{ name: "wait_sec", type: "uint32" }, { name: "weight", type: "uint16" }] },
+  {
+    name: "wait_weight",
+    base: "",
+    fields: [
+      { name: "wait_sec", type: "uint32" },
+      { name: "weight", type: "uint16" },
+    ],
+  },
   {
     name: "authority",
     base: "",
@@ -39,7 +63,14 @@ export const EOSIO_ABI = ABI.from({
         { name: "active", type: "authority" },
       ],
     },
-    { name: "setabi", base: "", fields: [{ name: "account", type: "name" }, { name: "abi", type: "bytes" }] },
+    {
+      name: "setabi",
+      base: "",
+      fields: [
+        { name: "account", type: "name" },
+        { name: "abi", type: "bytes" },
+      ],
+    },
   ],
   actions: [
     { name: "newaccount", type: "newaccount", ricardian_contract: "" },
@@ -70,7 +101,16 @@ export const TOKEN_ABI = ABI.from({
 /** dex, first version: trade {trader, amount}. */
 export const DEX_ABI_V1 = ABI.from({
   version: "eosio::abi/1.1",
-  structs: [{ name: "trade", base: "", fields: [{ name: "trader", type: "name" }, { name: "amount", type: "uint64" }] }],
+  structs: [
+    {
+      name: "trade",
+      base: "",
+      fields: [
+        { name: "trader", type: "name" },
+        { name: "amount", type: "uint64" },
+      ],
+    },
+  ],
   actions: [{ name: "trade", type: "trade", ricardian_contract: "" }],
 });
 

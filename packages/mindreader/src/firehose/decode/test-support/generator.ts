@@ -244,7 +244,10 @@ class ChainWriter {
   private setabi(account: string, abi: ABI): PlannedTransaction {
     const packed = packAbi(abi);
     const data = encode(EOSIO_ABI, "setabi", { account, abi: packed.toString("hex") });
-    const ops = ["DMLOG CREATION_OP ROOT 0", `DMLOG RAM_OP 0 ${account} abi update setabi ${account} ${packed.length + 500} ${packed.length}`];
+    const ops = [
+      "DMLOG CREATION_OP ROOT 0",
+      `DMLOG RAM_OP 0 ${account} abi update setabi ${account} ${packed.length + 500} ${packed.length}`,
+    ];
     return { actions: [this.input("eosio", "setabi", data)], ops, after: () => this.abis.set(account, abi) };
   }
 
@@ -272,12 +275,7 @@ class ChainWriter {
     return { actions: [this.input("dex", "trade", Buffer.from([1, 2, 3]))], ops: ["DMLOG CREATION_OP ROOT 0"] };
   }
 
-  private transaction(
-    num: number,
-    timeMs: number,
-    planned: PlannedTransaction,
-    implicit: boolean,
-  ): { lines: string[]; receipt: unknown } {
+  private transaction(num: number, timeMs: number, planned: PlannedTransaction, implicit: boolean): { lines: string[]; receipt: unknown } {
     const inputs = planned.actions.filter((a) => a.creator === 0);
     const trx = Transaction.from({
       expiration: Math.floor(timeMs / 1000) + 60,
@@ -287,7 +285,9 @@ class ChainWriter {
       max_cpu_usage_ms: 0,
       delay_sec: 0,
       context_free_actions: [],
-      actions: inputs.map((a) => Action.from({ account: a.account, name: a.name, authorization: [{ actor: a.account, permission: "active" }], data: a.data })),
+      actions: inputs.map((a) =>
+        Action.from({ account: a.account, name: a.name, authorization: [{ actor: a.account, permission: "active" }], data: a.data }),
+      ),
       transaction_extensions: [],
     });
     const packed = Serializer.encode({ object: trx }).array;
@@ -305,7 +305,10 @@ class ChainWriter {
       action_traces: traces,
     });
     // With the ABIs as the transactions before this one left them.
-    this.expectedJson.set(id, planned.actions.map((a) => this.json(a.account, a.name, a.data)));
+    this.expectedJson.set(
+      id,
+      planned.actions.map((a) => this.json(a.account, a.name, a.data)),
+    );
     const lines = [...planned.ops];
     if (implicit) {
       const signed = SignedTransaction.from({ ...trx, signatures: [], context_free_data: [] });
@@ -318,7 +321,10 @@ class ChainWriter {
       status: 0,
       cpu_usage_us: 100 + traces.length,
       net_usage_words: packed.length >> 3,
-      trx: ["packed_transaction", { signatures: [signature], compression: 0, packed_context_free_data: "", packed_trx: Buffer.from(packed).toString("hex") }],
+      trx: [
+        "packed_transaction",
+        { signatures: [signature], compression: 0, packed_context_free_data: "", packed_trx: Buffer.from(packed).toString("hex") },
+      ],
     };
     return { lines, receipt };
   }

@@ -21,7 +21,14 @@ export interface IndependentSchema {
 export function independentSchema(): IndependentSchema {
   const require = createRequire(import.meta.url);
   const buf = join(dirname(require.resolve("@bufbuild/buf/package.json")), "bin", "buf");
-  const image = execFileSync(buf, ["build", protoDir(), "--as-file-descriptor-set", "-o", "-", ...PROTO_FILES.flatMap((f) => ["--path", join(protoDir(), f)])]);
+  const image = execFileSync(buf, [
+    "build",
+    protoDir(),
+    "--as-file-descriptor-set",
+    "-o",
+    "-",
+    ...PROTO_FILES.flatMap((f) => ["--path", join(protoDir(), f)]),
+  ]);
   const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, image));
   const bstreamBlock = registry.getMessage("sf.bstream.v1.Block")!;
   const antelopeBlock = registry.getMessage("sf.antelope.type.v1.Block")!;

@@ -1,16 +1,4 @@
-import {
-  Action,
-  BlockTimestamp,
-  Bytes,
-  Checksum256,
-  Int64,
-  Name,
-  Struct,
-  UInt8,
-  UInt32,
-  UInt64,
-  VarUInt,
-} from "@wharfkit/antelope";
+import { Action, BlockTimestamp, Bytes, Checksum256, Int64, Name, Struct, UInt8, UInt32, UInt64, VarUInt } from "@wharfkit/antelope";
 import { defineStruct } from "../../../codec/define.js";
 
 // leap 5 / spring 1 trace structs, declared with wharfkit's serializer: the tests' reference reading of the
