@@ -37,6 +37,40 @@ async function worker(dir, kind) {
   await new Promise((r) => out.on("finish", r));
 }
 
+// The reference for what logging every line costs at least: node:readline, and for each line not DMLOG one JSON line
+// (a fixed head, JSON.stringify of the line) written synchronously to stdout in 64 KiB batches, as a file is written.
+async function floorWorker(dir, kind) {
+  const { writeSync } = await import("node:fs");
+  const [command, args] = catBoth(dir, kind);
+  const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let lines = 0;
+  let pending = "";
+  const head = '{"level":"info","time":"2023-06-01T12:00:00.000Z","app":"eos","module":"nodeos","stream":"stderr","msg":';
+  const count = (stream) => {
+    const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    rl.on("line", (line) => {
+      lines++;
+      if (line.startsWith("DMLOG ")) return;
+      pending += `${head + JSON.stringify(line)}}\n`;
+      if (pending.length >= 65536) {
+        writeSync(1, pending);
+        pending = "";
+      }
+    });
+    return new Promise((r) => rl.on("close", r));
+  };
+  await Promise.all([count(child.stdout), count(child.stderr), new Promise((r) => child.on("exit", r))]);
+  if (pending.length > 0) writeSync(1, pending);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  const out = createWriteStream("", { fd: 3 });
+  const result = { lines, seconds, linesPerSecond: lines / seconds, cpuNsPerLine: ((used.user + used.system) * 1000) / lines };
+  out.end(JSON.stringify({ ...result, peakRssMb: peakRssMb("self") }));
+  await new Promise((r) => out.on("finish", r));
+}
+
 function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
@@ -141,11 +175,11 @@ function nodeLineCounter(text = '"module":"nodeos"') {
   return counter;
 }
 
-// One pipeline run in a worker whose stdout is a file or the slow pipe.
-async function pipelineRun(dir, kind, to) {
+// One pipeline run (or the reference, `--floor`) in a worker whose stdout is a file or the slow pipe.
+async function pipelineRun(dir, kind, to, mode = "--worker") {
   const outFile = join(dir, `out-${kind}.log`);
   const fd = to === "file" ? openSync(outFile, "w") : "pipe";
-  const child = spawn(process.execPath, [...NODE_FLAGS, new URL(import.meta.url).pathname, "--worker", dir, kind], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, new URL(import.meta.url).pathname, mode, dir, kind], {
     stdio: ["ignore", fd, "inherit", "pipe"],
   });
   if (typeof fd === "number") closeSync(fd);
@@ -261,14 +295,31 @@ async function main() {
       const base = [];
       const file = [];
       const pipe = [];
+      const floor = [];
       for (let round = 0; round < ROUNDS; round++) {
         base.push(await readlineBaseline(dir, kind));
+        if (kind !== "dmlog") floor.push(await pipelineRun(dir, kind, "file", "--floor"));
         file.push(await pipelineRun(dir, kind, "file"));
         pipe.push(await pipelineRun(dir, kind, "pipe"));
       }
       const b = median(base.map((r) => r.linesPerSecond));
       const bCpu = median(base.map((r) => r.cpuNsPerLine));
       rows.push([`${kind}: node:readline (baseline)`, b.toFixed(0), "1.00", bCpu.toFixed(0), "1.00", "-", "-", "-"]);
+      if (floor.length > 0) {
+        const lps = median(floor.map((r) => r.linesPerSecond));
+        const cpu = median(floor.map((r) => r.cpuNsPerLine));
+        const rss = Math.max(...floor.map((r) => r.peakRssMb));
+        rows.push([
+          `${kind}: node:readline + JSON.stringify each -> file (reference)`,
+          lps.toFixed(0),
+          (lps / b).toFixed(2),
+          cpu.toFixed(0),
+          (bCpu / cpu).toFixed(2),
+          rss.toFixed(0),
+          `${floor.at(-1).logged}`,
+          "-",
+        ]);
+      }
       for (const [to, runs] of [
         ["file", file],
         ["slow pipe", pipe],
@@ -359,4 +410,5 @@ async function main() {
 }
 
 if (process.argv[2] === "--worker") await worker(process.argv[3], process.argv[4]);
+else if (process.argv[2] === "--floor") await floorWorker(process.argv[3], process.argv[4]);
 else await main();

@@ -1,6 +1,7 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino, symbols } from "pino";
 import pretty from "pino-pretty";
 import { LogOutput } from "./log-output.js";
+import { isoTimeCached } from "./log-time.js";
 
 /** How a logger is made: the config's `log` section plus where lines go. */
 export interface LoggerSettings {
@@ -34,19 +35,6 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     return pino(options, pretty({ destination: settings.destination ?? 1, translateTime: "SYS:standard", sync: true }));
   }
   return pino(options, destination);
-}
-
-let lastMs = -1;
-let lastTime = "";
-
-// pino's isoTime, formatted once per millisecond: a burst of the node's output logs thousands of lines in one.
-function isoTimeCached(): string {
-  const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastTime = `,"time":"${new Date(now).toISOString()}"`;
-  }
-  return lastTime;
 }
 
 /** A child logger for one part of manageos: every line says `module`. */

@@ -53,6 +53,43 @@ describe("LineSplitter", () => {
     splitter.push(bytes.subarray(2));
     expect(out).toEqual(["héllo"]);
   });
+
+  it("gives the same lines from ASCII chunks (decoded once) as from UTF-8 chunks, limits counted in bytes", () => {
+    const text = "info  plain ascii line\r\nwarn  東京 and émoji 🚀 here\nDMLOG x\nerror tail without end";
+    const bytes = Buffer.from(text);
+    const whole = (max: number) => {
+      const out: [string, boolean][] = [];
+      const splitter = new LineSplitter(max, (t, truncated) => out.push([t, truncated]));
+      splitter.push(bytes);
+      splitter.end();
+      return out;
+    };
+    // Every way of cutting the bytes in two (ASCII chunks, UTF-8 chunks, characters split between them) agrees.
+    for (const max of [1024, 12]) {
+      const expected = whole(max);
+      for (let at = 1; at < bytes.length; at++) {
+        const out: [string, boolean][] = [];
+        const splitter = new LineSplitter(max, (t, truncated) => out.push([t, truncated]));
+        splitter.push(bytes.subarray(0, at));
+        splitter.push(bytes.subarray(at));
+        splitter.end();
+        expect(out).toEqual(expected);
+      }
+    }
+    expect(whole(1024).map(([t]) => t)).toEqual([
+      "info  plain ascii line",
+      "warn  東京 and émoji 🚀 here",
+      "DMLOG x",
+      "error tail without end",
+    ]);
+    // 12 bytes: `warn  ` and two 3-byte characters; the ASCII lines are cut at 12 characters.
+    expect(whole(12)).toEqual([
+      ["info  plain ", true],
+      ["warn  東京", true],
+      ["DMLOG x", false],
+      ["error tail w", true],
+    ]);
+  });
 });
 
 describe("LineSplitter with limits by kind", () => {

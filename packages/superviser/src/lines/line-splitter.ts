@@ -1,3 +1,5 @@
+import { isAscii } from "node:buffer";
+
 /** Receives each complete line; `truncated` when it was cut at the maximum length. */
 export type LineSink = (text: string, truncated: boolean) => void;
 
@@ -16,7 +18,8 @@ export interface LineLimits {
  * nothing else; a line spanning chunks is joined once. A line longer than its limit (a number:
  * every line's; LineLimits: by whether it starts with `DMLOG `) is handed over cut at that length
  * as soon as the limit is reached, and the rest of it is skipped up to its newline, so memory
- * stays bounded by the limit.
+ * stays bounded by the limit. A chunk of ASCII (nodeos' log and deep-mind output) is decoded once and its lines are
+ * slices of that string: a native call per line costs more than the line's own work.
  */
 export class LineSplitter {
   private pending: Buffer[] = [];
@@ -37,6 +40,8 @@ export class LineSplitter {
   /** Feeds one chunk read from the pipe. */
   push(chunk: Buffer): void {
     const length = chunk.length;
+    // Bytes and characters coincide in ASCII, so offsets found in the chunk index its text too.
+    const text = length > 0 && isAscii(chunk) ? chunk.toString("latin1") : undefined;
     let start = 0;
     while (start < length) {
       const nl = chunk.indexOf(NEWLINE, start);
@@ -47,7 +52,7 @@ export class LineSplitter {
       if (this.skipping) {
         this.skipping = false;
       } else if (this.pendingLength === 0) {
-        this.emitRange(chunk, start, nl);
+        this.emitRange(chunk, text, start, nl);
       } else {
         this.keep(chunk, start, nl);
         if (this.skipping) this.skipping = false;
@@ -65,13 +70,14 @@ export class LineSplitter {
     this.skipping = false;
   }
 
-  // A whole line inside one chunk: decode straight from the chunk, no intermediate Buffer.
-  private emitRange(chunk: Buffer, start: number, end: number): void {
+  // A whole line inside one chunk: a slice of the chunk's text, or decoded straight from the chunk.
+  private emitRange(chunk: Buffer, text: string | undefined, start: number, end: number): void {
     let stop = end;
     if (stop > start && chunk[stop - 1] === CR) stop--;
     const limit = this.limitOf(chunk, start, stop);
-    if (stop - start > limit) this.sink(chunk.toString("utf8", start, start + limit), true);
-    else this.sink(chunk.toString("utf8", start, stop), false);
+    const truncated = stop - start > limit;
+    if (truncated) stop = start + limit;
+    this.sink(text === undefined ? chunk.toString("utf8", start, stop) : text.slice(start, stop), truncated);
   }
 
   // Holds part of an unfinished line, cutting it (and skipping the rest) once it passes the limit.

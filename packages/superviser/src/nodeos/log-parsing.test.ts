@@ -61,6 +61,14 @@ describe("nodeos level mapping", () => {
     expect(nodeosLineLevel("<3>error 2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x")).toBe("error");
     expect(nodeosLineLevel("<4>2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x")).toBe("warn");
     expect(nodeosLineLevel("   at some continuation")).toBeUndefined();
+    expect(nodeosLineLevel("info  2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x")).toBe("info");
+    expect(nodeosLineLevel("all   2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x")).toBe("trace");
+    // A level word is a whole word followed by a space.
+    expect(nodeosLineLevel("info")).toBeUndefined();
+    expect(nodeosLineLevel("information follows")).toBeUndefined();
+    expect(nodeosLineLevel("errors: 3")).toBeUndefined();
+    expect(nodeosLineLevel("<6>informed")).toBe("info");
+    expect(nodeosLineLevel("")).toBeUndefined();
   });
 
   it("demotes per-block info lines to debug and keeps others", () => {

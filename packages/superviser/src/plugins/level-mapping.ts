@@ -1,4 +1,4 @@
-import { type Logger, type LogLine, type LogOutput, type LogPlugin, logOutputOf } from "@manageos/core";
+import { type LineWriter, type Logger, type LogLine, type LogOutput, type LogPlugin, lineWriterOf, logOutputOf } from "@manageos/core";
 import type { Level } from "pino";
 import type { DropsLines, LineDrop, StreamName } from "../lines/line-stats.js";
 
@@ -31,6 +31,8 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
   private readonly logger: Logger;
   // One child per pipe, `stream` bound once: pino then serialises no object per line.
   private readonly byStream: Record<StreamName, Logger>;
+  // The same lines written without pino's per-call work, when the logger allows it (JSON on the LogOutput).
+  private readonly writers: Record<StreamName, LineWriter> | undefined;
   private readonly pipelineLogger: Logger;
   private readonly output: LogOutput | undefined;
   private readonly deepMindLines: boolean;
@@ -43,6 +45,9 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
   ) {
     this.logger = deps.logger.child({ module: opts.module });
     this.byStream = { stdout: this.logger.child({ stream: "stdout" }), stderr: this.logger.child({ stream: "stderr" }) };
+    const stdout = lineWriterOf(this.byStream.stdout);
+    const stderr = lineWriterOf(this.byStream.stderr);
+    this.writers = stdout !== undefined && stderr !== undefined ? { stdout, stderr } : undefined;
     this.pipelineLogger = deps.logger.child({ module: "lines" });
     this.output = logOutputOf(deps.logger);
     this.deepMindLines = opts.deepMindLines ?? false;
@@ -78,6 +83,10 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
   }
 
   private emit(level: Level, line: LogLine): void {
+    if (this.writers !== undefined) {
+      this.writers[line.stream].write(level, line.text, line.receivedAt, line.truncated);
+      return;
+    }
     const logger = this.byStream[line.stream];
     if (line.truncated) logger[level]({ truncated: true }, line.text);
     else logger[level](line.text);
