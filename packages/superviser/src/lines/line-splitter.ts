@@ -44,7 +44,7 @@ export class LineSplitter {
     const text = length > 0 && isAscii(chunk) ? chunk.toString("latin1") : undefined;
     let start = 0;
     while (start < length) {
-      const nl = chunk.indexOf(NEWLINE, start);
+      const nl = text === undefined ? chunk.indexOf(NEWLINE, start) : text.indexOf("\n", start);
       if (nl === -1) {
         this.keep(chunk, start, length);
         return;
