@@ -26,7 +26,8 @@ const ALL_SHAPES = [
   { name: "1 MiB answers, 32 connections", path: "/v1/sim/large_body", connections: 32, headers: [] },
   { name: "Connection: close, 32 connections", path: "/v1/chain/get_info", connections: 32, headers: ["Connection: close"] },
 ];
-// BENCH_SHAPES=close,1 MiB: only the shapes whose names contain one of these words.
+// BENCH_SHAPES=close,1 MiB: only the shapes whose names contain one of these words. BENCH_PROFILE_DIR=dir: the
+// daemon runs with --cpu-prof and leaves its profile there.
 const only = process.env.BENCH_SHAPES?.split(",").map((word) => word.trim().toLowerCase());
 const SHAPES = only === undefined ? ALL_SHAPES : ALL_SHAPES.filter((shape) => only.some((word) => shape.name.toLowerCase().includes(word)));
 
@@ -84,7 +85,17 @@ try {
   };
   const file = join(dir, "manager.yaml");
   await writeFile(file, JSON.stringify(config));
-  const daemon = start(process.execPath, [APP, "run", "--config", file], { env: cleanEnv, readyLine: /"manageos listening"/ });
+  const daemon = start(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+      APP,
+      "run",
+      "--config",
+      file,
+    ],
+    { env: cleanEnv, readyLine: /"manageos listening"/ },
+  );
   const api = /"api":"(http:[^"]+)"/.exec(await daemon.ready)[1];
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   // The gate opens once the daemon sees the node synced.

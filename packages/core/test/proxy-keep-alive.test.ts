@@ -120,6 +120,43 @@ describe("public proxy, connections to the node", () => {
     expect(node.accepted()).toBe(1);
   });
 
+  it("ends a Connection: close answer whole and cleanly, small or large, read at once or slowly, and with bytes sent after it", async () => {
+    const big = randomBytes(4 * 1024 * 1024);
+    const node = await countingUpstream((req, res) => res.end(req.url === "/big" ? big : "ok"));
+    const port = await startProxy(node.url);
+    // A client that reads its answer slowly, then sees the connection end (FIN, not a reset).
+    const slowly = (request: string) =>
+      new Promise<{ bytes: Buffer; ended: boolean }>((resolve, reject) => {
+        const socket = connect({ host: "127.0.0.1", port });
+        sockets.push(socket);
+        const chunks: Buffer[] = [];
+        let ended = false;
+        socket.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          socket.pause();
+          setTimeout(() => socket.resume(), 1);
+        });
+        socket.on("end", () => {
+          ended = true;
+        });
+        socket.on("error", reject);
+        socket.on("close", () => resolve({ bytes: Buffer.concat(chunks), ended }));
+        socket.write(request, "latin1");
+      });
+    for (const path of ["/small", "/big"]) {
+      const { bytes, ended } = await slowly(CLOSE(path));
+      expect(ended).toBe(true);
+      const text = bytes.toString("latin1");
+      const body = bytes.subarray(text.indexOf("\r\n\r\n") + 4);
+      expect(text).toMatch(/^HTTP\/1\.1 200 /);
+      if (path === "/big") expect(sha(body)).toBe(sha(big));
+      else expect(body.toString()).toBe("ok");
+    }
+    // Bytes after the closing request: the first answer still arrives whole before the connection ends.
+    const answer = await oneShot(port, CLOSE("/small") + GET("/small"));
+    expect(answer).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\n\r\nok$/);
+  });
+
   it("serves many concurrent Connection: close clients over a bounded number of node connections", async () => {
     const node = await countingUpstream((_req, res) => setTimeout(() => res.end("ok"), 2));
     const port = await startProxy(node.url);
