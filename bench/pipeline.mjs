@@ -3,7 +3,8 @@
 // Streams: fc lines only (each one logged), DMLOG only, and mixed (3 DMLOG lines to 1 fc line, as a deep-mind node).
 // Then the 1 GiB fc burst through the real daemon: its peak RSS, lines in its log + lines dropped == lines written, and
 // how long it takes to exit on SIGTERM; its baseline is the simulator writing the same burst to node:readline.
-// Goals: pipeline >= 0.5x node:readline for fc-only and mixed; daemon RSS < 200 MB, every line logged or counted,
+// A reference row for fc and mixed: node:readline plus JSON.stringify of each line written to a file, the least a
+// logger of every line does. Goals: pipeline >= 0.5x node:readline for fc-only and mixed; daemon RSS < 200 MB, every line logged or counted,
 // SIGTERM exit < 5 s.
 import { spawn } from "node:child_process";
 import { createWriteStream, openSync, closeSync, readFileSync, existsSync, createReadStream } from "node:fs";
@@ -41,32 +42,18 @@ async function worker(dir, kind) {
 // (a fixed head, JSON.stringify of the line) written synchronously to stdout in 64 KiB batches, as a file is written.
 async function floorWorker(dir, kind) {
   const { writeSync } = await import("node:fs");
-  const [command, args] = catBoth(dir, kind);
-  const started = process.hrtime.bigint();
-  const cpu = process.cpuUsage();
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let lines = 0;
   let pending = "";
   const head = '{"level":"info","time":"2023-06-01T12:00:00.000Z","app":"eos","module":"nodeos","stream":"stderr","msg":';
-  const count = (stream) => {
-    const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-    rl.on("line", (line) => {
-      lines++;
-      if (line.startsWith("DMLOG ")) return;
-      pending += `${head + JSON.stringify(line)}}\n`;
-      if (pending.length >= 65536) {
-        writeSync(1, pending);
-        pending = "";
-      }
-    });
-    return new Promise((r) => rl.on("close", r));
-  };
-  await Promise.all([count(child.stdout), count(child.stderr), new Promise((r) => child.on("exit", r))]);
+  const result = await readlineBaseline(dir, kind, (line) => {
+    if (line.startsWith("DMLOG ")) return;
+    pending += `${head + JSON.stringify(line)}}\n`;
+    if (pending.length >= 65536) {
+      writeSync(1, pending);
+      pending = "";
+    }
+  });
   if (pending.length > 0) writeSync(1, pending);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const used = process.cpuUsage(cpu);
   const out = createWriteStream("", { fd: 3 });
-  const result = { lines, seconds, linesPerSecond: lines / seconds, cpuNsPerLine: ((used.user + used.system) * 1000) / lines };
   out.end(JSON.stringify({ ...result, peakRssMb: peakRssMb("self") }));
   await new Promise((r) => out.on("finish", r));
 }
@@ -122,8 +109,8 @@ function catBoth(dir, kind) {
   return ["sh", ["-c", `cat ${f("mixfc.log")} >&2 & cat ${f("mixdm.log")}; wait`]];
 }
 
-// The baseline: node:readline on both pipes, counting lines.
-async function readlineBaseline(dir, kind) {
+// The baseline: node:readline on both pipes, counting lines (and handing each to `onLine`, for the reference).
+async function readlineBaseline(dir, kind, onLine) {
   const [command, args] = catBoth(dir, kind);
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
@@ -131,7 +118,15 @@ async function readlineBaseline(dir, kind) {
   let lines = 0;
   const count = (stream) => {
     const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-    rl.on("line", () => lines++);
+    rl.on(
+      "line",
+      onLine === undefined
+        ? () => lines++
+        : (line) => {
+            lines++;
+            onLine(line);
+          },
+    );
     return new Promise((r) => rl.on("close", r));
   };
   await Promise.all([count(child.stdout), count(child.stderr), new Promise((r) => child.on("exit", r))]);
