@@ -120,9 +120,10 @@ describe("public proxy, connections to the node", () => {
     expect(node.accepted()).toBe(1);
   });
 
-  it("ends a Connection: close answer whole and cleanly, small or large, read at once or slowly, and with bytes sent after it", async () => {
-    const big = randomBytes(4 * 1024 * 1024);
-    const node = await countingUpstream((req, res) => res.end(req.url === "/big" ? big : "ok"));
+  it("ends a Connection: close answer whole and cleanly, small or large, read slowly, and with bytes sent after it", async () => {
+    // The proxy closes once the answer is with the kernel, long before a slow reader has it: it must still all arrive.
+    const answers: Record<string, Buffer> = { "/small": Buffer.from("ok"), "/big": randomBytes(4 * 1024 * 1024) };
+    const node = await countingUpstream((req, res) => res.end(answers[req.url as string]));
     const port = await startProxy(node.url);
     // A client that reads its answer slowly, then sees the connection end (FIN, not a reset).
     const slowly = (request: string) =>
@@ -143,14 +144,12 @@ describe("public proxy, connections to the node", () => {
         socket.on("close", () => resolve({ bytes: Buffer.concat(chunks), ended }));
         socket.write(request, "latin1");
       });
-    for (const path of ["/small", "/big"]) {
+    for (const [path, expected] of Object.entries(answers)) {
       const { bytes, ended } = await slowly(CLOSE(path));
       expect(ended).toBe(true);
       const text = bytes.toString("latin1");
-      const body = bytes.subarray(text.indexOf("\r\n\r\n") + 4);
       expect(text).toMatch(/^HTTP\/1\.1 200 /);
-      if (path === "/big") expect(sha(body)).toBe(sha(big));
-      else expect(body.toString()).toBe("ok");
+      expect(sha(bytes.subarray(text.indexOf("\r\n\r\n") + 4))).toBe(sha(expected));
     }
     // Bytes after the closing request: the first answer still arrives whole before the connection ends.
     const answer = await oneShot(port, CLOSE("/small") + GET("/small"));
