@@ -21,7 +21,8 @@ interface Episode {
 }
 
 /**
- * Re-emits every child line through pino with `{module}` and the mapped level. While the log output is behind (its
+ * Re-emits every child line into the daemon's log with `{module}` and the mapped level, as pino writes it (by the
+ * logger's LineWriter when it has one, stamped with the time the line was read; through pino otherwise). While the log output is behind (its
  * consumer does not keep up), a line is dropped and counted rather than added to it, so neither the daemon's memory
  * nor the node waits on the log; once the output has caught up, one warn says how many were dropped. A deep-mind line
  * on stdout (`log.deepMindLines`) waits for the output instead: stdout then pauses, bounded by the plugin's queue.
