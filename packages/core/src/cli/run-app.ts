@@ -23,5 +23,18 @@ export async function runApp(
     },
     commands: [clientCommands, ...(options.commands ?? [])],
   });
+  await written(process.stdout);
+  await written(process.stderr);
   process.exit(code);
+}
+
+// Resolves once what was written to a standard stream has left the process: a pipe to a slow reader (`| less`, a test
+// collecting `blocks print`) holds it in the stream, and process.exit would cut it at the pipe's 64 KiB. A reader that
+// went away (EPIPE) ends the wait too.
+function written(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once("error", () => resolve());
+    stream.write("", () => resolve());
+  });
 }
