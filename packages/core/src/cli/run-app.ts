@@ -16,15 +16,21 @@ export async function runApp(
   loadParts: DaemonPartsLoader,
   options: { readonly commands?: readonly CommandInstaller[]; readonly argv?: readonly string[] } = {},
 ): Promise<never> {
+  let daemonRan = false;
   const code = await runCli(variant, options.argv ?? process.argv.slice(2), {
     daemon: async (config, deps) => {
+      daemonRan = true;
       const [{ serveDaemon }, parts] = await Promise.all([import("../daemon/serve.js"), loadParts()]);
       return serveDaemon(config, deps, parts);
     },
     commands: [clientCommands, ...(options.commands ?? [])],
   });
-  await written(process.stdout);
-  await written(process.stderr);
+  // A command's output goes out whole, however slowly it is read. The daemon's log has had its bounded flush: a
+  // consumer that does not read cannot hold the daemon's exit.
+  if (!daemonRan) {
+    await written(process.stdout);
+    await written(process.stderr);
+  }
   process.exit(code);
 }
 
