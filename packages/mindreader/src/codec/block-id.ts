@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { Serializer } from "@wharfkit/antelope";
 import { BlockHeader } from "./header.js";
 
 /** The block id: sha256 of the packed `block_header`, its first 4 bytes replaced by the block number (big-endian). */
 export function computeBlockId(packedHeader: Uint8Array, blockNum: number): string {
-  const digest = createHash("sha256").update(packedHeader).digest();
+  const digest = hash("sha256", packedHeader, "buffer");
   digest.writeUInt32BE(blockNum >>> 0, 0);
   return digest.toString("hex");
 }

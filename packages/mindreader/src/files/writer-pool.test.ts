@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
-import { WriterPool } from "./writer-pool.js";
+import { postable, WriterPool } from "./writer-pool.js";
 
 let work: { dir: string; remove: () => Promise<void> };
 let pool: WriterPool;
@@ -82,5 +82,45 @@ describe("writer threads", () => {
     expect(await readFile(join(work.dir, "a"), "utf8")).toBe("aaa");
     expect(await readFile(join(work.dir, "c"), "utf8")).toBe("cc");
     expect((await readdir(work.dir)).sort()).toEqual(["a", "c", "part"]);
+  });
+
+  it("moves a frame alone in its buffer to the thread and back, and copies one that shares its buffer", async () => {
+    const own = new Uint8Array(Buffer.from("a frame of its own"));
+    const shares = Buffer.from("two frames in one buffer");
+    const first = shares.subarray(0, 10);
+    const second = shares.subarray(10);
+    const prefix = Buffer.from("head:");
+    const results = await pool.zstd(work.dir, prefix, [
+      { name: "own", frame: own },
+      { name: "first", frame: first },
+      { name: undefined, frame: second },
+    ]);
+    // Moved: the caller's view is detached, and the thread gives the same bytes back.
+    expect(own.byteLength).toBe(0);
+    const [moved, copied, unnamed] = results;
+    if (!moved?.ok || !copied?.ok || !unnamed?.ok) throw new Error("a frame failed");
+    expect(Buffer.from(moved.input!).toString()).toBe("a frame of its own");
+    // Copied: the caller keeps its bytes; no `input` comes back.
+    expect(shares.toString()).toBe("two frames in one buffer");
+    expect(copied.input).toBeUndefined();
+    expect(zstdDecompressSync(copied.bytes).toString()).toBe("two frames");
+    expect(zstdDecompressSync(unnamed.bytes).toString()).toBe(" in one buffer");
+    const onDisk = await readFile(join(work.dir, "own"));
+    expect(onDisk.subarray(0, 5).toString()).toBe("head:");
+    expect(zstdDecompressSync(onDisk.subarray(5)).toString()).toBe("a frame of its own");
+    expect((await readdir(work.dir)).sort()).toEqual(["first", "own"]);
+  });
+
+  it("posts bytes over memory of their own: views of a larger buffer are copied, shared memory and whole buffers not", () => {
+    const pooled = Buffer.from("small");
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+    const copy = postable(pooled);
+    expect(copy).not.toBe(pooled);
+    expect(copy.buffer.byteLength).toBe(5);
+    expect(Buffer.from(copy).toString()).toBe("small");
+    const whole = new Uint8Array(8);
+    expect(postable(whole)).toBe(whole);
+    const inShared = shared("in shared memory");
+    expect(postable(inShared)).toBe(inShared);
   });
 });

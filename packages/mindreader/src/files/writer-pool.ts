@@ -30,7 +30,7 @@ export interface ConcatSource {
  * when the block's own lines are (a hex payload cut or not hex), not the disk.
  */
 export type PoolResult =
-  | { readonly ok: true; readonly bytes: Buffer }
+  | { readonly ok: true; readonly bytes: Buffer; readonly input?: Uint8Array }
   | { readonly ok: false; readonly error: Error; readonly damaged?: DamagedHex };
 
 interface Request {
@@ -46,7 +46,21 @@ interface PoolWorker {
 
 const NO_PREFIX = new Uint8Array(0);
 
-type Reply = { id: number; results: Array<{ buffer: ArrayBuffer } | { message: string; code?: string; damaged?: DamagedHex }> };
+/**
+ * `bytes` over memory of their own, to post to a thread: posting a typed array copies its whole ArrayBuffer, and a
+ * small Buffer is often a view of a shared 8 KiB pool or of a larger output buffer (a copy of 64 KiB a message for a
+ * 65-byte file head). Shared memory is never copied, so it is left as it is.
+ */
+export function postable(bytes: Uint8Array): Uint8Array {
+  const { buffer } = bytes;
+  if (!(buffer instanceof ArrayBuffer) || (bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)) return bytes;
+  return new Uint8Array(bytes);
+}
+
+type Reply = {
+  id: number;
+  results: Array<{ buffer: ArrayBuffer; input?: ArrayBuffer } | { message: string; code?: string; damaged?: DamagedHex }>;
+};
 
 // Runs in each thread (CommonJS, from source text so the same code serves the build and the tests). Per file: the
 // dmlog format's hex check and gzip level 1, or zstd of a dbin frame; then (unless the caller appends the bytes to a
@@ -99,8 +113,14 @@ parentPort.on("message", (msg) => {
         // A buffer of its own, so it can be handed over without a copy.
         const own = new Uint8Array(gz.length);
         own.set(gz);
-        results.push({ buffer: own.buffer });
-        transfer.push(own.buffer);
+        // A frame handed over to this thread goes back the same way.
+        if (file.moved) {
+          results.push({ buffer: own.buffer, input: file.buffer });
+          transfer.push(own.buffer, file.buffer);
+        } else {
+          results.push({ buffer: own.buffer });
+          transfer.push(own.buffer);
+        }
       } catch (error) {
         results.push(failure(error));
       }
@@ -165,13 +185,10 @@ export class WriterPool {
    */
   write(dir: string, files: readonly PoolFile[]): Promise<PoolResult[]> {
     // A SharedArrayBuffer is shared with the thread, any other buffer copied.
-    const plain = files.map(({ name, head, body }) => ({
-      name,
-      head,
-      buffer: body.buffer,
-      offset: body.byteOffset,
-      length: body.byteLength,
-    }));
+    const plain = files.map(({ name, head, body }) => {
+      const own = postable(body);
+      return { name, head, buffer: own.buffer, offset: own.byteOffset, length: own.byteLength };
+    });
     return this.send({ kind: "write", dir, files: plain }, files.length);
   }
 
@@ -180,13 +197,22 @@ export class WriterPool {
    * one result per file, in order, the bytes without the prefix. Never rejects.
    */
   zstd(dir: string, prefix: Uint8Array, files: readonly ZstdFile[]): Promise<PoolResult[]> {
-    const plain = files.map(({ name, frame }) => ({ name, buffer: frame.buffer, offset: frame.byteOffset, length: frame.byteLength }));
-    return this.send({ kind: "zstd", dir, prefix, files: plain }, files.length);
+    // A frame alone in its own ArrayBuffer (as the decoding thread hands them over) moves to the thread and back,
+    // its result's `input`, instead of being copied both ways; the caller must not touch it until then.
+    const moved = new Set<ArrayBuffer>();
+    const plain = files.map(({ name, frame }) => {
+      const own = postable(frame);
+      const { buffer } = own;
+      const move = own === frame && buffer instanceof ArrayBuffer && !moved.has(buffer);
+      if (move) moved.add(buffer);
+      return { name, buffer, offset: own.byteOffset, length: own.byteLength, moved: move };
+    });
+    return this.send({ kind: "zstd", dir, prefix: postable(prefix), files: plain }, files.length, [...moved]);
   }
 
   /** Writes `prefix` then the sources back to back into the file at `path` (temp file + rename); resolves with its bytes. */
   async concat(sources: readonly ConcatSource[], path: string, prefix: Uint8Array = NO_PREFIX): Promise<PoolResult> {
-    const [result] = await this.send({ kind: "concat", prefix, sources, path }, 1);
+    const [result] = await this.send({ kind: "concat", prefix: postable(prefix), sources, path }, 1);
     return result ?? { ok: false, error: new Error("no answer from the writer thread") };
   }
 
@@ -201,7 +227,7 @@ export class WriterPool {
     prefix: Uint8Array = NO_PREFIX,
   ): Promise<PoolResult[]> {
     const plain = members.map(({ name, offset, length }) => ({ name, offset, length }));
-    return this.send({ kind: "split", path, dir, prefix, members: plain }, members.length);
+    return this.send({ kind: "split", path, dir, prefix: postable(prefix), members: plain }, members.length);
   }
 
   /** Removes files (absent ones are fine). */
@@ -215,13 +241,13 @@ export class WriterPool {
     this.stopIdle();
   }
 
-  private send(message: Record<string, unknown>, count: number): Promise<PoolResult[]> {
+  private send(message: Record<string, unknown>, count: number, transfer: ArrayBuffer[] = []): Promise<PoolResult[]> {
     const worker = this.pick();
     const id = this.nextId++;
     return new Promise<PoolResult[]>((resolve) => {
       this.requests.set(id, { worker, count, resolve });
       if (worker.busy++ === 0) worker.thread.ref();
-      worker.thread.postMessage({ ...message, id });
+      worker.thread.postMessage({ ...message, id }, transfer);
     });
   }
 
@@ -252,7 +278,7 @@ export class WriterPool {
     request.resolve(
       reply.results.map((result) =>
         "buffer" in result
-          ? { ok: true, bytes: Buffer.from(result.buffer) }
+          ? { ok: true, bytes: Buffer.from(result.buffer), input: result.input === undefined ? undefined : new Uint8Array(result.input) }
           : { ok: false, error: Object.assign(new Error(result.message), { code: result.code }), damaged: result.damaged },
       ),
     );

@@ -1,6 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { isManageosError } from "@manageos/core";
-import { dbinFrame } from "./dbin.js";
 import { FirehoseDecoder } from "./decode/index.js";
 import type { DecodeReply, DecodeRequest, DecodeResult } from "./decoder-thread.js";
 
@@ -17,7 +16,7 @@ function decodeOne(bytes: Uint8Array, context: Uint8Array | undefined): DecodeRe
     if (context !== undefined) decoder.observe(context);
     const block = decoder.decode(bytes);
     const { number, id, parentId, parentNum, libNum, timestampMs } = block;
-    return { ok: true, number, id, parentId, parentNum, libNum, timestampMs, frame: dbinFrame(block.bstream) };
+    return { ok: true, number, id, parentId, parentNum, libNum, timestampMs, frame: block.frame };
   } catch (error) {
     const coded = isManageosError(error);
     const message = (error as Error).message;

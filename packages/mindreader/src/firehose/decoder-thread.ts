@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
+import { postable } from "../files/writer-pool.js";
 
 /** One block for the decoding thread: its DMLOG lines, and the lines read outside blocks before it. */
 export interface DecodeInput {
@@ -76,8 +77,9 @@ export class DecoderThread {
     return new Promise<DecodeResult[]>((resolve) => {
       this.pending.set(id, { count: blocks.length, resolve });
       if (this.pending.size === 1) for (const worker of workers) worker.ref();
+      const own = blocks.map(({ bytes, context }) => ({ bytes: postable(bytes), context: context && postable(context) }));
       for (const worker of workers) {
-        const request: DecodeRequest = { id, blocks, observe: worker !== owner };
+        const request: DecodeRequest = { id, blocks: own, observe: worker !== owner };
         worker.postMessage(request);
       }
     });

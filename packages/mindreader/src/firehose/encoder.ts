@@ -53,7 +53,7 @@ export class FirehoseEncoder implements BlockEncoder {
       const result = written[j];
       if (result === undefined) results[i] = { ok: false, error: new Error("no answer from the writer thread") };
       // The frame is the block's length then its bytes: the block itself, for the live stream.
-      else results[i] = result.ok ? { ok: true, bytes: result.bytes, bstream: files[j]!.frame.subarray(4) } : result;
+      else results[i] = result.ok ? { ok: true, bytes: result.bytes, bstream: (result.input ?? files[j]!.frame).subarray(4) } : result;
     }
     return results;
   }

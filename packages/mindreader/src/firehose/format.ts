@@ -23,7 +23,8 @@ export const FIREHOSE_ZSTD_PARAMS = {
 export const FIREHOSE_FORMAT: BlockFileFormat = {
   name: "firehose",
   encoding: "zstd",
-  fileHead: zstdCompressSync(dbinHeader(), { params: FIREHOSE_ZSTD_PARAMS }),
+  // A buffer of its own (zstd's output is a view of a larger one), as it is posted to the writer threads.
+  fileHead: new Uint8Array(zstdCompressSync(dbinHeader(), { params: FIREHOSE_ZSTD_PARAMS })),
   oneBlockPrefix: "one-blocks/",
   bundlePrefix: "merged-blocks/",
   oneBlockFileName: firehoseOneBlockFileName,

@@ -2,7 +2,7 @@ import { computeBlockId } from "../../codec/block-id.js";
 import { PackedReader } from "./packed-reader.js";
 import { timestampFromSlot } from "./timestamps.js";
 import { inflateSync } from "node:zlib";
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 type Json = Record<string, unknown>;
 
@@ -107,6 +107,6 @@ function readReceipt(reader: PackedReader, index: number): Json {
   const packedContextFreeData = reader.bytesField();
   const packedTransaction = reader.bytesField();
   const plain = compression === 1 ? inflateSync(packedTransaction) : packedTransaction;
-  const id = createHash("sha256").update(plain).digest("hex");
+  const id = hash("sha256", plain, "hex");
   return { ...base, id, packedTransaction: { signatures, compression, packedContextFreeData, packedTransaction } };
 }

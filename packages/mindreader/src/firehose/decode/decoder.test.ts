@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decodeAcceptedLine } from "../../reader/accepted.js";
 import type { DeepMindVersion } from "../../reader/version.js";
 import { FirehoseDecoder } from "./decoder.js";
+import { firehoseSchema } from "./schema.js";
 import { expectBlockMatchesLines } from "./test-support/compare.js";
 import { type IndependentSchema, independentSchema } from "./test-support/independent.js";
 import { parseLines } from "./test-support/lines-parse.js";
@@ -78,5 +79,23 @@ describe.each(CASES)("FirehoseDecoder on $file (real nodeos output)", ({ file, v
       traces += lines.transactions.length;
     }
     expect(traces).toBeGreaterThan(0);
+  });
+
+  it("frames each block as dbin does, with the bytes protobufjs writes for the whole message", () => {
+    const decoder = new FirehoseDecoder();
+    const { bstreamBlock } = firehoseSchema();
+    for (const piece of pieces) {
+      if (!piece.inBlock) {
+        decoder.observe(piece.bytes);
+        continue;
+      }
+      const { frame, bstream } = decoder.decode(piece.bytes);
+      expect(frame.byteOffset).toBe(0);
+      expect(frame.buffer.byteLength).toBe(frame.length);
+      expect(new DataView(frame.buffer).getUint32(0)).toBe(frame.length - 4);
+      expect(Buffer.from(frame.subarray(4)).equals(Buffer.from(bstream))).toBe(true);
+      const whole = bstreamBlock.encode(bstreamBlock.decode(bstream)).finish();
+      expect(Buffer.from(bstream).equals(Buffer.from(whole))).toBe(true);
+    }
   });
 });

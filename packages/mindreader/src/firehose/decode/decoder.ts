@@ -1,4 +1,5 @@
 import { isManageosError } from "@manageos/core";
+import protobuf from "protobufjs";
 import { linesOfBytes } from "../../reader/block-bytes.js";
 import { MindreaderErrors } from "../../errors.js";
 import { AbiCache } from "./abi-cache.js";
@@ -33,8 +34,10 @@ export interface DecodedBlock {
   readonly parentNum: number;
   readonly libNum: number;
   readonly timestampMs: number;
-  /** Encoded sf.bstream.v1.Block whose payload is an Any of sf.antelope.type.v1.Block. */
+  /** Encoded sf.bstream.v1.Block whose payload is an Any of sf.antelope.type.v1.Block: `frame` after its length. */
   readonly bstream: Uint8Array;
+  /** The block's dbin frame (the length of `bstream` as a big-endian uint32, then `bstream`), in a buffer of its own. */
+  readonly frame: Uint8Array;
 }
 
 interface BlockParts {
@@ -266,20 +269,26 @@ export class FirehoseDecoder {
       unfilteredExecutedTotalActionCount: totalActions,
     };
     const schema = firehoseSchema();
-    const payload = schema.antelopeBlock.encode(antelope).finish();
     const parentNum = accepted.num - 1;
-    const bstream = schema.bstreamBlock
-      .encode({
+    // The whole dbin frame in one buffer: its length (set once known), sf.bstream.v1.Block's fields in field order,
+    // the payload (field 11) last, as a google.protobuf.Any of the sf.antelope.type.v1.Block encoded in place.
+    const writer = protobuf.Writer.create();
+    writer.fixed32(0);
+    schema.bstreamBlock.encode(
+      {
         number: accepted.num,
         id: accepted.id,
         parentId: accepted.previous,
         timestamp: timestampFromMs(accepted.timestampMs),
         libNum: accepted.lib,
         parentNum,
-        // protobufjs' bundled google.protobuf.Any keeps the snake_case field name.
-        payload: { type_url: ANTELOPE_BLOCK_TYPE_URL, value: payload },
-      })
-      .finish();
+      },
+      writer,
+    );
+    writer.uint32(PAYLOAD_TAG).fork().uint32(TYPE_URL_TAG).string(ANTELOPE_BLOCK_TYPE_URL).uint32(VALUE_TAG).fork();
+    schema.antelopeBlock.encode(antelope, writer);
+    const frame = ownBuffer(writer.ldelim().ldelim().finish());
+    new DataView(frame.buffer).setUint32(0, frame.length - 4);
     return {
       number: accepted.num,
       id: accepted.id,
@@ -287,7 +296,18 @@ export class FirehoseDecoder {
       parentNum,
       libNum: accepted.lib,
       timestampMs: accepted.timestampMs,
-      bstream,
+      bstream: frame.subarray(4),
+      frame,
     };
   }
+}
+
+// Tags (field number << 3 | length-delimited): sf.bstream.v1.Block.payload = 11, Any.type_url = 1, Any.value = 2.
+const PAYLOAD_TAG = (11 << 3) | 2;
+const TYPE_URL_TAG = (1 << 3) | 2;
+const VALUE_TAG = (2 << 3) | 2;
+
+// A small encoding is a view of Node's shared buffer pool: the frame is handed to other threads, so it gets its own.
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }
