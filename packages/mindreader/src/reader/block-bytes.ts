@@ -22,10 +22,14 @@ export class BlockBytes {
 
   /** Appends a line and its newline. */
   append(text: string): void {
-    const need = Buffer.byteLength(text) + 1;
-    if (this.end + need > this.slab.length) this.grow(need);
-    // As many bytes as characters: ASCII, which latin1 copies as is, faster than the UTF-8 encoder.
-    this.end += this.slab.write(text, this.end, need === text.length + 1 ? "latin1" : "utf8");
+    // With room in the slab for the most UTF-8 the line can take (3 bytes a UTF-16 unit), it is encoded in one pass
+    // without measuring it first, which costs as much as the copy; otherwise it is measured, for a slab of the size.
+    const free = this.slab.length - this.end;
+    if (text.length * 3 >= free) {
+      const need = Buffer.byteLength(text) + 1;
+      if (need > free) this.grow(need);
+    }
+    this.end += this.slab.write(text, this.end, "utf8");
     this.slab[this.end++] = NEWLINE;
   }
 

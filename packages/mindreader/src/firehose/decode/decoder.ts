@@ -1,4 +1,5 @@
 import { isManageosError } from "@manageos/core";
+import { Name, Serializer } from "@wharfkit/antelope";
 import protobuf from "protobufjs";
 import { linesOfBytes } from "../../reader/block-bytes.js";
 import { MindreaderErrors } from "../../errors.js";
@@ -49,6 +50,9 @@ interface BlockParts {
 }
 
 const NO_JSON = (): string => "";
+// The name `setabi` as fc packs it (a little-endian uint64), in hex: in every trace holding a setabi action.
+const SETABI_HEX = Serializer.encode({ object: Name.from("setabi") }).hexString;
+const SETABI_HEX_UPPER = SETABI_HEX.toUpperCase();
 // Larger action data (setcode's wasm) is rare and would make a costly memo key.
 const MEMO_MAX_BYTES = 1024;
 const JSON_ACCEPTED = /^DMLOG ACCEPTED_BLOCK \d+ \{/;
@@ -110,10 +114,12 @@ export class FirehoseDecoder {
     }
   }
 
-  // Only the setabi actions of a trace, applied in execution order.
+  // Only the setabi actions of a trace, applied in execution order; a trace without the packed name `setabi` in it
+  // has none, and is not decoded.
   private observeTrace(body: string): void {
     const space = body.indexOf(" ");
     if (space < 0) return;
+    if (!body.includes(SETABI_HEX, space) && !body.includes(SETABI_HEX_UPPER, space)) return;
     const trace = readWholeHex(body.slice(space + 1), "APPLIED_TRANSACTION", (r) => readTransactionTrace(r, NO_JSON, 0));
     if (trace.receipt?.status !== 1) return;
     const ordered = [...trace.actionTraces].sort((a, b) => a.executionIndex - b.executionIndex);
