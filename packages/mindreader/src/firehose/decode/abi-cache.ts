@@ -1,17 +1,38 @@
 import { ABI, Serializer } from "@wharfkit/antelope";
+import { readAbiDef } from "./abi-def.js";
 import { AbiJson } from "./abi-json.js";
 import { jsonValue } from "./json-value.js";
 
-interface ContractAbi {
-  /** The packed abi_def it was read from. */
-  readonly packed: Buffer;
-  readonly abi: ABI;
+// One contract's ABI: compiled readers for the types they handle, and wharfkit's ABI, decoded from the same bytes
+// the first time a type needs it.
+class ContractAbi {
+  private wharfkit: ABI | null | undefined;
   /** The same types compiled to plain readers, for the types they handle. */
   readonly fast: AbiJson;
   /** Action name to its struct type. */
   readonly actions: ReadonlyMap<string, string>;
   /** Table name to its row type. */
   readonly tables: ReadonlyMap<string, string>;
+
+  /** `packed`: the abi_def it is read from (kept). Throws when it is not one. */
+  constructor(readonly packed: Buffer) {
+    const def = readAbiDef(packed);
+    this.fast = new AbiJson(def);
+    this.actions = new Map(def.actions.map((a) => [a.name, a.type]));
+    this.tables = new Map(def.tables.map((t) => [t.name, t.type]));
+  }
+
+  /** wharfkit's ABI of the same bytes; null when wharfkit cannot decode them. */
+  get abi(): ABI | null {
+    if (this.wharfkit === undefined) {
+      try {
+        this.wharfkit = Serializer.decode({ data: this.packed, type: ABI });
+      } catch {
+        this.wharfkit = null;
+      }
+    }
+    return this.wharfkit;
+  }
 }
 
 /**
@@ -30,14 +51,7 @@ export class AbiCache {
     if (current !== undefined && Buffer.compare(current.packed, packed) === 0) return false;
     if (packed.length === 0) return this.contracts.delete(account);
     try {
-      const abi = Serializer.decode({ data: packed, type: ABI });
-      this.contracts.set(account, {
-        packed: Buffer.from(packed),
-        abi,
-        fast: new AbiJson(abi),
-        actions: new Map(abi.actions.map((a) => [String(a.name), a.type])),
-        tables: new Map(abi.tables.map((t) => [String(t.name), t.type])),
-      });
+      this.contracts.set(account, new ContractAbi(Buffer.from(packed)));
     } catch {
       // An ABI nodeos accepted but that does not decode here: its actions keep raw data only.
       this.contracts.delete(account);
@@ -78,7 +92,8 @@ function fastJson(contract: ContractAbi, type: string, data: Uint8Array): string
   }
 }
 
-function decodeJson(abi: ABI, type: string, data: Uint8Array): string {
+function decodeJson(abi: ABI | null, type: string, data: Uint8Array): string {
+  if (abi === null) return "";
   try {
     const value = Serializer.decode({ data, abi, type, strictExtensions: false });
     return JSON.stringify(jsonValue(value));

@@ -1,4 +1,5 @@
-import { type ABI, ABIDecoder, Float32, Float64, PublicKey, Signature } from "@wharfkit/antelope";
+import { ABIDecoder, Float32, Float64, PublicKey, Signature } from "@wharfkit/antelope";
+import type { AbiTypes } from "./abi-def.js";
 import { PackedReader } from "./packed-reader.js";
 import { slotToMs } from "./timestamps.js";
 
@@ -106,7 +107,7 @@ export class AbiJson {
   private readonly variants = new Map<string, string[]>();
   private readonly compiled = new Map<string, Read | null>();
 
-  constructor(abi: ABI) {
+  constructor(abi: AbiTypes) {
     for (const t of abi.types) this.aliases.set(t.new_type_name, t.type);
     for (const s of abi.structs) this.structs.set(s.name, { base: s.base, fields: s.fields.map((f) => ({ ...f })) });
     for (const v of abi.variants) this.variants.set(v.name, [...v.types]);
