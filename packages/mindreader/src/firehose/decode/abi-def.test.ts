@@ -49,7 +49,14 @@ const WITH_EXTENSIONS = ABI.from({
   types: [{ new_type_name: "acct", type: "name" }],
   structs: [
     { name: "base", base: "", fields: [{ name: "a", type: "acct" }] },
-    { name: "act", base: "base", fields: [{ name: "v", type: "pick" }, { name: "memo", type: "string$" }] },
+    {
+      name: "act",
+      base: "base",
+      fields: [
+        { name: "v", type: "pick" },
+        { name: "memo", type: "string$" },
+      ],
+    },
   ],
   actions: [{ name: "doit", type: "act", ricardian_contract: "## doit\nsome text" }],
   tables: [{ name: "rows", index_type: "i64", key_names: ["id"], key_types: ["uint64"], type: "base" }],
