@@ -118,6 +118,43 @@ describe("AbiJson", () => {
     expect(() => new AbiJson(EVERY_TYPE).json("all", data.subarray(0, 40))).toThrow();
   });
 
+  it("writes a struct that repeats a field name of its base, and empty structs and arrays, as wharfkit does", () => {
+    const abi = ABI.from({
+      version: "eosio::abi/1.1",
+      structs: [
+        { name: "none", base: "", fields: [] },
+        { name: "base", base: "", fields: [{ name: "a", type: "uint8" }] },
+        {
+          name: "twice",
+          base: "base",
+          fields: [
+            { name: "a", type: "string" },
+            { name: "b", type: "uint8[]" },
+            { name: "c", type: "none" },
+          ],
+        },
+        // The fields of "twice" after its base's, to write its bytes with.
+        {
+          name: "own",
+          base: "",
+          fields: [
+            { name: "a", type: "string" },
+            { name: "b", type: "uint8[]" },
+            { name: "c", type: "none" },
+          ],
+        },
+      ],
+    });
+    const fast = new AbiJson(abi);
+    for (const b of [[], [1], [1, 2]]) {
+      const data = Serializer.encode({ abi, type: "own", object: { a: 'x"y', b, c: {} } }).array;
+      // wharfkit's struct keeps both fields; the object written has the name once, in its first place.
+      const json = fast.json("twice", Buffer.concat([Buffer.from([9]), data]));
+      expect(json).toBe(wharfkitJson(abi, "twice", Buffer.concat([Buffer.from([9]), data])));
+    }
+    expect(fast.json("none", new Uint8Array(0))).toBe("{}");
+  });
+
   it("leaves the types it does not handle to wharfkit", () => {
     const abi = ABI.from({ ...EVERY_TYPE, structs: [{ name: "q", base: "", fields: [{ name: "x", type: "float128" }] }] });
     expect(new AbiJson(abi).json("q", new Uint8Array(16))).toBeUndefined();

@@ -3,9 +3,13 @@ import type { AbiTypes } from "./abi-def.js";
 import { PackedReader } from "./packed-reader.js";
 import { slotToMs } from "./timestamps.js";
 
-/** Reads one value of an ABI type as the JSON value wharfkit's Serializer.objectify gives for it. */
-type Read = (r: PackedReader) => unknown;
+/**
+ * Reads one value of an ABI type and writes it as JSON text: the text JSON.stringify gives for the value wharfkit's
+ * Serializer.objectify gives, without building the value first.
+ */
+type Read = (r: PackedReader) => string;
 
+const text = (value: unknown): string => JSON.stringify(value);
 const TWO_POW_32 = 4294967296;
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -53,49 +57,52 @@ function viaWharfkit(read: (decoder: ABIDecoder) => unknown): Read {
     decoder.setPosition(r.position);
     const value = String(read(decoder));
     r.skip(decoder.getPosition() - r.position);
-    return value;
+    return text(value);
   };
 }
 
 const BUILTINS: Readonly<Record<string, Read>> = {
-  bool: (r) => r.bool(),
-  int8: (r) => (r.u8() << 24) >> 24,
-  uint8: (r) => r.u8(),
-  int16: (r) => (r.u16() << 16) >> 16,
-  uint16: (r) => r.u16(),
-  int32: (r) => r.u32() | 0,
-  uint32: (r) => r.u32(),
-  int64: (r) => wide(r.i64()),
-  uint64: (r) => wide(r.u64()),
-  int128: (r) => u128(r, true),
-  uint128: (r) => u128(r, false),
-  varuint32: (r) => r.varuint32(),
+  bool: (r) => (r.bool() ? "true" : "false"),
+  int8: (r) => String((r.u8() << 24) >> 24),
+  uint8: (r) => String(r.u8()),
+  int16: (r) => String((r.u16() << 16) >> 16),
+  uint16: (r) => String(r.u16()),
+  int32: (r) => String(r.u32() | 0),
+  uint32: (r) => String(r.u32()),
+  int64: (r) => text(wide(r.i64())),
+  uint64: (r) => text(wide(r.u64())),
+  int128: (r) => text(u128(r, true)),
+  uint128: (r) => text(u128(r, false)),
+  varuint32: (r) => String(r.varuint32()),
   varint32: (r) => {
     const v = r.varuint32();
-    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    return String(v % 2 === 0 ? v / 2 : -(v + 1) / 2);
   },
-  float32: (r) => Float32.from(r.f32()).toJSON(),
-  float64: (r) => Float64.from(r.f64()).toJSON(),
-  name: (r) => r.name(),
-  account_name: (r) => r.name(),
+  float32: (r) => text(Float32.from(r.f32()).toJSON()),
+  float64: (r) => text(Float64.from(r.f64()).toJSON()),
+  name: (r) => text(r.name()),
+  account_name: (r) => text(r.name()),
   string: (r) => {
     const bytes = r.bytesField();
-    return UTF8.decode(bytes);
+    return text(UTF8.decode(bytes));
   },
-  bytes: (r) => r.bytesField().toString("hex"),
-  checksum160: (r) => r.fixedHex(20),
-  checksum256: (r) => r.fixedHex(32),
-  checksum512: (r) => r.fixedHex(64),
-  time_point: (r) => chainTime(Number(BigInt(r.i64()) / 1000n), true),
-  time_point_sec: (r) => chainTime(r.u32() * 1000, false),
-  block_timestamp_type: (r) => chainTime(slotToMs(r.u32()), true),
+  bytes: (r) => `"${r.bytesField().toString("hex")}"`,
+  checksum160: (r) => `"${r.fixedHex(20)}"`,
+  checksum256: (r) => `"${r.fixedHex(32)}"`,
+  checksum512: (r) => `"${r.fixedHex(64)}"`,
+  time_point: (r) => `"${chainTime(Number(BigInt(r.i64()) / 1000n), true)}"`,
+  time_point_sec: (r) => `"${chainTime(r.u32() * 1000, false)}"`,
+  block_timestamp_type: (r) => `"${chainTime(slotToMs(r.u32()), true)}"`,
   symbol: (r) => {
     const precision = r.u8();
-    return `${precision},${symbolCode(r, 7)}`;
+    return text(`${precision},${symbolCode(r, 7)}`);
   },
-  symbol_code: (r) => symbolCode(r, 8),
-  asset,
-  extended_asset: (r) => ({ quantity: asset(r), contract: r.name() }),
+  symbol_code: (r) => text(symbolCode(r, 8)),
+  asset: (r) => text(asset(r)),
+  extended_asset: (r) => {
+    const quantity = asset(r);
+    return `{"quantity":${text(quantity)},"contract":${text(r.name())}}`;
+  },
   public_key: viaWharfkit((decoder) => PublicKey.fromABI(decoder)),
   signature: viaWharfkit((decoder) => Signature.fromABI(decoder)),
 };
@@ -117,7 +124,7 @@ export class AbiJson {
   json(type: string, data: Uint8Array): string | undefined {
     const read = this.reader(type);
     if (read === null) return undefined;
-    return JSON.stringify(read(new PackedReader(Buffer.from(data.buffer, data.byteOffset, data.byteLength))));
+    return read(new PackedReader(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
   }
 
   private reader(type: string): Read | null {
@@ -147,12 +154,18 @@ export class AbiJson {
 
   private arrayOf(item: Read | null): Read | null {
     if (item === null) return null;
-    return (r) => r.array(() => item(r));
+    return (r) => {
+      const n = r.count();
+      if (n === 0) return "[]";
+      let out = `[${item(r)}`;
+      for (let i = 1; i < n; i++) out += `,${item(r)}`;
+      return `${out}]`;
+    };
   }
 
   private optionalOf(item: Read | null): Read | null {
     if (item === null) return null;
-    return (r) => (r.bool() ? item(r) : null);
+    return (r) => (r.bool() ? item(r) : "null");
   }
 
   private variant(types: string[]): Read | null {
@@ -162,7 +175,7 @@ export class AbiJson {
       const index = r.varuint32();
       const read = readers[index];
       if (read === undefined || read === null) throw new Error(`variant index ${index} out of range`);
-      return [types[index], read(r)];
+      return `[${text(types[index])},${read(r)}]`;
     };
   }
 
@@ -180,10 +193,27 @@ export class AbiJson {
       fields.unshift(...own);
       depth++;
     }
+    // Each field's key as JSON writes it, the first after the brace. A name given twice (a base's field again in
+    // the struct) keeps its first place and its last value, as in an object.
+    if (new Set(fields.map((f) => f.name)).size < fields.length) return this.repeatedNames(fields);
+    if (fields.length === 0) return () => "{}";
+    const keys = fields.map((f, i) => `${i === 0 ? "{" : ","}${text(f.name)}:`);
+    return (r) => {
+      let out = "";
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i]!;
+        out += keys[i]! + (f.extension && r.left === 0 ? "null" : f.read(r));
+      }
+      return `${out}}`;
+    };
+  }
+
+  // A struct whose fields repeat a name: the values in an object, as JSON.stringify writes one.
+  private repeatedNames(fields: ReadonlyArray<{ name: string; read: Read; extension: boolean }>): Read {
     return (r) => {
       const out: Record<string, unknown> = {};
-      for (const f of fields) out[f.name] = f.extension && r.left === 0 ? null : f.read(r);
-      return out;
+      for (const f of fields) out[f.name] = JSON.parse(f.extension && r.left === 0 ? "null" : f.read(r));
+      return text(out);
     };
   }
 }
