@@ -68,6 +68,11 @@ export class AbiCache {
     return this.contracts.has(account);
   }
 
+  /** The packed abi_def `account` has now, undefined without one. */
+  packedOf(account: string): Buffer | undefined {
+    return this.contracts.get(account)?.packed;
+  }
+
   /** Action data as JSON with the contract's ABI; "" when there is no ABI, no such action, or it does not decode. */
   actionJson(account: string, action: string, data: Uint8Array): string {
     const contract = this.contracts.get(account);

@@ -61,11 +61,22 @@ const WITH_EXTENSIONS = ABI.from({
   actions: [{ name: "doit", type: "act", ricardian_contract: "## doit\nsome text" }],
   tables: [{ name: "rows", index_type: "i64", key_names: ["id"], key_types: ["uint64"], type: "base" }],
   ricardian_clauses: [{ id: "c1", body: "clause" }],
-  error_messages: [{ error_code: 7, error_msg: "seven" }],
-  abi_extensions: [{ tag: 1, value: "0102" }],
   variants: [{ name: "pick", types: ["uint8", "string"] }],
   action_results: [{ name: "doit", result_type: "uint32" }],
 });
+
+// wharfkit writes error_messages and abi_extensions empty: the bytes of WITH_EXTENSIONS with one of each, as nodeos
+// would pack them (error 7 "seven"; extension tag 1, bytes 01 02).
+function withErrorsAndExtensions(): Buffer {
+  const full = Buffer.from(Serializer.encode({ object: WITH_EXTENSIONS }).array);
+  const empty = Serializer.encode({ object: ABI.from({ ...WITH_EXTENSIONS.toJSON(), variants: [], action_results: [] }) }).array;
+  // ... ricardian_clauses, error_messages (0), abi_extensions (0), then the binary extensions.
+  const before = full.subarray(0, empty.length - 4);
+  const after = full.subarray(empty.length - 2);
+  const errors = Buffer.concat([Buffer.from([1]), Buffer.from([7, 0, 0, 0, 0, 0, 0, 0]), Buffer.from([5]), Buffer.from("seven")]);
+  const extensions = Buffer.from([1, 1, 0, 2, 1, 2]);
+  return Buffer.concat([before, errors, extensions, after]);
+}
 
 describe("readAbiDef", () => {
   it("reads every ABI of the fixtures as wharfkit does", () => {
@@ -81,6 +92,8 @@ describe("readAbiDef", () => {
     expect(def.variants).toEqual([{ name: "pick", types: ["uint8", "string"] }]);
     expect(def.actions).toEqual([{ name: "doit", type: "act" }]);
     expect(def.tables).toEqual([{ name: "rows", type: "base" }]);
+    // Error messages and extensions are read past: the same, with one of each.
+    expect(readAbiDef(withErrorsAndExtensions())).toEqual(def);
     const old = Serializer.encode({ object: ABI.from({ ...WITH_EXTENSIONS.toJSON(), variants: [], action_results: [] }) }).array;
     // Without variants and action results, the bytes end after the extensions.
     const cut = old.subarray(0, old.length - 2);

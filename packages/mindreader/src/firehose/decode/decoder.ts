@@ -50,6 +50,10 @@ interface BlockParts {
 }
 
 const NO_JSON = (): string => "";
+const START_BLOCK = Buffer.from("DMLOG START_BLOCK ", "latin1");
+const EMPTY = Buffer.alloc(0);
+// ABI changes kept for undoing: far more than a chain's reversible blocks ever set.
+const UNDO_MAX = 10_000;
 // The name `setabi` as fc packs it (a little-endian uint64), in hex: in every trace holding a setabi action.
 const SETABI_HEX = Serializer.encode({ object: Name.from("setabi") }).hexString;
 const SETABI_HEX_UPPER = SETABI_HEX.toUpperCase();
@@ -78,6 +82,10 @@ export class FirehoseDecoder {
   // JSON of the block's action data by account, action and bytes: a notified receiver's trace carries its
   // action's very data, so a transfer's three traces cost one decoding. Emptied per block and per ABI change.
   private readonly jsonMemo = new Map<string, string>();
+  // The ABI changes of recent blocks, oldest first, each with the ABI it replaced: a block whose number is not above
+  // the last one's (a fork, or nodeos starting over from an earlier block) undoes those of the blocks it replaces.
+  private readonly abiUndo: Array<{ readonly num: number; readonly account: string; readonly previous: Buffer | undefined }> = [];
+  private blockNum: number | undefined;
 
   constructor(opts: FirehoseDecoderOptions = {}) {
     this.chain = opts.chain;
@@ -105,6 +113,10 @@ export class FirehoseDecoder {
    */
   observe(dmlog: Uint8Array): void {
     const text = Buffer.from(dmlog.buffer, dmlog.byteOffset, dmlog.byteLength);
+    if (text.subarray(0, START_BLOCK.length).equals(START_BLOCK)) {
+      const end = text.indexOf(0x0a);
+      this.startBlock(text.toString("latin1", START_BLOCK.length, end < 0 ? undefined : end));
+    }
     if (!text.includes("ABIDUMP") && !text.includes("DEEP_MIND_VERSION") && !text.includes(" setabi ")) return;
     for (const line of linesOfBytes(dmlog)) {
       const start = line.startsWith("DMLOG ") ? 6 : 0;
@@ -130,7 +142,7 @@ export class FirehoseDecoder {
     const start = line.startsWith("DMLOG ") ? 6 : 0;
     const space = line.indexOf(" ", start);
     const kind = space < 0 ? line.slice(start) : line.slice(start, space);
-    // START_BLOCK, SWITCH_FORK and operations the Firehose model has no place for have no handler.
+    // SWITCH_FORK and operations the Firehose model has no place for have no handler.
     this.handlers[kind]?.(space < 0 ? "" : line.slice(space + 1), parts);
   }
 
@@ -151,6 +163,7 @@ export class FirehoseDecoder {
     },
     TRX_OP: (body, parts) => parts.implicit.push(parseTrxOp(body, this.json)),
     ABIDUMP: (body) => this.abiDump(body),
+    START_BLOCK: (body) => this.startBlock(body),
     DEEP_MIND_VERSION: (body) => {
       this.chain ??= body.startsWith("spring") ? "spring" : "leap";
     },
@@ -219,7 +232,12 @@ export class FirehoseDecoder {
     try {
       readWhole(Buffer.from(data.buffer, data.byteOffset, data.byteLength), "setabi", (r) => {
         const account = r.name();
-        if (this.abis.setPacked(account, r.bytesField())) this.jsonMemo.clear();
+        const previous = this.abis.packedOf(account);
+        if (!this.abis.setPacked(account, r.bytesField())) return;
+        this.jsonMemo.clear();
+        if (this.blockNum === undefined) return;
+        this.abiUndo.push({ num: this.blockNum, account, previous });
+        if (this.abiUndo.length > UNDO_MAX) this.abiUndo.shift();
       });
     } catch (error) {
       // nodeos accepted it, so this cannot happen with a real chain; the actions that follow keep raw data.
@@ -227,9 +245,27 @@ export class FirehoseDecoder {
     }
   }
 
+  // A block starts: when its number is not above the last block's, the ABI changes of the blocks from that number
+  // on are undone, newest first (their branch was dropped, or nodeos replays them).
+  private startBlock(body: string): void {
+    const num = Number.parseInt(body, 10);
+    if (!Number.isSafeInteger(num)) return;
+    if (this.blockNum !== undefined && num <= this.blockNum) {
+      let undone = false;
+      for (let last = this.abiUndo.at(-1); last !== undefined && last.num >= num; last = this.abiUndo.at(-1)) {
+        this.abiUndo.pop();
+        this.abis.setPacked(last.account, last.previous ?? EMPTY);
+        undone = true;
+      }
+      if (undone) this.jsonMemo.clear();
+    }
+    this.blockNum = num;
+  }
+
   private abiDump(body: string): void {
     if (body.startsWith("START")) {
       this.abis.clear();
+      this.abiUndo.length = 0;
       return;
     }
     if (!body.startsWith("ABI ")) return;

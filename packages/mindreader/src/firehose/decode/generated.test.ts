@@ -16,7 +16,7 @@ let chain: GeneratedChain;
 let schema: IndependentSchema;
 beforeAll(() => {
   const started = performance.now();
-  chain = generateChain({ blocks: BLOCKS, seed: 7, forkAt: FORK_AT, dexAbiAt: DEX_ABI_AT });
+  chain = generateChain({ blocks: BLOCKS, seed: 7, forkAt: FORK_AT, dexAbiAt: DEX_ABI_AT, droppedBranchAbi: true });
   console.log(`generated ${BLOCKS} blocks in ${Math.round(performance.now() - started)} ms`);
   schema = independentSchema();
 }, 240_000);

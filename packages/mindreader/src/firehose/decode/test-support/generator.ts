@@ -26,6 +26,11 @@ export interface ChainOptions {
   readonly forkAt?: number;
   /** Blocks whose dex::setabi installs the first, then the second dex ABI. */
   readonly dexAbiAt?: readonly [number, number];
+  /**
+   * The fork's dropped branch sets dex's second ABI in its first block; the branch that replaces it does not, so
+   * its actions are read with the ABI from before the fork.
+   */
+  readonly droppedBranchAbi?: boolean;
   /** Transactions per block besides onblock, drawn between the two (2 to 7 by default). */
   readonly transactionsPerBlock?: readonly [number, number];
 }
@@ -85,7 +90,7 @@ class ChainWriter {
   private readonly rand: () => number;
   private readonly lines: string[] = [];
   private readonly expectedJson = new Map<string, string[]>();
-  private readonly abis = new Map<string, ABI>([
+  private abis = new Map<string, ABI>([
     ["eosio", EOSIO_ABI],
     ["eosio.token", TOKEN_ABI],
   ]);
@@ -122,12 +127,16 @@ class ChainWriter {
   // Three blocks on producer bpa, a block cut by the switch, then the same three numbers on bpb.
   private writeFork(num: number, previous: string): string {
     let head = previous;
+    // The chain's ABIs before the fork: what the replacing branch starts from.
+    const before = new Map(this.abis);
     for (let i = 0; i < 3; i++) {
-      const block = this.block(num + i, head, "bpa");
+      const extra = i === 0 && this.opts.droppedBranchAbi === true ? [this.setabi("dex", DEX_ABI_V2)] : [];
+      const block = this.block(num + i, head, "bpa", extra);
       this.lines.push(...block.lines);
       this.fork.dropped.push(block.id);
       head = block.id;
     }
+    this.abis = before;
     this.lines.push(formatStartBlockLine(num + 3), "DMLOG CREATION_OP ROOT 0");
     const kept: string[][] = [];
     let newHead = previous;
@@ -142,13 +151,13 @@ class ChainWriter {
     return newHead;
   }
 
-  private block(num: number, previous: string, producer: string): { lines: string[]; id: string } {
+  private block(num: number, previous: string, producer: string, extra: PlannedTransaction[] = []): { lines: string[]; id: string } {
     const timeMs = START_MS + num * 500 + (producer === "bpb" ? 250 : 0);
     const lines = [formatStartBlockLine(num)];
     const receipts: unknown[] = [];
     const onblock = this.onblock(num);
     lines.push(...this.transaction(num, timeMs, onblock, true).lines);
-    for (const planned of this.plan(num)) {
+    for (const planned of [...extra, ...this.plan(num)]) {
       const { lines: trxLines, receipt } = this.transaction(num, timeMs, planned, false);
       lines.push(...trxLines);
       receipts.push(receipt);
