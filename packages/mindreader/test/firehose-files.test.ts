@@ -2,12 +2,13 @@ import { execFile } from "node:child_process";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { zstdDecompressSync } from "node:zlib";
+import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { createMetricsRegistry, type ManageosError } from "@manageos/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BlockFiles, type BlockFilesOptions } from "../src/files/block-files.js";
 import { DMLOG_FORMAT } from "../src/files/format.js";
-import { ANTELOPE_CONTENT_TYPE, readDbin } from "../src/firehose/dbin.js";
+import { ANTELOPE_CONTENT_TYPE, dbinFrame, dbinHeader, readDbin } from "../src/firehose/dbin.js";
+import { firehoseSchema } from "../src/firehose/decode/schema.js";
 import { FIREHOSE_FORMAT } from "../src/firehose/format.js";
 import { parseFirehoseOneBlockFileName } from "../src/firehose/naming.js";
 import { createMindreaderMetrics } from "../src/metrics/metrics.js";
@@ -141,9 +142,38 @@ describe("Firehose block files", () => {
     expect(readDbin(zstdDecompressSync(store.objects.get(merged[1]!)!), "bundle").messages).toHaveLength(10);
     expect(await findProblems(store, 10, { out: () => undefined, err: () => undefined })).toEqual([]);
 
-    // A bundle gone from the store is a hole; a block replaced by one of another chain does not link.
+    // A block whose previous id is not the block before it does not link; bytes that are no bundle are unreadable;
+    // a bundle holding another range's blocks has them misplaced.
+    const quiet = { out: () => undefined, err: () => undefined };
+    const { bstreamBlock } = firehoseSchema();
+    const messages = readDbin(zstdDecompressSync(store.objects.get(merged[1]!)!), "bundle").messages;
+    const relinked = messages.map((message, i) => {
+      if (i !== 3) return message;
+      const block = bstreamBlock.decode(message) as unknown as { parentId: string };
+      block.parentId = "ab".repeat(32);
+      return bstreamBlock.encode(block).finish();
+    });
+    const rebundled = zstdCompressSync(Buffer.concat([dbinHeader(), ...relinked.map((m) => dbinFrame(m))]));
+    store.objects.set(merged[1]!, rebundled);
+    expect(await findProblems(store, 10, quiet)).toEqual([
+      {
+        kind: "unlinkable",
+        message: `block 13 (${second[3]!.id}) has previous ${"ab".repeat(32)}, the block before it is 12 (${second[2]!.id})`,
+      },
+    ]);
+    const bundle3 = "merged-blocks/0000000030.dbin.zst";
+    const saved = store.objects.get(bundle3);
+    store.objects.set(bundle3, Buffer.from("not a bundle"));
+    expect((await findProblems(store, 10, quiet)).map((p) => p.kind)).toEqual(["unlinkable", "unreadable"]);
+    store.objects.set(bundle3, store.objects.get(merged[0]!)!);
+    const misplaced = await findProblems(store, 10, quiet);
+    expect(misplaced.filter((p) => p.kind === "misplaced").map((p) => p.message)[0]).toBe("block 2 is in bundle 30 (30-39)");
+    if (saved !== undefined) store.objects.set(bundle3, saved);
+    else store.objects.delete(bundle3);
+
+    // A bundle gone from the store is a hole.
     store.objects.delete(merged[1]!);
-    const problems = await findProblems(store, 10, { out: () => undefined, err: () => undefined });
+    const problems = await findProblems(store, 10, quiet);
     expect(problems[0]).toEqual({ kind: "hole", message: "bundles 10 to 10 are missing: blocks 10-19" });
   });
 
