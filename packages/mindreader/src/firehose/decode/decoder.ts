@@ -52,8 +52,9 @@ interface BlockParts {
 const NO_JSON = (): string => "";
 const START_BLOCK = Buffer.from("DMLOG START_BLOCK ", "latin1");
 const EMPTY = Buffer.alloc(0);
-// ABI changes kept for undoing: far more than a chain's reversible blocks ever set.
-const UNDO_MAX = 10_000;
+// ABI changes kept for undoing, at most: those of blocks past the last irreversible one decoded (a decoder that only
+// observes never learns it), bounded all the same.
+const UNDO_MAX = 1000;
 // The name `setabi` as fc packs it (a little-endian uint64), in hex: in every trace holding a setabi action.
 const SETABI_HEX = Serializer.encode({ object: Name.from("setabi") }).hexString;
 const SETABI_HEX_UPPER = SETABI_HEX.toUpperCase();
@@ -84,7 +85,7 @@ export class FirehoseDecoder {
   private readonly jsonMemo = new Map<string, string>();
   // The ABI changes of recent blocks, oldest first, each with the ABI it replaced: a block whose number is not above
   // the last one's (a fork, or nodeos starting over from an earlier block) undoes those of the blocks it replaces.
-  private readonly abiUndo: Array<{ readonly num: number; readonly account: string; readonly previous: Buffer | undefined }> = [];
+  private readonly abiUndo: Array<{ readonly num: number; readonly account: string; readonly previous: string | undefined }> = [];
   private blockNum: number | undefined;
 
   constructor(opts: FirehoseDecoderOptions = {}) {
@@ -101,6 +102,8 @@ export class FirehoseDecoder {
     for (const line of lines) this.line(line, parts);
     const { accepted } = parts;
     if (accepted === undefined) throw MindreaderErrors.blockIncomplete("the block", "no ACCEPTED_BLOCK line");
+    // No fork goes below the last irreversible block: the changes of blocks up to it are never undone.
+    while (this.abiUndo.length > 0 && this.abiUndo[0]!.num <= accepted.lib) this.abiUndo.shift();
     // Resource-limit changes after the last transaction (the block's own accounting) belong to the block.
     const left = parts.pending.take();
     parts.rlimit.push(...left.rlimitOps);
@@ -232,7 +235,9 @@ export class FirehoseDecoder {
     try {
       readWhole(Buffer.from(data.buffer, data.byteOffset, data.byteLength), "setabi", (r) => {
         const account = r.name();
-        const previous = this.abis.packedOf(account);
+        // The bytes replaced, as text: kept on the heap rather than as one more buffer of external memory each, which
+        // made the collector run more (a tenth of the decoding with the fixture's two ABIs set in turn).
+        const previous = this.abis.packedOf(account)?.toString("latin1");
         if (!this.abis.setPacked(account, r.bytesField())) return;
         this.jsonMemo.clear();
         if (this.blockNum === undefined) return;
@@ -254,7 +259,7 @@ export class FirehoseDecoder {
       let undone = false;
       for (let last = this.abiUndo.at(-1); last !== undefined && last.num >= num; last = this.abiUndo.at(-1)) {
         this.abiUndo.pop();
-        this.abis.setPacked(last.account, last.previous ?? EMPTY);
+        this.abis.setPacked(last.account, last.previous === undefined ? EMPTY : Buffer.from(last.previous, "latin1"));
         undone = true;
       }
       if (undone) this.jsonMemo.clear();
