@@ -119,30 +119,19 @@ describe("AbiJson", () => {
   });
 
   it("writes a struct that repeats a field name of its base, and empty structs and arrays, as wharfkit does", () => {
+    const fields = [
+      { name: "a", type: "string" },
+      { name: "b", type: "uint8[]" },
+      { name: "c", type: "none" },
+    ];
     const abi = ABI.from({
       version: "eosio::abi/1.1",
       structs: [
         { name: "none", base: "", fields: [] },
         { name: "base", base: "", fields: [{ name: "a", type: "uint8" }] },
-        {
-          name: "twice",
-          base: "base",
-          fields: [
-            { name: "a", type: "string" },
-            { name: "b", type: "uint8[]" },
-            { name: "c", type: "none" },
-          ],
-        },
+        { name: "twice", base: "base", fields },
         // The fields of "twice" after its base's, to write its bytes with.
-        {
-          name: "own",
-          base: "",
-          fields: [
-            { name: "a", type: "string" },
-            { name: "b", type: "uint8[]" },
-            { name: "c", type: "none" },
-          ],
-        },
+        { name: "own", base: "", fields },
       ],
     });
     const fast = new AbiJson(abi);
