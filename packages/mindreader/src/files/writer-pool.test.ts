@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/helpers.js";
-import { postable, WriterPool } from "./writer-pool.js";
+import { postable } from "./postable.js";
+import { WriterPool } from "./writer-pool.js";
 
 let work: { dir: string; remove: () => Promise<void> };
 let pool: WriterPool;

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { FIREHOSE_ZSTD_PARAMS } from "../firehose/format.js";
 import { type DamagedHex, findDamagedHex } from "./hex-fields.js";
+import { postable } from "./postable.js";
 
 /** One file to compress and write: a first line, then bytes (shared memory is read by the thread without a copy). */
 export interface PoolFile {
@@ -45,17 +46,6 @@ interface PoolWorker {
 }
 
 const NO_PREFIX = new Uint8Array(0);
-
-/**
- * `bytes` over memory of their own, to post to a thread: posting a typed array copies its whole ArrayBuffer, and a
- * small Buffer is often a view of a shared 8 KiB pool or of a larger output buffer (a copy of 64 KiB a message for a
- * 65-byte file head). Shared memory is never copied, so it is left as it is.
- */
-export function postable(bytes: Uint8Array): Uint8Array {
-  const { buffer } = bytes;
-  if (!(buffer instanceof ArrayBuffer) || (bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)) return bytes;
-  return new Uint8Array(bytes);
-}
 
 type Reply = {
   id: number;

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { postable } from "../files/writer-pool.js";
+import { postable } from "../files/postable.js";
 
 /** One block for the decoding thread: its DMLOG lines, and the lines read outside blocks before it. */
 export interface DecodeInput {

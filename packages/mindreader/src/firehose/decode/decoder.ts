@@ -1,6 +1,7 @@
 import { isManageosError } from "@manageos/core";
 import { Name, Serializer } from "@wharfkit/antelope";
 import protobuf from "protobufjs";
+import { postable } from "../../files/postable.js";
 import { linesOfBytes } from "../../reader/block-bytes.js";
 import { MindreaderErrors } from "../../errors.js";
 import { AbiCache } from "./abi-cache.js";
@@ -237,11 +238,11 @@ export class FirehoseDecoder {
         const account = r.name();
         // The bytes replaced, as text: kept on the heap rather than as one more buffer of external memory each, which
         // made the collector run more (a tenth of the decoding with the fixture's two ABIs set in turn).
-        const previous = this.abis.packedOf(account)?.toString("latin1");
+        const previous = this.abis.packedOf(account);
         if (!this.abis.setPacked(account, r.bytesField())) return;
         this.jsonMemo.clear();
         if (this.blockNum === undefined) return;
-        this.abiUndo.push({ num: this.blockNum, account, previous });
+        this.abiUndo.push({ num: this.blockNum, account, previous: previous?.toString("latin1") });
         if (this.abiUndo.length > UNDO_MAX) this.abiUndo.shift();
       });
     } catch (error) {
@@ -334,7 +335,8 @@ export class FirehoseDecoder {
     );
     writer.uint32(PAYLOAD_TAG).fork().uint32(TYPE_URL_TAG).string(ANTELOPE_BLOCK_TYPE_URL).uint32(VALUE_TAG).fork();
     schema.antelopeBlock.encode(antelope, writer);
-    const frame = ownBuffer(writer.ldelim().ldelim().finish());
+    // A small encoding is a view of Node's buffer pool: the frame is handed to other threads, so it gets its own.
+    const frame = postable(writer.ldelim().ldelim().finish());
     new DataView(frame.buffer).setUint32(0, frame.length - 4);
     return {
       number: accepted.num,
@@ -353,8 +355,3 @@ export class FirehoseDecoder {
 const PAYLOAD_TAG = (11 << 3) | 2;
 const TYPE_URL_TAG = (1 << 3) | 2;
 const VALUE_TAG = (2 << 3) | 2;
-
-// A small encoding is a view of Node's shared buffer pool: the frame is handed to other threads, so it gets its own.
-function ownBuffer(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
-}
