@@ -1,6 +1,8 @@
 // nodeos output through manageos' line pipeline and the real logger (pino on the bounded LogOutput, as the daemon
 // configures it), written to a real file and to a slow pipe, versus node:readline reading the same bytes in the same run.
 // Streams: fc lines only (each one logged), DMLOG only, and mixed (3 DMLOG lines to 1 fc line, as a deep-mind node).
+// The child (cat of a file) writes faster than any logger: as shipped, the level mapping drops and counts the stderr
+// lines read while the reader is behind it; the "every line logged" row turns that off and measures the logger.
 // Then the 1 GiB fc burst through the real daemon: its peak RSS, lines in its log + lines dropped == lines written, and
 // how long it takes to exit on SIGTERM; its baseline is the simulator writing the same burst to node:readline.
 // A reference row for fc and mixed: node:readline plus JSON.stringify of each line written to a file, the least a
@@ -16,20 +18,24 @@ import { cleanup, median, table, tempDir } from "./lib.mjs";
 const root = new URL("..", import.meta.url).pathname;
 const MIB = Number(process.env.BENCH_MIB ?? "128");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "3");
+// BENCH_BURST=0 leaves the daemon burst out; BENCH_KINDS=fc,mixed runs only those stream kinds.
 const BURST = process.env.BENCH_BURST ?? "1GiB";
+const KINDS = (process.env.BENCH_KINDS ?? "fc,dmlog,mixed").split(",").map((kind) => kind.trim());
 // How fast the slow pipe's reader takes the log output, bytes per second.
 const SLOW_PIPE_RATE = Number(process.env.BENCH_SLOW_PIPE_MBPS ?? "20") * 1e6;
 // As deploy/Dockerfile runs the daemon.
 const NODE_FLAGS = ["--max-semi-space-size=8"];
 
 // In a child process whose stdout is the file or the slow pipe: the pipeline with the daemon's logger, results on fd 3.
-async function worker(dir, kind) {
+// `everyLine`: the level mapping logs every line even while the reader is behind the node (holding the node back),
+// which measures the logger itself; as shipped it drops (and counts) the lines it has no time for.
+async function worker(dir, kind, everyLine) {
   const { createLogger, flushLogger } = await import(join(root, "packages/core/dist/index.js"));
   const { runLinePipeline } = await import(join(root, "packages/superviser/dist/index.js"));
   const logger = createLogger({ level: "info", format: "json", base: { app: "eos" } });
   const [command, args] = catBoth(dir, kind);
   const cpu = process.cpuUsage();
-  const result = await runLinePipeline({ command, args, logger });
+  const result = await runLinePipeline({ command, args, logger, dropBacklogged: !everyLine });
   const flushed = await flushLogger(logger, 10_000);
   const used = process.cpuUsage(cpu);
   result.cpuNsPerLine = ((used.user + used.system) * 1000) / result.lines;
@@ -286,15 +292,17 @@ async function main() {
     await generate(dir);
     const rows = [];
     const goals = [];
-    for (const kind of ["fc", "dmlog", "mixed"]) {
+    for (const kind of KINDS) {
       const base = [];
       const file = [];
+      const everyLine = [];
       const pipe = [];
       const floor = [];
       for (let round = 0; round < ROUNDS; round++) {
         base.push(await readlineBaseline(dir, kind));
         if (kind !== "dmlog") floor.push(await pipelineRun(dir, kind, "file", "--floor"));
         file.push(await pipelineRun(dir, kind, "file"));
+        if (kind !== "dmlog") everyLine.push(await pipelineRun(dir, kind, "file", "--worker-every-line"));
         pipe.push(await pipelineRun(dir, kind, "pipe"));
       }
       const b = median(base.map((r) => r.linesPerSecond));
@@ -317,8 +325,10 @@ async function main() {
       }
       for (const [to, runs] of [
         ["file", file],
+        ["file, every line logged (holds the node back)", everyLine],
         ["slow pipe", pipe],
       ]) {
+        if (runs.length === 0) continue;
         const lps = median(runs.map((r) => r.linesPerSecond));
         const cpu = median(runs.map((r) => r.cpuNsPerLine));
         const rss = Math.max(...runs.map((r) => r.peakRssMb));
@@ -333,7 +343,12 @@ async function main() {
           `${last.logged}`,
           `${last.dropped}`,
         ]);
-        if (to === "file" && kind !== "dmlog") goals.push([`${kind} -> file >= 0.50x node:readline`, lps / b >= 0.5, (lps / b).toFixed(2)]);
+        if (to === "file" && kind !== "dmlog") {
+          const logged = `${((100 * last.logged) / last.lines).toFixed(1)}% of the lines logged`;
+          goals.push([`${kind} -> file: the node's lines taken >= 0.50x node:readline`, lps / b >= 0.5, `${(lps / b).toFixed(2)} (${logged})`]);
+        }
+        if (to.startsWith("file, every line") && kind !== "dmlog")
+          goals.push([`${kind} -> file, every line logged >= 0.50x node:readline`, lps / b >= 0.5, (lps / b).toFixed(2)]);
         if (runs.some((r) => r.lines !== base[0].lines))
           console.log(`line counts differ (${kind} -> ${to}): baseline ${base[0].lines}, pipeline ${runs.map((r) => r.lines)}`);
       }
@@ -357,6 +372,10 @@ async function main() {
       ),
     );
 
+    if (BURST === "0") {
+      for (const [what, met, value] of goals) console.log(`${what}: ${value} ${met ? "met" : "NOT met"}`);
+      return;
+    }
     const sim = await simBurstBaseline(dir);
     const burstRows = [
       [`${BURST} fc burst: nodeos-sim -> node:readline (baseline)`, sim.seconds.toFixed(1), "1.00", "-", `${sim.written}`, "-", "-", "-"],
@@ -404,6 +423,7 @@ async function main() {
   }
 }
 
-if (process.argv[2] === "--worker") await worker(process.argv[3], process.argv[4]);
+if (process.argv[2] === "--worker") await worker(process.argv[3], process.argv[4], false);
+else if (process.argv[2] === "--worker-every-line") await worker(process.argv[3], process.argv[4], true);
 else if (process.argv[2] === "--floor") await floorWorker(process.argv[3], process.argv[4]);
 else await main();

@@ -98,12 +98,13 @@ function parsed(lines: readonly string[]): Record<string, unknown>[] {
   return lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-// The dropped-lines counter of the level mapping on stderr, from the daemon's /metrics.
-async function droppedMetric(api: string): Promise<number> {
+// The dropped-lines counter of the level mapping on stderr for one reason, from the daemon's /metrics: the log output
+// behind (its consumer stuck), or the reader behind the node (it writes faster than lines are logged).
+async function droppedMetric(api: string, reason: "log-behind" | "reader-behind" = "log-behind"): Promise<number> {
   const text = await (await fetch(`${api}/metrics`)).text();
-  const labels = ['plugin="level-mapping"', 'stream="stderr"', 'reason="log-behind"'];
+  const labels = ['plugin="level-mapping"', 'stream="stderr"', `reason="${reason}"`];
   const line = text.split("\n").find((l) => l.startsWith("manageos_node_lines_dropped_total{") && labels.every((p) => l.includes(p)));
-  if (line === undefined) throw new Error("no dropped-lines series for the level mapping on stderr");
+  if (line === undefined) throw new Error(`no dropped-lines series for the level mapping on stderr, reason ${reason}`);
   return Number(line.slice(line.lastIndexOf(" ") + 1));
 }
 
@@ -125,6 +126,7 @@ describe("the node's output through the daemon's log", () => {
     await until("the episode's warn", async () => (d.lines.some((l) => l.includes("the log output could not keep up")) ? true : undefined));
     // The episode is over: nothing more is dropped.
     expect(await droppedMetric(d.api)).toBe(dropped);
+    const readerBehind = await droppedMetric(d.api, "reader-behind");
     d.child.kill("SIGTERM");
     const exit = await d.exited;
     expect(exit.code).toBe(0);
@@ -136,7 +138,34 @@ describe("the node's output through the daemon's log", () => {
     expect(warns).toHaveLength(1);
     expect(warns[0]).toMatchObject({ module: "lines", dropped, stderr: dropped, stdout: 0 });
     expect(dropped).toBeGreaterThan(0);
-    expect(logged.size + dropped).toBe(BURST_LINES);
+    // Lines read while the daemon was behind the simulator (before its output fell behind) are counted apart.
+    const readerWarns = records.filter((r) => r.level === "warn" && r.reason === "reader-behind");
+    expect(readerWarns.reduce((sum, w) => sum + Number(w.dropped), 0)).toBe(readerBehind);
+    expect(logged.size + dropped + readerBehind).toBe(BURST_LINES);
+    expect(records.at(-1)).toMatchObject({ msg: "manageos stopped" });
+  });
+
+  it("a burst on stderr while the daemon's stdout is read: what the daemon cannot log as fast as the node writes is dropped and counted, the rest logged", async () => {
+    const doneFile = join(await tempDir("manageos-burst-done-"), "done.json");
+    const d = await startDaemon({
+      NODEOS_SIM_BURST_LINES: String(BURST_LINES),
+      NODEOS_SIM_BURST_STREAM: "stderr",
+      NODEOS_SIM_BURST_DONE_FILE: doneFile,
+    });
+    d.resume();
+    const report = await burstDone(doneFile);
+    expect(report.stderr?.lines).toBe(BURST_LINES);
+    d.child.kill("SIGTERM");
+    const exit = await d.exited;
+    expect(exit.code).toBe(0);
+    const records = parsed(d.lines);
+    const logged = new Set(records.filter((r) => r.module === "nodeos" && String(r.msg).includes("burst stderr line")).map((r) => r.msg));
+    const warns = records.filter((r) => r.module === "lines" && r.level === "warn" && r.dropped !== undefined);
+    const byReason = (reason: string) => warns.filter((w) => w.reason === reason).reduce((sum, w) => sum + Number(w.dropped), 0);
+    // Every episode was reported by the time the daemon stopped (the last one when the node exited).
+    expect(logged.size + byReason("log-behind") + byReason("reader-behind")).toBe(BURST_LINES);
+    expect(warns.every((w) => w.reason === "log-behind" || w.reason === "reader-behind")).toBe(true);
+    expect(logged.size).toBeGreaterThan(0);
     expect(records.at(-1)).toMatchObject({ msg: "manageos stopped" });
   });
 

@@ -6,6 +6,11 @@ export interface LogLine {
   readonly truncated: boolean;
   /** Milliseconds since the epoch when the line was read from the pipe. */
   readonly receivedAt: number;
+  /**
+   * The reader is behind the child on this pipe (stderr): reads keep coming back full, so more is waiting and the
+   * child's writes may block. A plugin whose work can be left out (logging the line) may drop it, counted.
+   */
+  readonly backlogged?: boolean;
 }
 
 /** Something that reads the child's lines: level mapping, metrics, production state, mindreader. */

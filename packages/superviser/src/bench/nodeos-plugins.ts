@@ -9,13 +9,15 @@ import { LevelMappingPlugin } from "../plugins/level-mapping.js";
 export function nodeosLogPlugins(deps: {
   logger: Logger;
   deepMindLines?: boolean;
+  /** False: log every line even while the reader is behind the node (LevelMappingOptions.dropBacklogged). */
+  dropBacklogged?: boolean;
   keepLastLines?: number;
   onBlock?: (block: BlockEvent) => void;
 }): LogPlugin[] {
   return [
     new KeepLastLinesPlugin({ size: deps.keepLastLines ?? 200 }),
     new LevelMappingPlugin(
-      { module: "nodeos", map: createNodeosLevelMapper(), deepMindLines: deps.deepMindLines },
+      { module: "nodeos", map: createNodeosLevelMapper(), deepMindLines: deps.deepMindLines, dropBacklogged: deps.dropBacklogged },
       { logger: deps.logger },
     ),
     new NodeosBlockPlugin(deps.onBlock ?? (() => undefined)),

@@ -14,6 +14,8 @@ export interface PipelineRunOptions {
   logger?: Logger;
   /** Plugins to run; default: the shipped nodeos plugins logging to `logger`. */
   plugins?: readonly LogPlugin[];
+  /** For the default plugins: false logs every line even while the reader is behind the node. */
+  dropBacklogged?: boolean;
   maxLineLength?: number;
   queueLines?: number;
 }
@@ -39,7 +41,7 @@ function discardingLogger() {
 /** Runs a child through the full line pipeline (default: nodeos plugins) and counts what it read. */
 export async function runLinePipeline(opts: PipelineRunOptions): Promise<PipelineRunResult> {
   const logger = opts.logger ?? discardingLogger();
-  const plugins = opts.plugins ?? nodeosLogPlugins({ logger });
+  const plugins = opts.plugins ?? nodeosLogPlugins({ logger, dropBacklogged: opts.dropBacklogged });
   const pipeline = new LinePipeline(
     plugins,
     { maxLineLength: opts.maxLineLength ?? 64 * 1024 * 1024, queueLines: opts.queueLines ?? 10_000 },

@@ -7,6 +7,12 @@ import { PluginRunner } from "./plugin-runner.js";
 /** Lines other than deep-mind are log lines: cut at this many bytes unless told otherwise. */
 export const MAX_LOG_LINE_LENGTH = 64 * 1024;
 
+/**
+ * What one read of a pipe returns at most (libuv reads a child's pipe 64 KiB at a time): a read that fills it found
+ * more waiting.
+ */
+export const PIPE_READ_SIZE = 64 * 1024;
+
 /** Limits of one pipeline. */
 export interface LinePipelineOptions {
   /** Bytes of a deep-mind (`DMLOG `) line, which readers need whole; longer ones are cut and counted. */
@@ -30,7 +36,9 @@ export interface LinePipelineDeps {
  * Backpressure: when a non-lossy plugin's queue is full, stdout is paused (the child then
  * blocks on its deep-mind writes, as nodeos does) until the queue is half empty. stderr is
  * never paused: nodeos logs there from its working threads (the producer's among them), so
- * its lines are lost and counted instead. Lossy plugins never pause anything.
+ * its lines are lost and counted instead. Lossy plugins never pause anything. While stderr's reads keep coming back
+ * full (the node writes faster than its lines are handled), its lines are marked `backlogged`, and the level mapping
+ * drops them rather than log them: a reader that cannot keep up would otherwise hold the node's log threads back.
  */
 export class LinePipeline {
   readonly stats: LineStats;
@@ -44,6 +52,9 @@ export class LinePipeline {
   private readonly now: () => number;
   private receivedAt = 0;
   private paused = false;
+  // stderr: the last read was full, and whether the reader is behind (see noteStderrRead).
+  private lastStderrReadFull = false;
+  private stderrBacklogged = false;
 
   constructor(plugins: readonly LogPlugin[], opts: LinePipelineOptions, deps: LinePipelineDeps) {
     this.logger = deps.logger.child({ module: "lines" });
@@ -77,8 +88,23 @@ export class LinePipeline {
     stream.on("data", (chunk: Buffer) => {
       this.receivedAt = this.now();
       this.stats.bytes[name] += chunk.length;
+      if (name === "stderr") this.noteStderrRead(chunk.length);
       splitter.push(chunk);
     });
+  }
+
+  /** True while stderr's reads say the child writes faster than its lines are handled. */
+  get backlogged(): boolean {
+    return this.stderrBacklogged;
+  }
+
+  // Two full reads in a row: the child wrote a read's worth while the last one was handled, so it outruns the reader
+  // (one full read alone may follow a pause of the event loop). Over once a read comes back less than half full.
+  private noteStderrRead(bytes: number): void {
+    const full = bytes >= PIPE_READ_SIZE;
+    if (full && this.lastStderrReadFull) this.stderrBacklogged = true;
+    else if (bytes < PIPE_READ_SIZE / 2) this.stderrBacklogged = false;
+    this.lastStderrReadFull = full;
   }
 
   /** Feeds bytes as if read from a pipe (for replaying captured output). */
@@ -130,7 +156,9 @@ export class LinePipeline {
       const maxLineLength = text.startsWith("DMLOG ") ? this.maxLineLength : this.maxLogLineLength;
       this.logger.warn({ stream, maxLineLength }, "line longer than the maximum; cut");
     }
-    const line: LogLine = { stream, text, truncated, receivedAt: this.receivedAt };
+    // A cut line is never marked: it is one line a read at most, and the reads after it carried only its rest.
+    const backlogged = stream === "stderr" && this.stderrBacklogged && !truncated;
+    const line: LogLine = { stream, text, truncated, receivedAt: this.receivedAt, backlogged };
     const runners = this.runners;
     let congested = false;
     for (let i = 0; i < runners.length; i++) {

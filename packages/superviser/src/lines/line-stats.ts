@@ -1,8 +1,11 @@
 /** Which pipe a line came from. */
 export type StreamName = "stdout" | "stderr";
 
-/** Why a line did not reach a reader: the log output was behind, or a reader's queue was full. */
-export type DropReason = "log-behind" | "queue-full";
+/**
+ * Why a line did not reach a reader: the log output was behind, the reader was behind the node (its pipe kept
+ * coming back full), or a reader's queue was full.
+ */
+export type DropReason = "log-behind" | "reader-behind" | "queue-full";
 
 /** Lines one reader lost, by pipe and reason. */
 export interface LineDrop {

@@ -82,7 +82,7 @@ export function registerSuperviserMetrics(registry: Registry, superviser: Superv
   );
   new Counter({
     name: freeName(registry, "manageos_node_lines_dropped_total"),
-    help: "Lines of the node a log plugin lost rather than hold the node back: reason log-behind (the log output's consumer did not keep up) or queue-full (the plugin did not)",
+    help: "Lines of the node a log plugin lost rather than hold the node back: reason log-behind (the log output's consumer did not keep up), reader-behind (the node wrote faster than its lines are logged) or queue-full (the plugin did not)",
     labelNames: ["plugin", "stream", "reason"],
     registers: r,
     collect() {

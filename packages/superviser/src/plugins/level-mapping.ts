@@ -12,11 +12,23 @@ export interface LevelMappingOptions {
   map: LineLevelMapper;
   /** Re-emit `DMLOG ` lines too (`log.deepMindLines`); they are skipped otherwise. */
   deepMindLines?: boolean;
+  /**
+   * Drop stderr lines read while the reader is behind the node (`LogLine.backlogged`), so that the node's log writes
+   * never wait on manageos; default true. False logs every line and holds the node back instead (benchmarks).
+   */
+  dropBacklogged?: boolean;
 }
 
-// Lines dropped since the log output fell behind, until it catches up.
+// A reader-behind episode ends once no line was dropped for this long.
+const READER_EPISODE_QUIET_MS = 1_000;
+
+type LossReason = "log-behind" | "reader-behind";
+
+// Lines dropped since the log output (or the reader) fell behind, until it caught up.
 interface Episode {
+  readonly reason: LossReason;
   readonly since: number;
+  lastDrop: number;
   readonly dropped: Record<StreamName, number>;
 }
 
@@ -26,6 +38,9 @@ interface Episode {
  * consumer does not keep up), a line is dropped and counted rather than added to it, so neither the daemon's memory
  * nor the node waits on the log; once the output has caught up, one warn says how many were dropped. A deep-mind line
  * on stdout (`log.deepMindLines`) waits for the output instead: stdout then pauses, bounded by the plugin's queue.
+ * Likewise a stderr line read while the reader is behind the node (`backlogged`: the node writes faster than lines
+ * are logged) is dropped and counted, and one warn follows once no line was dropped for a second. Either way only a
+ * line that would have been logged counts as dropped.
  */
 export class LevelMappingPlugin implements LogPlugin, DropsLines {
   readonly name = "level-mapping";
@@ -37,8 +52,14 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
   private readonly pipelineLogger: Logger;
   private readonly output: LogOutput | undefined;
   private readonly deepMindLines: boolean;
-  private readonly dropped: Record<StreamName, number> = { stdout: 0, stderr: 0 };
+  private readonly dropBacklogged: boolean;
+  private readonly dropped: Record<LossReason, Record<StreamName, number>> = {
+    "log-behind": { stdout: 0, stderr: 0 },
+    "reader-behind": { stdout: 0, stderr: 0 },
+  };
   private episode: Episode | undefined;
+  private readerEpisode: Episode | undefined;
+  private readerTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly opts: LevelMappingOptions,
@@ -52,6 +73,7 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
     this.pipelineLogger = deps.logger.child({ module: "lines" });
     this.output = logOutputOf(deps.logger);
     this.deepMindLines = opts.deepMindLines ?? false;
+    this.dropBacklogged = opts.dropBacklogged ?? true;
   }
 
   /** Maps and logs one line; costs a level check only when the level is off. */
@@ -62,6 +84,10 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
     if (deepMind && !this.deepMindLines) return;
     const level = this.opts.map(line);
     if (level === "silent" || !this.logger.isLevelEnabled(level)) return;
+    if (line.backlogged === true && this.dropBacklogged) {
+      this.dropBehindNode(line);
+      return;
+    }
     if (this.output?.behind === true) {
       if (deepMind && line.stream === "stdout") return this.output.caughtUp().then(() => this.emit(level, line));
       this.drop(line.stream);
@@ -73,14 +99,16 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
   /** The child exited: an episode still open is reported now, with what it dropped so far. */
   flush(): void {
     if (this.episode !== undefined) this.report(this.episode);
+    if (this.readerEpisode !== undefined) this.report(this.readerEpisode);
   }
 
-  /** Lines dropped because the log output was behind, by pipe. */
+  /** Lines dropped because the log output, or the reader, was behind, by pipe. */
   droppedLines(): readonly LineDrop[] {
-    return [
-      { stream: "stdout", reason: "log-behind", count: this.dropped.stdout },
-      { stream: "stderr", reason: "log-behind", count: this.dropped.stderr },
-    ];
+    const drops: LineDrop[] = [];
+    for (const reason of ["log-behind", "reader-behind"] as const) {
+      for (const stream of ["stdout", "stderr"] as const) drops.push({ stream, reason, count: this.dropped[reason][stream] });
+    }
+    return drops;
   }
 
   private emit(level: Level, line: LogLine): void {
@@ -95,10 +123,11 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
 
   // Counts a dropped line; the first of an episode waits for the output to catch up, to report the episode.
   private drop(stream: StreamName): void {
-    this.dropped[stream]++;
+    this.dropped["log-behind"][stream]++;
     let episode = this.episode;
     if (episode === undefined) {
-      episode = { since: Date.now(), dropped: { stdout: 0, stderr: 0 } };
+      const now = Date.now();
+      episode = { reason: "log-behind", since: now, lastDrop: now, dropped: { stdout: 0, stderr: 0 } };
       this.episode = episode;
       const started = episode;
       void this.output?.caughtUp().then(() => this.report(started));
@@ -106,14 +135,51 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
     episode.dropped[stream]++;
   }
 
-  // One warn per episode, once it is over: how many lines the log lost, and for how long.
+  // Counts a line dropped because the reader is behind the node; the episode is reported once drops stop a while.
+  private dropBehindNode(line: LogLine): void {
+    this.dropped["reader-behind"][line.stream]++;
+    let episode = this.readerEpisode;
+    if (episode === undefined) {
+      episode = { reason: "reader-behind", since: line.receivedAt, lastDrop: line.receivedAt, dropped: { stdout: 0, stderr: 0 } };
+      this.readerEpisode = episode;
+      this.watchReaderEpisode(READER_EPISODE_QUIET_MS);
+    }
+    episode.lastDrop = line.receivedAt;
+    episode.dropped[line.stream]++;
+  }
+
+  // Reports the reader-behind episode once no line was dropped for READER_EPISODE_QUIET_MS.
+  private watchReaderEpisode(ms: number): void {
+    this.readerTimer = setTimeout(() => {
+      this.readerTimer = undefined;
+      const episode = this.readerEpisode;
+      if (episode === undefined) return;
+      const quiet = Date.now() - episode.lastDrop;
+      if (quiet >= READER_EPISODE_QUIET_MS) this.report(episode);
+      else this.watchReaderEpisode(READER_EPISODE_QUIET_MS - quiet);
+    }, ms).unref();
+  }
+
+  // One warn per episode, once it is over: how many lines the log lost, why, and for how long.
   private report(episode: Episode): void {
-    if (this.episode !== episode) return;
-    this.episode = undefined;
+    if (episode.reason === "log-behind") {
+      if (this.episode !== episode) return;
+      this.episode = undefined;
+    } else {
+      if (this.readerEpisode !== episode) return;
+      this.readerEpisode = undefined;
+      clearTimeout(this.readerTimer);
+      this.readerTimer = undefined;
+    }
     const { stdout, stderr } = episode.dropped;
+    const dropped = stdout + stderr;
+    const what =
+      episode.reason === "log-behind"
+        ? "the log output could not keep up"
+        : `${this.opts.module} wrote its log faster than manageos could log it`;
     this.pipelineLogger.warn(
-      { dropped: stdout + stderr, stdout, stderr, seconds: (Date.now() - episode.since) / 1000 },
-      `the log output could not keep up: ${stdout + stderr} lines of the ${this.opts.module} output were dropped (counted in manageos_node_lines_dropped_total)`,
+      { reason: episode.reason, dropped, stdout, stderr, seconds: (episode.lastDrop - episode.since) / 1000 },
+      `${what}: ${dropped} lines of the ${this.opts.module} output were dropped (counted in manageos_node_lines_dropped_total)`,
     );
   }
 }
