@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { LogLine } from "@manageos/core";
 import { parseBlockLine } from "./block-line.js";
 import { isDirtyLine } from "./dirty-flag.js";
-import { createNodeosLevelMapper, nodeosLineLevel } from "./log-level.js";
+import { createNodeosLevelMapper, NODEOS_DEMOTED, nodeosLineLevel } from "./log-level.js";
 
 const LEAP_RECEIVED =
   "info  2023-06-01T12:00:00.500 nodeos    producer_plugin.cpp:741       on_incoming_block    ] Received block 5e1a9d0a2f0b3c4d... #1234 @ 2023-06-01T12:00:00.500 signed by bp.a [trxs: 0, lib: 1200, confirmed: 0, net: 0, cpu: 100, elapsed: 50, time: 120, latency: 12 ms]";
@@ -78,6 +78,16 @@ describe("nodeos level mapping", () => {
     expect(map(line("info  2023-06-01T12:00:00.500 nodeos main.cpp:1 main ] nodeos started"))).toBe("info");
     expect(map(line("error 2023-06-01T12:00:00.500 nodeos controller.cpp:1 f ] database dirty flag set"))).toBe("error");
     expect(map(line("plain stdout text", "stdout"))).toBe("info");
+  });
+
+  it("demotes every listed message at its level only", () => {
+    const map = createNodeosLevelMapper();
+    for (const d of NODEOS_DEMOTED) {
+      const word = d.level === "info" ? "info " : "error";
+      expect(map(line(`${word} 2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x ${d.contains} y`)), d.contains).toBe("debug");
+      // At another level the same message keeps it.
+      expect(map(line(`warn  2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x ${d.contains} y`)), d.contains).toBe("warn");
+    }
   });
 
   it("gives a line without a level word its own level, never the one of the line before it", () => {
