@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Backupable, ChainStartOptions, ExitResult, SnapshotInfo, Snapshotable } from "../src/index.js";
+import type { Backupable, ChainStartOptions, ExitResult, HeadInfo, SnapshotInfo, Snapshotable } from "../src/index.js";
 import { CHAIN_ID, InProcessChain } from "./support/memory-chain.js";
 
 export { CHAIN_ID };
@@ -9,7 +9,8 @@ export { CHAIN_ID };
 /**
  * A node for the backup service's logic tests, in process: a data dir laid out like nodeos'
  * (`blocks/blocks.log` grows a block per tick, `state/shared_memory.bin` carries the dirty flag at
- * byte 8, set while running), start refusing dirty data, SIGKILL leaving it dirty, snapshots.
+ * byte 8, set while running), start refusing dirty data, SIGKILL leaving it dirty, snapshots. `head` stands
+ * for the daemon's cached get_info poll, `headNow()` for get_info asked now.
  * The real nodeos (nodeos-sim) is exercised by the eos app's end-to-end tests.
  */
 export class FakeNode extends InProcessChain implements Backupable, Snapshotable {
@@ -17,6 +18,8 @@ export class FakeNode extends InProcessChain implements Backupable, Snapshotable
   stops = 0;
   /** The next start fails with this message (a spawn failure). */
   failStarts = 0;
+  /** While held, no block comes on its own: the test drives `tick()` by hand. */
+  held = false;
   #num = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -57,7 +60,9 @@ export class FakeNode extends InProcessChain implements Backupable, Snapshotable
     await this.#setFlag(1);
     this.dirty = false;
     this.setState("running");
-    this.#timer = setInterval(() => void this.tick(), this.tickMs);
+    this.#timer = setInterval(() => {
+      if (!this.held) void this.tick();
+    }, this.tickMs);
   }
 
   async stop(): Promise<ExitResult | undefined> {
@@ -83,22 +88,22 @@ export class FakeNode extends InProcessChain implements Backupable, Snapshotable
     this.emit("dirty", { source: "offline", dataDir: this.dataDir, detail: "dirty after SIGKILL" });
   }
 
-  /** One block: appended to blocks.log and reported as the head, stamped now. */
-  async tick(): Promise<void> {
+  /**
+   * One block: appended to blocks.log and reported as the head, stamped now. With `polled: false` the cached head
+   * stays as it was, as when the block comes between two get_info polls.
+   */
+  async tick(options: { polled?: boolean } = {}): Promise<void> {
     if (this.state !== "running") return;
     this.#num++;
     await appendFile(join(this.dataDir, "blocks", "blocks.log"), blockBytes(this.#num));
-    const now = Date.now();
-    this.head = {
-      headBlockNum: this.#num,
-      headBlockId: `${this.#num.toString(16).padStart(8, "0")}${"cd".repeat(28)}`,
-      headBlockTime: new Date(now).toISOString(),
-      libNum: Math.max(0, this.#num - 10),
-      chainId: CHAIN_ID,
-      serverVersion: "v5.0.3",
-      observedAt: now,
-    };
+    if (options.polled === false) return;
+    this.head = this.#liveHead();
     this.emit("head", this.head);
+  }
+
+  /** get_info asked now: the block the node is at, not the cached head; undefined when it does not run. */
+  async headNow(): Promise<HeadInfo | undefined> {
+    return this.state === "running" ? this.#liveHead() : undefined;
   }
 
   backupPaths(): readonly string[] {
@@ -121,6 +126,20 @@ export class FakeNode extends InProcessChain implements Backupable, Snapshotable
     const path = join(dir, `snapshot-${id}.bin`);
     await writeFile(path, JSON.stringify({ head: this.#num, pad: randomBytes(512).toString("hex") }));
     return { headBlockId: id, headBlockNum: this.#num, headBlockTime: new Date().toISOString(), version: 6, snapshotName: path };
+  }
+
+  // What get_info says now.
+  #liveHead(): HeadInfo {
+    const now = Date.now();
+    return {
+      headBlockNum: this.#num,
+      headBlockId: `${this.#num.toString(16).padStart(8, "0")}${"cd".repeat(28)}`,
+      headBlockTime: new Date(now).toISOString(),
+      libNum: Math.max(0, this.#num - 10),
+      chainId: CHAIN_ID,
+      serverVersion: "v5.0.3",
+      observedAt: now,
+    };
   }
 
   // Blocks in blocks.log (fixed 64-byte records).

@@ -12,6 +12,7 @@ import {
   createRecoveryMetrics,
   type DirtyStep,
   type GateStatus,
+  type HeadInfo,
   JobQueue,
   type JobRecord,
   NodeBackupService,
@@ -293,6 +294,80 @@ describe("backup job", () => {
     expect(h.node.state).toBe("running");
     await until(() => h.gate.isOpen, "the gate reopens after the failed backup");
     expect(h.gate.status().reasons).not.toContain("backup");
+  });
+});
+
+describe("the head a backup records", () => {
+  // A node at block 5 in bp mode whose blocks come by hand (each polled), with the calls the job makes in order and
+  // get_info's answer now passed through `answer`; its own blocks come back at the stop, so that it syncs again.
+  async function atBlock5(
+    answer: (live: HeadInfo | undefined) => HeadInfo | undefined = (live) => live,
+  ): Promise<{ h: Harness; calls: string[] }> {
+    const h = await setup({ start: false, service: { bpMode: true }, production: fakeProduction() });
+    const { node } = h;
+    node.held = true;
+    await h.operator.start();
+    for (const _ of [1, 2, 3, 4, 5]) await node.tick();
+    await until(() => h.gate.isOpen, "the gate opens");
+    const calls: string[] = [];
+    const [pause, headNow, stop] = [node.pauseProduction.bind(node), node.headNow.bind(node), node.stop.bind(node)];
+    node.pauseProduction = async () => {
+      calls.push("pause");
+      await pause();
+    };
+    node.headNow = async () => {
+      calls.push("headNow");
+      return answer(await headNow());
+    };
+    node.stop = async () => {
+      calls.push("stop");
+      node.held = false;
+      return stop();
+    };
+    return { h, calls };
+  }
+
+  type Done = { name: string; head: { num: number; id: string } };
+
+  it("is the head nodeos reports just before the stop, not the last poll's that trails it", async () => {
+    const { h, calls } = await atBlock5();
+    // Block 6 is on disk and get_info says so, but no poll has seen it yet.
+    await h.node.tick({ polled: false });
+    expect(h.node.head?.headBlockNum).toBe(5);
+    const done = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    expect(done.error).toBeUndefined();
+    const result = done.result as Done;
+    expect(result.head).toEqual({ num: 6, id: `00000006${"cd".repeat(28)}` });
+    expect(result.name).toMatch(/^0000000006-/);
+    expect(calls.slice(0, 3)).toEqual(["pause", "headNow", "stop"]);
+    expect(done.log.some((l) => l.message === `backing up chain ${CHAIN_ID} at head #6`)).toBe(true);
+    expect(done.updates.some((p) => p.message === "stopping the node (head #6)")).toBe(true);
+    // The data backed up holds the head recorded.
+    await h.backups.restore({ dataDir: join(work, "copy"), chainId: CHAIN_ID, name: result.name });
+    expect((await readFile(join(work, "copy", "blocks", "blocks.log"))).length).toBe(6 * 64);
+  });
+
+  it("is the last poll's when nodeos does not answer just before the stop, and the job log says so", async () => {
+    const { h, calls } = await atBlock5(() => undefined);
+    await h.node.tick({ polled: false });
+    const done = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    const result = done.result as Done;
+    expect(result.head).toEqual({ num: 5, id: `00000005${"cd".repeat(28)}` });
+    expect(result.name).toMatch(/^0000000005-/);
+    expect(calls.slice(0, 3)).toEqual(["pause", "headNow", "stop"]);
+    expect(done.log.some((l) => l.level === "warn" && l.message.includes("no answer; recording the last poll's head #5"))).toBe(true);
+  });
+
+  it("is the last poll's when nodeos answers for another chain than the one checked", async () => {
+    const other = "0".repeat(64);
+    const { h } = await atBlock5((live) => live && { ...live, chainId: other });
+    await h.node.tick({ polled: false });
+    const done = await runJob(h, "backup", (ctx) => h.service.backup(ctx, {}));
+    const result = done.result as Done & { chainId: string };
+    expect(result.chainId).toBe(CHAIN_ID);
+    expect(result.head.num).toBe(5);
+    expect(result.name).toMatch(/^0000000005-/);
+    expect(done.log.some((l) => l.level === "warn" && l.message.includes(`head #6 of chain ${other}`))).toBe(true);
   });
 });
 

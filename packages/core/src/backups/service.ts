@@ -103,9 +103,10 @@ export class NodeBackupService implements BackupService {
   async backup(ctx: JobContext, params: { tag?: string }): Promise<BackupJobResult> {
     const chain = this.#backupable("backups");
     await this.#production.refuseWhenProducing("backup");
-    const head = chain.status().head;
-    if (head?.chainId === undefined || head.headBlockId === undefined) throw BackupErrors.noHead("back up");
-    const chainId = head.chainId;
+    const polled = chain.status().head;
+    if (polled?.chainId === undefined || polled.headBlockId === undefined) throw BackupErrors.noHead("back up");
+    const chainId = polled.chainId;
+    let head: RecordedHead = { num: polled.headBlockNum, id: polled.headBlockId, serverVersion: polled.serverVersion ?? "unknown" };
     const wasRunning = chain.status().state === "running";
     const { gate } = this.#deps;
     gate.close("backup");
@@ -115,16 +116,18 @@ export class NodeBackupService implements BackupService {
       let failure: unknown;
       try {
         wasProducing = await this.#production.pause(ctx);
-        ctx.log(`backing up chain ${chainId} at head #${head.headBlockNum}`);
-        ctx.progress({ message: `stopping the node (head #${head.headBlockNum})` });
+        // Asked last thing before the stop: the poll's head can trail one a client already saw through the proxy.
+        if (wasRunning) head = await headBeforeStop(chain, chainId, head, ctx);
+        ctx.log(`backing up chain ${chainId} at head #${head.num}`);
+        ctx.progress({ message: `stopping the node (head #${head.num})` });
         await chain.stop();
         if (await chain.isDataDirty()) throw BackupErrors.dirtyData(chain.dataDir);
         result = await this.#deps.backups.backup(
           {
             dataDir: chain.dataDir,
             chainId,
-            head: { num: head.headBlockNum, id: head.headBlockId },
-            serverVersion: head.serverVersion ?? "unknown",
+            head: { num: head.num, id: head.id },
+            serverVersion: head.serverVersion,
             tag: params.tag ?? this.#opts.tag,
             paths: chain.backupPaths(),
             ...(chain.kind === "nodeos" ? { appendOnly: NODEOS_APPEND_ONLY } : {}),
@@ -281,6 +284,25 @@ export class NodeBackupService implements BackupService {
     if (result.removed.length > 0) ctx.log(`retention removed ${result.removed.join(", ")}`);
     return result;
   }
+}
+
+/** The head a backup records, and the nodeos version that reported it. */
+interface RecordedHead {
+  readonly num: number;
+  readonly id: string;
+  readonly serverVersion: string;
+}
+
+// The head the node reports now when it answers for the chain checked and is not behind the poll; else the poll's.
+async function headBeforeStop(chain: Backupable, chainId: string, polled: RecordedHead, ctx: JobContext): Promise<RecordedHead> {
+  if (chain.headNow === undefined) return polled;
+  const now = await chain.headNow().catch(() => undefined);
+  if (now?.headBlockId === undefined || now.chainId !== chainId || !(now.headBlockNum >= polled.num)) {
+    const answer = now === undefined ? "no answer" : `head #${now.headBlockNum} of chain ${now.chainId ?? "unknown"}`;
+    ctx.log(`get_info just before the stop: ${answer}; recording the last poll's head #${polled.num}`, "warn");
+    return polled;
+  }
+  return { num: now.headBlockNum, id: now.headBlockId, serverVersion: now.serverVersion ?? polled.serverVersion };
 }
 
 function optionalFinalizers(finalizers: FinalizersLocation | undefined): { finalizers?: FinalizersLocation } {

@@ -140,6 +140,11 @@ export interface Backupable {
   /** True when the data on disk is marked dirty (checked offline). */
   isDataDirty(): Promise<boolean>;
   /**
+   * get_info asked now, not the last poll's answer; undefined when the node does not answer. A backup asks it just
+   * before it stops the node, so that the head it records is at least any head a client saw before.
+   */
+  headNow?(): Promise<HeadInfo | undefined>;
+  /**
    * Where the node keeps its finalizer safety data (nodeos Spring: `finalizers-dir`, `safety.dat`), as an absolute
    * path. A backup records it; no restore ever writes it. A nodeos chain without this method keeps `<dataDir>/finalizers`.
    */

@@ -280,6 +280,16 @@ export class NodeosChain extends EventEmitter<ChainEventMap> implements Chain, P
     return isStateDirty(this.dataDir);
   }
 
+  /** get_info asked now (the poll's client and timeout), not the last poll's answer; undefined when nodeos does not answer. */
+  async headNow(): Promise<HeadInfo | undefined> {
+    try {
+      return await getInfo(this.baseUrl, this.opts.apiTimeoutMs ?? 5_000);
+    } catch (error) {
+      this.logger.debug({ err: error }, "get_info did not answer");
+      return undefined;
+    }
+  }
+
   /** Takes new start settings from a reloaded config (config.ini template and keys, args, env, binary, bp); next start on. */
   reconfigure(config: Config): void {
     const { configTemplate, configKeys, extraArgs, env, genesisJson, binary, bp, release } = nodeosChainOptions(config);
