@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +44,21 @@ async function ok(file: string, args: string[], options: { cwd?: string; timeout
   const result = await sh(file, args, options);
   if (result.code !== 0) throw new Error(`${file} ${args.join(" ")} exited ${result.code}:\n${result.stderr.slice(-4000)}`);
   return result.stdout;
+}
+
+// What a command in the container prints, read from a file on a bind mount once it exited: with chroot isolation
+// buildah relays the container's stdout from a goroutine it does not wait for before it exits (chroot/run_common.go),
+// so under load a short command's output can be lost while its exit status is kept.
+async function runInImage(ctr: string, command: string[], options: { timeout?: number } = {}): Promise<string> {
+  const out = await mkdtemp(join(dir, "out-"));
+  // Written by uid 1000 in the container.
+  await chmod(out, 0o777);
+  await ok(
+    "buildah",
+    ["run", "--user", "1000:1000", "--volume", `${out}:/out:rw`, ctr, "--", "sh", "-c", 'exec "$@" >/out/stdout', "sh", ...command],
+    options,
+  );
+  return readFile(join(out, "stdout"), "utf8");
 }
 
 beforeAll(async () => {
@@ -177,9 +192,9 @@ describe.each(APPS)("the %s image, built with buildah from local bases", (app) =
     async () => {
       const ctr = (await ok("buildah", ["from", "--quiet", ref])).trim();
       try {
-        const version = await ok("buildah", ["run", "--user", "1000:1000", ctr, "--", "node", "/usr/local/bin/manageos", "--version"]);
+        const version = await runInImage(ctr, ["node", "/usr/local/bin/manageos", "--version"]);
         expect(version.trim()).toBe(`manageos-${app} 0.1.0`);
-        const runtime = await ok("buildah", ["run", "--user", "1000:1000", ctr, "--", "node", "--version"]);
+        const runtime = await runInImage(ctr, ["node", "--version"]);
         expect(runtime.trim()).toMatch(/^v24\./);
         console.log(`${app} image runs node ${runtime.trim()}`);
         const port = await freePort();
@@ -197,7 +212,7 @@ describe.each(APPS)("the %s image, built with buildah from local bases", (app) =
         await writeFile(join(dir, "manager.yaml"), config);
         await ok("buildah", ["copy", "--chmod", "0644", ctr, join(dir, "manager.yaml"), "/etc/manageos/manager.yaml"]);
         await ok("buildah", ["copy", "--chmod", "0644", ctr, join(ROOT, "deploy/testing/run-in-image.mjs"), "/tmp/run-in-image.mjs"]);
-        const out = await ok("buildah", ["run", "--user", "1000:1000", ctr, "--", "node", "/tmp/run-in-image.mjs"], { timeout: 120_000 });
+        const out = await runInImage(ctr, ["node", "/tmp/run-in-image.mjs"], { timeout: 120_000 });
         const report = JSON.parse(out.trim().split("\n").at(-1) as string) as {
           nodeBinary: string;
           firstHead: number;
