@@ -144,6 +144,46 @@ describe("AbiJson", () => {
     expect(fast.json("none", new Uint8Array(0))).toBe("{}");
   });
 
+  it("reads arrays of empty structs, whose count the bytes left do not bound, as wharfkit does, up to nodeos' limit", () => {
+    const abi = ABI.from({
+      version: "eosio::abi/1.1",
+      types: [{ new_type_name: "nothing", type: "none" }],
+      structs: [
+        { name: "none", base: "", fields: [] },
+        { name: "onlyext", base: "none", fields: [{ name: "x", type: "uint8$" }] },
+        {
+          name: "holder",
+          base: "",
+          fields: [
+            { name: "empties", type: "nothing[]" },
+            { name: "exts", type: "onlyext[]" },
+            { name: "n", type: "uint8" },
+          ],
+        },
+        { name: "nums", base: "", fields: [{ name: "v", type: "uint8[]" }] },
+      ],
+    });
+    const fast = new AbiJson(abi);
+    // Empty structs, then structs whose one field is an extension, present while bytes are left, then a byte.
+    for (const bytes of [
+      [5, 0, 7],
+      [5, 2, 1, 2, 7],
+      [0, 0, 7],
+      [100, 1, 9, 7],
+    ]) {
+      const data = Buffer.from(bytes);
+      expect(fast.json("holder", data)).toBe(wharfkitJson(abi, "holder", data));
+    }
+    expect(fast.json("holder", Buffer.from([5, 0, 7]))).toBe('{"empties":[{},{},{},{},{}],"exts":[],"n":7}');
+    // A count past nodeos' 1,048,576 items is refused (the action keeps raw data only); at the limit it is read.
+    const limit = Buffer.from([0x80, 0x80, 0x40, 0, 7]);
+    expect(JSON.parse(fast.json("holder", limit) as string).empties).toHaveLength(1024 * 1024);
+    expect(() => fast.json("holder", Buffer.from([0x81, 0x80, 0x40, 0, 7]))).toThrow(/more than nodeos reads/);
+    // Items that take a byte at least still may not outnumber the bytes left.
+    expect(() => fast.json("nums", Buffer.from([5, 1]))).toThrow(/end inside/);
+    expect(fast.json("nums", Buffer.from([2, 1, 2]))).toBe('{"v":[1,2]}');
+  });
+
   it("leaves the types it does not handle to wharfkit", () => {
     const abi = ABI.from({ ...EVERY_TYPE, structs: [{ name: "q", base: "", fields: [{ name: "x", type: "float128" }] }] });
     expect(new AbiJson(abi).json("q", new Uint8Array(16))).toBeUndefined();

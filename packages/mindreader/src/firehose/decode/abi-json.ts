@@ -140,7 +140,7 @@ export class AbiJson {
 
   private compile(type: string, depth: number): Read | null {
     if (depth > 32) return null;
-    if (type.endsWith("[]")) return this.arrayOf(this.reader(type.slice(0, -2)));
+    if (type.endsWith("[]")) return this.arrayOf(this.reader(type.slice(0, -2)), this.takesNoBytes(type.slice(0, -2), 0));
     if (type.endsWith("?")) return this.optionalOf(this.reader(type.slice(0, -1)));
     if (type.endsWith("$")) return this.reader(type.slice(0, -1));
     const alias = this.aliases.get(type);
@@ -152,15 +152,29 @@ export class AbiJson {
     return BUILTINS[type] ?? null;
   }
 
-  private arrayOf(item: Read | null): Read | null {
+  // An array's count is checked against the bytes left (each item takes one at least), unless its items may take none.
+  private arrayOf(item: Read | null, emptyItems: boolean): Read | null {
     if (item === null) return null;
     return (r) => {
-      const n = r.count();
+      const n = emptyItems ? r.countOfEmpty() : r.count();
       if (n === 0) return "[]";
       let out = `[${item(r)}`;
       for (let i = 1; i < n; i++) out += `,${item(r)}`;
       return `${out}]`;
     };
+  }
+
+  // True when a value of the type can take no bytes: a struct (or an alias of one) whose base and fields all can.
+  // Arrays, optionals and variants start with a byte; a binary extension field may be absent.
+  private takesNoBytes(type: string, depth: number): boolean {
+    if (depth > 32 || type.endsWith("[]") || type.endsWith("?")) return false;
+    if (type.endsWith("$")) return true;
+    const alias = this.aliases.get(type);
+    if (alias !== undefined) return this.takesNoBytes(alias, depth + 1);
+    const struct = this.structs.get(type);
+    if (struct === undefined) return false;
+    if (struct.base !== "" && !this.takesNoBytes(struct.base, depth + 1)) return false;
+    return struct.fields.every((f) => this.takesNoBytes(f.type, depth + 1));
   }
 
   private optionalOf(item: Read | null): Read | null {

@@ -9,6 +9,9 @@ export class PackedEndError extends Error {
   }
 }
 
+/** The most items nodeos reads into an array (fc's MAX_NUM_ARRAY_ELEMENTS). */
+export const MAX_ARRAY_ITEMS = 1024 * 1024;
+
 // Names repeat a lot (accounts, actions, tables): each 64-bit value is turned into text by wharfkit once.
 const NAMES = new Map<bigint, string>();
 const NAMES_MAX = 100_000;
@@ -116,6 +119,16 @@ export class PackedReader {
   count(): number {
     const n = this.varuint32();
     if (n > this.left) throw new PackedEndError(this.bytes.length);
+    return n;
+  }
+
+  /**
+   * The length of an array whose items may take no bytes (empty structs): the bytes left do not bound it, so it is
+   * bounded as nodeos bounds arrays.
+   */
+  countOfEmpty(): number {
+    const n = this.varuint32();
+    if (n > MAX_ARRAY_ITEMS) throw new Error(`an array of ${n} items, more than nodeos reads (${MAX_ARRAY_ITEMS})`);
     return n;
   }
 
