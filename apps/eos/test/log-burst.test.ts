@@ -108,14 +108,25 @@ async function droppedMetric(api: string, reason: "log-behind" | "reader-behind"
   return Number(line.slice(line.lastIndexOf(" ") + 1));
 }
 
+// The daemon with the simulator set to print BURST_LINES lines on stderr at once, and the file it reports to when done.
+async function stderrBurst(): Promise<{ d: Daemon; doneFile: string }> {
+  const doneFile = join(await tempDir("manageos-burst-done-"), "done.json");
+  const d = await startDaemon({
+    NODEOS_SIM_BURST_LINES: String(BURST_LINES),
+    NODEOS_SIM_BURST_STREAM: "stderr",
+    NODEOS_SIM_BURST_DONE_FILE: doneFile,
+  });
+  return { d, doneFile };
+}
+
+// The burst's lines found in the daemon's log, each once.
+function burstLinesLogged(records: readonly Record<string, unknown>[]): Set<unknown> {
+  return new Set(records.filter((r) => r.module === "nodeos" && String(r.msg).includes("burst stderr line")).map((r) => r.msg));
+}
+
 describe("the node's output through the daemon's log", () => {
   it("a burst on stderr while nobody reads the daemon's stdout: the node never waits, memory stays bounded, every line is logged or counted", async () => {
-    const doneFile = join(await tempDir("manageos-burst-done-"), "done.json");
-    const d = await startDaemon({
-      NODEOS_SIM_BURST_LINES: String(BURST_LINES),
-      NODEOS_SIM_BURST_STREAM: "stderr",
-      NODEOS_SIM_BURST_DONE_FILE: doneFile,
-    });
+    const { d, doneFile } = await stderrBurst();
     // The simulator wrote all of it although the daemon's log consumer reads nothing: stderr was never held up.
     const report = await burstDone(doneFile);
     expect(report.stderr?.lines).toBe(BURST_LINES);
@@ -133,7 +144,7 @@ describe("the node's output through the daemon's log", () => {
     expect(exit.ms).toBeLessThan(5_000);
 
     const records = parsed(d.lines);
-    const logged = new Set(records.filter((r) => r.module === "nodeos" && String(r.msg).includes("burst stderr line")).map((r) => r.msg));
+    const logged = burstLinesLogged(records);
     const warns = records.filter((r) => r.level === "warn" && String(r.msg).startsWith("the log output could not keep up"));
     expect(warns).toHaveLength(1);
     expect(warns[0]).toMatchObject({ module: "lines", dropped, stderr: dropped, stdout: 0 });
@@ -146,12 +157,7 @@ describe("the node's output through the daemon's log", () => {
   });
 
   it("a burst on stderr while the daemon's stdout is read: what the daemon cannot log as fast as the node writes is dropped and counted, the rest logged", async () => {
-    const doneFile = join(await tempDir("manageos-burst-done-"), "done.json");
-    const d = await startDaemon({
-      NODEOS_SIM_BURST_LINES: String(BURST_LINES),
-      NODEOS_SIM_BURST_STREAM: "stderr",
-      NODEOS_SIM_BURST_DONE_FILE: doneFile,
-    });
+    const { d, doneFile } = await stderrBurst();
     d.resume();
     const report = await burstDone(doneFile);
     expect(report.stderr?.lines).toBe(BURST_LINES);
@@ -159,7 +165,7 @@ describe("the node's output through the daemon's log", () => {
     const exit = await d.exited;
     expect(exit.code).toBe(0);
     const records = parsed(d.lines);
-    const logged = new Set(records.filter((r) => r.module === "nodeos" && String(r.msg).includes("burst stderr line")).map((r) => r.msg));
+    const logged = burstLinesLogged(records);
     const warns = records.filter((r) => r.module === "lines" && r.level === "warn" && r.dropped !== undefined);
     const byReason = (reason: string) => warns.filter((w) => w.reason === reason).reduce((sum, w) => sum + Number(w.dropped), 0);
     // Every episode was reported by the time the daemon stopped (the last one when the node exited).
