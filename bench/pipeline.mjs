@@ -345,7 +345,11 @@ async function main() {
         ]);
         if (to === "file" && kind !== "dmlog") {
           const logged = `${((100 * last.logged) / last.lines).toFixed(1)}% of the lines logged`;
-          goals.push([`${kind} -> file: the node's lines taken >= 0.50x node:readline`, lps / b >= 0.5, `${(lps / b).toFixed(2)} (${logged})`]);
+          goals.push([
+            `${kind} -> file: the node's lines taken >= 0.50x node:readline`,
+            lps / b >= 0.5,
+            `${(lps / b).toFixed(2)} (${logged})`,
+          ]);
         }
         if (to.startsWith("file, every line") && kind !== "dmlog")
           goals.push([`${kind} -> file, every line logged >= 0.50x node:readline`, lps / b >= 0.5, (lps / b).toFixed(2)]);
