@@ -123,6 +123,8 @@ describe("bp trio on Spring 1.x with etcd: finality moves with production", () =
       250,
     );
     expect(await activeKey()).toBe(keys.get("node-0")!.publicKey);
+    // Without a block of its own the first handoff has no last block here, and its gap would reach back to genesis.
+    await until("node-0's first block", async () => ((await readLedger(clusterDir)).byInstance["node-0"] ?? 0) > 0 || undefined);
     const missed: number[] = [];
     let current = 0;
     for (let i = 0; i < HANDOFFS; i++) {
@@ -136,14 +138,21 @@ describe("bp trio on Spring 1.x with etcd: finality moves with production", () =
       );
       expect(status, JSON.stringify(body).slice(0, 600)).toBe(200);
       const report = body.result as {
-        to: { firstProduced: number };
-        from: { lastProduced: number };
+        to: { firstProduced: number | null };
+        from: { lastProduced: number | null };
         finalizer: { before: string; after: string; activated: boolean };
       };
       expect(report.finalizer).toMatchObject({ before: keys.get(from)!.publicKey, after: keys.get(to)!.publicKey, activated: true });
       expect(await activeKey()).toBe(keys.get(to)!.publicKey);
       const ledger = await readLedger(clusterDir);
-      missed.push(ledger.missedSlots.filter((n) => n > report.from.lastProduced && n < report.to.firstProduced).length);
+      // The edges of the handoff, as the ledger has them: the last block here and the first there, by the nodes named.
+      const [last, first] = [report.from.lastProduced, report.to.firstProduced];
+      expect(last, JSON.stringify(report)).not.toBeNull();
+      expect(first, JSON.stringify(report)).not.toBeNull();
+      const slot = (n: number) => ledger.slots.find((x) => x.blockNum === n)?.instances;
+      expect(slot(last as number)).toEqual([from]);
+      expect(slot(first as number)).toEqual([to]);
+      missed.push(ledger.missedSlots.filter((n) => n > (last as number) && n < (first as number)).length);
       current = next;
     }
     for (let i = 0; i < TAKEOVERS; i++) {
