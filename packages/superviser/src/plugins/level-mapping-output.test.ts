@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { createLogger, LogOutput } from "@manageos/core";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createNodeosLevelMapper } from "../nodeos/log-level.js";
 import { LevelMappingPlugin } from "./level-mapping.js";
 
@@ -44,6 +44,10 @@ function setup(deepMindLines = false) {
 }
 
 describe("LevelMappingPlugin with a log output that falls behind", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("drops and counts stderr lines while the consumer does not keep up, and warns once per episode with the count", async () => {
     const { consumer, output, plugin } = setup();
     let n = 0;
@@ -63,6 +67,18 @@ describe("LevelMappingPlugin with a log output that falls behind", () => {
     expect(warns.map((w) => w.module)).toEqual(["lines", "lines"]);
     expect(warns.reduce((sum, w) => sum + Number(w.dropped), 0)).toBe(dropped);
     expect(warns.every((w) => Number(w.dropped) > 0 && w.stderr === w.dropped && w.stdout === 0)).toBe(true);
+  });
+
+  it("says how long the output was behind", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { consumer, output, plugin } = setup();
+    vi.setSystemTime(1_000_000);
+    for (let i = 1; i <= 200; i++) plugin.handle({ stream: "stderr", text: line(i), truncated: false, receivedAt: Date.now() });
+    vi.setSystemTime(1_001_500);
+    await consumer.catchUp(output);
+    await output.caughtUp();
+    await consumer.catchUp(output);
+    expect(consumer.records().filter((r) => r.level === "warn")).toMatchObject([{ reason: "log-behind", seconds: 1.5 }]);
   });
 
   it("reports an episode still open when the child exits", async () => {

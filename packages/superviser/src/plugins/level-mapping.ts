@@ -127,6 +127,7 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
     let episode = this.episode;
     if (episode === undefined) {
       const now = Date.now();
+      // Over when the output caught up: its length is taken then.
       episode = { reason: "log-behind", since: now, lastDrop: now, dropped: { stdout: 0, stderr: 0 } };
       this.episode = episode;
       const started = episode;
@@ -178,7 +179,13 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
         ? "the log output could not keep up"
         : `${this.opts.module} wrote its log faster than manageos could log it`;
     this.pipelineLogger.warn(
-      { reason: episode.reason, dropped, stdout, stderr, seconds: (episode.lastDrop - episode.since) / 1000 },
+      {
+        reason: episode.reason,
+        dropped,
+        stdout,
+        stderr,
+        seconds: ((episode.reason === "log-behind" ? Date.now() : episode.lastDrop) - episode.since) / 1000,
+      },
       `${what}: ${dropped} lines of the ${this.opts.module} output were dropped (counted in manageos_node_lines_dropped_total)`,
     );
   }
