@@ -93,11 +93,6 @@ export class LinePipeline {
     });
   }
 
-  /** True while stderr's reads say the child writes faster than its lines are handled. */
-  get backlogged(): boolean {
-    return this.stderrBacklogged;
-  }
-
   // Two full reads in a row: the child wrote a read's worth while the last one was handled, so it outruns the reader
   // (one full read alone may follow a pause of the event loop). Over once a read comes back less than half full.
   private noteStderrRead(bytes: number): void {
