@@ -14,7 +14,7 @@ export interface LevelMappingOptions {
   deepMindLines?: boolean;
   /**
    * Drop stderr lines read while the reader is behind the node (`LogLine.backlogged`), so that the node's log writes
-   * never wait on manageos; default true. False logs every line and holds the node back instead (benchmarks).
+   * wait far less on manageos; default true. False logs every line and holds the node back instead (benchmarks).
    */
   dropBacklogged?: boolean;
 }
@@ -28,8 +28,12 @@ type LossReason = "log-behind" | "reader-behind";
 interface Episode {
   readonly reason: LossReason;
   readonly since: number;
-  lastDrop: number;
   readonly dropped: Record<StreamName, number>;
+}
+
+// A reader-behind episode is over a while after its last drop.
+interface ReaderEpisode extends Episode {
+  lastDrop: number;
 }
 
 /**
@@ -58,7 +62,7 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
     "reader-behind": { stdout: 0, stderr: 0 },
   };
   private episode: Episode | undefined;
-  private readerEpisode: Episode | undefined;
+  private readerEpisode: ReaderEpisode | undefined;
   private readerTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -98,8 +102,8 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
 
   /** The child exited: an episode still open is reported now, with what it dropped so far. */
   flush(): void {
-    if (this.episode !== undefined) this.report(this.episode);
-    if (this.readerEpisode !== undefined) this.report(this.readerEpisode);
+    if (this.episode !== undefined) this.report(this.episode, Date.now());
+    if (this.readerEpisode !== undefined) this.report(this.readerEpisode, this.readerEpisode.lastDrop);
   }
 
   /** Lines dropped because the log output, or the reader, was behind, by pipe. */
@@ -126,12 +130,10 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
     this.dropped["log-behind"][stream]++;
     let episode = this.episode;
     if (episode === undefined) {
-      const now = Date.now();
-      // Over when the output caught up: its length is taken then.
-      episode = { reason: "log-behind", since: now, lastDrop: now, dropped: { stdout: 0, stderr: 0 } };
+      episode = { reason: "log-behind", since: Date.now(), dropped: { stdout: 0, stderr: 0 } };
       this.episode = episode;
       const started = episode;
-      void this.output?.caughtUp().then(() => this.report(started));
+      void this.output?.caughtUp().then(() => this.report(started, Date.now()));
     }
     episode.dropped[stream]++;
   }
@@ -156,13 +158,13 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
       const episode = this.readerEpisode;
       if (episode === undefined) return;
       const quiet = Date.now() - episode.lastDrop;
-      if (quiet >= READER_EPISODE_QUIET_MS) this.report(episode);
+      if (quiet >= READER_EPISODE_QUIET_MS) this.report(episode, episode.lastDrop);
       else this.watchReaderEpisode(READER_EPISODE_QUIET_MS - quiet);
     }, ms).unref();
   }
 
-  // One warn per episode, once it is over: how many lines the log lost, why, and for how long.
-  private report(episode: Episode): void {
+  // One warn per episode, once it is over (at `endedAt`): how many lines the log lost, why, and for how long.
+  private report(episode: Episode, endedAt: number): void {
     if (episode.reason === "log-behind") {
       if (this.episode !== episode) return;
       this.episode = undefined;
@@ -184,7 +186,7 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
         dropped,
         stdout,
         stderr,
-        seconds: ((episode.reason === "log-behind" ? Date.now() : episode.lastDrop) - episode.since) / 1000,
+        seconds: (endedAt - episode.since) / 1000,
       },
       `${what}: ${dropped} lines of the ${this.opts.module} output were dropped (counted in manageos_node_lines_dropped_total)`,
     );
