@@ -1,4 +1,5 @@
 import type { BlockEvent } from "@manageos/core";
+import { holds, needle } from "./substring.js";
 
 // leap/spring: `... Received block 5e1a9d0a2f0b3c4d... #1234 @ 2023-06-01T12:00:00.500 signed by bp.a [trxs: 0, lib: 1200, confirmed: 0, ...`
 // EOSIO 1.x: `... [trxs: 0, lib: 1200, conf: 0, latency: 12 ms]`; spring: no confirmed field at all.
@@ -7,8 +8,10 @@ const BLOCK =
 
 /** True when the line may be a block line (cheap test before the regexp). */
 export function mayBeBlockLine(text: string): boolean {
-  return text.includes("d block ");
+  return holds(text, BLOCK_NEEDLE);
 }
+
+const BLOCK_NEEDLE = needle("d block ");
 
 /** Parses a nodeos `Received block` / `Produced block` line in any known layout. */
 export function parseBlockLine(text: string): BlockEvent | undefined {

@@ -1,6 +1,7 @@
 import type { LogLine } from "@manageos/core";
 import { toPinoLevel } from "@manageos/core";
 import type { Level } from "pino";
+import { NeedleSet } from "./substring.js";
 
 // fc's level words, each followed by a space: by first letter, so a line costs one comparison, not a slice and a lookup.
 const WORDS: Record<number, readonly [string, Level]> = {
@@ -55,13 +56,19 @@ export function nodeosLineLevel(text: string): Level | undefined {
  * before it, so a line after an error is not an error.
  */
 export function createNodeosLevelMapper(): (line: LogLine) => Level {
+  const info = demotionTest("info");
+  const error = demotionTest("error");
   return (line) => {
     const text = line.text;
     const level = nodeosLineLevel(text) ?? (text.startsWith(APPBASE_WARNING) ? "warn" : "info");
-    if (level !== "info" && level !== "error") return level;
-    for (const d of NODEOS_DEMOTED) {
-      if (d.level === level && text.includes(d.contains)) return "debug";
-    }
+    if (level === "info") return info(text) ? "debug" : level;
+    if (level === "error") return error(text) ? "debug" : level;
     return level;
   };
+}
+
+// Whether a line at `level` holds one of its demoted messages.
+function demotionTest(level: Level): (text: string) => boolean {
+  const needles = new NeedleSet(NODEOS_DEMOTED.filter((d) => d.level === level).map((d) => d.contains));
+  return (text) => needles.heldBy(text);
 }

@@ -87,6 +87,10 @@ describe("nodeos level mapping", () => {
       expect(map(line(`${word} 2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x ${d.contains} y`)), d.contains).toBe("debug");
       // At another level the same message keeps it.
       expect(map(line(`warn  2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x ${d.contains} y`)), d.contains).toBe("warn");
+      // Only the whole message: any part of it (its first or last word cut off) is not enough.
+      for (const part of [d.contains.slice(1), d.contains.slice(2), d.contains.slice(0, -1)]) {
+        expect(map(line(`${word} 2023-06-01T12:00:00.500 nodeos a.cpp:1 f ] x ${part}`)), part).toBe(d.level);
+      }
     }
   });
 
@@ -151,5 +155,7 @@ describe("nodeos dirty line", () => {
       ),
     ).toBe(true);
     expect(isDirtyLine("info  2023-06-01T12:00:00.500 nodeos controller.cpp:1 f ] database opened")).toBe(false);
+    expect(isDirtyLine("atabase dirty flag set at the start")).toBe(false);
+    expect(isDirtyLine("info  ] xatabase dirty flag set, then: database dirty flag set")).toBe(true);
   });
 });
