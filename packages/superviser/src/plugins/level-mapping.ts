@@ -139,8 +139,8 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
   }
 
   // Counts a line dropped because the reader is behind the node; the episode is reported once drops stop a while.
+  // Millions of lines in a burst: the pipe's counter is chosen by a comparison, not looked up by name.
   private dropBehindNode(line: LogLine): void {
-    this.dropped["reader-behind"][line.stream]++;
     let episode = this.readerEpisode;
     if (episode === undefined) {
       episode = { reason: "reader-behind", since: line.receivedAt, lastDrop: line.receivedAt, dropped: { stdout: 0, stderr: 0 } };
@@ -148,7 +148,14 @@ export class LevelMappingPlugin implements LogPlugin, DropsLines {
       this.watchReaderEpisode(READER_EPISODE_QUIET_MS);
     }
     episode.lastDrop = line.receivedAt;
-    episode.dropped[line.stream]++;
+    const total = this.dropped["reader-behind"];
+    if (line.stream === "stderr") {
+      total.stderr++;
+      episode.dropped.stderr++;
+    } else {
+      total.stdout++;
+      episode.dropped.stdout++;
+    }
   }
 
   // Reports the reader-behind episode once no line was dropped for READER_EPISODE_QUIET_MS.
