@@ -11,6 +11,12 @@ export interface LogLine {
    * child's writes may block. A plugin whose work can be left out (logging the line) may drop it, counted.
    */
   readonly backlogged?: boolean;
+  /**
+   * The text of the pipe read the line was cut from, when the line lies wholly inside it (a read of ASCII); undefined
+   * otherwise. Text absent from the read is absent from each of its lines: a plugin looking for a substring in every
+   * line can search a read once (hundreds of lines) and skip the lines of a read that does not hold it.
+   */
+  readonly read?: string;
 }
 
 /** Something that reads the child's lines: level mapping, metrics, production state, mindreader. */

@@ -113,8 +113,8 @@ export class LinePipeline {
   private splitterFor(name: StreamName): LineSplitter {
     let splitter = this.splitters[name];
     if (splitter === undefined) {
-      splitter = new LineSplitter({ deepMind: this.maxLineLength, other: this.maxLogLineLength }, (text, truncated) =>
-        this.dispatch(name, text, truncated),
+      splitter = new LineSplitter({ deepMind: this.maxLineLength, other: this.maxLogLineLength }, (text, truncated, read) =>
+        this.dispatch(name, text, truncated, read),
       );
       this.splitters[name] = splitter;
     }
@@ -144,7 +144,7 @@ export class LinePipeline {
   }
 
   // One line: count it and offer it to every plugin, pausing stdout if one is congested.
-  private dispatch(stream: StreamName, text: string, truncated: boolean): void {
+  private dispatch(stream: StreamName, text: string, truncated: boolean, read: string | undefined): void {
     this.stats.lines[stream]++;
     if (truncated) {
       this.stats.truncated[stream]++;
@@ -153,7 +153,7 @@ export class LinePipeline {
     }
     // A cut line is never marked: it is one line a read at most, and the reads after it carried only its rest.
     const backlogged = stream === "stderr" && this.stderrBacklogged && !truncated;
-    const line: LogLine = { stream, text, truncated, receivedAt: this.receivedAt, backlogged };
+    const line: LogLine = { stream, text, truncated, receivedAt: this.receivedAt, backlogged, read };
     const runners = this.runners;
     let congested = false;
     for (let i = 0; i < runners.length; i++) {

@@ -19,6 +19,25 @@ describe("LineSplitter", () => {
     ]);
   });
 
+  it("gives a line the text of the read that holds it whole, when that read is ASCII", () => {
+    const out: [string, string | undefined][] = [];
+    const splitter = new LineSplitter(8, (text, _truncated, read) => out.push([text, read]));
+    for (const c of ["one\ntw", "o\nthree\r\n", "héllo\nx\n", "much too long\n"]) splitter.push(Buffer.from(c));
+    splitter.end();
+    expect(out).toEqual([
+      ["one", "one\ntw"],
+      // Joined from two reads: none holds it whole.
+      ["two", undefined],
+      ["three", "o\nthree\r\n"],
+      // A read of UTF-8 is decoded line by line, and gives no read.
+      ["héllo", undefined],
+      ["x", undefined],
+      // Cut inside one read: still wholly inside it.
+      ["much too", "much too long\n"],
+    ]);
+    for (const [text, read] of out) if (read !== undefined) expect(read.includes(text)).toBe(true);
+  });
+
   it("keeps empty lines", () => {
     expect(split(["\n\nx\n"])).toEqual([
       ["", false],

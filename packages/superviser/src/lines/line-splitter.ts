@@ -1,7 +1,10 @@
 import { isAscii } from "node:buffer";
 
-/** Receives each complete line; `truncated` when it was cut at the maximum length. */
-export type LineSink = (text: string, truncated: boolean) => void;
+/**
+ * Receives each complete line; `truncated` when it was cut at the maximum length; `read`, the text of the chunk that
+ * holds the whole line, when that chunk is ASCII (undefined for a line joined from several chunks, or cut from UTF-8).
+ */
+export type LineSink = (text: string, truncated: boolean, read: string | undefined) => void;
 
 const NEWLINE = 10;
 const CR = 13;
@@ -77,7 +80,7 @@ export class LineSplitter {
     const limit = this.limitOf(chunk, start, stop);
     const truncated = stop - start > limit;
     if (truncated) stop = start + limit;
-    this.sink(text === undefined ? chunk.toString("utf8", start, stop) : text.slice(start, stop), truncated);
+    this.sink(text === undefined ? chunk.toString("utf8", start, stop) : text.slice(start, stop), truncated, text);
   }
 
   // Holds part of an unfinished line, cutting it (and skipping the rest) once it passes the limit.
@@ -91,7 +94,7 @@ export class LineSplitter {
       this.pending = [];
       this.pendingLength = 0;
       this.skipping = true;
-      this.sink(text, true);
+      this.sink(text, true, undefined);
       return;
     }
     this.pending.push(chunk.subarray(start, end));
@@ -115,6 +118,6 @@ export class LineSplitter {
     this.pendingLength = 0;
     let stop = joined.length;
     if (stop > 0 && joined[stop - 1] === CR) stop--;
-    this.sink(joined.toString("utf8", 0, stop), false);
+    this.sink(joined.toString("utf8", 0, stop), false, undefined);
   }
 }

@@ -4,7 +4,8 @@ import type { Level } from "pino";
 import { NeedleSet } from "./substring.js";
 
 // fc's level words, each followed by a space, by first letter: a line costs a lookup and a few character comparisons.
-const WORDS: (readonly [string, Level] | undefined)[] = [];
+// Dense (every index of 0-127 set): an array given only indexes 97 to 119 is a dictionary, a hash lookup a line.
+const WORDS: (readonly [string, Level] | undefined)[] = new Array(128).fill(undefined);
 for (const [word, level] of [
   ["debug ", "debug"],
   ["info ", "info"],
@@ -65,19 +66,18 @@ function startsWithAt(text: string, word: string, at: number): boolean {
  * before it, so a line after an error is not an error.
  */
 export function createNodeosLevelMapper(): (line: LogLine) => Level {
-  const info = demotionTest("info");
-  const error = demotionTest("error");
+  const info = demotedAt("info");
+  const error = demotedAt("error");
   return (line) => {
     const text = line.text;
     const level = nodeosLineLevel(text) ?? (text.startsWith(APPBASE_WARNING) ? "warn" : "info");
-    if (level === "info") return info(text) ? "debug" : level;
-    if (level === "error") return error(text) ? "debug" : level;
+    if (level === "info") return info.heldBy(text, line.read) ? "debug" : level;
+    if (level === "error") return error.heldBy(text, line.read) ? "debug" : level;
     return level;
   };
 }
 
-// Whether a line at `level` holds one of its demoted messages.
-function demotionTest(level: Level): (text: string) => boolean {
-  const needles = new NeedleSet(NODEOS_DEMOTED.filter((d) => d.level === level).map((d) => d.contains));
-  return (text) => needles.heldBy(text);
+// The demoted messages of lines at `level`.
+function demotedAt(level: Level): NeedleSet {
+  return new NeedleSet(NODEOS_DEMOTED.filter((d) => d.level === level).map((d) => d.contains));
 }

@@ -94,6 +94,19 @@ describe("nodeos level mapping", () => {
     }
   });
 
+  it("demotes by the line, not by the read it came from", () => {
+    const map = createNodeosLevelMapper();
+    const received = "info  2023-06-01T12:00:00.500 nodeos producer_plugin.cpp:1 f ] Received block 0a1b... #12";
+    const other = "info  2023-06-01T12:00:00.500 nodeos net_plugin.cpp:1 f ] connection closed";
+    const read = `${other}\n${received}\n`;
+    const withRead = (text: string, r: string) => ({ stream: "stderr" as const, text, truncated: false, receivedAt: 0, read: r });
+    expect(map(withRead(other, read))).toBe("info");
+    expect(map(withRead(received, read))).toBe("debug");
+    // A read holding no demoted message: its lines are not searched, and keep their level.
+    expect(map(withRead(other, `${other}\n`))).toBe("info");
+    expect(map(withRead(received, received))).toBe("debug");
+  });
+
   it("gives a line without a level word its own level, never the one of the line before it", () => {
     const map = createNodeosLevelMapper();
     expect(map(line("error 2023-06-01T12:00:00.500 nodeos chain_plugin.cpp:1 plugin_initialize ] 3110006 plugin_config_exception"))).toBe(
