@@ -1,13 +1,15 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ChunkReader } from "../src/backups/direct-read.js";
+import { ChunkReader, cachedShare, readsAroundCache } from "../src/backups/direct-read.js";
 import { dataStretches, compactStretches } from "../src/backups/stretches.js";
 import { pageAlignedMemory } from "../src/fs/direct-write.js";
 
 const KIB = 1024;
+const MIB = 1024 * KIB;
 
 describe("chunk reads", () => {
   let work: string;
@@ -46,6 +48,74 @@ describe("chunk reads", () => {
     const reader = new ChunkReader(join(work, "missing"));
     await expect(reader.read(Buffer.alloc(4096), 0, 4096)).rejects.toMatchObject({ code: "ENOENT" });
     await reader.close();
+  });
+});
+
+describe("the page cache's share of a file", () => {
+  let work: string;
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), "manageos-cached-"));
+  });
+  afterEach(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  // Written and made durable: its pages stay cached, clean.
+  async function written(name: string, bytes: Buffer, size = bytes.length): Promise<string> {
+    const path = join(work, name);
+    await writeFile(path, bytes);
+    if (size > bytes.length) await truncate(path, size);
+    const handle = await open(path, "r+");
+    await handle.sync();
+    await handle.close();
+    return path;
+  }
+  // Asks the kernel to drop the file's clean pages (posix_fadvise DONTNEED, through GNU dd).
+  const dropCache = (path: string) => execFileSync("dd", [`if=${path}`, "iflag=nocache", "count=0", "status=none"]);
+
+  it("is read by fincore: a file just written is cached, read through the cache; once dropped, around it", async () => {
+    const path = await written("state", randomBytes(4 * MIB));
+    expect(await cachedShare(path)).toBeGreaterThan(0.9);
+    // the size told is the scan's; a file this small is never asked about
+    expect(await readsAroundCache(path, 4 * MIB)).toBe(true);
+    expect(await readsAroundCache(path, 64 * MIB)).toBe(false);
+    dropCache(path);
+    expect(await cachedShare(path)).toBeLessThan(0.1);
+    expect(await readsAroundCache(path, 64 * MIB)).toBe(true);
+  });
+
+  it("is left alone by reads around it; once told the file is cached, the reader reads through the cache", async () => {
+    const bytes = randomBytes(4 * MIB);
+    const path = await written("blocks", bytes);
+    dropCache(path);
+    const buffer = Buffer.from(pageAlignedMemory(MIB), 0, MIB);
+    const reader = new ChunkReader(path);
+    try {
+      for (let offset = 0; offset < 2 * MIB; offset += MIB) expect(await reader.read(buffer, offset, MIB)).toBe(true);
+      expect(buffer.equals(bytes.subarray(MIB, 2 * MIB))).toBe(true);
+      expect(await cachedShare(path)).toBeLessThan(0.1);
+      reader.throughCache();
+      for (let offset = 2 * MIB; offset < 4 * MIB; offset += MIB) expect(await reader.read(buffer, offset, MIB)).toBe(true);
+      expect(buffer.equals(bytes.subarray(3 * MIB, 4 * MIB))).toBe(true);
+      expect(await cachedShare(path)).toBeGreaterThanOrEqual(0.5);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it("counts a sparse file's data only, not its holes", async () => {
+    const path = await written("sparse", randomBytes(2 * MIB), 1024 * MIB);
+    expect(await cachedShare(path)).toBeGreaterThan(0.9);
+    expect(await readsAroundCache(path, 1024 * MIB)).toBe(false);
+  });
+
+  it("is unknown without fincore or for a missing file, and the file is then read around the cache", async () => {
+    const path = await written("state", randomBytes(MIB));
+    expect(await cachedShare(path, join(work, "no-fincore"))).toBeUndefined();
+    expect(await readsAroundCache(path, 64 * MIB, join(work, "no-fincore"))).toBe(true);
+    expect(await cachedShare(join(work, "missing"))).toBeUndefined();
+    // nothing allocated: nothing to tell
+    expect(await cachedShare(await written("empty", Buffer.alloc(0), 64 * MIB))).toBeUndefined();
   });
 });
 
