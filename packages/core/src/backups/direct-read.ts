@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
+import { promisify } from "node:util";
 import { readInto } from "./chunk-io.js";
+
+const run = promisify(execFile);
 
 const GRAIN = 4096;
 
@@ -110,16 +113,16 @@ export async function cachedShare(path: string, command = "fincore"): Promise<nu
 }
 
 // The bytes of the file in the page cache (`fincore`'s RES); undefined when fincore fails or prints anything else.
-function residentBytes(path: string, command: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      ["--bytes", "--noheadings", "--raw", "--output", "RES", "--", path],
-      { timeout: 10_000, maxBuffer: 4096 },
-      (error, stdout) => {
-        const text = error === null ? stdout.trim() : "";
-        resolve(/^\d+$/.test(text) ? Number(text) : undefined);
-      },
-    );
-  });
+async function residentBytes(path: string, command: string): Promise<number | undefined> {
+  let stdout: string;
+  try {
+    ({ stdout } = await run(command, ["--bytes", "--noheadings", "--raw", "--output", "RES", "--", path], {
+      timeout: 10_000,
+      maxBuffer: 4096,
+    }));
+  } catch {
+    return undefined;
+  }
+  const text = stdout.trim();
+  return /^\d+$/.test(text) ? Number(text) : undefined;
 }
