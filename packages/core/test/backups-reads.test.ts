@@ -1,12 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, open, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ChunkReader, cachedShare, readsAroundCache } from "../src/backups/direct-read.js";
 import { dataStretches, compactStretches } from "../src/backups/stretches.js";
 import { pageAlignedMemory } from "../src/fs/direct-write.js";
+import { Backups, openStore } from "../src/index.js";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -100,6 +101,34 @@ describe("the page cache's share of a file", () => {
       expect(await cachedShare(path)).toBeGreaterThanOrEqual(0.5);
     } finally {
       await reader.close();
+    }
+  });
+
+  it("decides how a backup reads a large file: through the cache when it is cached, around it once dropped", async () => {
+    await mkdir(join(work, "data"));
+    const path = await written("data/state.bin", randomBytes(64 * MIB));
+    const backups = new Backups({ chunkSize: 16 * MIB }, { store: openStore(`file://${join(work, "store")}`) });
+    const request = (num: number) => ({
+      dataDir: join(work, "data"),
+      chainId: "ab".repeat(32),
+      head: { num, id: num.toString(16).padStart(64, "0") },
+      serverVersion: "v5.0.0",
+      tag: `t${num}`,
+    });
+    const switched = vi.spyOn(ChunkReader.prototype, "throughCache");
+    try {
+      const cached = await backups.backup(request(1));
+      expect(switched).toHaveBeenCalledTimes(1);
+      dropCache(path);
+      switched.mockClear();
+      const dropped = await backups.backup(request(2));
+      expect(switched).not.toHaveBeenCalled();
+      // the same bytes either way
+      const chunksOf = (m: typeof cached.manifest) => m.files.find((f) => f.path === "state.bin")?.chunks;
+      expect(chunksOf(dropped.manifest)).toEqual(chunksOf(cached.manifest));
+      expect(chunksOf(cached.manifest)).toHaveLength(4);
+    } finally {
+      switched.mockRestore();
     }
   });
 
